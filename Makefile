@@ -1,0 +1,60 @@
+# Cocreate. `make` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Installs are skipped when pyproject.toml has not changed since the last one.
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: help install install-dev run test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(STAMP_RUN)
+
+install: $(STAMP_RUN) ## Create .venv and install the app
+
+install-dev: $(STAMP_DEV) ## Install the app with test and lint tools
+
+run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  Cocreate is starting on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  Database: $${DATABASE_URL:-SQLite in var/db.sqlite3}   Broker: $${REDIS_URL:-filesystem queue in var/celery}"
+	@echo
+	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+
+test: install-dev ## Run the test suite (uses DATABASE_URL and REDIS_URL when set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev ## ruff check, ruff format --check, makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install-dev ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev ## Run the benchmarks in bench/ (each prints its figures and baseline)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## Remove local state: SQLite database, broker queue, media (keeps .venv)
+	rm -rf var

@@ -1,0 +1,94 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+
+from accounts import services
+from accounts.enums import VerificationStatus
+from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "display_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class DocumentInline(admin.TabularInline):
+    model = OrganizationDocument
+    extra = 0
+    fields = ["title", "file", "content_type", "size_bytes", "uploaded_by", "created_at"]
+    readonly_fields = ["content_type", "size_bytes", "uploaded_by", "created_at"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "verification_status", "member_count", "created_at"]
+    list_filter = ["verification_status"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["verified_at", "verified_by", "created_at", "updated_at"]
+    inlines = [MembershipInline, DocumentInline]
+    actions = ["verify_selected", "reject_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(ordering="member_count")
+    def member_count(self, obj: Organization) -> int:
+        return obj.member_count
+
+    @admin.action(description="Verify selected organizations")
+    def verify_selected(self, request, queryset):
+        for organization in queryset:
+            services.organization_verify(organization=organization, by=request.user)
+        self.message_user(request, f"Verified {queryset.count()} organization(s).")
+
+    @admin.action(description="Reject selected organizations (documents insufficient)")
+    def reject_selected(self, request, queryset):
+        pending = queryset.exclude(verification_status=VerificationStatus.VERIFIED)
+        for organization in pending:
+            services.organization_reject(
+                organization=organization,
+                by=request.user,
+                note="The documents did not establish the rights claimed.",
+            )
+        skipped = queryset.count() - pending.count()
+        self.message_user(request, f"Rejected {pending.count()} organization(s).")
+        if skipped:
+            self.message_user(
+                request, f"Skipped {skipped} already verified.", level=messages.WARNING
+            )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["follower", "followee", "created_at"]
+    search_fields = ["follower__email", "followee__email"]
+    autocomplete_fields = ["follower", "followee"]

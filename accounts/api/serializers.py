@@ -1,0 +1,42 @@
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from accounts.models import Membership, User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"), email=attrs["email"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "Unable to log in with the email and password given.", code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="organization.slug")
+    organization_name = serializers.CharField(source="organization.name")
+    verification_status = serializers.CharField(source="organization.verification_status")
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "organization_name", "verification_status", "role"]
+
+
+class MeOutputSerializer(serializers.ModelSerializer):
+    memberships = MembershipOutputSerializer(many=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "is_staff", "memberships"]

@@ -1,0 +1,55 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.api.serializers import (
+    MeOutputSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from accounts.models import User
+
+
+class TokenObtainView(APIView):
+    """Exchange an email and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer},
+        examples=[
+            OpenApiExample(
+                "Log in",
+                value={"email": "creator@cocreate.test", "password": "…"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Token",
+                value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"},
+                response_only=True,
+            ),
+        ],
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class MeView(APIView):
+    """The authenticated user and their organization memberships."""
+
+    @extend_schema(responses={200: MeOutputSerializer}, tags=["auth"])
+    def get(self, request):
+        user = User.objects.prefetch_related("memberships__organization").get(pk=request.user.pk)
+        return Response(MeOutputSerializer(user).data)

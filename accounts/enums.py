@@ -1,0 +1,18 @@
+from django.db import models
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    PENDING = "pending", "Pending review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    VIEWER = "viewer", "Viewer"
+
+
+# Roles that may change an organization's catalogue, members and documents.
+EDITOR_ROLES = frozenset({MembershipRole.OWNER, MembershipRole.MANAGER})

@@ -1,0 +1,19 @@
+from django import forms
+
+from accounts.enums import MembershipRole
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    website = forms.URLField(required=False, assume_scheme="https")
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label="Member's email")
+    role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.VIEWER)
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(max_length=120, help_text="For example: trademark registration")
+    file = forms.FileField(help_text="PDF, PNG, JPEG or WebP; at most 10 MB.")

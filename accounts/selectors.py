@@ -1,0 +1,74 @@
+"""Reads for people, organizations and the follow graph."""
+
+from django.db.models import Count, QuerySet
+
+from accounts.enums import EDITOR_ROLES
+from accounts.models import Follow, Membership, Organization, User
+
+
+def membership_role(*, organization: Organization, user: User) -> str | None:
+    """The user's role in the organization, or None for a non-member."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(organization=organization, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def organization_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """The user's memberships, each with its organization, for 'my organizations'."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def organization_for_member(*, slug: str, user: User) -> tuple[Organization, str] | None:
+    """The organization and the user's role in it, or None if it does not exist or the
+    user is not a member: private pages treat both the same (404)."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.filter(organization__slug=slug, user=user)
+        .select_related("organization")
+        .first()
+    )
+    if membership is None:
+        return None
+    return membership.organization, membership.role
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    return organization.memberships.select_related("user").order_by("role", "user__email")
+
+
+def organization_with_counts(*, organization: Organization) -> Organization:
+    return Organization.objects.annotate(
+        member_count=Count("memberships", distinct=True),
+        document_count=Count("documents", distinct=True),
+    ).get(pk=organization.pk)
+
+
+def role_can_edit(*, role: str | None) -> bool:
+    return role in EDITOR_ROLES
+
+
+def user_follows(*, follower: User, followee: User) -> bool:
+    return Follow.objects.filter(follower=follower, followee=followee).exists()
+
+
+def users_are_mutuals(*, a: User, b: User) -> bool:
+    return user_follows(follower=a, followee=b) and user_follows(follower=b, followee=a)
+
+
+def follower_ids(*, user: User) -> QuerySet:
+    return Follow.objects.filter(followee=user).values_list("follower_id", flat=True)
+
+
+def mutual_ids(*, user: User) -> QuerySet:
+    return Follow.objects.filter(
+        followee=user, follower__in=Follow.objects.filter(follower=user).values("followee")
+    ).values_list("follower_id", flat=True)

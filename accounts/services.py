@@ -1,0 +1,192 @@
+"""Writes for people, organizations, memberships and follows. Every function checks
+that ``by`` may do what it asks, and raises a DomainError naming the reason if not."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts import selectors
+from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
+from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
+from config.api import DomainError, NotPermitted
+from config.uploads import validate_document
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "org"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _require_role(*, organization: Organization, user: User, roles: frozenset[str]) -> str:
+    role = selectors.membership_role(organization=organization, user=user)
+    if role not in roles:
+        raise NotPermitted("You do not have permission to do that for this organization.")
+    return role
+
+
+@transaction.atomic
+def organization_create(
+    *, by: User, name: str, description: str = "", website: str = ""
+) -> Organization:
+    """Create an unverified organization whose first owner is ``by``."""
+    name = name.strip()
+    if not name:
+        raise DomainError("An organization needs a name.", code="required", field="name")
+    organization = Organization.objects.create(
+        name=name, slug=_unique_slug(name), description=description, website=website
+    )
+    Membership.objects.create(user=by, organization=organization, role=MembershipRole.OWNER)
+    return organization
+
+
+@transaction.atomic
+def membership_set(*, organization: Organization, by: User, email: str, role: str) -> Membership:
+    """Add the user with ``email`` to the organization, or change their role. Only an
+    owner may; an organization always keeps at least one owner."""
+    _require_role(organization=organization, user=by, roles=frozenset({MembershipRole.OWNER}))
+    if role not in MembershipRole.values:
+        raise DomainError(f"Unknown role {role!r}.", field="role")
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise DomainError(
+            "No Cocreate account uses that email; ask them to sign up first.",
+            code="not_found",
+            field="email",
+        )
+    membership = (
+        Membership.objects.select_for_update().filter(organization=organization, user=user).first()
+    )
+    if membership is None:
+        return Membership.objects.create(organization=organization, user=user, role=role)
+    if membership.role == MembershipRole.OWNER and role != MembershipRole.OWNER:
+        _ensure_another_owner(organization=organization, leaving=user)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+def _ensure_another_owner(*, organization: Organization, leaving: User) -> None:
+    owners = (
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=MembershipRole.OWNER)
+        .exclude(user=leaving)
+    )
+    if not owners.exists():
+        raise DomainError(
+            "An organization must keep at least one owner.", code="last_owner", field="role"
+        )
+
+
+@transaction.atomic
+def membership_remove(*, organization: Organization, by: User, user: User) -> None:
+    """Remove ``user``. Owners may remove anyone; anyone may leave."""
+    if by.pk != user.pk:
+        _require_role(organization=organization, user=by, roles=frozenset({MembershipRole.OWNER}))
+    membership = (
+        Membership.objects.select_for_update().filter(organization=organization, user=user).first()
+    )
+    if membership is None:
+        raise DomainError("That person is not a member.", code="not_found")
+    if membership.role == MembershipRole.OWNER:
+        _ensure_another_owner(organization=organization, leaving=user)
+    membership.delete()
+
+
+def organization_document_add(
+    *, organization: Organization, by: User, title: str, file: UploadedFile, max_bytes: int
+) -> OrganizationDocument:
+    """Attach a validated PDF or image as verification evidence."""
+    _require_role(organization=organization, user=by, roles=EDITOR_ROLES)
+    try:
+        checked = validate_document(file, max_bytes=max_bytes)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code=exc.code or "invalid", field="file") from exc
+    return OrganizationDocument.objects.create(
+        organization=organization,
+        title=title.strip() or file.name,
+        file=file,
+        content_type=checked.content_type,
+        size_bytes=checked.size_bytes,
+        uploaded_by=by,
+    )
+
+
+@transaction.atomic
+def organization_submit_for_verification(*, organization: Organization, by: User) -> Organization:
+    """Ask staff to verify the organization. It needs at least one document."""
+    _require_role(organization=organization, user=by, roles=EDITOR_ROLES)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.verification_status not in (
+        VerificationStatus.UNVERIFIED,
+        VerificationStatus.REJECTED,
+    ):
+        raise DomainError(
+            f"The organization is already {organization.get_verification_status_display()}.",
+            code="invalid_state",
+        )
+    if not organization.documents.exists():
+        raise DomainError(
+            "Upload at least one document proving your rights before asking for verification.",
+            code="documents_required",
+            field="documents",
+        )
+    organization.verification_status = VerificationStatus.PENDING
+    organization.save(update_fields=["verification_status", "updated_at"])
+    return organization
+
+
+def _staff_decide(*, organization: Organization, by: User, status: str, note: str) -> Organization:
+    if not by.is_staff:
+        raise NotPermitted("Only staff can verify organizations.")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.verification_status = status
+    organization.verification_note = note
+    organization.verified_at = timezone.now() if status == VerificationStatus.VERIFIED else None
+    organization.verified_by = by if status == VerificationStatus.VERIFIED else None
+    organization.save(
+        update_fields=[
+            "verification_status",
+            "verification_note",
+            "verified_at",
+            "verified_by",
+            "updated_at",
+        ]
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_verify(*, organization: Organization, by: User) -> Organization:
+    """Staff confirm the organization holds the rights it claims; it may then publish."""
+    return _staff_decide(
+        organization=organization, by=by, status=VerificationStatus.VERIFIED, note=""
+    )
+
+
+@transaction.atomic
+def organization_reject(*, organization: Organization, by: User, note: str) -> Organization:
+    """Staff refuse verification, with a reason the organization can read."""
+    return _staff_decide(
+        organization=organization, by=by, status=VerificationStatus.REJECTED, note=note
+    )
+
+
+def follow_create(*, follower: User, followee: User) -> Follow:
+    """Follow someone. Following twice is harmless and returns the same row."""
+    if follower.pk == followee.pk:
+        raise DomainError("You cannot follow yourself.", code="invalid")
+    try:
+        with transaction.atomic():
+            follow, _ = Follow.objects.get_or_create(follower=follower, followee=followee)
+    except IntegrityError:
+        follow = Follow.objects.get(follower=follower, followee=followee)
+    return follow
+
+
+def follow_delete(*, follower: User, followee: User) -> None:
+    Follow.objects.filter(follower=follower, followee=followee).delete()

@@ -1,0 +1,88 @@
+"""API plumbing shared by every app: the one error shape.
+
+Every error response is ``{"code", "detail", "field"}``; when a request has several
+invalid fields, the first is at the top level and all of them are listed in
+``errors`` with the same shape.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A refusal by a service, with a stable machine code and a readable reason."""
+
+    code = "invalid"
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        if code:
+            self.code = code
+
+
+class NotPermitted(PermissionDenied):
+    """The actor may not do this. A PermissionDenied, so a web view that does not catch
+    it answers 403 with our 403 page; the API answers 403 in the error shape."""
+
+    code = "permission_denied"
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            name = None if key == "non_field_errors" else key
+            errors.extend(_flatten(value, f"{field}.{name}" if field and name else name or field))
+        return errors
+    if isinstance(detail, list):
+        return [error for item in detail for error in _flatten(item, field)]
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"code": str(code), "detail": str(detail), "field": field}]
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, NotPermitted):
+        body = {"code": exc.code, "detail": exc.detail, "field": None}
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": exc.detail, "field": exc.field}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if (
+        not isinstance(exc, exceptions.ValidationError)
+        and isinstance(data, dict)
+        and "detail" in data
+    ):
+        detail = data["detail"]
+        errors = [
+            {"code": str(getattr(detail, "code", "error")), "detail": str(detail), "field": None}
+        ]
+    else:
+        errors = _flatten(data) or [
+            {"code": "invalid", "detail": "Invalid request.", "field": None}
+        ]
+    body: dict[str, Any] = dict(errors[0])
+    if len(errors) > 1:
+        body["errors"] = errors
+    response.data = body
+    return response

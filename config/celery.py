@@ -1,0 +1,41 @@
+"""The Celery app. Task defaults follow STYLE.md: a task is acknowledged only after
+it finishes (acks_late) and is re-queued if its worker dies, so every task must be
+idempotent. Messages are JSON only."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+from config.schedule import BEAT_SCHEDULE
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("cocreate", include=["config.tasks"])
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_acks_on_failure_or_timeout=True,
+    task_time_limit=15 * 60,
+    task_soft_time_limit=14 * 60,
+    task_track_started=True,
+    worker_prefetch_multiplier=1,
+    worker_cancel_long_running_tasks_on_connection_loss=True,
+    broker_connection_retry_on_startup=True,
+    # Three queues so a payout never waits behind a video (DESIGN.md).
+    task_default_queue="default",
+    task_queues=[Queue(name, routing_key=name) for name in ("default", "render", "money")],
+    task_default_routing_key="default",
+    task_routes={
+        "marketplace.render.*": {"queue": "render", "routing_key": "render"},
+        "payments.*": {"queue": "money", "routing_key": "money"},
+    },
+    timezone="UTC",
+)
+app.conf.beat_schedule = BEAT_SCHEDULE
+app.autodiscover_tasks()

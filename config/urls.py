@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views as ops
+from marketplace import views as marketplace_views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("", marketplace_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("organizations/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz/", ops.healthz, name="healthz"),
+    path("ops/status/", ops.status_page, name="ops-status"),
+    path("ops/status/ping/", ops.status_ping, name="ops-ping"),
+    path("ops/status/ping/<uuid:task_id>/", ops.status_ping_result, name="ops-ping-result"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,46 @@
+"""Operational pages: health for load balancers, and a staff status page that proves
+the Celery worker and beat are alive by sending a real task through the broker."""
+
+import time
+import uuid
+
+from celery.result import AsyncResult
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from config import tasks
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@staff_member_required
+@require_GET
+def status_page(request: HttpRequest) -> HttpResponse:
+    beat_at = cache.get(tasks.HEARTBEAT_CACHE_KEY)
+    context = {"beat_age": round(time.time() - beat_at) if beat_at else None}
+    return render(request, "ops/status.html", context)
+
+
+@staff_member_required
+@require_POST
+def status_ping(request: HttpRequest) -> HttpResponse:
+    result = tasks.ping.delay(uuid.uuid4().hex)
+    return render(request, "ops/_ping.html", {"task_id": result.id, "state": "PENDING"})
+
+
+@staff_member_required
+@require_GET
+def status_ping_result(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    result = AsyncResult(str(task_id))
+    context = {"task_id": task_id, "state": result.state}
+    # The fragment re-polls itself until the task is ready, then renders without hx-get.
+    return render(request, "ops/_ping.html", context)

@@ -1,0 +1,57 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_bad_request_names_the_field_and_lists_every_error(api_client):
+    response = api_client.post("/api/v1/auth/token/", {"email": "not-an-email"}, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert {key: body[key] for key in ("code", "detail", "field")} == {
+        "code": "invalid",
+        "detail": "Enter a valid email address.",
+        "field": "email",
+    }
+    assert body["errors"] == [
+        {"code": "invalid", "detail": "Enter a valid email address.", "field": "email"},
+        {"code": "required", "detail": "This field is required.", "field": "password"},
+    ]
+
+
+def test_malformed_json_is_a_400_in_the_error_shape(api_client):
+    response = api_client.post(
+        "/api/v1/auth/token/", data="{not json", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert response.json()["field"] is None
+
+
+def test_unknown_api_path_is_404(api_client, user):
+    api_client.force_authenticate(user)
+
+    response = api_client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+
+
+def test_wrong_method_is_405_in_the_error_shape(api_client):
+    response = api_client.get("/api/v1/auth/token/")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_schema_and_docs_are_served_without_a_cdn(client):
+    schema = client.get("/api/schema/")
+    docs = client.get("/api/docs/")
+
+    assert schema.status_code == 200
+    assert b"/api/v1/auth/token/" in schema.content
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html

@@ -1,0 +1,67 @@
+import re
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from config.celery import app
+from config.tasks import ping
+
+
+def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process):
+    # given: the app is configured for the real Redis broker, not eager execution
+    assert app.conf.broker_url.startswith("redis://")
+    assert not app.conf.task_always_eager
+    token = uuid.uuid4().hex
+
+    # when
+    result = ping.delay(token)
+
+    # then: a separate worker process consumed it and sent the answer back
+    answer = result.get(timeout=30)
+    assert answer["pong"] == token
+    assert result.successful()
+    assert token in celery_worker_process.log_path.read_text()
+
+
+def test_task_defaults_follow_the_style_guide():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_serializer == "json"
+    assert app.conf.task_time_limit and app.conf.task_soft_time_limit
+    assert {q.name: q.routing_key for q in app.conf.task_queues} == {
+        "default": "default",
+        "render": "render",
+        "money": "money",
+    }
+    assert "heartbeat" in app.conf.beat_schedule
+
+
+@pytest.mark.django_db
+def test_status_page_enqueues_a_task_that_the_worker_finishes(client, staff, celery_worker_process):
+    client.force_login(staff)
+
+    response = client.post(reverse("ops-ping"))
+    task_id = re.search(r"Task ([0-9a-f-]{36})", response.content.decode()).group(1)
+    assert 'data-task-state="PENDING"' in response.content.decode()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        fragment = client.get(reverse("ops-ping-result", args=[task_id])).content.decode()
+        if 'data-task-state="SUCCESS"' in fragment:
+            break
+        time.sleep(0.2)
+    assert 'data-task-state="SUCCESS"' in fragment
+    assert "hx-get" not in fragment  # polling stops once the task is done
+
+
+@pytest.mark.django_db
+def test_status_page_is_staff_only(client, user):
+    client.force_login(user)
+
+    assert client.get(reverse("ops-status")).status_code == 302
+    assert client.post(reverse("ops-ping")).status_code == 302
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False

@@ -1,0 +1,57 @@
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_renders_with_navigation_and_htmx(client):
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Remix the characters you love" in html
+    assert 'href="/accounts/login/"' in html
+    assert "/static/django_htmx/htmx-2.min.js" in html
+    assert "/static/css/app.css" in html
+
+
+def test_navigation_shows_rightsholder_and_staff_sections_by_role(client, staff, owner_membership):
+    client.force_login(owner_membership.user)
+    rightsholder_nav = client.get(reverse("home")).content.decode()
+    client.force_login(staff)
+    staff_nav = client.get(reverse("home")).content.decode()
+
+    assert "Rightsholder" in rightsholder_nav
+    assert reverse("admin:index") not in rightsholder_nav
+    assert reverse("admin:index") in staff_nav
+    assert reverse("ops-status") in staff_nav
+
+
+def test_unknown_page_gets_the_styled_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+    assert b"/static/css/app.css" in response.content
+
+
+def test_500_page_renders_standalone_in_the_same_style():
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
+    assert "/static/css/app.css" in html
+
+
+def test_flash_messages_are_shown(client, user):
+    client.force_login(user)
+
+    response = client.post(
+        reverse("accounts:organization_create"), {"name": "Flash Studio"}, follow=True
+    )
+
+    assert b"Flash Studio is created" in response.content
+
+
+def test_healthz_checks_the_database(client):
+    assert client.get("/healthz/").json() == {"status": "ok"}
