@@ -32,7 +32,7 @@ install: $(STAMP_RUN) ## Create .venv and install the app
 install-dev: $(STAMP_DEV) ## Install the app with test and lint tools
 
 run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/
-	@mkdir -p var
+	@mkdir -p var/celery/queue var/celery/control var/celery/processed var/celery/results var/cache var/staticfiles
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo

@@ -3,6 +3,7 @@ it finishes (acks_late) and is re-queued if its worker dies, so every task must 
 idempotent. Messages are JSON only."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 from kombu import Queue
@@ -39,3 +40,19 @@ app.conf.update(
 )
 app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    """The filesystem transport and result backend (the no-Redis fallback) need their
+    folders to exist before the first message; any process may be first."""
+    folders = [
+        value
+        for key, value in (sender.conf.broker_transport_options or {}).items()
+        if key.endswith("_folder") or key.startswith("data_folder")
+    ]
+    backend = sender.conf.result_backend or ""
+    if backend.startswith("file://"):
+        folders.append(backend.removeprefix("file://"))
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)
