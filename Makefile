@@ -44,9 +44,10 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 test: install-dev ## Run the test suite (uses DATABASE_URL and REDIS_URL when set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install-dev ## ruff check, ruff format --check, makemigrations --check
+lint: install-dev ## ruff check, ruff format --check, mypy on services/selectors, makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy config $$(ls */services.py */selectors.py */services/__init__.py */selectors/__init__.py 2>/dev/null)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install-dev ## Apply ruff's fixes and formatting

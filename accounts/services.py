@@ -108,7 +108,7 @@ def organization_document_add(
         raise DomainError(exc.messages[0], code=exc.code or "invalid", field="file") from exc
     return OrganizationDocument.objects.create(
         organization=organization,
-        title=title.strip() or file.name,
+        title=title.strip() or file.name or "Document",
         file=file,
         content_type=checked.content_type,
         size_bytes=checked.size_bytes,

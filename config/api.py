@@ -54,11 +54,15 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, NotPermitted):
-        body = {"code": exc.code, "detail": exc.detail, "field": None}
-        return Response(body, status=status.HTTP_403_FORBIDDEN)
+        return Response(
+            {"code": exc.code, "detail": exc.detail, "field": None},
+            status=status.HTTP_403_FORBIDDEN,
+        )
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "detail": exc.detail, "field": exc.field}
-        return Response(body, status=exc.status_code)
+        return Response(
+            {"code": exc.code, "detail": exc.detail, "field": exc.field},
+            status=exc.status_code,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -74,7 +78,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         and "detail" in data
     ):
         detail = data["detail"]
-        errors = [
+        errors: list[dict[str, Any]] = [
             {"code": str(getattr(detail, "code", "error")), "detail": str(detail), "field": None}
         ]
     else:

@@ -60,12 +60,12 @@ def validate_image(upload: UploadedFile, *, max_bytes: int, max_side: int) -> Ch
 
 def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
     """Accept a PDF, or an image of a scanned document (up to 10,000 px a side)."""
-    _check_size(upload, max_bytes)
+    size = _check_size(upload, max_bytes)
     upload.seek(0)
     head = upload.read(len(PDF_MAGIC))
     upload.seek(0)
     if head == PDF_MAGIC:
-        return CheckedUpload("application/pdf", upload.size)
+        return CheckedUpload("application/pdf", size)
     try:
         return validate_image(upload, max_bytes=max_bytes, max_side=10_000)
     except ValidationError as exc:
