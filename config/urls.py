@@ -8,12 +8,14 @@ from marketplace import views as marketplace_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("licensing.api.urls")),
 ]
 
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("accounts.urls")),
+    path("", include("licensing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -38,3 +38,47 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = MembershipRole.OWNER
+
+
+class CharacterFactory(factory.django.DjangoModelFactory):
+    """A studio character owned by a verified organization."""
+
+    class Meta:
+        model = "licensing.Character"
+
+    kind = "character"
+    owner_organization = factory.SubFactory(OrganizationFactory, verification_status="verified")
+    name = factory.Sequence(lambda n: f"Character {n}")
+    franchise = "Star Diary"
+
+
+def editor_of(character) -> User:
+    """A user who may manage ``character``: its person, or an owner of its organization."""
+    if character.owner_user_id:
+        return character.owner_user
+    membership = character.owner_organization.memberships.filter(role="owner").first()
+    if membership is None:
+        membership = MembershipFactory(organization=character.owner_organization)
+    return membership.user
+
+
+def publish_offer(character, **terms):
+    """Create and publish an offer for ``character``: the given terms over the defaults,
+    crediting the rightsholder. Returns the published Offer."""
+    from licensing import services
+
+    by = editor_of(character)
+    data = {"credit_text": character.rightsholder_name, **terms}
+    offer = services.offer_create_draft(character=character, by=by, terms=data)
+    return services.offer_publish(offer=offer, by=by)
+
+
+def grant_for(character, licensee, **terms):
+    """Publish an offer with ``terms`` and have ``licensee`` accept it. Returns the Grant."""
+    from licensing import services
+
+    offer = publish_offer(character, **terms)
+    parsed = offer.parsed_terms
+    return services.grant_accept(
+        offer=offer, by=licensee, max_fee=parsed.upfront_fee, max_rev_share_bps=parsed.rev_share_bps
+    )

@@ -1,0 +1,225 @@
+"""Licensing API serializers: input serializers validate, output serializers present.
+No business rules here; the services decide."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from licensing.enums import AliasMode, CharacterKind
+from licensing.models import Character, CharacterImage, Grant, Offer
+from licensing.summary import summarize
+from licensing.terms import PRESETS_BY_KEY, RATINGS
+
+
+class AliasSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=120)
+    mode = serializers.ChoiceField(choices=AliasMode.choices, default=AliasMode.NORMAL)
+
+
+class ImageOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CharacterImage
+        fields = ["id", "image", "thumbnail", "width", "height"]
+
+
+def offer_summary(offer: Offer) -> str:
+    character = offer.character
+    return summarize(
+        offer.parsed_terms, kind=character.kind, rightsholder=character.rightsholder_name
+    )
+
+
+class OfferOutputSerializer(serializers.ModelSerializer):
+    character = serializers.UUIDField(source="character_id")
+    summary = serializers.SerializerMethodField()
+    odrl_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "character",
+            "series",
+            "version",
+            "status",
+            "title",
+            "preset",
+            "terms",
+            "terms_hash",
+            "summary",
+            "published_at",
+            "odrl_url",
+        ]
+
+    def get_summary(self, offer: Offer) -> str:
+        return offer_summary(offer)
+
+    def get_odrl_url(self, offer: Offer) -> str | None:
+        request = self.context.get("request")
+        path = f"/api/v1/offers/{offer.pk}/odrl/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class CharacterOutputSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+    aliases = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
+    offers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Character
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "aliases",
+            "description",
+            "franchise",
+            "status",
+            "disallowed",
+            "owner",
+            "images",
+            "offers",
+            "created_at",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string"},
+                "name": {"type": "string"},
+                "slug": {"type": "string"},
+            },
+        }
+    )
+    def get_owner(self, character: Character) -> dict:
+        if character.owner_organization_id:
+            org = character.owner_organization
+            return {"kind": "organization", "name": org.name, "slug": org.slug}
+        return {"kind": "person", "name": str(character.owner_user), "slug": None}
+
+    @extend_schema_field(AliasSerializer(many=True))
+    def get_aliases(self, character: Character) -> list[dict]:
+        return [{"text": a.text, "mode": a.mode} for a in character.aliases.all()]
+
+    @extend_schema_field(ImageOutputSerializer(many=True))
+    def get_images(self, character: Character) -> list[dict]:
+        images = getattr(character, "ordered_images", None)
+        if images is None:
+            images = character.images.all()
+        return ImageOutputSerializer(images, many=True, context=self.context).data
+
+    @extend_schema_field(OfferOutputSerializer(many=True))
+    def get_offers(self, character: Character) -> list[dict]:
+        offers = getattr(character, "published_offers", [])
+        for offer in offers:
+            offer.character = character  # already loaded: no query per offer
+        return OfferOutputSerializer(offers, many=True, context=self.context).data
+
+
+class CharacterCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CharacterKind.choices, default=CharacterKind.CHARACTER)
+    organization = serializers.SlugField(required=False, help_text="Owner organization's slug.")
+    name = serializers.CharField(max_length=120)
+    aliases = AliasSerializer(many=True, required=False, default=list)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    franchise = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    disallowed = serializers.BooleanField(default=False)
+    likeness_attested = serializers.BooleanField(default=False)
+
+
+class CharacterUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    franchise = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    disallowed = serializers.BooleanField(required=False)
+    status = serializers.ChoiceField(choices=["active", "suspended", "archived"], required=False)
+    aliases = AliasSerializer(many=True, required=False)
+
+
+class OfferDraftSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    preset = serializers.ChoiceField(
+        choices=[("", "none"), *[(k, p.label) for k, p in PRESETS_BY_KEY.items()]],
+        required=False,
+        default="",
+    )
+    terms = serializers.DictField(
+        help_text="License terms (see the schema in DESIGN.md); a preset's terms are the base."
+    )
+
+
+class OfferUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120, required=False)
+    terms = serializers.DictField()
+
+
+class AcceptSerializer(serializers.Serializer):
+    max_fee = serializers.IntegerField(
+        min_value=0, help_text="Most you will pay upfront, minor units."
+    )
+    max_rev_share_bps = serializers.IntegerField(min_value=0, max_value=10_000)
+
+
+class GrantOutputSerializer(serializers.ModelSerializer):
+    character_name = serializers.CharField(source="character.name")
+    offer_version = serializers.IntegerField(source="offer.version")
+    terms_hash = serializers.CharField(source="offer.terms_hash")
+    licensee = serializers.EmailField(source="licensee.email")
+
+    class Meta:
+        model = Grant
+        fields = [
+            "id",
+            "status",
+            "character",
+            "character_name",
+            "offer",
+            "offer_version",
+            "terms_hash",
+            "licensee",
+            "max_fee",
+            "max_rev_share_bps",
+            "created_at",
+            "activated_at",
+            "ended_at",
+            "end_reason",
+        ]
+
+
+class GrantDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class GrantEndSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ScreenSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=2000)
+    character_ids = serializers.ListField(
+        child=serializers.UUIDField(), default=list, max_length=10
+    )
+    territory = serializers.CharField(required=False, allow_blank=True, max_length=2, default="")
+    commercial = serializers.BooleanField(default=False)
+    rating = serializers.ChoiceField(choices=RATINGS, default="all_ages")
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    term = serializers.CharField()
+    message = serializers.CharField()
+    character_id = serializers.CharField(allow_null=True)
+    character_name = serializers.CharField(allow_null=True)
+    severity = serializers.CharField()
+
+
+class DecisionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    allowed = serializers.BooleanField()
+    needs_review = serializers.BooleanField()
+    engine_version = serializers.CharField()
+    character_ids = serializers.ListField(child=serializers.CharField())
+    reasons = ReasonSerializer(many=True)
+    effective = serializers.DictField()

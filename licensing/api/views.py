@@ -1,0 +1,393 @@
+"""Licensing API: one view per operation; validated data goes straight to a service."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organization
+from config.api import DomainError
+from licensing import selectors, services
+from licensing.api import serializers as s
+from licensing.enums import OfferStatus
+from licensing.models import Character, Offer
+from licensing.odrl import agreement_to_odrl, offer_to_odrl
+from licensing.terms import PRESETS_BY_KEY
+
+TAG = ["licensing"]
+
+
+def _bool_param(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value.lower() in ("1", "true", "yes")
+
+
+class CharacterListCreateView(ListAPIView):
+    """The catalog: active characters with at least one published offer."""
+
+    serializer_class = s.CharacterOutputSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.catalog_characters(
+            q=params.get("q", "").strip(),
+            kind=params.get("kind", ""),
+            franchise=params.get("franchise", ""),
+            commercial=_bool_param(params.get("commercial")),
+            free=_bool_param(params.get("free")),
+        ).prefetch_related("aliases")
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[
+            OpenApiParameter("q", str, description="Search names, aliases, franchise"),
+            OpenApiParameter("kind", str, enum=["character", "likeness"]),
+            OpenApiParameter("franchise", str),
+            OpenApiParameter("commercial", bool, description="Has a commercial offer"),
+            OpenApiParameter("free", bool, description="Has an offer with no upfront fee"),
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAG,
+        request=s.CharacterCreateSerializer,
+        responses={201: s.CharacterOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Studio character",
+                value={
+                    "organization": "hoshi-studio",
+                    "name": "Hoshi-chan",
+                    "aliases": [{"text": "ほしちゃん", "mode": "normal"}],
+                    "franchise": "Star Diary",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = s.CharacterCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        slug = data.pop("organization", None)
+        organization = None
+        if slug:
+            organization = Organization.objects.filter(slug=slug).first()
+            if organization is None:
+                raise Http404("No such organization")
+        data["aliases"] = [(a["text"], a["mode"]) for a in data["aliases"]]
+        character = services.character_create(
+            by=request.user, owner_organization=organization, **data
+        )
+        character = selectors.character_detail(pk=character.pk)
+        return Response(
+            s.CharacterOutputSerializer(character, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CharacterDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def _get(self, pk) -> Character:
+        character = selectors.character_detail(pk=pk)
+        if character is None:
+            raise Http404("No such character")
+        return character
+
+    @extend_schema(tags=TAG, responses={200: s.CharacterOutputSerializer})
+    def get(self, request, pk):
+        character = self._get(pk)
+        return Response(s.CharacterOutputSerializer(character, context={"request": request}).data)
+
+    @extend_schema(
+        tags=TAG, request=s.CharacterUpdateSerializer, responses={200: s.CharacterOutputSerializer}
+    )
+    def patch(self, request, pk):
+        character = self._get(pk)
+        serializer = s.CharacterUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        aliases = data.pop("aliases", None)
+        if not data and aliases is None:
+            raise DomainError("Send at least one field to change.", code="empty")
+        if data:
+            services.character_update(character=character, by=request.user, **data)
+        if aliases is not None:
+            services.character_aliases_set(
+                character=character,
+                by=request.user,
+                aliases=[(a["text"], a["mode"]) for a in aliases],
+            )
+        character = self._get(pk)
+        return Response(s.CharacterOutputSerializer(character, context={"request": request}).data)
+
+
+def _offer_for(request, pk) -> Offer:
+    """Published and superseded versions are public; drafts only to their editors."""
+    offer = (
+        Offer.objects.select_related("character__owner_organization", "character__owner_user")
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer")
+    if offer.status == OfferStatus.DRAFT and not services.character_can_edit(
+        character=offer.character, user=request.user
+    ):
+        raise Http404("No such offer")
+    return offer
+
+
+class OfferCreateView(APIView):
+    @extend_schema(
+        tags=TAG,
+        request=s.OfferDraftSerializer,
+        responses={201: s.OfferOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Commercial remix preset",
+                value={
+                    "preset": "commercial_remix",
+                    "terms": {"credit_text": "Hoshi Studio", "rev_share_bps": 1500},
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, pk):
+        character = (
+            Character.objects.select_related("owner_organization", "owner_user")
+            .filter(pk=pk)
+            .first()
+        )
+        if character is None:
+            raise Http404("No such character")
+        serializer = s.OfferDraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        base = PRESETS_BY_KEY[data["preset"]].terms if data["preset"] else {}
+        offer = services.offer_create_draft(
+            character=character,
+            by=request.user,
+            terms={**base, **data["terms"]},
+            title=data["title"],
+            preset=data["preset"],
+        )
+        return Response(
+            s.OfferOutputSerializer(offer, context={"request": request}).data, status=201
+        )
+
+
+class OfferDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(tags=TAG, responses={200: s.OfferOutputSerializer})
+    def get(self, request, pk):
+        return Response(
+            s.OfferOutputSerializer(_offer_for(request, pk), context={"request": request}).data
+        )
+
+    @extend_schema(
+        tags=TAG, request=s.OfferUpdateSerializer, responses={200: s.OfferOutputSerializer}
+    )
+    def patch(self, request, pk):
+        offer = _offer_for(request, pk)
+        serializer = s.OfferUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = services.offer_update_draft(
+            offer=offer, by=request.user, **serializer.validated_data
+        )
+        return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
+
+
+class OfferPublishView(APIView):
+    @extend_schema(tags=TAG, request=None, responses={200: s.OfferOutputSerializer})
+    def post(self, request, pk):
+        offer = services.offer_publish(offer=_offer_for(request, pk), by=request.user)
+        return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
+
+
+class OfferNewVersionView(APIView):
+    @extend_schema(tags=TAG, request=None, responses={201: s.OfferOutputSerializer})
+    def post(self, request, pk):
+        draft = services.offer_new_version(offer=_offer_for(request, pk), by=request.user)
+        return Response(
+            s.OfferOutputSerializer(draft, context={"request": request}).data, status=201
+        )
+
+
+class OfferOdrlView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=TAG, responses={200: {"type": "object", "description": "ODRL 2.2 JSON-LD odrl:Offer"}}
+    )
+    def get(self, request, pk):
+        offer = _offer_for(request, pk)
+        character = offer.character
+        document = offer_to_odrl(
+            uid=request.build_absolute_uri(f"/api/v1/offers/{offer.pk}/odrl/"),
+            terms=offer.parsed_terms,
+            target=request.build_absolute_uri(character.get_absolute_url()),
+            assigner=_assigner_uri(request, character),
+            terms_hash=offer.terms_hash,
+            issued=offer.published_at,
+        )
+        return Response(document, content_type="application/ld+json")
+
+
+def _assigner_uri(request, character: Character) -> str:
+    if character.owner_organization_id:
+        return request.build_absolute_uri(f"/organizations/{character.owner_organization.slug}/")
+    return request.build_absolute_uri(f"/people/{character.owner_user_id}/")
+
+
+class OfferAcceptView(APIView):
+    @extend_schema(
+        tags=TAG,
+        request=s.AcceptSerializer,
+        responses={201: s.GrantOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Accept", value={"max_fee": 0, "max_rev_share_bps": 1500}, request_only=True
+            )
+        ],
+    )
+    def post(self, request, pk):
+        serializer = s.AcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = _offer_for(request, pk)
+        grant = services.grant_accept(offer=offer, by=request.user, **serializer.validated_data)
+        return Response(s.GrantOutputSerializer(grant).data, status=201)
+
+
+class GrantListView(ListAPIView):
+    """Your grants as a licensee, or with ?role=licensor the grants on characters you
+    manage (optionally ?status=pending_approval)."""
+
+    serializer_class = s.GrantOutputSerializer
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[
+            OpenApiParameter("role", str, enum=["licensee", "licensor"]),
+            OpenApiParameter("status", str),
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        if params.get("role") == "licensor":
+            return selectors.grants_for_licensor(
+                user=self.request.user, status=params.get("status") or None
+            )
+        qs = selectors.grants_for_licensee(user=self.request.user)
+        return qs.filter(status=params["status"]) if params.get("status") else qs
+
+
+def _grant_for(request, pk):
+    grant = selectors.grant_visible_to(grant_id=pk, user=request.user)
+    if grant is None:
+        raise Http404("No such grant")
+    return grant
+
+
+class GrantDetailView(APIView):
+    @extend_schema(tags=TAG, responses={200: s.GrantOutputSerializer})
+    def get(self, request, pk):
+        return Response(s.GrantOutputSerializer(_grant_for(request, pk)).data)
+
+
+class GrantEndView(APIView):
+    @extend_schema(tags=TAG, request=s.GrantEndSerializer, responses={200: s.GrantOutputSerializer})
+    def post(self, request, pk):
+        serializer = s.GrantEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = services.grant_end(
+            grant=_grant_for(request, pk), by=request.user, **serializer.validated_data
+        )
+        return Response(s.GrantOutputSerializer(grant).data)
+
+
+class GrantDecideView(APIView):
+    @extend_schema(
+        tags=TAG, request=s.GrantDecideSerializer, responses={200: s.GrantOutputSerializer}
+    )
+    def post(self, request, pk):
+        serializer = s.GrantDecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = _grant_for(request, pk)
+        if serializer.validated_data["decision"] == "approve":
+            grant = services.grant_approve(grant=grant, by=request.user)
+        else:
+            grant = services.grant_reject(
+                grant=grant, by=request.user, reason=serializer.validated_data["reason"]
+            )
+        return Response(s.GrantOutputSerializer(grant).data)
+
+
+class GrantOdrlView(APIView):
+    @extend_schema(
+        tags=TAG,
+        responses={200: {"type": "object", "description": "ODRL 2.2 JSON-LD odrl:Agreement"}},
+    )
+    def get(self, request, pk):
+        grant = _grant_for(request, pk)
+        character = grant.character
+        document = agreement_to_odrl(
+            uid=request.build_absolute_uri(f"/api/v1/grants/{grant.pk}/odrl/"),
+            offer_uid=request.build_absolute_uri(f"/api/v1/offers/{grant.offer_id}/odrl/"),
+            terms=grant.offer.parsed_terms,
+            target=request.build_absolute_uri(character.get_absolute_url()),
+            assigner=_assigner_uri(request, character),
+            assignee=request.build_absolute_uri(f"/people/{grant.licensee_id}/"),
+            terms_hash=grant.offer.terms_hash,
+            issued=grant.activated_at or grant.created_at,
+        )
+        return Response(document, content_type="application/ld+json")
+
+
+class ScreenView(APIView):
+    @extend_schema(
+        tags=TAG,
+        request=s.ScreenSerializer,
+        responses={200: s.DecisionOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Screen a prompt",
+                value={
+                    "prompt": "Hoshi-chan dances in the rain",
+                    "character_ids": ["6c4e…"],
+                    "territory": "JP",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = s.ScreenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        decision, record = services.policy_screen(
+            creator=request.user,
+            prompt=data["prompt"],
+            character_ids=data["character_ids"],
+            territory=data["territory"] or None,
+            commercial=data["commercial"],
+            rating=data["rating"],
+        )
+        return Response({"id": record.pk, **decision.to_dict()})

@@ -1,0 +1,53 @@
+from django.db import models
+
+
+class CharacterKind(models.TextChoices):
+    CHARACTER = "character", "Character"
+    LIKENESS = "likeness", "Likeness"
+
+
+class CharacterStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    ARCHIVED = "archived", "Archived"
+
+
+class AliasMode(models.TextChoices):
+    NORMAL = "normal", "Match in any case"
+    EXACT_CASE = "exact_case", "Match exact case only"
+    REVIEW = "review", "Flag for review, do not refuse"
+
+
+class OfferStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+    ENDED = "ended", "Ended"
+
+
+class GrantStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Pending payment"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+    REVOKED = "revoked", "Revoked"
+
+
+# Grants that hold a licensee slot and block a second acceptance of the same offer.
+LIVE_GRANT_STATUSES = (
+    GrantStatus.PENDING_PAYMENT,
+    GrantStatus.PENDING_APPROVAL,
+    GrantStatus.ACTIVE,
+)
+
+GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
+    GrantStatus.PENDING_PAYMENT: frozenset(
+        {GrantStatus.ACTIVE, GrantStatus.PENDING_APPROVAL, GrantStatus.ENDED}
+    ),
+    GrantStatus.PENDING_APPROVAL: frozenset(
+        {GrantStatus.ACTIVE, GrantStatus.REVOKED, GrantStatus.ENDED}
+    ),
+    GrantStatus.ACTIVE: frozenset({GrantStatus.ENDED, GrantStatus.REVOKED}),
+    GrantStatus.ENDED: frozenset(),
+    GrantStatus.REVOKED: frozenset(),
+}

@@ -1,0 +1,268 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import Organization, TimeStamped
+from licensing.enums import AliasMode, CharacterKind, CharacterStatus, GrantStatus, OfferStatus
+from licensing.terms import Terms
+
+
+class Character(TimeStamped):
+    """A licensable identity: a studio's character, or a person's own likeness. A
+    character belongs to an organization; a likeness to the one person it depicts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=CharacterKind.choices)
+    owner_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="characters"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="likenesses",
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    franchise = models.CharField(max_length=120, blank=True, db_index=True)
+    disallowed = models.BooleanField(
+        default=False,
+        help_text="No generation at all, licensed or not; its names still screen prompts.",
+    )
+    status = models.CharField(
+        max_length=10, choices=CharacterStatus.choices, default=CharacterStatus.ACTIVE
+    )
+    likeness_attested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person confirmed this likeness is their own."
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="character_owner_matches_kind",
+                condition=(
+                    Q(kind="character", owner_organization__isnull=False, owner_user__isnull=True)
+                    | Q(kind="likeness", owner_user__isnull=False, owner_organization__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["owner_organization", "name"],
+                condition=Q(owner_organization__isnull=False),
+                name="character_unique_name_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["owner_user", "name"],
+                condition=Q(owner_user__isnull=False),
+                name="character_unique_name_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("licensing:character_detail", kwargs={"pk": self.pk})
+
+    @property
+    def rightsholder_name(self) -> str:
+        if self.owner_organization is not None:
+            return self.owner_organization.name
+        return str(self.owner_user)
+
+
+class CharacterAlias(TimeStamped):
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="aliases")
+    text = models.CharField(max_length=120)
+    mode = models.CharField(max_length=12, choices=AliasMode.choices, default=AliasMode.NORMAL)
+
+    class Meta:
+        ordering = ["character_id", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["character", "text"], name="alias_unique_per_character")
+        ]
+        verbose_name_plural = "character aliases"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def character_image_path(instance: "CharacterImage", filename: str) -> str:
+    return f"characters/{instance.character_id}/{uuid.uuid4().hex}{_suffix(filename)}"
+
+
+def character_thumbnail_path(instance: "CharacterImage", filename: str) -> str:
+    return f"characters/{instance.character_id}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+def _suffix(filename: str) -> str:
+    return "." + filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else ""
+
+
+class CharacterImage(TimeStamped):
+    """A validated reference image, with a JPEG thumbnail for lists."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        upload_to=character_image_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(upload_to=character_thumbnail_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=30)
+    size_bytes = models.PositiveIntegerField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["character_id", "position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.character} image {self.position}"
+
+
+class Offer(TimeStamped):
+    """One version of a character's licence offer. Versions of the same offer share a
+    ``series``. A draft is editable; publishing freezes it, keyed by ``terms_hash``,
+    and supersedes the previous published version. Published terms never change."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="offers")
+    series = models.UUIDField(default=uuid.uuid4, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.DRAFT)
+    title = models.CharField(max_length=120)
+    preset = models.CharField(max_length=40, blank=True)
+    terms = models.JSONField()
+    terms_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Denormalised from terms for catalog filters.
+    commercial_use = models.BooleanField(default=False)
+    upfront_fee = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    published_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["character_id", "series", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "version"], name="offer_unique_version"),
+            models.UniqueConstraint(
+                fields=["series"], condition=Q(status="draft"), name="offer_one_draft_per_series"
+            ),
+            models.UniqueConstraint(
+                fields=["series"],
+                condition=Q(status="published"),
+                name="offer_one_published_per_series",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(terms_hash=""),
+                name="offer_published_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("licensing:character_detail", kwargs={"pk": self.character_id})
+
+    @property
+    def parsed_terms(self) -> Terms:
+        return Terms.from_dict(self.terms)
+
+
+class Grant(TimeStamped):
+    """A creator's acceptance of one published offer version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="grants")
+    series = models.UUIDField(db_index=True)
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="grants")
+    licensee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants"
+    )
+    status = models.CharField(max_length=20, choices=GrantStatus.choices)
+    max_fee = models.PositiveBigIntegerField(
+        help_text="The most the creator agreed to pay upfront."
+    )
+    max_rev_share_bps = models.PositiveIntegerField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licensee", "series"],
+                condition=Q(status__in=["pending_payment", "pending_approval", "active"]),
+                name="grant_one_live_per_licensee_and_offer",
+            ),
+        ]
+        indexes = [models.Index(fields=["licensee", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.licensee} · {self.character} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == GrantStatus.ACTIVE
+
+
+class GrantEvent(models.Model):
+    """One status change of a grant: who, when, why. Append-only."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class PolicyDecision(models.Model):
+    """Every decision the policy engine makes, with its inputs. Append-only: the
+    audit trail that compliance reports export."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prompt = models.TextField()
+    inputs_hash = models.CharField(max_length=64, db_index=True)
+    allowed = models.BooleanField()
+    needs_review = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list)
+    character_ids = models.JSONField(default=list)
+    context = models.JSONField(default=dict)
+    engine_version = models.CharField(max_length=20)
+    purpose = models.CharField(
+        max_length=12,
+        choices=[("screen", "Screen only"), ("generation", "Generation")],
+        default="screen",
+    )
+    characters = models.ManyToManyField(Character, related_name="policy_decisions", blank=True)
+    grants = models.ManyToManyField(Grant, related_name="policy_decisions", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{'allowed' if self.allowed else 'refused'} at {self.created_at:%Y-%m-%d %H:%M}"

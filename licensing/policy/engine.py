@@ -1,0 +1,341 @@
+"""The policy engine: a pure function from a request's facts to a Decision.
+
+``evaluate`` never reads the database or the clock; the caller gathers the facts
+(``licensing.selectors.policy_facts``) and records the result. Each refusal names the
+term and the character that refused, so the creator reads exactly why.
+
+Merging: every term of every character involved (requested, mentioned in the prompt,
+and the parent work's) is checked on its own, so the most restrictive term always
+wins; ``effective`` reports the merged terms the generation must then honour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from licensing.policy.facts import (
+    AudienceFacts,
+    CharacterFacts,
+    Context,
+    Decision,
+    ParentFacts,
+    Reason,
+)
+from licensing.policy.lexicon import categories_in, phrases_in
+from licensing.policy.screening import Mention
+from licensing.terms import RATINGS, Terms
+
+ENGINE_VERSION = "2026.11.1"
+
+CATEGORY_NAMES = {
+    "violence": "violence",
+    "sexual": "sexual content",
+    "hate": "hate",
+    "politics": "politics",
+    "drugs_weapons": "drugs or weapons",
+    "alcohol": "alcohol",
+    "defamation": "defamation",
+}
+
+
+def audience_refusal(
+    terms: Terms, audience: AudienceFacts, *, licensee_id: str, approved: bool
+) -> str | None:
+    """Why the creator is outside the offer's audience, or None if they are inside.
+    ``approved`` says the licensor approved this licensee (audience ``approved``)."""
+    if audience.is_owner or licensee_id in terms.audience_allowlist:
+        return None
+    if terms.audience == "public":
+        return None
+    if terms.audience == "self":
+        return "Only the rightsholder may use it."
+    if terms.audience == "approved":
+        return None if approved else "Only people the rightsholder approves may use it."
+    if terms.audience == "followers":
+        return None if audience.is_follower else "Only the rightsholder's followers may use it."
+    if terms.audience == "mutuals":
+        return (
+            None
+            if audience.is_mutual
+            else "Only people who follow the rightsholder and whom they follow back may use it."
+        )
+    return f"Unknown audience {terms.audience!r}."
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.reasons: list[Reason] = []
+
+    def refuse(self, code: str, term: str, message: str, who: CharacterFacts | None = None) -> None:
+        self.reasons.append(
+            Reason(code, term, message, who.id if who else None, who.name if who else None)
+        )
+
+    def review(self, code: str, term: str, message: str, who: CharacterFacts) -> None:
+        self.reasons.append(Reason(code, term, message, who.id, who.name, severity="review"))
+
+
+def _check_terms(
+    out: _Collector,
+    *,
+    who: CharacterFacts,
+    terms: Terms,
+    prompt: str,
+    context: Context,
+    involved: Mapping[str, CharacterFacts],
+    prefix: str = "",
+) -> None:
+    """Every content, scope and time term of one character's licence."""
+    name = who.name
+    if terms.starts_at and context.now < terms.starts_at:
+        out.refuse(
+            "not_started",
+            prefix + "starts_at",
+            f"The licence for {name} starts on {terms.starts_at:%d %b %Y}.",
+            who,
+        )
+    if terms.ends_at and context.now >= terms.ends_at:
+        out.refuse(
+            "expired",
+            prefix + "ends_at",
+            f"The licence for {name} ended on {terms.ends_at:%d %b %Y}.",
+            who,
+        )
+
+    if terms.territories or terms.territory_mode == "allow":
+        listed = context.territory in terms.territories
+        if context.territory is None:
+            if terms.territory_mode == "allow":
+                out.refuse(
+                    "territory_unknown",
+                    prefix + "territories",
+                    f"{name} is licensed only in some territories, and yours is unknown.",
+                    who,
+                )
+        elif (terms.territory_mode == "allow") != listed:
+            out.refuse(
+                "territory",
+                prefix + "territories",
+                f"{name} may not be used in your territory ({context.territory}).",
+                who,
+            )
+
+    if context.commercial and not terms.commercial_use:
+        out.refuse(
+            "commercial_use",
+            prefix + "commercial_use",
+            f"{name} may be used only in non-commercial videos.",
+            who,
+        )
+
+    if RATINGS.index(context.rating) > RATINGS.index(terms.max_rating):
+        out.refuse(
+            "rating",
+            prefix + "max_rating",
+            f"{name} may appear only in videos rated {terms.max_rating.replace('_', ' ')} "
+            f"or milder; this one is {context.rating.replace('_', ' ')}.",
+            who,
+        )
+
+    if terms.banned_categories:
+        found = categories_in(prompt)
+        for category in terms.banned_categories:
+            if category in found:
+                words = ", ".join(f"'{w}'" for w in found[category][:3])
+                out.refuse(
+                    "banned_category",
+                    prefix + "banned_categories",
+                    f"{name} may not appear in {CATEGORY_NAMES.get(category, category)} "
+                    f"content (the prompt mentions {words}).",
+                    who,
+                )
+    if terms.banned_words:
+        for phrase in phrases_in(prompt, terms.banned_words):
+            out.refuse(
+                "banned_word",
+                prefix + "banned_words",
+                f"The rightsholder of {name} does not allow '{phrase}'.",
+                who,
+            )
+    for other_id in terms.banned_costars:
+        if other_id in involved and other_id != who.id:
+            out.refuse(
+                "banned_costar",
+                prefix + "banned_costars",
+                f"{name} may not appear alongside {involved[other_id].name}.",
+                who,
+            )
+
+
+def _merge(terms: Iterable[tuple[CharacterFacts, Terms]]) -> dict:
+    pairs = list(terms)
+    if not pairs:
+        return {}
+    allow_sets = [set(t.territories) for _, t in pairs if t.territory_mode == "allow"]
+    return {
+        "commercial_use": all(t.commercial_use for _, t in pairs),
+        "max_rating": min((t.max_rating for _, t in pairs), key=RATINGS.index),
+        "territories_allowed": sorted(set.intersection(*allow_sets)) if allow_sets else None,
+        "territories_blocked": sorted(
+            {c for _, t in pairs if t.territory_mode == "block" for c in t.territories}
+        ),
+        "allowed_actions": sorted(set.intersection(*(set(t.allowed_actions) for _, t in pairs))),
+        "approval_per_work": sorted({w.id for w, t in pairs if t.approval == "per_work"}),
+        "credits": [t.credit_text for _, t in pairs if t.attribution_required and t.credit_text],
+        "rev_share_bps": {w.id: t.rev_share_bps for w, t in pairs},
+        "per_generation_fees": {
+            w.id: {"amount": t.per_generation_fee, "currency": t.currency}
+            for w, t in pairs
+            if t.per_generation_fee
+        },
+        "max_stack_bps": min(t.max_stack_bps for _, t in pairs),
+        "same_terms": sorted({w.id for w, t in pairs if t.remix_policy == "same_terms"}),
+    }
+
+
+def evaluate(
+    *,
+    prompt: str,
+    licensee_id: str,
+    requested_ids: Iterable[str],
+    mentions: Iterable[Mention],
+    characters: Mapping[str, CharacterFacts],
+    context: Context,
+    parent: ParentFacts | None = None,
+) -> Decision:
+    """Decide whether ``licensee_id`` may generate from ``prompt`` with the requested
+    characters (and parent work). ``characters`` holds facts for every character
+    requested, mentioned or in the parent."""
+    out = _Collector()
+    requested = list(dict.fromkeys(requested_ids))
+    mentioned = list(dict.fromkeys(m.character_id for m in mentions))
+    review_only = {m.character_id for m in mentions if m.mode == "review"}
+    parent_ids = list(parent.character_ids) if parent else []
+    involved_ids = list(dict.fromkeys([*requested, *mentioned, *parent_ids]))
+    involved = {cid: characters[cid] for cid in involved_ids if cid in characters}
+
+    for cid in requested:
+        if cid not in characters:
+            out.refuse("unknown_character", "character", f"No character with id {cid}.")
+
+    licensed: list[tuple[CharacterFacts, Terms]] = []
+    for cid in involved_ids:
+        who = characters.get(cid)
+        if who is None:
+            continue
+        if who.disallowed:
+            out.refuse(
+                "disallowed_character",
+                "disallowed",
+                f"{who.name} is disallowed by its rightsholder: no videos may show them.",
+                who,
+            )
+            continue
+        grant = who.grant
+        if grant is None or grant.status != "active":
+            if cid in review_only and cid not in requested and cid not in parent_ids:
+                out.review(
+                    "mention_needs_review",
+                    "alias",
+                    f"The prompt may mention {who.name}; the rightsholder will review it.",
+                    who,
+                )
+            elif grant is None:
+                out.refuse(
+                    "unlicensed_character",
+                    "grant",
+                    f"You hold no licence for {who.name}. Accept one of its offers first.",
+                    who,
+                )
+            else:
+                out.refuse(
+                    "grant_not_active",
+                    "grant",
+                    f"Your licence for {who.name} is {grant.status.replace('_', ' ')}.",
+                    who,
+                )
+            continue
+        if who.status != "active":
+            out.refuse("character_unavailable", "status", f"{who.name} is {who.status}.", who)
+            continue
+        terms = grant.terms
+        licensed.append((who, terms))
+        action = "remix" if parent else context.action
+        if action not in terms.allowed_actions:
+            out.refuse(
+                "action_not_allowed",
+                "allowed_actions",
+                f"The licence for {who.name} does not allow you to {action}.",
+                who,
+            )
+        problem = audience_refusal(terms, who.audience, licensee_id=licensee_id, approved=True)
+        if problem:
+            out.refuse("audience", "audience", f"{who.name}: {problem}", who)
+        cap = terms.max_generations_per_licensee
+        if cap is not None and grant.generations_used >= cap:
+            out.refuse(
+                "cap_generations",
+                "max_generations_per_licensee",
+                f"You have used all {cap} generations your licence for {who.name} allows.",
+                who,
+            )
+        if terms.max_works is not None and grant.works_total >= terms.max_works:
+            out.refuse(
+                "cap_works",
+                "max_works",
+                f"{who.name} has reached its limit of {terms.max_works} published works.",
+                who,
+            )
+        _check_terms(out, who=who, terms=terms, prompt=prompt, context=context, involved=involved)
+
+    if parent is not None:
+        for cid, terms in parent.terms:
+            who = characters.get(cid) or CharacterFacts(
+                id=cid, name=cid, kind="character", rightsholder=""
+            )
+            if "remix" not in terms.allowed_actions:
+                out.refuse(
+                    "remix_not_allowed",
+                    "parent:allowed_actions",
+                    f"The work you are remixing uses {who.name}, whose licence does not "
+                    "allow remixes.",
+                    who,
+                )
+            if terms.remix_policy == "same_terms":
+                # Reciprocal: the derivative carries the parent's terms, so they bind too.
+                _check_terms(
+                    out,
+                    who=who,
+                    terms=terms,
+                    prompt=prompt,
+                    context=context,
+                    involved=involved,
+                    prefix="parent:",
+                )
+                licensed.append((who, terms))
+
+    effective = _merge(licensed)
+    if effective:
+        stack = sum(effective["rev_share_bps"].values())
+        if stack > effective["max_stack_bps"]:
+            out.refuse(
+                "stack_exceeds_cap",
+                "max_stack_bps",
+                f"The rightsholders' shares add up to {stack / 100:g}%, above the "
+                f"{effective['max_stack_bps'] / 100:g}% cap their terms allow.",
+            )
+        effective["stack_bps"] = stack
+
+    reasons = tuple(out.reasons)
+    refused = any(r.severity == "refuse" for r in reasons)
+    return Decision(
+        allowed=not refused,
+        reasons=reasons,
+        engine_version=ENGINE_VERSION,
+        character_ids=tuple(involved_ids),
+        needs_review=not refused
+        and (
+            bool(effective.get("approval_per_work")) or any(r.severity == "review" for r in reasons)
+        ),
+        effective=effective,
+    )

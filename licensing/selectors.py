@@ -1,0 +1,238 @@
+"""Reads for the catalog, the dashboards and the policy engine's facts."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.enums import EDITOR_ROLES
+from accounts.models import Follow, Membership, User
+from licensing.enums import CharacterStatus, GrantStatus, OfferStatus
+from licensing.models import Character, CharacterImage, Grant, Offer
+from licensing.policy.facts import AudienceFacts, CharacterFacts, GrantFacts
+
+
+def _published_offers() -> QuerySet[Offer]:
+    return Offer.objects.filter(status=OfferStatus.PUBLISHED).order_by("upfront_fee", "id")
+
+
+def catalog_characters(
+    *,
+    q: str = "",
+    kind: str = "",
+    franchise: str = "",
+    commercial: bool | None = None,
+    free: bool | None = None,
+) -> QuerySet[Character]:
+    """Active, licensable characters with at least one published offer, newest first,
+    with owners, first image and published offers loaded in a constant number of
+    queries whatever the page size."""
+    offers = Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED)
+    qs = Character.objects.filter(status=CharacterStatus.ACTIVE, disallowed=False).filter(
+        Exists(offers)
+    )
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(aliases__text__icontains=q)
+            | Q(franchise__icontains=q)
+            | Q(description__icontains=q)
+        ).distinct()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if franchise:
+        qs = qs.filter(franchise__iexact=franchise)
+    if commercial is not None:
+        qs = qs.filter(Exists(offers.filter(commercial_use=commercial)))
+    if free is True:
+        qs = qs.filter(Exists(offers.filter(upfront_fee=0)))
+    elif free is False:
+        qs = qs.filter(Exists(offers.filter(upfront_fee__gt=0)))
+    return (
+        qs.select_related("owner_organization", "owner_user")
+        .prefetch_related(
+            Prefetch("offers", queryset=_published_offers(), to_attr="published_offers"),
+            Prefetch(
+                "images",
+                queryset=CharacterImage.objects.order_by("position", "created_at"),
+                to_attr="ordered_images",
+            ),
+        )
+        .order_by("-created_at", "id")
+    )
+
+
+def catalog_franchises() -> list[str]:
+    return list(
+        Character.objects.filter(status=CharacterStatus.ACTIVE)
+        .exclude(franchise="")
+        .order_by("franchise")
+        .values_list("franchise", flat=True)
+        .distinct()
+    )
+
+
+def character_detail(*, pk) -> Character | None:
+    return (
+        Character.objects.select_related("owner_organization", "owner_user")
+        .prefetch_related(
+            Prefetch("offers", queryset=_published_offers(), to_attr="published_offers"),
+            "images",
+            "aliases",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def characters_managed_by(*, user: User) -> QuerySet[Character]:
+    """Characters the user may edit: their likenesses and their organizations'."""
+    organizations = Membership.objects.filter(user=user, role__in=EDITOR_ROLES).values(
+        "organization"
+    )
+    return (
+        Character.objects.filter(Q(owner_user=user) | Q(owner_organization__in=organizations))
+        .select_related("owner_organization", "owner_user")
+        .annotate(
+            live_grants=Count("grants", filter=Q(grants__status=GrantStatus.ACTIVE), distinct=True),
+            offer_count=Count(
+                "offers", filter=Q(offers__status=OfferStatus.PUBLISHED), distinct=True
+            ),
+        )
+        .order_by("name", "id")
+    )
+
+
+def offers_for_character(*, character: Character) -> QuerySet[Offer]:
+    return character.offers.order_by("series", "-version")
+
+
+def current_offer(*, series) -> Offer | None:
+    return Offer.objects.filter(series=series, status=OfferStatus.PUBLISHED).first()
+
+
+def grants_for_licensee(*, user: User) -> QuerySet[Grant]:
+    return (
+        Grant.objects.filter(licensee=user)
+        .select_related("offer", "character__owner_organization", "character__owner_user")
+        .order_by("-created_at", "id")
+    )
+
+
+def grants_for_licensor(*, user: User, status: str | None = None) -> QuerySet[Grant]:
+    """Grants on characters the user manages, optionally of one status."""
+    qs = Grant.objects.filter(character__in=characters_managed_by(user=user).values("pk"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("offer", "character", "licensee").order_by("created_at", "id")
+
+
+def grant_visible_to(*, grant_id, user: User) -> Grant | None:
+    """The grant if the user is its licensee or manages its character."""
+    grant = (
+        Grant.objects.select_related("offer", "character__owner_organization", "licensee")
+        .filter(pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        return None
+    if grant.licensee_id == user.pk:
+        return grant
+    from licensing.services import character_can_edit
+
+    return grant if character_can_edit(character=grant.character, user=user) else None
+
+
+# --- facts for the policy engine --------------------------------------------------------
+
+
+def _rightsholder_user_ids(character: Character) -> list:
+    if character.owner_user_id:
+        return [character.owner_user_id]
+    return list(
+        Membership.objects.filter(
+            organization=character.owner_organization, role__in=EDITOR_ROLES
+        ).values_list("user_id", flat=True)
+    )
+
+
+def audience_facts(*, character: Character, user: User) -> AudienceFacts:
+    """How ``user`` stands with the character's rightsholder. For an organization,
+    following (or being mutuals with) any of its owners or managers counts."""
+    if character.owner_user_id == user.pk:
+        return AudienceFacts(is_owner=True, is_follower=True, is_mutual=True)
+    if (
+        character.owner_organization_id
+        and Membership.objects.filter(
+            organization_id=character.owner_organization_id, user=user
+        ).exists()
+    ):
+        return AudienceFacts(is_owner=True, is_follower=True, is_mutual=True)
+    holders = _rightsholder_user_ids(character)
+    follows = set(
+        Follow.objects.filter(follower=user, followee__in=holders).values_list(
+            "followee_id", flat=True
+        )
+    )
+    followed_back = set(
+        Follow.objects.filter(follower__in=follows, followee=user).values_list(
+            "follower_id", flat=True
+        )
+    )
+    return AudienceFacts(is_follower=bool(follows), is_mutual=bool(followed_back))
+
+
+def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, CharacterFacts]:
+    """Facts for each character id: its state, the user's live grant (if any) with its
+    usage, and the user's standing with the rightsholder."""
+    ids = list(dict.fromkeys(str(i) for i in character_ids))
+    characters = Character.objects.filter(pk__in=ids).select_related(
+        "owner_organization", "owner_user"
+    )
+    grants: dict[str, Grant] = {}
+    for g in (
+        Grant.objects.filter(
+            licensee=user,
+            character_id__in=ids,
+            status__in=[
+                GrantStatus.ACTIVE,
+                GrantStatus.PENDING_APPROVAL,
+                GrantStatus.PENDING_PAYMENT,
+            ],
+        )
+        .select_related("offer")
+        .annotate(
+            generations_used=Count(
+                "policy_decisions",
+                filter=Q(policy_decisions__purpose="generation", policy_decisions__allowed=True),
+            )
+        )
+        .order_by("-activated_at", "-created_at")
+    ):
+        current = grants.get(str(g.character_id))
+        if current is None or (g.status == GrantStatus.ACTIVE and not current.is_active):
+            grants[str(g.character_id)] = g
+    facts = {}
+    for character in characters:
+        grant = grants.get(str(character.pk))
+        grant_facts = None
+        if grant is not None:
+            grant_facts = GrantFacts(
+                grant_id=str(grant.pk),
+                status=grant.status,
+                offer_id=str(grant.offer_id),
+                terms_hash=grant.offer.terms_hash,
+                terms=grant.offer.parsed_terms,
+                generations_used=getattr(grant, "generations_used", 0),  # annotated above
+                works_total=0,
+            )
+        facts[str(character.pk)] = CharacterFacts(
+            id=str(character.pk),
+            name=character.name,
+            kind=character.kind,
+            rightsholder=character.rightsholder_name,
+            disallowed=character.disallowed,
+            status=character.status,
+            grant=grant_facts,
+            audience=audience_facts(character=character, user=user),
+        )
+    return facts

@@ -1,0 +1,49 @@
+"""Licensing writes. Import the functions from here: ``from licensing import services``."""
+
+from licensing.services._common import character_can_edit
+from licensing.services.characters import (
+    character_aliases_set,
+    character_create,
+    character_image_add,
+    character_image_delete,
+    character_update,
+    characters_mark_disallowed,
+)
+from licensing.services.grants import (
+    PriceChanged,
+    grant_accept,
+    grant_approve,
+    grant_end,
+    grant_reject,
+    grant_transition,
+)
+from licensing.services.offers import (
+    TermsInvalid,
+    offer_create_draft,
+    offer_new_version,
+    offer_publish,
+    offer_update_draft,
+)
+from licensing.services.policy import policy_screen
+
+__all__ = [
+    "PriceChanged",
+    "TermsInvalid",
+    "character_aliases_set",
+    "character_can_edit",
+    "character_create",
+    "character_image_add",
+    "character_image_delete",
+    "character_update",
+    "characters_mark_disallowed",
+    "grant_accept",
+    "grant_approve",
+    "grant_end",
+    "grant_reject",
+    "grant_transition",
+    "offer_create_draft",
+    "offer_new_version",
+    "offer_publish",
+    "offer_update_draft",
+    "policy_screen",
+]

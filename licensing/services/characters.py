@@ -1,0 +1,213 @@
+"""Writes for characters, their aliases and reference images."""
+
+import io
+from collections.abc import Iterable
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, ImageOps
+
+from accounts import selectors as accounts_selectors
+from accounts.enums import EDITOR_ROLES
+from accounts.models import Organization, User
+from config.api import DomainError, NotPermitted
+from config.uploads import validate_image
+from licensing.enums import AliasMode, CharacterKind, CharacterStatus
+from licensing.models import Character, CharacterAlias, CharacterImage
+from licensing.policy.registry import registry_changed
+from licensing.services._common import require_character_editor
+
+THUMBNAIL_SIZE = (320, 320)
+EDITABLE_FIELDS = frozenset({"name", "description", "franchise", "disallowed", "status"})
+
+
+def _clean_aliases(aliases: Iterable[str | tuple[str, str]]) -> list[tuple[str, str]]:
+    cleaned: dict[str, str] = {}
+    for alias in aliases:
+        text, mode = (alias, AliasMode.NORMAL) if isinstance(alias, str) else alias
+        text = text.strip()
+        if not text:
+            continue
+        if mode not in AliasMode.values:
+            raise DomainError(f"Unknown alias mode {mode!r}.", field="aliases")
+        if len(text) > 120:
+            raise DomainError(
+                f"Alias {text[:20]!r}… is longer than 120 characters.", field="aliases"
+            )
+        cleaned[text] = mode
+    return list(cleaned.items())
+
+
+@transaction.atomic
+def character_create(
+    *,
+    by: User,
+    name: str,
+    kind: str = CharacterKind.CHARACTER,
+    owner_organization: Organization | None = None,
+    aliases: Iterable[str | tuple[str, str]] = (),
+    description: str = "",
+    franchise: str = "",
+    disallowed: bool = False,
+    likeness_attested: bool = False,
+) -> Character:
+    """Register a character for an organization ``by`` manages, or ``by``'s own
+    likeness. A likeness needs a verified email and the person's attestation that it is
+    them; it can never belong to an organization."""
+    name = name.strip()
+    if not name:
+        raise DomainError("A character needs a name.", code="required", field="name")
+    if kind == CharacterKind.LIKENESS:
+        if owner_organization is not None:
+            raise DomainError(
+                "A likeness belongs to the person it shows, not an organization.",
+                field="owner_organization",
+            )
+        if not EmailAddress.objects.filter(user=by, verified=True).exists():
+            raise DomainError("Verify your email address before registering your likeness.")
+        if not likeness_attested:
+            raise DomainError(
+                "Confirm that this likeness is your own.",
+                code="required",
+                field="likeness_attested",
+            )
+        owner = {"owner_user": by, "likeness_attested_at": timezone.now()}
+    elif kind == CharacterKind.CHARACTER:
+        if owner_organization is None:
+            raise DomainError(
+                "Choose the organization that owns this character.", field="owner_organization"
+            )
+        role = accounts_selectors.membership_role(organization=owner_organization, user=by)
+        if role not in EDITOR_ROLES:
+            raise NotPermitted(f"You cannot add characters to {owner_organization.name}.")
+        owner = {"owner_organization": owner_organization}
+    else:
+        raise DomainError(f"Unknown kind {kind!r}.", field="kind")
+    try:
+        with transaction.atomic():
+            character = Character.objects.create(
+                kind=kind,
+                name=name,
+                description=description,
+                franchise=franchise.strip(),
+                disallowed=disallowed,
+                **owner,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            f"There is already a character called {name!r} with this owner.",
+            code="duplicate",
+            field="name",
+        ) from exc
+    CharacterAlias.objects.bulk_create(
+        CharacterAlias(character=character, text=text, mode=mode)
+        for text, mode in _clean_aliases(aliases)
+        if text != name
+    )
+    registry_changed()
+    return character
+
+
+@transaction.atomic
+def character_update(*, character: Character, by: User, **changes) -> Character:
+    """Change the editable fields. A change to the name or the disallowed flag reaches
+    prompt screening in every process through the registry version."""
+    require_character_editor(character=character, by=by)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        if not changes["name"]:
+            raise DomainError("A character needs a name.", code="required", field="name")
+    if "status" in changes and changes["status"] not in CharacterStatus.values:
+        raise DomainError(f"Unknown status {changes['status']!r}.", field="status")
+    character = Character.objects.select_for_update().get(pk=character.pk)
+    for field, value in changes.items():
+        setattr(character, field, value)
+    try:
+        with transaction.atomic():
+            character.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as exc:
+        raise DomainError(
+            "Another character of this owner already has that name.", code="duplicate", field="name"
+        ) from exc
+    if {"name", "disallowed", "status"} & set(changes):
+        registry_changed()
+    return character
+
+
+@transaction.atomic
+def character_aliases_set(
+    *, character: Character, by: User, aliases: Iterable[str | tuple[str, str]]
+) -> list[CharacterAlias]:
+    """Replace the character's aliases (any script), each with its match mode."""
+    require_character_editor(character=character, by=by)
+    cleaned = [(t, m) for t, m in _clean_aliases(aliases) if t != character.name]
+    character.aliases.all().delete()
+    created = CharacterAlias.objects.bulk_create(
+        CharacterAlias(character=character, text=text, mode=mode) for text, mode in cleaned
+    )
+    registry_changed()
+    return created
+
+
+def _thumbnail(upload: UploadedFile) -> ContentFile:
+    upload.seek(0)
+    with Image.open(upload) as image:
+        rgb = ImageOps.exif_transpose(image).convert("RGB")
+        rgb.thumbnail(THUMBNAIL_SIZE)
+        buffer = io.BytesIO()
+        rgb.save(buffer, "JPEG", quality=85, optimize=True)
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name="thumb.jpg")
+
+
+def character_image_add(*, character: Character, by: User, file: UploadedFile) -> CharacterImage:
+    """Store a validated reference image (PNG, JPEG or WebP; at most 10 MB and 4096 px
+    a side; decompression bombs refused) with a JPEG thumbnail."""
+    require_character_editor(character=character, by=by)
+    try:
+        checked = validate_image(
+            file,
+            max_bytes=settings.CHARACTER_IMAGE_MAX_BYTES,
+            max_side=settings.CHARACTER_IMAGE_MAX_SIDE,
+        )
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code=exc.code or "invalid", field="image") from exc
+    position = character.images.count()
+    image = CharacterImage(
+        character=character,
+        content_type=checked.content_type,
+        size_bytes=checked.size_bytes,
+        position=position,
+    )
+    image.thumbnail.save("thumb.jpg", _thumbnail(file), save=False)
+    image.image.save(file.name or "image", file, save=False)
+    image.save()
+    return image
+
+
+def character_image_delete(*, image: CharacterImage, by: User) -> None:
+    require_character_editor(character=image.character, by=by)
+    image.image.delete(save=False)
+    image.thumbnail.delete(save=False)
+    image.delete()
+
+
+@transaction.atomic
+def characters_mark_disallowed(*, character_ids: Iterable, by: User) -> int:
+    """Staff take characters out of use: no generation at all, and their names keep
+    screening prompts. Reaches every process's screening through the registry version."""
+    if not by.is_staff:
+        raise NotPermitted("Only staff can disallow characters in bulk.")
+    count = Character.objects.filter(pk__in=list(character_ids)).update(
+        disallowed=True, updated_at=timezone.now()
+    )
+    registry_changed()
+    return count

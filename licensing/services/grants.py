@@ -1,0 +1,157 @@
+"""Writes for grants: accepting an offer version, approval by the licensor, ending."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.api import DomainError, NotPermitted
+from licensing import selectors
+from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
+from licensing.models import Character, Grant, GrantEvent, Offer
+from licensing.policy.engine import audience_refusal
+from licensing.services._common import character_can_edit
+
+
+class PriceChanged(DomainError):
+    code = "price_changed"
+    status_code = 409
+
+
+def _record(grant: Grant, *, from_status: str, by: User | None, note: str = "") -> None:
+    GrantEvent.objects.create(
+        grant=grant, from_status=from_status, to_status=grant.status, actor=by, note=note[:200]
+    )
+
+
+@transaction.atomic
+def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int) -> Grant:
+    """Accept the current published version of ``offer``'s series.
+
+    Price protection: refused if that version's upfront fee or revenue share exceeds
+    what the creator agreed to (``max_fee``, ``max_rev_share_bps``), which happens when
+    the licensor published a costlier version in between. The character row is locked
+    so that a licensee cap is never exceeded by concurrent acceptances."""
+    character = Character.objects.select_for_update().get(pk=offer.character_id)
+    current = (
+        Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED)
+        .select_related("character")
+        .first()
+    )
+    if current is None:
+        raise DomainError("This offer is no longer available.", code="offer_unavailable")
+    if character.disallowed or character.status != "active":
+        raise DomainError(f"{character.name} cannot be licensed at the moment.", code="unavailable")
+    terms = current.parsed_terms
+    if terms.upfront_fee > max_fee:
+        raise PriceChanged(
+            f"The fee is now {terms.upfront_fee} (minor units of {terms.currency}), above the "
+            f"{max_fee} you agreed to. Review the new terms (version {current.version}).",
+            field="max_fee",
+        )
+    if terms.rev_share_bps > max_rev_share_bps:
+        raise PriceChanged(
+            f"The rightsholder's revenue share is now {terms.rev_share_bps / 100:g}%, above the "
+            f"{max_rev_share_bps / 100:g}% you agreed to. Review version {current.version}.",
+            field="max_rev_share_bps",
+        )
+    now = timezone.now()
+    if terms.ends_at and now >= terms.ends_at:
+        raise DomainError("This offer's licence window has closed.", code="expired")
+    audience = selectors.audience_facts(character=character, user=by)
+    problem = audience_refusal(terms, audience, licensee_id=str(by.pk), approved=True)
+    if problem:
+        raise NotPermitted(problem)
+    if Grant.objects.filter(
+        licensee=by, series=current.series, status__in=LIVE_GRANT_STATUSES
+    ).exists():
+        raise DomainError(
+            f"You already hold a licence for {character.name} under this offer.", code="duplicate"
+        )
+    if terms.max_licensees is not None:
+        taken = Grant.objects.filter(series=current.series, status__in=LIVE_GRANT_STATUSES).count()
+        if taken >= terms.max_licensees:
+            raise DomainError(
+                f"All {terms.max_licensees} licences for {character.name} are taken.",
+                code="cap_licensees",
+            )
+
+    needs_approval = terms.approval == "per_licensee" or (
+        terms.audience == "approved"
+        and not audience.is_owner
+        and str(by.pk) not in terms.audience_allowlist
+    )
+    if terms.upfront_fee > 0:
+        status = GrantStatus.PENDING_PAYMENT
+    elif needs_approval:
+        status = GrantStatus.PENDING_APPROVAL
+    else:
+        status = GrantStatus.ACTIVE
+    grant = Grant.objects.create(
+        offer=current,
+        series=current.series,
+        character=character,
+        licensee=by,
+        status=status,
+        max_fee=max_fee,
+        max_rev_share_bps=max_rev_share_bps,
+        activated_at=now if status == GrantStatus.ACTIVE else None,
+    )
+    _record(grant, from_status="", by=by, note=f"accepted version {current.version}")
+    return grant
+
+
+def grant_transition(*, grant: Grant, to: str, by: User | None, note: str = "") -> Grant:
+    """Move a grant's status along the allowed map, recording the event. Locks the row."""
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().get(pk=grant.pk)
+        if to not in GRANT_TRANSITIONS[grant.status]:
+            raise DomainError(
+                f"A grant that is {grant.get_status_display().lower()} cannot become "
+                f"{GrantStatus(to).label.lower()}.",
+                code="invalid_transition",
+            )
+        previous = grant.status
+        grant.status = to
+        fields = ["status", "updated_at"]
+        if to == GrantStatus.ACTIVE:
+            grant.activated_at = timezone.now()
+            fields.append("activated_at")
+        if to in (GrantStatus.ENDED, GrantStatus.REVOKED):
+            grant.ended_at = timezone.now()
+            grant.end_reason = note[:200]
+            fields += ["ended_at", "end_reason"]
+        grant.save(update_fields=fields)
+        _record(grant, from_status=previous, by=by, note=note)
+    return grant
+
+
+def _require_licensor(grant: Grant, by: User) -> None:
+    if not character_can_edit(character=grant.character, user=by):
+        raise NotPermitted("Only the character's rightsholder can decide on this licence.")
+
+
+def grant_approve(*, grant: Grant, by: User) -> Grant:
+    """The licensor admits a licensee waiting for approval."""
+    _require_licensor(grant, by)
+    if grant.status != GrantStatus.PENDING_APPROVAL:
+        raise DomainError("This licence is not waiting for approval.", code="invalid_state")
+    return grant_transition(grant=grant, to=GrantStatus.ACTIVE, by=by, note="approved")
+
+
+def grant_reject(*, grant: Grant, by: User, reason: str = "") -> Grant:
+    """The licensor declines a licensee waiting for approval."""
+    _require_licensor(grant, by)
+    if grant.status != GrantStatus.PENDING_APPROVAL:
+        raise DomainError("This licence is not waiting for approval.", code="invalid_state")
+    return grant_transition(
+        grant=grant, to=GrantStatus.REVOKED, by=by, note=reason or "declined by the rightsholder"
+    )
+
+
+def grant_end(*, grant: Grant, by: User, reason: str = "") -> Grant:
+    """The creator ends their own licence going forward: no new generations."""
+    if grant.licensee_id != by.pk:
+        raise NotPermitted("Only the licensee can end this licence.")
+    return grant_transition(
+        grant=grant, to=GrantStatus.ENDED, by=by, note=reason or "ended by the licensee"
+    )

@@ -1,0 +1,106 @@
+"""Running the policy engine on a request and recording its decision."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.api import DomainError
+from licensing import selectors
+from licensing.models import Character, Grant, PolicyDecision
+from licensing.policy.engine import evaluate
+from licensing.policy.facts import Context, Decision, ParentFacts
+from licensing.policy.registry import get_registry
+from licensing.terms import RATINGS
+
+MAX_PROMPT_CHARS = 2_000
+
+
+def _inputs_hash(*, prompt: str, user: User, requested: list[str], context: Context, facts) -> str:
+    payload = {
+        "prompt": prompt,
+        "licensee": str(user.pk),
+        "requested": requested,
+        "context": context.to_dict(),
+        "grants": sorted(
+            (cid, f.grant.grant_id, f.grant.terms_hash) for cid, f in facts.items() if f.grant
+        ),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@transaction.atomic
+def policy_screen(
+    *,
+    creator: User,
+    prompt: str,
+    character_ids: Iterable[str],
+    territory: str | None = None,
+    commercial: bool = False,
+    rating: str = "all_ages",
+    parent: ParentFacts | None = None,
+    purpose: str = "screen",
+) -> tuple[Decision, PolicyDecision]:
+    """Screen the prompt against every registered name, evaluate every involved
+    character's terms, and store the decision (append-only). Returns both."""
+    prompt = prompt.strip()
+    if not prompt:
+        raise DomainError("Write a prompt first.", code="required", field="prompt")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise DomainError(f"Prompts are limited to {MAX_PROMPT_CHARS} characters.", field="prompt")
+    if rating not in RATINGS:
+        raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    try:
+        requested = [str(uuid.UUID(str(c))) for c in dict.fromkeys(character_ids)]
+    except ValueError as exc:
+        raise DomainError("Character ids must be UUIDs.", field="character_ids") from exc
+    mentions = get_registry().screen(prompt)
+    involved = [*requested, *(m.character_id for m in mentions)]
+    if parent is not None:
+        involved += list(parent.character_ids)
+    facts = selectors.policy_facts(user=creator, character_ids=involved)
+    context = Context(
+        now=timezone.now(),
+        action="remix" if parent else "generate",
+        commercial=commercial,
+        territory=territory.upper() if territory else None,
+        rating=rating,
+    )
+    decision = evaluate(
+        prompt=prompt,
+        licensee_id=str(creator.pk),
+        requested_ids=requested,
+        mentions=mentions,
+        characters=facts,
+        context=context,
+        parent=parent,
+    )
+    record = PolicyDecision.objects.create(
+        creator=creator,
+        prompt=prompt,
+        inputs_hash=_inputs_hash(
+            prompt=prompt, user=creator, requested=requested, context=context, facts=facts
+        ),
+        allowed=decision.allowed,
+        needs_review=decision.needs_review,
+        reasons=[r.to_dict() for r in decision.reasons],
+        character_ids=list(decision.character_ids),
+        context={
+            **context.to_dict(),
+            "requested": requested,
+            "mentions": [m.character_id for m in mentions],
+        },
+        engine_version=decision.engine_version,
+        purpose=purpose,
+    )
+    record.characters.set(
+        Character.objects.filter(pk__in=[c for c in decision.character_ids if c in facts])
+    )
+    record.grants.set(
+        Grant.objects.filter(pk__in=[f.grant.grant_id for f in facts.values() if f.grant])
+    )
+    return decision, record

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from licensing import views
+
+app_name = "licensing"
+
+urlpatterns = [
+    path("catalog/", views.catalog, name="catalog"),
+    path("characters/<uuid:pk>/", views.character_detail, name="character_detail"),
+    path("characters/<uuid:pk>/accept/<uuid:offer_pk>/", views.offer_accept, name="offer_accept"),
+    path("grants/", views.my_grants, name="my_grants"),
+    path("grants/<uuid:pk>/end/", views.grant_end, name="grant_end"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/characters/new/", views.character_create, name="character_create"),
+    path("dashboard/characters/<uuid:pk>/", views.character_manage, name="character_manage"),
+    path(
+        "dashboard/characters/<uuid:pk>/images/",
+        views.character_image_add,
+        name="character_image_add",
+    ),
+    path(
+        "dashboard/characters/<uuid:pk>/images/<uuid:image_pk>/delete/",
+        views.character_image_delete,
+        name="character_image_delete",
+    ),
+    path("dashboard/characters/<uuid:pk>/offers/", views.offer_create, name="offer_create"),
+    path("dashboard/offers/<uuid:pk>/", views.offer_edit, name="offer_edit"),
+    path("dashboard/offers/<uuid:pk>/preview/", views.offer_preview, name="offer_preview"),
+    path("dashboard/offers/<uuid:pk>/publish/", views.offer_publish, name="offer_publish"),
+    path("dashboard/approvals/", views.approvals, name="approvals"),
+]
