@@ -43,8 +43,12 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
     if isinstance(detail, dict):
         errors = []
         for key, value in detail.items():
-            name = None if key == "non_field_errors" else key
-            errors.extend(_flatten(value, f"{field}.{name}" if field and name else name or field))
+            name = None if key == "non_field_errors" else str(key)
+            if name is None:
+                path = field
+            else:
+                path = f"{field}.{name}" if field else name
+            errors.extend(_flatten(value, path))
         return errors
     if isinstance(detail, list):
         return [error for item in detail for error in _flatten(item, field)]

@@ -18,6 +18,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_registry():
+    """Each test starts with an empty cache and no screening registry: the database is
+    rolled back between tests, so neither may carry names from an earlier one."""
+    from django.core.cache import cache
+
+    from licensing.policy.registry import forget_local_registry
+
+    cache.clear()
+    forget_local_registry()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

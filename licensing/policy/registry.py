@@ -59,3 +59,11 @@ def get_registry() -> Registry:
         if _registry is None or _registry.version != version:
             _registry = Registry(_entries(), version=version)
         return _registry
+
+
+def forget_local_registry() -> None:
+    """Drop this process's copy; the next screen rebuilds it. For tests, whose database
+    is rolled back under a registry built in an earlier test."""
+    global _registry
+    with _lock:
+        _registry = None

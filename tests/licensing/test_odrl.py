@@ -11,9 +11,6 @@ from rdflib.namespace import DCTERMS
 from licensing.odrl import agreement_to_odrl, offer_to_odrl, profile_document
 from licensing.terms import Terms
 
-# rdflib's JSON-LD parser still builds a ConjunctiveGraph internally.
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
 ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 CC = Namespace("https://cocreate.example/ns/odrl#")
 

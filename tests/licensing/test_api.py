@@ -1,0 +1,225 @@
+import json
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from licensing.models import Character, Offer, PolicyDecision
+from tests.factories import (
+    CharacterFactory,
+    MembershipFactory,
+    UserFactory,
+    editor_of,
+    grant_for,
+    publish_offer,
+)
+
+pytestmark = pytest.mark.django_db
+ODRL = "http://www.w3.org/ns/odrl/2/"
+
+
+def test_catalog_api_lists_published_characters_with_filters(api_client):
+    free = CharacterFactory(name="Hoshi-chan", franchise="Star Diary")
+    paid = CharacterFactory(name="Kuro", franchise="Night Cats")
+    CharacterFactory(name="Unpublished")
+    publish_offer(free, commercial_use=False)
+    publish_offer(paid, commercial_use=True, upfront_fee=1_000)
+
+    def names(**params):
+        return [c["name"] for c in api_client.get("/api/v1/characters/", params).json()["results"]]
+
+    assert sorted(names()) == ["Hoshi-chan", "Kuro"]
+    assert names(free="true") == ["Hoshi-chan"]
+    assert names(free="false") == ["Kuro"]
+    assert names(commercial="true") == ["Kuro"]
+    assert names(franchise="night cats") == ["Kuro"]
+    assert names(q="hoshi") == ["Hoshi-chan"]
+    body = api_client.get("/api/v1/characters/", {"q": "hoshi"}).json()["results"][0]
+    assert body["offers"][0]["summary"].startswith("You may")
+    assert body["owner"]["kind"] == "organization"
+
+
+def test_catalog_api_query_count_does_not_grow_with_page_size(
+    api_client, django_assert_num_queries
+):
+    for n in range(3):
+        publish_offer(CharacterFactory(name=f"A{n}"))
+    with django_assert_num_queries(5) as small:
+        api_client.get("/api/v1/characters/")
+    for n in range(12):
+        publish_offer(CharacterFactory(name=f"B{n}"))
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = api_client.get("/api/v1/characters/")
+    assert response.json()["count"] == 15
+
+
+def test_member_registers_a_character_and_an_outsider_cannot_edit_it(api_client):
+    membership = MembershipFactory(organization__verification_status="verified")
+    api_client.force_authenticate(membership.user)
+    created = api_client.post(
+        "/api/v1/characters/",
+        {
+            "organization": membership.organization.slug,
+            "name": "Hoshi-chan",
+            "aliases": [{"text": "ほしちゃん", "mode": "normal"}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+
+    outsider = MembershipFactory().user  # a member of another organization
+    api_client.force_authenticate(outsider)
+    patch = api_client.patch(f"/api/v1/characters/{pk}/", {"name": "Stolen"}, format="json")
+    offer = api_client.post(
+        f"/api/v1/characters/{pk}/offers/", {"terms": {"credit_text": "x"}}, format="json"
+    )
+    foreign = api_client.post(
+        "/api/v1/characters/",
+        {"organization": membership.organization.slug, "name": "Mine"},
+        format="json",
+    )
+
+    assert patch.status_code == 403
+    assert patch.json()["code"] == "permission_denied"
+    assert offer.status_code == 403
+    assert foreign.status_code == 403
+    assert Character.objects.get(pk=pk).name == "Hoshi-chan"
+    assert not Offer.objects.exists()
+
+
+def test_offer_draft_publish_and_odrl_over_the_api(api_client):
+    character = CharacterFactory()
+    api_client.force_authenticate(editor_of(character))
+
+    draft = api_client.post(
+        f"/api/v1/characters/{character.pk}/offers/",
+        {"preset": "commercial_remix", "terms": {"credit_text": "Hoshi Studio"}},
+        format="json",
+    ).json()
+    assert draft["status"] == "draft" and draft["terms"]["rev_share_bps"] == 1_500
+
+    # an outsider cannot see or publish the draft
+    api_client.force_authenticate(UserFactory())
+    assert api_client.get(f"/api/v1/offers/{draft['id']}/").status_code == 404
+    assert api_client.post(f"/api/v1/offers/{draft['id']}/publish/").status_code == 404
+
+    api_client.force_authenticate(editor_of(character))
+    published = api_client.post(f"/api/v1/offers/{draft['id']}/publish/").json()
+    assert published["status"] == "published" and len(published["terms_hash"]) == 64
+
+    api_client.force_authenticate(None)
+    odrl = api_client.get(f"/api/v1/offers/{draft['id']}/odrl/")
+    assert odrl.status_code == 200
+    graph = Graph().parse(data=json.dumps(odrl.json()), format="json-ld")
+    policy = URIRef(odrl.json()["uid"])
+    assert (policy, RDF.type, URIRef(ODRL + "Offer")) in graph
+    actions = {str(o) for o in graph.objects(None, URIRef(ODRL + "action"))}
+    assert ODRL + "derive" in actions
+
+
+def test_invalid_terms_get_a_field_level_400(api_client):
+    character = CharacterFactory()
+    api_client.force_authenticate(editor_of(character))
+
+    response = api_client.post(
+        f"/api/v1/characters/{character.pk}/offers/",
+        {"terms": {"credit_text": "x", "rev_share_bps": 20_000}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "rev_share_bps"
+    assert response.json()["code"] == "invalid_terms"
+
+
+def test_accept_over_the_api_and_price_protection_conflict(api_client):
+    character = CharacterFactory()
+    offer = publish_offer(character, rev_share_bps=1_000)
+    api_client.force_authenticate(UserFactory())
+
+    low = api_client.post(
+        f"/api/v1/offers/{offer.pk}/accept/",
+        {"max_fee": 0, "max_rev_share_bps": 500},
+        format="json",
+    )
+    ok = api_client.post(
+        f"/api/v1/offers/{offer.pk}/accept/",
+        {"max_fee": 0, "max_rev_share_bps": 1000},
+        format="json",
+    )
+
+    assert low.status_code == 409 and low.json()["code"] == "price_changed"
+    assert ok.status_code == 201 and ok.json()["status"] == "active"
+
+
+def test_grants_are_visible_only_to_their_licensee_and_licensor(api_client):
+    character = CharacterFactory()
+    creator = UserFactory()
+    grant = grant_for(character, creator, approval="per_licensee")
+
+    api_client.force_authenticate(UserFactory())
+    assert api_client.get(f"/api/v1/grants/{grant.pk}/").status_code == 404
+    assert (
+        api_client.post(f"/api/v1/grants/{grant.pk}/decide/", {"decision": "approve"}).status_code
+        == 404
+    )
+    assert api_client.get("/api/v1/grants/").json()["count"] == 0
+
+    api_client.force_authenticate(editor_of(character))
+    queue = api_client.get(
+        "/api/v1/grants/", {"role": "licensor", "status": "pending_approval"}
+    ).json()
+    assert [g["id"] for g in queue["results"]] == [str(grant.pk)]
+    decided = api_client.post(
+        f"/api/v1/grants/{grant.pk}/decide/", {"decision": "approve"}, format="json"
+    )
+    assert decided.json()["status"] == "active"
+
+    api_client.force_authenticate(creator)
+    mine = api_client.get("/api/v1/grants/").json()
+    assert [g["id"] for g in mine["results"]] == [str(grant.pk)]
+    agreement = api_client.get(f"/api/v1/grants/{grant.pk}/odrl/").json()
+    graph = Graph().parse(data=json.dumps(agreement), format="json-ld")
+    assert (URIRef(agreement["uid"]), RDF.type, URIRef(ODRL + "Agreement")) in graph
+    ended = api_client.post(f"/api/v1/grants/{grant.pk}/end/", {}, format="json")
+    assert ended.json()["status"] == "ended"
+
+
+def test_screen_endpoint_refuses_an_unlicensed_character_by_name_and_records_it(api_client):
+    licensed = CharacterFactory(name="Hoshi-chan")
+    other = CharacterFactory(name="Kuro Neko")
+    creator = UserFactory()
+    grant_for(licensed, creator)
+    publish_offer(other)
+    api_client.force_authenticate(creator)
+
+    allowed = api_client.post(
+        "/api/v1/screen/",
+        {"prompt": "Hoshi-chan waves", "character_ids": [str(licensed.pk)]},
+        format="json",
+    ).json()
+    refused = api_client.post(
+        "/api/v1/screen/",
+        {"prompt": "Hoshi-chan hugs ＫＵＲＯ　ＮＥＫＯ", "character_ids": [str(licensed.pk)]},
+        format="json",
+    ).json()
+
+    assert allowed["allowed"] is True
+    assert refused["allowed"] is False
+    assert refused["reasons"][0]["character_name"] == "Kuro Neko"
+    assert refused["reasons"][0]["code"] == "unlicensed_character"
+    assert PolicyDecision.objects.count() == 2
+    record = PolicyDecision.objects.get(pk=refused["id"])
+    assert record.allowed is False and record.reasons[0]["term"] == "grant"
+
+
+def test_screen_rejects_malformed_input_in_the_error_shape(api_client, user):
+    api_client.force_authenticate(user)
+
+    response = api_client.post(
+        "/api/v1/screen/", {"prompt": "", "character_ids": ["nope"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"prompt", "character_ids.0"}
