@@ -92,3 +92,19 @@ class FollowAdmin(admin.ModelAdmin):
     list_display = ["follower", "followee", "created_at"]
     search_fields = ["follower__email", "followee__email"]
     autocomplete_fields = ["follower", "followee"]
+
+
+@admin.register(OrganizationDocument)
+class OrganizationDocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "organization",
+        "content_type",
+        "size_bytes",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["content_type"]
+    search_fields = ["title", "organization__name"]
+    list_select_related = ["organization", "uploaded_by"]
+    readonly_fields = ["content_type", "size_bytes", "uploaded_by"]

@@ -44,11 +44,8 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
         errors = []
         for key, value in detail.items():
             name = None if key == "non_field_errors" else str(key)
-            if name is None:
-                path = field
-            else:
-                path = f"{field}.{name}" if field else name
-            errors.extend(_flatten(value, path))
+            nested = f"{field}.{name}" if field and name else name or field
+            errors.extend(_flatten(value, nested))
         return errors
     if isinstance(detail, list):
         return [error for item in detail for error in _flatten(item, field)]

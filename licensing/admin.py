@@ -159,3 +159,31 @@ class PolicyDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(GrantEvent)
+class GrantEventAdmin(admin.ModelAdmin):
+    """Read-only: a grant's history is append-only."""
+
+    list_display = ["created_at", "grant", "from_status", "to_status", "actor", "note"]
+    list_filter = ["to_status"]
+    search_fields = ["grant__id", "actor__email", "note"]
+    list_select_related = ["grant__character", "grant__licensee", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CharacterImage)
+class CharacterImageAdmin(admin.ModelAdmin):
+    list_display = ["character", "position", "width", "height", "content_type", "size_bytes"]
+    list_filter = ["content_type"]
+    search_fields = ["character__name"]
+    list_select_related = ["character"]
+    readonly_fields = ["width", "height", "content_type", "size_bytes"]

@@ -1,9 +1,12 @@
 """Licensing web pages: catalog, character page and accept flow (creators); the
 rightsholder dashboard (characters, offer editor, approvals); my grants."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +19,7 @@ from config.api import DomainError
 from licensing import forms, selectors, services
 from licensing.enums import CharacterKind, OfferStatus
 from licensing.models import Character, CharacterImage, Offer
-from licensing.summary import summary_points
+from licensing.summary import format_bps, format_minor, summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
 
 CATALOG_PAGE_SIZE = 24
@@ -95,10 +98,29 @@ def character_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
+def _price_changed_message(offer: Offer, exc: DomainError) -> str:
+    current = selectors.current_offer(series=offer.series)
+    if current is None:
+        return f"Not accepted: {exc.detail}"
+    terms = current.parsed_terms
+    return (
+        f"Not accepted: the terms changed. Version {current.version} now costs "
+        f"{format_minor(terms.upfront_fee, terms.currency)} upfront with a "
+        f"{format_bps(terms.rev_share_bps)} revenue share. Nothing was charged; "
+        "read the new terms and accept again if they suit you."
+    )
+
+
 @login_required
 @require_POST
 def offer_accept(request: HttpRequest, pk, offer_pk) -> HttpResponse:
-    offer = Offer.objects.filter(pk=offer_pk, character_id=pk, status=OfferStatus.PUBLISHED).first()
+    # A page opened before a newer version was published still posts the old version;
+    # grant_accept judges the series' current version against the price agreed.
+    offer = Offer.objects.filter(
+        pk=offer_pk,
+        character_id=pk,
+        status__in=[OfferStatus.PUBLISHED, OfferStatus.SUPERSEDED],
+    ).first()
     if offer is None:
         messages.error(request, "That offer is no longer available.")
         return redirect("licensing:character_detail", pk=pk)
@@ -108,6 +130,9 @@ def offer_accept(request: HttpRequest, pk, offer_pk) -> HttpResponse:
         return redirect("licensing:character_detail", pk=pk)
     try:
         grant = services.grant_accept(offer=offer, by=request.user, **form.cleaned_data)
+    except services.PriceChanged as exc:
+        messages.error(request, _price_changed_message(offer, exc))
+        return redirect("licensing:character_detail", pk=pk)
     except DomainError as exc:
         messages.error(request, f"Not accepted: {exc.detail}")
         return redirect("licensing:character_detail", pk=pk)
@@ -131,7 +156,8 @@ def my_grants(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def grant_end(request: HttpRequest, pk) -> HttpResponse:
-    grant = selectors.grant_visible_to(grant_id=pk, user=request.user)
+    # Only the licensee ends a licence; to anyone else it does not exist.
+    grant = selectors.grants_for_licensee(user=request.user).filter(pk=pk).first()
     if grant is None:
         raise Http404("No such grant")
     try:
@@ -164,9 +190,14 @@ def _editable_character(request: HttpRequest, pk) -> Character:
     return character
 
 
+# Service field names that a form shows under another name.
+_FORM_FIELD_FOR = {"owner_organization": "owner"}
+
+
 def _form_errors(form, exc: DomainError) -> None:
     errors = getattr(exc, "errors", None) or {exc.field: [exc.detail]}
     for field, messages_ in errors.items():
+        field = _FORM_FIELD_FOR.get(field, field)
         target = field if field in form.fields else None
         for message in messages_:
             form.add_error(
@@ -196,21 +227,23 @@ def character_create(request: HttpRequest) -> HttpResponse:
         if owner.startswith("org:"):
             organization = Organization.objects.filter(slug=owner[4:]).first()
         try:
-            character = services.character_create(
-                by=request.user,
-                kind=CharacterKind.LIKENESS if owner == "self" else CharacterKind.CHARACTER,
-                owner_organization=organization,
-                name=data["name"],
-                aliases=data["aliases"],
-                description=data["description"],
-                franchise=data["franchise"],
-                disallowed=data["disallowed"],
-                likeness_attested=data["likeness_attested"],
-            )
-            if data.get("image"):
-                services.character_image_add(
-                    character=character, by=request.user, file=data["image"]
+            # One transaction, so that a refused image leaves no character behind.
+            with transaction.atomic():
+                character = services.character_create(
+                    by=request.user,
+                    kind=CharacterKind.LIKENESS if owner == "self" else CharacterKind.CHARACTER,
+                    owner_organization=organization,
+                    name=data["name"],
+                    aliases=data["aliases"],
+                    description=data["description"],
+                    franchise=data["franchise"],
+                    disallowed=data["disallowed"],
+                    likeness_attested=data["likeness_attested"],
                 )
+                if data.get("image"):
+                    services.character_image_add(
+                        character=character, by=request.user, file=data["image"]
+                    )
         except DomainError as exc:
             _form_errors(form, exc)
         else:
@@ -238,8 +271,11 @@ def character_manage(request: HttpRequest, pk) -> HttpResponse:
         data = dict(form.cleaned_data)
         aliases = data.pop("aliases")
         try:
-            services.character_update(character=character, by=request.user, **data)
-            services.character_aliases_set(character=character, by=request.user, aliases=aliases)
+            with transaction.atomic():
+                services.character_update(character=character, by=request.user, **data)
+                services.character_aliases_set(
+                    character=character, by=request.user, aliases=aliases
+                )
         except DomainError as exc:
             _form_errors(form, exc)
         else:
@@ -360,10 +396,14 @@ def _offer_form_initial(offer: Offer) -> dict:
 def offer_edit(request: HttpRequest, pk) -> HttpResponse:
     offer = _editable_offer(request, pk)
     if offer.status != OfferStatus.DRAFT:
+        try:
+            draft = services.offer_new_version(offer=offer, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("licensing:character_manage", pk=offer.character_id)
         messages.info(
             request, f"Version {offer.version} is {offer.status} and frozen; this is a new draft."
         )
-        draft = services.offer_new_version(offer=offer, by=request.user)
         return redirect("licensing:offer_edit", pk=draft.pk)
     form = forms.OfferTermsForm(request.POST or None, initial=_offer_form_initial(offer))
     if request.method == "POST" and form.is_valid():
@@ -433,11 +473,24 @@ def offer_publish(request: HttpRequest, pk) -> HttpResponse:
     return redirect("licensing:character_manage", pk=offer.character_id)
 
 
+def _uuid_or_404(value: str | None) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such licence request") from None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def approvals(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        grant = selectors.grant_visible_to(grant_id=request.POST.get("grant"), user=request.user)
+        # Only the rightsholder decides; to anyone else (the licensee too) the request
+        # does not exist.
+        grant = (
+            selectors.grants_for_licensor(user=request.user)
+            .filter(pk=_uuid_or_404(request.POST.get("grant")))
+            .first()
+        )
         form = forms.GrantDecisionForm(request.POST)
         if grant is None:
             raise Http404("No such licence request")

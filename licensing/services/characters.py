@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -180,7 +181,8 @@ def character_image_add(*, character: Character, by: User, file: UploadedFile) -
         )
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code=exc.code or "invalid", field="image") from exc
-    position = character.images.count()
+    last = character.images.aggregate(last=Max("position"))["last"]
+    position = 0 if last is None else last + 1
     image = CharacterImage(
         character=character,
         content_type=checked.content_type,

@@ -10,6 +10,7 @@ from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus,
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.services._common import character_can_edit
+from licensing.summary import format_minor
 
 
 class PriceChanged(DomainError):
@@ -44,8 +45,9 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
     terms = current.parsed_terms
     if terms.upfront_fee > max_fee:
         raise PriceChanged(
-            f"The fee is now {terms.upfront_fee} (minor units of {terms.currency}), above the "
-            f"{max_fee} you agreed to. Review the new terms (version {current.version}).",
+            f"The upfront fee is now {format_minor(terms.upfront_fee, terms.currency)}, above the "
+            f"{format_minor(max_fee, terms.currency)} you agreed to. "
+            f"Review the new terms (version {current.version}).",
             field="max_fee",
         )
     if terms.rev_share_bps > max_rev_share_bps:

@@ -182,7 +182,9 @@ def test_catalog_paginates_24_per_page(client):
     # given
     organization_character = CharacterFactory()
     for _ in range(25):
-        publish_offer(CharacterFactory(owner_organization=organization_character.owner_organization))
+        publish_offer(
+            CharacterFactory(owner_organization=organization_character.owner_organization)
+        )
     publish_offer(organization_character)
 
     # when
@@ -237,9 +239,7 @@ def _catalog_with(count: int) -> None:
         if i % 4 == 0:
             publish_offer(character, commercial_use=True, upfront_fee=500)
         if i % 2 == 0:
-            services.character_image_add(
-                character=character, by=editor_of(character), file=_png()
-            )
+            services.character_image_add(character=character, by=editor_of(character), file=_png())
 
 
 # Session-less anonymous request: the page slice, the count, the two prefetches
@@ -248,9 +248,7 @@ CATALOG_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [3, 20])
-def test_catalog_query_count_does_not_grow_with_the_page(
-    client, django_assert_num_queries, count
-):
+def test_catalog_query_count_does_not_grow_with_the_page(client, django_assert_num_queries, count):
     # given
     _catalog_with(count)
 
@@ -263,9 +261,7 @@ def test_catalog_query_count_does_not_grow_with_the_page(
     assert response.content.decode().count("/thumbs/") == (count + 1) // 2
 
 
-def test_catalog_search_query_count_does_not_grow_with_the_page(
-    client, django_assert_num_queries
-):
+def test_catalog_search_query_count_does_not_grow_with_the_page(client, django_assert_num_queries):
     _catalog_with(20)
 
     with django_assert_num_queries(CATALOG_QUERIES):
@@ -302,6 +298,43 @@ def test_character_page_shows_the_plain_language_summary_and_accept_form(client,
     assert reverse("licensing:offer_accept", args=[character.pk, offer.pk]) in html
     assert _hidden_value(html, "max_fee") == "0"
     assert _hidden_value(html, "max_rev_share_bps") == "500"
+
+
+def test_character_page_says_the_licence_is_held_instead_of_offering_it_again(client, user):
+    character = CharacterFactory()
+    grant_for(character, user)
+    client.force_login(user)
+
+    html = client.get(character.get_absolute_url()).content.decode()
+
+    assert "You hold this licence" in html
+    assert 'name="max_fee"' not in html
+
+
+def test_disallowed_character_page_offers_nothing_to_accept(client, user):
+    character = CharacterFactory()
+    publish_offer(character)
+    Character.objects.filter(pk=character.pk).update(disallowed=True)
+    client.force_login(user)
+
+    html = client.get(character.get_absolute_url()).content.decode()
+
+    assert "disallowed" in html
+    assert 'name="max_fee"' not in html
+
+
+def test_suspended_character_page_is_found_only_by_its_rightsholder(client, user):
+    character = CharacterFactory()
+    publish_offer(character)
+    Character.objects.filter(pk=character.pk).update(status="suspended")
+
+    client.force_login(user)
+    public = client.get(character.get_absolute_url())
+    client.force_login(editor_of(character))
+    own = client.get(character.get_absolute_url())
+
+    assert public.status_code == 404
+    assert own.status_code == 200
 
 
 def test_anonymous_visitor_is_asked_to_log_in_to_accept(client):
@@ -366,7 +399,7 @@ def test_price_raised_after_the_page_was_shown_is_refused_with_the_new_terms(cli
     assert response.redirect_chain[-1][0] == character.get_absolute_url()
     [message] = _messages(response)
     assert "$20.00" in message
-    assert "version 2" in message
+    assert "Version 2" in message
 
 
 def test_revenue_share_raised_after_the_page_was_shown_is_refused(client, user):
@@ -577,9 +610,7 @@ def test_image_of_a_refused_type_creates_no_character(client):
 def test_person_registers_their_own_likeness(client, user):
     client.force_login(user)
 
-    response = client.post(
-        CREATE, {"owner": "self", "name": "Me", "likeness_attested": "on"}
-    )
+    response = client.post(CREATE, {"owner": "self", "name": "Me", "likeness_attested": "on"})
 
     character = Character.objects.get()
     assert response["Location"] == reverse("licensing:character_manage", args=[character.pk])
@@ -702,6 +733,24 @@ def test_saving_then_publishing_freezes_the_terms_with_their_hash(client):
     assert draft.upfront_fee == 1500
     assert draft.parsed_terms.territories == ("FR", "JP")
     assert draft.terms_hash == Terms.from_dict(draft.terms).content_hash()
+
+
+def test_publishing_for_an_unverified_organization_shows_why_and_keeps_the_draft(client):
+    character = CharacterFactory(owner_organization__verification_status="unverified")
+    editor = editor_of(character)
+    draft = services.offer_create_draft(character=character, by=editor, terms={"credit_text": "S"})
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("licensing:offer_edit", args=[draft.pk]),
+        {**_offer_post_data(draft), "publish": "1"},
+    )
+
+    assert response.status_code == 200
+    assert "must be verified by our staff" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert draft.terms_hash == ""
 
 
 def test_opening_a_published_offer_in_the_editor_starts_a_new_draft_version(client):

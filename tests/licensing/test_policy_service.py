@@ -50,9 +50,7 @@ def test_a_character_registered_after_the_registry_was_built_is_screened(
             character=newcomer, by=editor_of(newcomer), aliases=["星野ルカ"]
         )
 
-    decision, _ = services.policy_screen(
-        creator=creator, prompt="星野るかが踊る", character_ids=[]
-    )
+    decision, _ = services.policy_screen(creator=creator, prompt="星野るかが踊る", character_ids=[])
 
     assert not decision.allowed
     assert decision.reasons[0].character_name == "Placeholder"
