@@ -13,6 +13,19 @@ from licensing.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records: staff read them; nobody adds, edits or deletes here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AliasInline(admin.TabularInline):
     model = CharacterAlias
     extra = 0
@@ -130,7 +143,7 @@ class GrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyDecision)
-class PolicyDecisionAdmin(admin.ModelAdmin):
+class PolicyDecisionAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = [
@@ -151,33 +164,15 @@ class PolicyDecisionAdmin(admin.ModelAdmin):
     def short_prompt(self, obj: PolicyDecision) -> str:
         return obj.prompt[:80]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(GrantEvent)
-class GrantEventAdmin(admin.ModelAdmin):
+class GrantEventAdmin(ReadOnlyAdmin):
     """Read-only: a grant's history is append-only."""
 
     list_display = ["created_at", "grant", "from_status", "to_status", "actor", "note"]
     list_filter = ["to_status"]
     search_fields = ["grant__id", "actor__email", "note"]
     list_select_related = ["grant__character", "grant__licensee", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CharacterImage)
