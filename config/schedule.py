@@ -9,4 +9,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    "approvals-expire": {
+        "task": "licensing.approvals_expire",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
 }

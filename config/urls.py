@@ -9,6 +9,7 @@ from marketplace import views as marketplace_views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("licensing.api.urls")),
+    path("", include("marketplace.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organizations/", include("accounts.urls")),
     path("", include("licensing.urls")),
+    path("", include("marketplace.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

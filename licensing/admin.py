@@ -10,6 +10,7 @@ from licensing.models import (
     GrantEvent,
     Offer,
     PolicyDecision,
+    WorkApproval,
 )
 
 
@@ -182,3 +183,35 @@ class CharacterImageAdmin(admin.ModelAdmin):
     search_fields = ["character__name"]
     list_select_related = ["character"]
     readonly_fields = ["width", "height", "content_type", "size_bytes"]
+
+
+@admin.register(WorkApproval)
+class WorkApprovalAdmin(admin.ModelAdmin):
+    list_display = ["work", "character", "status", "deadline", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["work__title", "character__name"]
+    list_select_related = ["work", "character", "decided_by"]
+    readonly_fields = ["work", "character", "deadline", "decided_by", "decided_at", "status"]
+    actions = ["approve_selected", "deny_selected"]
+
+    def _decide(self, request, queryset, approve: bool) -> None:
+        from config.api import DomainError
+
+        done = 0
+        for approval in queryset.filter(status="pending"):
+            try:
+                services.work_approval_decide(
+                    approval=approval, by=request.user, approve=approve, note="decided by staff"
+                )
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{approval}: {exc.detail}", level="warning")
+        self.message_user(request, f"{'Approved' if approve else 'Denied'} {done} video(s).")
+
+    @admin.action(description="Approve selected videos")
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Deny selected videos")
+    def deny_selected(self, request, queryset):
+        self._decide(request, queryset, False)

@@ -51,3 +51,10 @@ GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
     GrantStatus.ENDED: frozenset(),
     GrantStatus.REVOKED: frozenset(),
 }
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+    EXPIRED = "expired", "Expired (not reviewed in time)"

@@ -6,7 +6,14 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import Organization, TimeStamped
-from licensing.enums import AliasMode, CharacterKind, CharacterStatus, GrantStatus, OfferStatus
+from licensing.enums import (
+    AliasMode,
+    ApprovalStatus,
+    CharacterKind,
+    CharacterStatus,
+    GrantStatus,
+    OfferStatus,
+)
 from licensing.terms import Terms
 
 
@@ -266,3 +273,30 @@ class PolicyDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{'allowed' if self.allowed else 'refused'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WorkApproval(TimeStamped):
+    """A rightsholder's per-work review. Pending until decided; a request left pending
+    past its deadline is denied by a beat task (default deny)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey("marketplace.Work", on_delete=models.CASCADE, related_name="approvals")
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="approvals")
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    deadline = models.DateTimeField(db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "character"], name="work_approval_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.character} on {self.work_id} ({self.status})"

@@ -236,3 +236,18 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
             audience=audience_facts(character=character, user=user),
         )
     return facts
+
+
+def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -> QuerySet:
+    """Per-work reviews on characters the user manages, soonest deadline first."""
+    from licensing.models import WorkApproval
+
+    qs = WorkApproval.objects.filter(character__in=characters_managed_by(user=user).values("pk"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("character", "work__creator").order_by("deadline", "id")
+
+
+def work_approval_for_licensor(*, pk, user: User):
+    """The approval if the user manages its character, else None."""
+    return work_approvals_for_licensor(user=user, status=None).filter(pk=pk).first()

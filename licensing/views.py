@@ -483,6 +483,8 @@ def _uuid_or_404(value: str | None) -> uuid.UUID:
 @login_required
 @require_http_methods(["GET", "POST"])
 def approvals(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("work_approval"):
+        return _decide_work_approval(request)
     if request.method == "POST":
         # Only the rightsholder decides; to anyone else (the licensee too) the request
         # does not exist.
@@ -510,4 +512,30 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.detail)
         return redirect(reverse("licensing:approvals"))
     pending = selectors.grants_for_licensor(user=request.user, status="pending_approval")
-    return render(request, "licensing/approvals.html", {"pending": pending})
+    works = selectors.work_approvals_for_licensor(user=request.user)
+    return render(
+        request, "licensing/approvals.html", {"pending": pending, "work_approvals": works}
+    )
+
+
+def _decide_work_approval(request: HttpRequest) -> HttpResponse:
+    approval = selectors.work_approval_for_licensor(
+        pk=_uuid_or_404(request.POST.get("work_approval")), user=request.user
+    )
+    if approval is None:
+        raise Http404("No such review")
+    form = forms.GrantDecisionForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.work_approval_decide(
+                approval=approval,
+                by=request.user,
+                approve=approve,
+                note=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Approved and published." if approve else "Denied.")
+    return redirect(reverse("licensing:approvals"))

@@ -1,6 +1,203 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Marketplace pages: home, studio with live progress, my works, work page with
+lineage, the feed, and the public provenance check."""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.api import DomainError
+from licensing import services as licensing_services
+from marketplace import selectors, services
+from marketplace.enums import TERMINAL_STATUSES, WorkStatus
+from marketplace.forms import StudioForm, VerifyForm
+from marketplace.models import Work
+
+VERIFY_MAX_BYTES = 100 * 1024 * 1024
+VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "marketplace/home.html")
+    works, _ = selectors.feed_page(size=6)
+    return render(request, "marketplace/home.html", {"works": works})
+
+
+def _studio_form(request: HttpRequest, data=None) -> StudioForm:
+    characters = selectors.active_grant_characters(user=request.user)
+    return StudioForm(
+        data,
+        character_choices=[(str(c.pk), c.name) for c in characters],
+        initial={"parent": request.GET.get("parent")},
+    )
+
+
+def _parent(request: HttpRequest, parent_id) -> Work | None:
+    if not parent_id:
+        return None
+    work = selectors.work_visible_to(pk=parent_id, user=request.user)
+    if work is None or work.status != WorkStatus.PUBLISHED:
+        raise Http404("No such work to remix")
+    return work
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studio(request: HttpRequest) -> HttpResponse:
+    form = _studio_form(request, request.POST or None)
+    parent = _parent(request, request.POST.get("parent") or request.GET.get("parent"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = services.generation_request_create(
+                creator=request.user,
+                prompt=data["prompt"],
+                character_ids=data["characters"],
+                duration_s=data["duration_s"],
+                parent=parent,
+                commercial=data["commercial"],
+                territory=data["territory"],
+                rating=data["rating"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            return redirect(generation)
+    split = None
+    if parent is not None:
+        split = selectors.remix_split_preview(
+            parent=parent, character_ids=request.POST.getlist("characters"), creator=request.user
+        )
+    return render(
+        request, "marketplace/studio.html", {"form": form, "parent": parent, "split": split}
+    )
+
+
+@login_required
+@require_POST
+def studio_check(request: HttpRequest) -> HttpResponse:
+    """The "check terms" button: the policy decision without generating (htmx)."""
+    form = _studio_form(request, request.POST)
+    parent = _parent(request, request.POST.get("parent"))
+    context: dict = {"parent": parent}
+    if not form.is_valid():
+        context["problems"] = [f"{k.replace('_', ' ')}: {v[0]}" for k, v in form.errors.items()]
+        return render(request, "marketplace/_check_result.html", context)
+    data = form.cleaned_data
+    from marketplace.services.generation import _parent_facts
+
+    try:
+        decision, _ = licensing_services.policy_screen(
+            creator=request.user,
+            prompt=data["prompt"],
+            character_ids=data["characters"],
+            territory=data["territory"] or None,
+            commercial=data["commercial"],
+            rating=data["rating"],
+            parent=_parent_facts(parent),
+        )
+    except DomainError as exc:
+        context["problems"] = [exc.detail]
+    else:
+        context["decision"] = decision
+    if parent is not None:
+        context["split"] = selectors.remix_split_preview(
+            parent=parent, character_ids=data["characters"], creator=request.user
+        )
+    return render(request, "marketplace/_check_result.html", context)
+
+
+@login_required
+def generation_detail(request: HttpRequest, pk) -> HttpResponse:
+    generation = selectors.request_for_creator(pk=pk, user=request.user)
+    if generation is None:
+        raise Http404("No such request")
+    work = Work.objects.filter(request=generation).first()
+    context = {
+        "generation": generation,
+        "work": work,
+        "done": generation.status in TERMINAL_STATUSES,
+    }
+    if request.htmx:
+        return render(request, "marketplace/_progress.html", context)
+    return render(request, "marketplace/generation_detail.html", context)
+
+
+@login_required
+def my_works(request: HttpRequest) -> HttpResponse:
+    generations = selectors.requests_for_creator(user=request.user)[:100]
+    likeness_works = selectors.works_showing_likeness_of(user=request.user)[:100]
+    return render(
+        request,
+        "marketplace/my_works.html",
+        {"generations": generations, "likeness_works": likeness_works},
+    )
+
+
+def work_detail(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.work_visible_to(pk=pk, user=request.user)
+    if work is None:
+        raise Http404("No such work")
+    can_delete = request.user.is_authenticated and (
+        work.creator_id == request.user.pk or services.works._shows_likeness_of(work, request.user)
+    )
+    context = {
+        "work": work,
+        "ancestors": selectors.work_ancestors(work=work),
+        "descendants": selectors.work_descendants(work=work),
+        "split": selectors.work_split(work=work),
+        "can_delete": can_delete,
+    }
+    return render(request, "marketplace/work_detail.html", context)
+
+
+@login_required
+@require_POST
+def work_delete(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.work_visible_to(pk=pk, user=request.user)
+    if work is None:
+        raise Http404("No such work")
+    services.work_delete(work=work, by=request.user)
+    messages.success(request, "The video is deleted.")
+    return redirect("marketplace:my_works")
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
+    template = "marketplace/_feed_items.html" if request.htmx else "marketplace/feed.html"
+    return render(request, template, {"works": works, "next_cursor": next_cursor})
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a file's (or a work's) C2PA provenance and the licences it names."""
+    from marketplace.provenance.verify import verify_media
+
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload, work_id = form.cleaned_data.get("file"), form.cleaned_data.get("work")
+        if upload is not None:
+            if upload.size > VERIFY_MAX_BYTES:
+                form.add_error("file", "The file is larger than 100 MB.")
+            else:
+                head = upload.read(16)
+                upload.seek(0)
+                mime = next(
+                    (m for magic, m in VERIFY_TYPES.items() if head.startswith(magic)), None
+                )
+                if mime is None and head[4:8] == b"ftyp":
+                    mime = "video/mp4"
+                if mime is None:
+                    form.add_error("file", "Upload an MP4, JPEG or PNG.")
+                else:
+                    result = verify_media(data=upload.read(), mime=mime)
+        else:
+            work = selectors.work_visible_to(pk=work_id, user=request.user)
+            if work is None:
+                form.add_error("work", "No published work has that id.")
+            else:
+                result = verify_media(data=Path(work.video.path), mime="video/mp4")
+    return render(request, "marketplace/verify.html", {"form": form, "result": result})

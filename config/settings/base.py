@@ -149,6 +149,26 @@ ORGANIZATION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_SIDE = 4096
 
+# Video generation: "local" renders on this machine's CPU; "openai" calls OpenAI's
+# video API (needs OPENAI_API_KEY).
+VIDEO_BACKEND = env("VIDEO_BACKEND", default="local")
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
+OPENAI_VIDEO_MODEL = env("OPENAI_VIDEO_MODEL", default="sora-2")
+OPENAI_VIDEO_TIMEOUT_S = env.int("OPENAI_VIDEO_TIMEOUT_S", default=600)
+OPENAI_VIDEO_POLL_S = env.float("OPENAI_VIDEO_POLL_S", default=5.0)
+
+# The platform's cut of every revenue event, in basis points.
+PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=1_000)
+
+# Provenance (C2PA). Development keys live in var/provenance (manage.py
+# provenance_keys); production points these at its own certificate chain and key.
+C2PA_CERT_CHAIN = env("C2PA_CERT_CHAIN", default=str(VAR_DIR / "provenance" / "chain.pem"))
+C2PA_PRIVATE_KEY = env("C2PA_PRIVATE_KEY", default=str(VAR_DIR / "provenance" / "signer.key"))
+C2PA_TRUST_ANCHORS = env("C2PA_TRUST_ANCHORS", default=str(VAR_DIR / "provenance" / "root.pem"))
+C2PA_TSA_URL = env("C2PA_TSA_URL", default="") or None
+PROVENANCE_ISSUER = env("PROVENANCE_ISSUER", default="Cocreate")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -171,6 +191,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CharacterStatusEnum": "licensing.enums.CharacterStatus",
+        "OfferStatusEnum": "licensing.enums.OfferStatus",
+        "GrantStatusEnum": "licensing.enums.GrantStatus",
+        "GenerationStatusEnum": "marketplace.enums.GenerationStatus",
+        "WorkStatusEnum": "marketplace.enums.WorkStatus",
+    },
 }
 
 # Celery. Without Redis, the filesystem transport gives a real broker between

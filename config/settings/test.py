@@ -1,6 +1,8 @@
 """Test settings: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI always
 sets them), otherwise SQLite and an in-memory broker for a quick local loop."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from config.env import env
 from config.settings.base import *  # noqa: F403
 from config.settings.base import REDIS_URL, VAR_DIR
@@ -10,10 +12,22 @@ SECRET_KEY = "test-only-secret-key-not-used-anywhere-else"  # noqa: S105
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = VAR_DIR / "test-media"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
 
-# Each test gets a clean cache; tests that need Redis talk to it directly.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With Redis, the cache is shared with the worker processes the end-to-end tests start
+# (the screening registry's version lives there). It uses its own database number so
+# that clearing it between tests never touches the broker's queues.
+if REDIS_URL:
+    _redis = urlsplit(REDIS_URL)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit(_redis._replace(path="/15")),
+            "KEY_PREFIX": "cocreate-test",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Code under test enqueues for real; tests that need a task to run start a worker
 # (tests/conftest.py) rather than executing tasks eagerly.

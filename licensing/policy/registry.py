@@ -5,6 +5,7 @@ A write that changes names, aliases, the disallowed flag or status calls
 ``registry_changed()`` on commit; every web and worker process sees the new version on
 its next screen, so a newly disallowed character is refused everywhere at once."""
 
+import secrets
 import threading
 
 from django.core.cache import cache
@@ -19,10 +20,12 @@ _registry: Registry | None = None
 
 
 def registry_version() -> int:
+    """The shared version. When the cache has lost it (a flush, a new Redis), a random
+    start makes every process rebuild rather than trust a copy numbered the same."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+        version = cache.get(VERSION_KEY, 0)
     return int(version)
 
 
@@ -30,7 +33,7 @@ def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.add(VERSION_KEY, 2, timeout=None)
+        cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
 
 
 def registry_changed() -> None:

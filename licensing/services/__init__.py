@@ -1,6 +1,11 @@
 """Licensing writes. Import the functions from here: ``from licensing import services``."""
 
 from licensing.services._common import character_can_edit
+from licensing.services.approvals import (
+    work_approval_decide,
+    work_approvals_expire,
+    work_approvals_open,
+)
 from licensing.services.characters import (
     character_aliases_set,
     character_create,
@@ -46,4 +51,7 @@ __all__ = [
     "offer_publish",
     "offer_update_draft",
     "policy_screen",
+    "work_approval_decide",
+    "work_approvals_expire",
+    "work_approvals_open",
 ]

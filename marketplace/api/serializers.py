@@ -1,0 +1,125 @@
+from rest_framework import serializers
+
+from licensing.terms import RATINGS
+from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
+from marketplace.models import GenerationRequest, Work, WorkLicense
+
+
+class GenerationCreateSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=2000)
+    character_ids = serializers.ListField(child=serializers.UUIDField(), default=list, max_length=4)
+    parent_work_id = serializers.UUIDField(required=False, allow_null=True)
+    duration_s = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=5)
+    commercial = serializers.BooleanField(default=False)
+    territory = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    rating = serializers.ChoiceField(choices=RATINGS, default="all_ages")
+
+
+class GenerationOutputSerializer(serializers.ModelSerializer):
+    work_id = serializers.SerializerMethodField()
+    character_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GenerationRequest
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "prompt",
+            "character_ids",
+            "parent",
+            "duration_s",
+            "reason",
+            "reasons",
+            "work_id",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_work_id(self, obj: GenerationRequest) -> str | None:
+        work = getattr(obj, "work", None) if hasattr(obj, "work") else None
+        return str(work.pk) if work else None
+
+    def get_character_ids(self, obj: GenerationRequest) -> list[str]:
+        return [str(c.pk) for c in obj.characters.all()]
+
+
+class WorkLicenseSerializer(serializers.ModelSerializer):
+    character_name = serializers.CharField(source="character.name")
+
+    class Meta:
+        model = WorkLicense
+        fields = [
+            "character",
+            "character_name",
+            "grant",
+            "offer",
+            "terms_hash",
+            "rightsholder",
+            "rev_share_bps",
+            "upstream_model",
+            "inherited",
+        ]
+
+
+class WorkOutputSerializer(serializers.ModelSerializer):
+    creator = serializers.CharField(source="creator.__str__")
+    licenses = WorkLicenseSerializer(many=True)
+    video_url = serializers.FileField(source="video")
+    poster_url = serializers.FileField(source="poster")
+
+    class Meta:
+        model = Work
+        fields = [
+            "id",
+            "title",
+            "prompt",
+            "status",
+            "creator",
+            "parent",
+            "depth",
+            "video_url",
+            "poster_url",
+            "duration_s",
+            "width",
+            "height",
+            "frame_count",
+            "licenses",
+            "published_at",
+        ]
+
+
+class WorkDetailSerializer(WorkOutputSerializer):
+    ancestors = serializers.ListField(child=serializers.UUIDField(), read_only=True)
+    descendants = serializers.ListField(child=serializers.UUIDField(), read_only=True)
+
+    class Meta(WorkOutputSerializer.Meta):
+        fields = [*WorkOutputSerializer.Meta.fields, "ancestors", "descendants"]
+
+
+class SplitLineSerializer(serializers.Serializer):
+    party = serializers.CharField()
+    role = serializers.CharField()
+    bps = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class FeedSerializer(serializers.Serializer):
+    results = WorkOutputSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class ApprovalOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    character = serializers.UUIDField(source="character_id")
+    character_name = serializers.CharField(source="character.name")
+    work = serializers.UUIDField(source="work_id")
+    work_title = serializers.CharField(source="work.title")
+    note = serializers.CharField()
+
+
+class ApprovalDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "deny"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

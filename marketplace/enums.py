@@ -1,0 +1,54 @@
+from django.db import models
+
+
+class GenerationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    CHECKING = "checking", "Checking the terms"
+    REFUSED = "refused", "Refused"
+    RENDERING = "rendering", "Rendering"
+    SIGNING = "signing", "Signing provenance"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+
+
+TERMINAL_STATUSES = frozenset(
+    {GenerationStatus.REFUSED, GenerationStatus.PUBLISHED, GenerationStatus.FAILED}
+)
+
+# The one map of legal moves (STYLE.md "State machines"). A denied or expired
+# approval ends as refused: the terms refused the work, after the fact.
+GENERATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    GenerationStatus.QUEUED: frozenset({GenerationStatus.CHECKING, GenerationStatus.FAILED}),
+    GenerationStatus.CHECKING: frozenset(
+        {GenerationStatus.REFUSED, GenerationStatus.RENDERING, GenerationStatus.FAILED}
+    ),
+    GenerationStatus.RENDERING: frozenset({GenerationStatus.SIGNING, GenerationStatus.FAILED}),
+    GenerationStatus.SIGNING: frozenset(
+        {GenerationStatus.AWAITING_APPROVAL, GenerationStatus.PUBLISHED, GenerationStatus.FAILED}
+    ),
+    GenerationStatus.AWAITING_APPROVAL: frozenset(
+        {GenerationStatus.PUBLISHED, GenerationStatus.REFUSED}
+    ),
+    GenerationStatus.REFUSED: frozenset(),
+    GenerationStatus.PUBLISHED: frozenset(),
+    GenerationStatus.FAILED: frozenset(),
+}
+
+# Rough share of the progress bar each stage owns.
+STAGE_PROGRESS = {
+    GenerationStatus.QUEUED: 0,
+    GenerationStatus.CHECKING: 5,
+    GenerationStatus.RENDERING: 10,
+    GenerationStatus.SIGNING: 92,
+    GenerationStatus.AWAITING_APPROVAL: 100,
+    GenerationStatus.PUBLISHED: 100,
+}
+
+
+class WorkStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Waiting for approval"
+    PUBLISHED = "published", "Published"
+    DENIED = "denied", "Denied"
+    DELISTED = "delisted", "Delisted"
+    DELETED = "deleted", "Deleted"

@@ -1,0 +1,44 @@
+from django import forms
+
+from licensing.terms import RATINGS
+from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
+
+
+class StudioForm(forms.Form):
+    prompt = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Hoshi-chan dances in a neon rain"}),
+    )
+    characters = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only characters you hold an active licence for.",
+    )
+    duration_s = forms.IntegerField(
+        label="Duration (seconds)", min_value=MIN_SECONDS, max_value=MAX_SECONDS, initial=5
+    )
+    commercial = forms.BooleanField(required=False, label="This video is for commercial use")
+    territory = forms.CharField(
+        required=False,
+        max_length=2,
+        help_text="Your country (ISO code, e.g. JP); some licences are limited to some countries.",
+    )
+    rating = forms.ChoiceField(choices=[(r, r.replace("_", " ").capitalize()) for r in RATINGS])
+    parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, character_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["characters"].choices = character_choices
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(
+        required=False, help_text="An MP4 or JPEG from Cocreate, at most 100 MB."
+    )
+    work = forms.UUIDField(required=False, label="Or a work id")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("work"):
+            raise forms.ValidationError("Upload a file or give a work id.")
+        return data

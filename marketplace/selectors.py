@@ -1,0 +1,191 @@
+"""Marketplace reads: the feed, works with their lineage, a creator's requests."""
+
+import base64
+import binascii
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import User
+from licensing.enums import GrantStatus
+from licensing.models import Grant
+from marketplace.enums import WorkStatus
+from marketplace.models import GenerationRequest, Work, WorkLicense
+from payments.split import Share, SplitLine, split_preview
+
+FEED_PAGE = 10
+MAX_LINEAGE = 20
+
+
+def _licenses() -> Prefetch:
+    return Prefetch(
+        "licenses", queryset=WorkLicense.objects.select_related("character").order_by("id")
+    )
+
+
+def encode_cursor(work: Work) -> str:
+    raw = f"{work.published_at.isoformat()}|{work.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        published, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    moment = parse_datetime(published)
+    return (moment, pk) if moment else None
+
+
+def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list[Work], str | None]:
+    """Published works, newest first, keyset-paginated by (published_at, id): a
+    constant number of queries and stable pages while new works arrive."""
+    qs = (
+        Work.objects.filter(status=WorkStatus.PUBLISHED)
+        .select_related("creator", "parent")
+        .prefetch_related(_licenses())
+        .order_by("-published_at", "-id")
+    )
+    if cursor:
+        position = _decode_cursor(cursor)
+        if position is not None:
+            moment, pk = position
+            qs = qs.filter(Q(published_at__lt=moment) | Q(published_at=moment, id__lt=pk))
+    works = list(qs[: size + 1])
+    next_cursor = encode_cursor(works[size - 1]) if len(works) > size else None
+    return works[:size], next_cursor
+
+
+def work_visible_to(*, pk, user: User) -> Work | None:
+    """A published work for anyone; any other state only for its creator, the people
+    it shows (likeness owners) and its characters' rightsholders."""
+    work = (
+        Work.objects.select_related("creator", "parent", "request")
+        .prefetch_related(_licenses())
+        .filter(pk=pk)
+        .first()
+    )
+    if work is None or work.status == WorkStatus.PUBLISHED:
+        return work
+    if work.status == WorkStatus.DELETED or not user.is_authenticated:
+        return None
+    if work.creator_id == user.pk:
+        return work
+    from licensing.services import character_can_edit
+
+    characters = [lic.character for lic in work.licenses.all()]
+    characters += list(work.request.characters.all())
+    return work if any(character_can_edit(character=c, user=user) for c in characters) else None
+
+
+def work_ancestors(*, work: Work) -> list[Work]:
+    """Parent, grandparent, ... up to the original (at most MAX_LINEAGE)."""
+    chain: list[Work] = []
+    current = work.parent
+    while current is not None and len(chain) < MAX_LINEAGE:
+        chain.append(current)
+        current = Work.objects.select_related("parent", "creator").get(pk=current.pk).parent
+    return chain
+
+
+def work_descendants(*, work: Work, limit: int = 50) -> list[Work]:
+    """Published remixes below this work, breadth first."""
+    found: list[Work] = []
+    frontier = [work.pk]
+    while frontier and len(found) < limit:
+        children = list(
+            Work.objects.filter(parent_id__in=frontier, status=WorkStatus.PUBLISHED)
+            .select_related("creator")
+            .order_by("published_at", "id")[: limit - len(found)]
+        )
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
+
+
+def work_split(*, work: Work) -> list[SplitLine]:
+    """Who would receive what share of this work's revenue (payments.split_preview)."""
+    shares = [
+        Share(
+            lic.rightsholder,
+            lic.character.name,
+            lic.rev_share_bps,
+            lic.upstream_model,
+            1 if lic.inherited else 0,
+        )
+        for lic in work.licenses.all()
+    ]
+    return split_preview(shares=shares, creator=str(work.creator))
+
+
+def remix_split_preview(
+    *, parent: Work, character_ids: list[str], creator: User
+) -> list[SplitLine]:
+    """The split a remix of ``parent`` with these extra characters would have."""
+    shares = [
+        Share(lic.rightsholder, lic.character.name, lic.rev_share_bps, lic.upstream_model, 1)
+        for lic in parent.licenses.all()
+    ]
+    parent_chars = {str(lic.character_id) for lic in parent.licenses.all()}
+    grants = (
+        Grant.objects.filter(
+            licensee=creator, status=GrantStatus.ACTIVE, character_id__in=character_ids
+        )
+        .exclude(character_id__in=parent_chars)
+        .select_related("offer", "character__owner_organization", "character__owner_user")
+    )
+    for grant in grants:
+        terms = grant.offer.parsed_terms
+        shares.append(
+            Share(
+                grant.character.rightsholder_name,
+                grant.character.name,
+                terms.rev_share_bps,
+                terms.upstream_model,
+                0,
+            )
+        )
+    return split_preview(shares=shares, creator=str(creator))
+
+
+def requests_for_creator(*, user: User) -> QuerySet[GenerationRequest]:
+    return (
+        GenerationRequest.objects.filter(creator=user)
+        .select_related("work")
+        .prefetch_related("characters")
+        .order_by("-created_at", "id")
+    )
+
+
+def request_for_creator(*, pk, user: User) -> GenerationRequest | None:
+    return (
+        GenerationRequest.objects.filter(pk=pk, creator=user)
+        .select_related("parent")
+        .prefetch_related("characters", "events")
+        .first()
+    )
+
+
+def works_showing_likeness_of(*, user: User) -> QuerySet[Work]:
+    """Every work, drafts included, that shows one of the user's likenesses."""
+    return (
+        Work.objects.filter(
+            Q(licenses__character__owner_user=user) | Q(request__characters__owner_user=user)
+        )
+        .exclude(status=WorkStatus.DELETED)
+        .distinct()
+        .select_related("creator")
+        .order_by("-created_at", "id")
+    )
+
+
+def active_grant_characters(*, user: User):
+    """The characters the user may generate with: those of their active grants."""
+    from licensing.models import Character
+
+    return (
+        Character.objects.filter(grants__licensee=user, grants__status=GrantStatus.ACTIVE)
+        .distinct()
+        .order_by("name")
+    )

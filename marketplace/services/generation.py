@@ -1,0 +1,439 @@
+"""The generation pipeline's writes: create a request, move it through its states,
+and the idempotent step services the Celery chain calls (check, charge, render, sign,
+route). Each step returns at once if the request's status shows it already ran."""
+
+import logging
+import random
+import shutil
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.api import DomainError
+from licensing import selectors as licensing_selectors
+from licensing import services as licensing_services
+from licensing.policy.facts import ParentFacts
+from licensing.terms import RATINGS, Terms
+from marketplace.enums import (
+    GENERATION_TRANSITIONS,
+    STAGE_PROGRESS,
+    TERMINAL_STATUSES,
+    GenerationStatus,
+    WorkStatus,
+)
+from marketplace.generation import CharacterRef, RenderFailed, RenderSpec, get_backend
+from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
+from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
+from payments import services as payments_services
+
+log = logging.getLogger(__name__)
+MAX_CHARACTERS = 4
+
+
+def _enqueue(request_id: uuid.UUID) -> None:
+    from marketplace.tasks import pipeline
+
+    pipeline(request_id).apply_async()
+
+
+@transaction.atomic
+def generation_request_create(
+    *,
+    creator: User,
+    prompt: str,
+    character_ids: Iterable,
+    duration_s: int = 5,
+    parent: Work | None = None,
+    commercial: bool = False,
+    territory: str = "",
+    rating: str = "all_ages",
+    seed: int | None = None,
+) -> GenerationRequest:
+    """Record the request and enqueue the pipeline once the transaction commits. Only
+    the shape of the input is checked here; the policy check decides the rest."""
+    prompt = prompt.strip()
+    if not prompt:
+        raise DomainError("Describe the video you want.", code="required", field="prompt")
+    if len(prompt) > 2_000:
+        raise DomainError("Prompts are limited to 2,000 characters.", field="prompt")
+    if not MIN_SECONDS <= duration_s <= MAX_SECONDS:
+        raise DomainError(
+            f"Videos last {MIN_SECONDS} to {MAX_SECONDS} seconds.", field="duration_s"
+        )
+    if rating not in RATINGS:
+        raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    ids = list(dict.fromkeys(str(c) for c in character_ids))
+    if len(ids) > MAX_CHARACTERS:
+        raise DomainError(f"Use at most {MAX_CHARACTERS} characters.", field="character_ids")
+    from licensing.models import Character
+
+    characters = list(Character.objects.filter(pk__in=ids))
+    if len(characters) != len(ids):
+        raise DomainError("One of the characters does not exist.", field="character_ids")
+    if not ids and parent is None:
+        raise DomainError(
+            "Choose at least one character you hold a licence for.", field="character_ids"
+        )
+    if parent is not None and parent.status != WorkStatus.PUBLISHED:
+        raise DomainError("Only a published work can be remixed.", field="parent_work_id")
+    request = GenerationRequest.objects.create(
+        creator=creator,
+        prompt=prompt,
+        parent=parent,
+        duration_s=duration_s,
+        commercial=commercial,
+        territory=(territory or "").upper()[:2],
+        rating=rating,
+        seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
+    )
+    request.characters.set(characters)
+    GenerationEvent.objects.create(request=request, to_status=request.status, note="requested")
+    transaction.on_commit(lambda: _enqueue(request.pk))
+    return request
+
+
+def generation_transition(*, request_id, to: str, note: str = "", **fields) -> GenerationRequest:
+    """The one way a request's status moves: lock the row, refuse an illegal move,
+    save, record the event. Extra ``fields`` are saved with the move."""
+    with transaction.atomic():
+        request = GenerationRequest.objects.select_for_update().get(pk=request_id)
+        if to not in GENERATION_TRANSITIONS[request.status]:
+            raise DomainError(
+                f"A request that is {request.status} cannot become {to}.", code="invalid_transition"
+            )
+        previous = request.status
+        request.status = to
+        request.progress = max(request.progress, STAGE_PROGRESS.get(to, request.progress))
+        if to in TERMINAL_STATUSES:
+            request.finished_at = timezone.now()
+        for name, value in fields.items():
+            setattr(request, name, value)
+        request.save(update_fields=["status", "progress", "finished_at", "updated_at", *fields])
+        GenerationEvent.objects.create(
+            request=request, from_status=previous, to_status=to, note=note
+        )
+    return request
+
+
+def generation_fail(*, request_id, reason: str) -> None:
+    """Mark a request failed with a reason the creator can read, unless it already
+    reached a final state."""
+    request = GenerationRequest.objects.get(pk=request_id)
+    if request.status in TERMINAL_STATUSES:
+        return
+    generation_transition(
+        request_id=request_id, to=GenerationStatus.FAILED, note=reason, reason=reason
+    )
+
+
+# --- the pipeline steps ----------------------------------------------------------------
+
+
+def _parent_facts(parent: Work | None) -> ParentFacts | None:
+    if parent is None:
+        return None
+    licenses = list(parent.licenses.select_related("offer"))
+    return ParentFacts(
+        work_id=str(parent.pk),
+        character_ids=tuple(str(lic.character_id) for lic in licenses),
+        terms=tuple((str(lic.character_id), lic.offer.parsed_terms) for lic in licenses),
+    )
+
+
+def generation_check(*, request_id) -> None:
+    """Step 1: the policy check. Refused requests stop here with every reason."""
+    request = GenerationRequest.objects.select_related("creator", "parent").get(pk=request_id)
+    if request.status == GenerationStatus.QUEUED:
+        request = generation_transition(request_id=request_id, to=GenerationStatus.CHECKING)
+    if request.status != GenerationStatus.CHECKING or request.decision_id:
+        return
+    decision, record = licensing_services.policy_screen(
+        creator=request.creator,
+        prompt=request.prompt,
+        character_ids=[str(c) for c in request.characters.values_list("pk", flat=True)],
+        territory=request.territory or None,
+        commercial=request.commercial,
+        rating=request.rating,
+        parent=_parent_facts(request.parent),
+        purpose="generation",
+    )
+    reasons = [r.to_dict() for r in decision.reasons]
+    if not decision.allowed:
+        message = " ".join(r.message for r in decision.refusals)
+        generation_transition(
+            request_id=request_id,
+            to=GenerationStatus.REFUSED,
+            note=message,
+            reason=message,
+            reasons=reasons,
+            decision=record,
+        )
+        return
+    GenerationRequest.objects.filter(pk=request_id).update(
+        decision=record, reasons=reasons, effective_terms=decision.effective
+    )
+
+
+def generation_charge(*, request_id) -> None:
+    """Step 2: per-generation fees, charged once per request (idempotency key: the
+    request id), then on to rendering."""
+    request = GenerationRequest.objects.get(pk=request_id)
+    if request.status != GenerationStatus.CHECKING or not request.decision_id:
+        return
+    fees = request.effective_terms.get("per_generation_fees", {})
+    lines = [{"character_id": cid, **fee} for cid, fee in sorted(fees.items())]
+    payments_services.generation_fees_charge(
+        request_id=request.pk, creator=request.creator, lines=lines
+    )
+    generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
+
+
+def _render_dir(request_id) -> Path:
+    return Path(settings.MEDIA_ROOT) / "renders" / str(request_id)
+
+
+def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
+    from licensing.models import Character
+
+    ids = set(request.characters.values_list("pk", flat=True))
+    if request.parent_id:
+        ids |= set(request.parent.licenses.values_list("character_id", flat=True))
+    refs = []
+    for character in (
+        Character.objects.filter(pk__in=ids).prefetch_related("images").order_by("name")
+    ):
+        paths = tuple(Path(img.image.path) for img in character.images.all()[:1])
+        refs.append(CharacterRef(str(character.pk), character.name, paths))
+    return tuple(refs)
+
+
+def generation_render(*, request_id) -> None:
+    """Step 3: render with the configured backend into the request's own folder, so a
+    re-run (after a crash or redelivery) overwrites instead of duplicating."""
+    request = GenerationRequest.objects.select_related("parent").get(pk=request_id)
+    if request.status != GenerationStatus.RENDERING:
+        return
+    GenerationRequest.objects.filter(pk=request_id).update(
+        render_attempts=request.render_attempts + 1
+    )
+    output = _render_dir(request_id)
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    spec = RenderSpec(
+        request_id=str(request.pk),
+        prompt=request.prompt,
+        seed=request.seed,
+        duration_s=request.duration_s,
+        characters=_character_refs(request),
+        output_dir=output,
+        credits=tuple(request.effective_terms.get("credits", [])),
+    )
+    last = {"pct": -1}
+
+    def progress(fraction: float) -> None:
+        pct = 10 + int(80 * min(max(fraction, 0.0), 1.0))
+        if pct >= last["pct"] + 3 or fraction >= 1.0:
+            last["pct"] = pct
+            GenerationRequest.objects.filter(pk=request_id, progress__lt=pct).update(progress=pct)
+
+    backend = get_backend()
+    result = backend.render(spec, progress)
+    generation_transition(
+        request_id=request_id,
+        to=GenerationStatus.SIGNING,
+        render_output={
+            "video": str(result.video_path),
+            "poster": str(result.poster_path),
+            "duration_s": result.duration_s,
+            "width": result.width,
+            "height": result.height,
+            "frame_count": result.frame_count,
+            "backend": backend.name,
+            "metadata": result.metadata,
+        },
+    )
+
+
+def _licenses_for(request: GenerationRequest) -> list[dict]:
+    """The licences the work relies on: the creator's grants for its own characters,
+    plus the parent's (inherited) for characters only the parent brought in."""
+    from licensing.models import Character
+
+    own_ids = [str(c) for c in request.decision.character_ids] if request.decision else []
+    parent_ids = set()
+    if request.parent_id:
+        parent_ids = {
+            str(c) for c in request.parent.licenses.values_list("character_id", flat=True)
+        }
+    facts = licensing_selectors.policy_facts(
+        user=request.creator, character_ids=[*own_ids, *parent_ids]
+    )
+    characters = {
+        str(c.pk): c
+        for c in Character.objects.filter(pk__in=facts).select_related(
+            "owner_organization", "owner_user"
+        )
+    }
+    rows = []
+    for cid, fact in facts.items():
+        if fact.grant is None or fact.grant.status != "active":
+            continue
+        terms: Terms = fact.grant.terms
+        rows.append(
+            {
+                "character": characters[cid],
+                "grant_id": fact.grant.grant_id,
+                "offer_id": fact.grant.offer_id,
+                "terms_hash": fact.grant.terms_hash,
+                "rightsholder": fact.rightsholder,
+                "rev_share_bps": terms.rev_share_bps,
+                "upstream_model": terms.upstream_model,
+                "inherited": cid in parent_ids and cid not in own_ids,
+            }
+        )
+    return rows
+
+
+def generation_sign(*, request_id) -> None:
+    """Step 4: sign the video and poster (C2PA) and create the Work, exactly once:
+    the Work's one-to-one with the request makes a re-run find it instead."""
+    from marketplace.provenance.sign import (
+        LicenseClaim,
+        ParentIngredient,
+        ProvenanceInfo,
+        sign_media,
+    )
+
+    request = GenerationRequest.objects.select_related("creator", "parent", "decision").get(
+        pk=request_id
+    )
+    if request.status != GenerationStatus.SIGNING or Work.objects.filter(request=request).exists():
+        return
+    rendered = request.render_output
+    licenses = _licenses_for(request)
+    work_id = uuid.uuid4()
+    from licensing.models import Offer
+
+    versions = dict(
+        Offer.objects.filter(pk__in=[r["offer_id"] for r in licenses]).values_list("pk", "version")
+    )
+    info = ProvenanceInfo(
+        work_id=str(work_id),
+        title=request.prompt[:120],
+        creator=str(request.creator),
+        generator=f"Cocreate ({rendered['backend']} renderer)",
+        licenses=tuple(
+            LicenseClaim(
+                character_id=str(r["character"].pk),
+                character_name=r["character"].name,
+                offer_id=str(r["offer_id"]),
+                offer_version=versions.get(uuid.UUID(str(r["offer_id"])), 0),
+                terms_hash=r["terms_hash"],
+                grant_id=str(r["grant_id"]),
+                rightsholder=r["rightsholder"],
+            )
+            for r in licenses
+        ),
+        parent=ParentIngredient(
+            work_id=str(request.parent.pk),
+            title=request.parent.title,
+            path=Path(request.parent.video.path),
+        )
+        if request.parent
+        else None,
+    )
+    folder = _render_dir(request_id)
+    signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
+    manifest = sign_media(
+        source=Path(rendered["video"]), dest=signed_video, mime="video/mp4", info=info
+    )
+    sign_media(source=Path(rendered["poster"]), dest=signed_poster, mime="image/jpeg", info=info)
+    with transaction.atomic():
+        request = GenerationRequest.objects.select_for_update().get(pk=request_id)
+        if Work.objects.filter(request=request).exists():
+            return
+        work = Work(
+            id=work_id,
+            request=request,
+            creator=request.creator,
+            parent=request.parent,
+            depth=(request.parent.depth + 1) if request.parent else 0,
+            title=request.prompt[:120],
+            prompt=request.prompt,
+            status=WorkStatus.PENDING_APPROVAL,
+            duration_s=rendered["duration_s"],
+            width=rendered["width"],
+            height=rendered["height"],
+            frame_count=rendered["frame_count"],
+            backend=rendered["backend"],
+            manifest=manifest,
+            commercial=request.commercial,
+        )
+        with signed_video.open("rb") as video, signed_poster.open("rb") as poster:
+            work.video.save("video.mp4", File(video), save=False)
+            work.poster.save("poster.jpg", File(poster), save=False)
+        work.save()
+        WorkLicense.objects.bulk_create(
+            WorkLicense(
+                work=work,
+                character=r["character"],
+                grant_id=r["grant_id"],
+                offer_id=r["offer_id"],
+                terms_hash=r["terms_hash"],
+                rightsholder=r["rightsholder"],
+                rev_share_bps=r["rev_share_bps"],
+                upstream_model=r["upstream_model"],
+                inherited=r["inherited"],
+            )
+            for r in licenses
+        )
+
+
+def generation_route(*, request_id) -> None:
+    """Step 5: publish, or send the work to its rightsholders' approval queues when a
+    term demands per-work review (or a likeness owner approves each use)."""
+    request = GenerationRequest.objects.get(pk=request_id)
+    if request.status != GenerationStatus.SIGNING:
+        return
+    work = Work.objects.filter(request=request).first()
+    if work is None:
+        return
+    needs_review = request.effective_terms.get("approval_per_work") or []
+    review_ids = set(needs_review)
+    for reason in request.reasons:
+        if reason.get("severity") == "review" and reason.get("character_id"):
+            review_ids.add(reason["character_id"])
+    if review_ids:
+        hours = min(
+            (
+                lic.offer.parsed_terms.approval_deadline_hours
+                for lic in work.licenses.select_related("offer")
+                if str(lic.character_id) in review_ids
+            ),
+            default=72,
+        )
+        with transaction.atomic():
+            licensing_services.work_approvals_open(
+                work=work,
+                character_ids=sorted(review_ids),
+                deadline=timezone.now() + timedelta(hours=hours),
+            )
+            generation_transition(request_id=request_id, to=GenerationStatus.AWAITING_APPROVAL)
+        return
+    with transaction.atomic():
+        Work.objects.filter(pk=work.pk).update(
+            status=WorkStatus.PUBLISHED, published_at=timezone.now()
+        )
+        generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)
+
+
+def render_failed(*, request_id, error: RenderFailed) -> None:
+    log.warning("render failed for %s: %s", request_id, error.reason)
+    generation_fail(request_id=request_id, reason=error.reason)

@@ -1,0 +1,79 @@
+"""Writes on published works: approval outcomes, and deletion by a likeness owner."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.api import NotPermitted
+from licensing.enums import ApprovalStatus, CharacterKind
+from marketplace.enums import GenerationStatus, WorkStatus
+from marketplace.models import GenerationRequest, Work
+from marketplace.services.generation import generation_transition
+
+
+def work_approval_settled(*, work_id) -> Work:
+    """Called when a per-work approval is decided or expires. Any denial (or expiry:
+    review defaults to deny) refuses the work; when every approval is given, it is
+    published. Otherwise it keeps waiting."""
+    from licensing.models import WorkApproval
+
+    with transaction.atomic():
+        work = Work.objects.select_for_update().get(pk=work_id)
+        if work.status != WorkStatus.PENDING_APPROVAL:
+            return work
+        approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
+        refused = [
+            a for a in approvals if a.status in (ApprovalStatus.DENIED, ApprovalStatus.EXPIRED)
+        ]
+        if refused:
+            first = refused[0]
+            reason = (
+                f"{first.character.name}'s rightsholder did not review the video in time."
+                if first.status == ApprovalStatus.EXPIRED
+                else f"{first.character.name}'s rightsholder declined the video"
+                + (f": {first.note}" if first.note else ".")
+            )
+            work.status = WorkStatus.DENIED
+            work.save(update_fields=["status", "updated_at"])
+            generation_transition(
+                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
+            )
+        elif approvals and all(a.status == ApprovalStatus.APPROVED for a in approvals):
+            work.status = WorkStatus.PUBLISHED
+            work.published_at = timezone.now()
+            work.save(update_fields=["status", "published_at", "updated_at"])
+            generation_transition(
+                request_id=work.request_id, to=GenerationStatus.PUBLISHED, note="approved"
+            )
+    return work
+
+
+def _shows_likeness_of(work: Work, user: User) -> bool:
+    return work.licenses.filter(
+        character__kind=CharacterKind.LIKENESS, character__owner_user=user
+    ).exists() or (
+        GenerationRequest.objects.filter(pk=work.request_id, characters__owner_user=user).exists()
+    )
+
+
+def work_delete(*, work: Work, by: User) -> Work:
+    """Delete a work and its files. Its creator may, staff may, and so may the person
+    whose likeness it shows, whatever its state (drafts waiting for approval included)."""
+    if work.creator_id != by.pk and not by.is_staff and not _shows_likeness_of(work, by):
+        raise NotPermitted("Only the creator or the person it shows can delete this video.")
+    with transaction.atomic():
+        work = Work.objects.select_for_update().get(pk=work.pk)
+        if work.status == WorkStatus.DELETED:
+            return work
+        was_pending = work.status == WorkStatus.PENDING_APPROVAL
+        work.status = WorkStatus.DELETED
+        work.save(update_fields=["status", "updated_at"])
+        if was_pending:
+            reason = "The video was deleted before it was approved."
+            generation_transition(
+                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
+            )
+        transaction.on_commit(
+            lambda: (work.video.delete(save=False), work.poster.delete(save=False))
+        )
+    return work

@@ -1,0 +1,101 @@
+"""The generation pipeline as a Celery chain of thin, idempotent tasks. Each loads the
+request's state through its service and returns at once if its step already ran, so a
+redelivered message (acks_late after a crashed worker) repeats nothing."""
+
+import logging
+
+from celery import chain, shared_task
+from django.db import InterfaceError, OperationalError
+
+from marketplace import services
+from marketplace.generation import RenderFailed
+
+log = logging.getLogger(__name__)
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+COMMON = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+def _guard(task, request_id: str, step) -> None:
+    """Run a step; on a final failure, mark the request failed with a readable reason."""
+    try:
+        step(request_id=request_id)
+    except RenderFailed as exc:
+        if exc.transient and task.request.retries < task.max_retries:
+            raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1))) from exc
+        services.render_failed(request_id=request_id, error=exc)
+    except TRANSIENT:
+        if task.request.retries >= task.max_retries:
+            services.generation_fail(
+                request_id=request_id, reason="Our systems were busy; please try again."
+            )
+            return
+        raise
+    except Exception:
+        log.exception("generation step %s failed for %s", step.__name__, request_id)
+        services.generation_fail(
+            request_id=request_id,
+            reason="Something went wrong on our side. You were not charged twice.",
+        )
+
+
+@shared_task(
+    bind=True, name="marketplace.generation.check", time_limit=120, soft_time_limit=100, **COMMON
+)
+def generation_check(self, request_id: str) -> str:
+    _guard(self, request_id, services.generation_check)
+    return request_id
+
+
+@shared_task(
+    bind=True, name="payments.generation_charge", time_limit=120, soft_time_limit=100, **COMMON
+)
+def generation_charge(self, request_id: str) -> str:
+    _guard(self, request_id, services.generation_charge)
+    return request_id
+
+
+@shared_task(
+    bind=True,
+    name="marketplace.render.render",
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
+    **COMMON,
+)
+def generation_render(self, request_id: str) -> str:
+    _guard(self, request_id, services.generation_render)
+    return request_id
+
+
+@shared_task(
+    bind=True, name="marketplace.render.sign", time_limit=300, soft_time_limit=280, **COMMON
+)
+def generation_sign(self, request_id: str) -> str:
+    _guard(self, request_id, services.generation_sign)
+    return request_id
+
+
+@shared_task(
+    bind=True, name="marketplace.generation.route", time_limit=120, soft_time_limit=100, **COMMON
+)
+def generation_route(self, request_id: str) -> str:
+    _guard(self, request_id, services.generation_route)
+    return request_id
+
+
+def pipeline(request_id) -> chain:
+    """check → charge → render → sign → route, each on its queue (config/celery.py)."""
+    rid = str(request_id)
+    return chain(
+        generation_check.si(rid),
+        generation_charge.si(rid),
+        generation_render.si(rid),
+        generation_sign.si(rid),
+        generation_route.si(rid),
+    )
