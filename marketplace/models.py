@@ -26,6 +26,7 @@ class GenerationRequest(TimeStamped):
     commercial = models.BooleanField(default=False)
     territory = models.CharField(max_length=2, blank=True)
     rating = models.CharField(max_length=10, default="all_ages")
+    backend = models.CharField(max_length=20, default="local")
     status = models.CharField(
         max_length=20, choices=GenerationStatus.choices, default=GenerationStatus.QUEUED
     )

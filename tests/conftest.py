@@ -58,12 +58,68 @@ def _redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(tmp_path_factory):
+def provenance_keys(tmp_path_factory):
+    """Development C2PA keys for the whole session (root CA, signer, chain)."""
+    from marketplace.provenance.keys import create_dev_keys
+
+    return create_dev_keys(directory=tmp_path_factory.mktemp("provenance"))
+
+
+@pytest.fixture(scope="session")
+def shared_media_root(tmp_path_factory):
+    """One media folder the test process and the worker processes both use."""
+    return tmp_path_factory.mktemp("shared-media")
+
+
+@pytest.fixture(scope="session")
+def fake_openai():
+    """The loopback fake of OpenAI's videos API, for the whole session (the worker is
+    pointed at it, so requests with backend "openai" render through it)."""
+    from tests.fakes.openai_videos import FakeOpenAIVideos
+
+    with FakeOpenAIVideos(polls_to_complete=2) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    tmp_path_factory,
+    django_db_setup,
+    django_db_blocker,
+    provenance_keys,
+    shared_media_root,
+    fake_openai,
+):
     """A real Celery worker in its own process, consuming every queue from the real
-    Redis broker, as `make run` starts it. Session-scoped: it starts once. Its log
+    Redis broker, as `make run` starts it, on the test database, the shared media
+    folder and the session's provenance keys. Session-scoped: it starts once. Its log
     goes to a file (a pipe left undrained would stall it)."""
+    from django.db import connection
+
     redis_url = _redis_url()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": redis_url}
+    database = connection.settings_dict
+    database_url = (
+        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        if connection.vendor == "postgresql"
+        else None
+    )
+    if database_url is None:
+        pytest.skip("the worker shares the test database only on PostgreSQL (CI runs it)")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(shared_media_root),
+        "C2PA_CERT_CHAIN": str(provenance_keys.chain),
+        "C2PA_PRIVATE_KEY": str(provenance_keys.signer_key),
+        "C2PA_TRUST_ANCHORS": str(provenance_keys.root_cert),
+        "VIDEO_BACKEND": "local",
+        "OPENAI_API_KEY": fake_openai.api_key,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_VIDEO_POLL_S": "0.05",
+        "OPENAI_VIDEO_TIMEOUT_S": "20",
+    }
     from config.celery import app
 
     app.control.purge()
@@ -71,16 +127,28 @@ def celery_worker_process(tmp_path_factory):
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "-Q", "default,render,money", "--concurrency", "1",
-                "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-                "--hostname", f"test-{os.getpid()}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default,render,money",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"test-{os.getpid()}@%h",
             ],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
     deadline = time.monotonic() + 60
     while " ready." not in log_path.read_text():
         if process.poll() is not None or time.monotonic() > deadline:

@@ -13,6 +13,9 @@ class GenerationCreateSerializer(serializers.Serializer):
     commercial = serializers.BooleanField(default=False)
     territory = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     rating = serializers.ChoiceField(choices=RATINGS, default="all_ages")
+    backend = serializers.ChoiceField(
+        choices=["local", "openai"], required=False, help_text="Renderer; default from settings."
+    )
 
 
 class GenerationOutputSerializer(serializers.ModelSerializer):
@@ -25,6 +28,7 @@ class GenerationOutputSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "progress",
+            "backend",
             "prompt",
             "character_ids",
             "parent",

@@ -11,8 +11,13 @@ from marketplace.generation.base import (
 )
 
 
-def get_backend() -> Backend:
-    name = settings.VIDEO_BACKEND
+def available_backends() -> list[str]:
+    """The local renderer always; OpenAI's video API when a key is configured."""
+    return ["local", "openai"] if settings.OPENAI_API_KEY else ["local"]
+
+
+def get_backend(name: str | None = None) -> Backend:
+    name = name or settings.VIDEO_BACKEND
     if name == "local":
         from marketplace.generation.local import LocalBackend
 
@@ -24,4 +29,12 @@ def get_backend() -> Backend:
     raise RenderFailed(f"Unknown video backend {name!r}; set VIDEO_BACKEND to local or openai.")
 
 
-__all__ = ["Backend", "CharacterRef", "RenderFailed", "RenderResult", "RenderSpec", "get_backend"]
+__all__ = [
+    "Backend",
+    "CharacterRef",
+    "RenderFailed",
+    "RenderResult",
+    "RenderSpec",
+    "available_backends",
+    "get_backend",
+]

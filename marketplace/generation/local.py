@@ -48,8 +48,9 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 # libx264 tuned for throughput: "veryfast" keeps a 5 s clip well under real time on one
 # core at this size, crf 23 is x264's default quality, and a keyframe every 2 s keeps
-# seeking in the browser player cheap.
-X264_OPTIONS = {"preset": "veryfast", "crf": "23"}
+# seeking in the browser player cheap. One encoder thread: with x264's own threading the
+# bitstream varied between runs on a busy machine, and workers render in parallel anyway.
+X264_OPTIONS = {"preset": "veryfast", "crf": "23", "threads": "1"}
 KEYFRAME_INTERVAL = 2 * FPS
 
 MARGIN = 14

@@ -28,7 +28,13 @@ from marketplace.enums import (
     GenerationStatus,
     WorkStatus,
 )
-from marketplace.generation import CharacterRef, RenderFailed, RenderSpec, get_backend
+from marketplace.generation import (
+    CharacterRef,
+    RenderFailed,
+    RenderSpec,
+    available_backends,
+    get_backend,
+)
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
 from payments import services as payments_services
@@ -55,6 +61,7 @@ def generation_request_create(
     territory: str = "",
     rating: str = "all_ages",
     seed: int | None = None,
+    backend: str = "",
 ) -> GenerationRequest:
     """Record the request and enqueue the pipeline once the transaction commits. Only
     the shape of the input is checked here; the policy check decides the rest."""
@@ -69,6 +76,13 @@ def generation_request_create(
         )
     if rating not in RATINGS:
         raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    backend = backend or settings.VIDEO_BACKEND
+    if backend not in available_backends():
+        raise DomainError(
+            f"The {backend!r} renderer is not available here; use one of "
+            f"{', '.join(available_backends())}.",
+            field="backend",
+        )
     ids = list(dict.fromkeys(str(c) for c in character_ids))
     if len(ids) > MAX_CHARACTERS:
         raise DomainError(f"Use at most {MAX_CHARACTERS} characters.", field="character_ids")
@@ -91,6 +105,7 @@ def generation_request_create(
         commercial=commercial,
         territory=(territory or "").upper()[:2],
         rating=rating,
+        backend=backend,
         seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
     )
     request.characters.set(characters)
@@ -243,7 +258,7 @@ def generation_render(*, request_id) -> None:
             last["pct"] = pct
             GenerationRequest.objects.filter(pk=request_id, progress__lt=pct).update(progress=pct)
 
-    backend = get_backend()
+    backend = get_backend(request.backend)
     result = backend.render(spec, progress)
     generation_transition(
         request_id=request_id,
