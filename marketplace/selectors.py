@@ -25,6 +25,7 @@ def _licenses() -> Prefetch:
 
 
 def encode_cursor(work: Work) -> str:
+    assert work.published_at is not None  # only published works are in the feed
     raw = f"{work.published_at.isoformat()}|{work.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 

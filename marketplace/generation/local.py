@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import av
+from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from marketplace.generation.base import (
@@ -52,6 +53,9 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 # bitstream varied between runs on a busy machine, and workers render in parallel anyway.
 X264_OPTIONS = {"preset": "veryfast", "crf": "23", "threads": "1"}
 KEYFRAME_INTERVAL = 2 * FPS
+# swscale picks SIMD or C code by buffer alignment, and their roundings differ; bit-exact
+# conversion keeps the RGB -> yuv420p step (and so the whole file) reproducible.
+RGB_TO_YUV_FLAGS = Interpolation.BILINEAR | Interpolation.BITEXACT | Interpolation.ACCURATE_RND
 
 MARGIN = 14
 BACKGROUND_PAN = 48  # px the background drifts over a clip; it is drawn this much larger
@@ -303,11 +307,17 @@ def _encode(
             stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
             stream.codec_context.gop_size = KEYFRAME_INTERVAL
             stream.codec_context.time_base = Fraction(1, FPS)
+            reformatter = VideoReformatter()
             for index in range(total):
                 image = scene.frame(index, total)
                 if index == poster_index:
                     poster = image
-                frame = av.VideoFrame.from_image(image)
+                frame = reformatter.reformat(
+                    av.VideoFrame.from_image(image),
+                    format="yuv420p",
+                    interpolation=RGB_TO_YUV_FLAGS,
+                    threads=1,
+                )
                 frame.pts = index
                 frame.time_base = Fraction(1, FPS)
                 container.mux(stream.encode(frame))

@@ -125,7 +125,8 @@ def generation_transition(*, request_id, to: str, note: str = "", **fields) -> G
             )
         previous = request.status
         request.status = to
-        request.progress = max(request.progress, STAGE_PROGRESS.get(to, request.progress))
+        stage = STAGE_PROGRESS.get(GenerationStatus(to), request.progress)
+        request.progress = max(request.progress, stage)
         if to in TERMINAL_STATUSES:
             request.finished_at = timezone.now()
         for name, value in fields.items():
@@ -218,7 +219,7 @@ def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
     from licensing.models import Character
 
     ids = set(request.characters.values_list("pk", flat=True))
-    if request.parent_id:
+    if request.parent is not None:
         ids |= set(request.parent.licenses.values_list("character_id", flat=True))
     refs = []
     for character in (
@@ -283,7 +284,7 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
 
     own_ids = [str(c) for c in request.decision.character_ids] if request.decision else []
     parent_ids = set()
-    if request.parent_id:
+    if request.parent is not None:
         parent_ids = {
             str(c) for c in request.parent.licenses.values_list("character_id", flat=True)
         }

@@ -56,6 +56,11 @@ def _shows_likeness_of(work: Work, user: User) -> bool:
     )
 
 
+def _delete_files(work: Work) -> None:
+    work.video.delete(save=False)
+    work.poster.delete(save=False)
+
+
 def work_delete(*, work: Work, by: User) -> Work:
     """Delete a work and its files. Its creator may, staff may, and so may the person
     whose likeness it shows, whatever its state (drafts waiting for approval included)."""
@@ -73,7 +78,5 @@ def work_delete(*, work: Work, by: User) -> Work:
             generation_transition(
                 request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
             )
-        transaction.on_commit(
-            lambda: (work.video.delete(save=False), work.poster.delete(save=False))
-        )
+        transaction.on_commit(lambda: _delete_files(work))
     return work
