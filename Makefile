@@ -36,6 +36,7 @@ install-dev: $(STAMP_DEV) ## Install the app with test and lint tools
 run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/
 	@mkdir -p var/celery/queue var/celery/control var/celery/processed var/celery/results var/cache var/staticfiles
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py provenance_keys
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Cocreate is starting on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
