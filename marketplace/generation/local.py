@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import av
-from av.video.reformatter import Interpolation, VideoReformatter
+from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from marketplace.generation.base import (
@@ -49,13 +49,15 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 # libx264 tuned for throughput: "veryfast" keeps a 5 s clip well under real time on one
 # core at this size, crf 23 is x264's default quality, and a keyframe every 2 s keeps
-# seeking in the browser player cheap. One encoder thread: with x264's own threading the
-# bitstream varied between runs on a busy machine, and workers render in parallel anyway.
-X264_OPTIONS = {"preset": "veryfast", "crf": "23", "threads": "1"}
+# seeking in the browser player cheap. Two settings are there for reproducibility:
+# with mbtree on, this x264 build gave a different bitstream from run to run for the same
+# input (its SIMD path; asm=0 or mbtree=0 cured it), and x264's output depends on its
+# thread count, so one thread makes the file the same on every worker, whatever its cores.
+X264_OPTIONS = {"preset": "veryfast", "crf": "23", "threads": "1", "x264-params": "mbtree=0"}
 KEYFRAME_INTERVAL = 2 * FPS
-# swscale picks SIMD or C code by buffer alignment, and their roundings differ; bit-exact
-# conversion keeps the RGB -> yuv420p step (and so the whole file) reproducible.
-RGB_TO_YUV_FLAGS = Interpolation.BILINEAR | Interpolation.BITEXACT | Interpolation.ACCURATE_RND
+# BT.601 limited range: what swscale's RGB -> yuv420p produces, written into the stream's
+# VUI so that players do not have to guess (AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG).
+COLORSPACE_SMPTE170M, COLOR_RANGE_MPEG = 6, 1
 
 MARGIN = 14
 BACKGROUND_PAN = 48  # px the background drifts over a clip; it is drawn this much larger
@@ -103,14 +105,25 @@ class LocalBackend:
                 f"not {duration}."
             )
         total = duration * FPS
-        scene = _Scene.build(spec, total)
+        scene = _Scene.build(spec)
 
         output_dir = Path(spec.output_dir)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RenderFailed(
+                "The output folder could not be created; please try again.", transient=True
+            ) from exc
         video_path = output_dir / "video.mp4"
         poster_path = output_dir / "poster.jpg"
+        encode_mp4(
+            frame_at=lambda index: scene.frame(index, total),
+            total=total,
+            video_path=video_path,
+            progress=progress,
+        )
         poster_index = total // 3
-        poster = _encode(scene, total, video_path, poster_index, progress)
+        poster = scene.frame(poster_index, total)
         _write_atomically(poster_path, lambda tmp: poster.save(tmp, "JPEG", quality=88))
 
         return RenderResult(
@@ -128,6 +141,7 @@ class LocalBackend:
                 "pix_fmt": "yuv420p",
                 "fps": FPS,
                 "encoder": {**X264_OPTIONS, "keyint": KEYFRAME_INTERVAL},
+                "colorspace": "bt601",
                 "caption": scene.caption,
                 "characters": [
                     {"id": c.id, "name": c.name, "path": m.kind, "placeholder": not c.image_paths}
@@ -244,7 +258,7 @@ class _Scene:
     overlays: tuple[_Layer, ...]
 
     @classmethod
-    def build(cls, spec: RenderSpec, total: int) -> _Scene:
+    def build(cls, spec: RenderSpec) -> _Scene:
         palette = scene_palette(prompt=spec.prompt, seed=spec.seed)
         caption = caption_for(spec)
         draws = _draws("scene", spec.prompt, spec.seed)
@@ -295,28 +309,32 @@ class _Scene:
         return image
 
 
-def _encode(
-    scene: _Scene, total: int, video_path: Path, poster_index: int, progress: ProgressCallback
-) -> Image.Image:
-    poster: Image.Image | None = None
+def encode_mp4(
+    *,
+    frame_at: Callable[[int], Image.Image],
+    total: int,
+    video_path: Path,
+    progress: ProgressCallback,
+) -> None:
+    """Encode ``frame_at(0..total-1)`` (RGB, WIDTH x HEIGHT) as the backend's MP4.
+
+    H.264 (libx264, X264_OPTIONS), yuv420p, FPS frames a second, ``+faststart``; the file
+    appears at ``video_path`` only when complete. ``progress`` gets the fraction done after
+    every frame. bench/render.py calls this directly for its encode-only baseline.
+    """
 
     def write(tmp: Path) -> None:
-        nonlocal poster
         with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as container:
             stream = container.add_stream("libx264", rate=FPS, options=dict(X264_OPTIONS))
             stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
             stream.codec_context.gop_size = KEYFRAME_INTERVAL
             stream.codec_context.time_base = Fraction(1, FPS)
+            stream.codec_context.colorspace = COLORSPACE_SMPTE170M
+            stream.codec_context.color_range = COLOR_RANGE_MPEG
             reformatter = VideoReformatter()
             for index in range(total):
-                image = scene.frame(index, total)
-                if index == poster_index:
-                    poster = image
                 frame = reformatter.reformat(
-                    av.VideoFrame.from_image(image),
-                    format="yuv420p",
-                    interpolation=RGB_TO_YUV_FLAGS,
-                    threads=1,
+                    av.VideoFrame.from_image(frame_at(index)), format="yuv420p", threads=1
                 )
                 frame.pts = index
                 frame.time_base = Fraction(1, FPS)
@@ -330,8 +348,6 @@ def _encode(
         raise RenderFailed(
             "The video could not be encoded; please try again.", transient=True
         ) from exc
-    assert poster is not None
-    return poster
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -180,10 +180,11 @@ def test_render_is_deterministic_for_the_same_spec(rendered, references, tmp_pat
     # when rendered again
     second = LocalBackend().render(again, lambda _: None)
 
-    # then the decoded frames are identical
+    # then the decoded frames, and the files themselves, are identical
     sample = {0, 50}
     a, b = decode(first.video_path, sample), decode(second.video_path, sample)
     assert all(a[i].tobytes() == b[i].tobytes() for i in sample)
+    assert first.video_path.read_bytes() == second.video_path.read_bytes()
     assert first.metadata["palette"] == second.metadata["palette"]
 
 
