@@ -30,6 +30,18 @@ class StudioForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["characters"].choices = character_choices
 
+    def clean(self):
+        # The same rule generation_request_create applies, so that "Check terms" does
+        # not call allowed what "Generate" then refuses.
+        data = super().clean()
+        if not data.get("characters") and not data.get("parent") and "parent" not in self.errors:
+            message = "Choose at least one character you hold a licence for."
+            if self.fields["characters"].choices:
+                self.add_error("characters", message)
+            else:  # the picker is not shown: say it above the form
+                raise forms.ValidationError(message)
+        return data
+
 
 class VerifyForm(forms.Form):
     file = forms.FileField(

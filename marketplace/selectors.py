@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import uuid
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -35,8 +36,14 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
         published, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    moment = parse_datetime(published)
-    return (moment, pk) if moment else None
+    try:
+        moment = parse_datetime(published)
+        uuid.UUID(pk)
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return moment, pk
 
 
 def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list[Work], str | None]:

@@ -1,6 +1,7 @@
 """Marketplace pages: home, studio with live progress, my works, work page with
 lineage, the feed, and the public provenance check."""
 
+import uuid
 from pathlib import Path
 
 from django.contrib import messages
@@ -9,12 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.api import DomainError
+from config.api import DomainError, NotPermitted
 from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, WorkStatus
 from marketplace.forms import StudioForm, VerifyForm
 from marketplace.models import Work
+from payments.split import SplitLine
 
 VERIFY_MAX_BYTES = 100 * 1024 * 1024
 VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
@@ -34,9 +36,28 @@ def _studio_form(request: HttpRequest, data=None) -> StudioForm:
     )
 
 
+def _split_rows(lines: list[SplitLine]) -> list[dict]:
+    """The split for display: exact percentages (6.5%, not a rounded 6%), so that the
+    shown shares add up to 100%."""
+    return [
+        {
+            "party": line.party,
+            "role": line.role,
+            "bps": line.bps,
+            "detail": line.detail,
+            "percent": f"{line.bps / 100:g}",
+        }
+        for line in lines
+    ]
+
+
 def _parent(request: HttpRequest, parent_id) -> Work | None:
     if not parent_id:
         return None
+    try:
+        parent_id = uuid.UUID(str(parent_id))
+    except ValueError:
+        raise Http404("No such work to remix") from None
     work = selectors.work_visible_to(pk=parent_id, user=request.user)
     if work is None or work.status != WorkStatus.PUBLISHED:
         raise Http404("No such work to remix")
@@ -67,8 +88,12 @@ def studio(request: HttpRequest) -> HttpResponse:
             return redirect(generation)
     split = None
     if parent is not None:
-        split = selectors.remix_split_preview(
-            parent=parent, character_ids=request.POST.getlist("characters"), creator=request.user
+        split = _split_rows(
+            selectors.remix_split_preview(
+                parent=parent,
+                character_ids=request.POST.getlist("characters"),
+                creator=request.user,
+            )
         )
     return render(
         request, "marketplace/studio.html", {"form": form, "parent": parent, "split": split}
@@ -83,11 +108,12 @@ def studio_check(request: HttpRequest) -> HttpResponse:
     parent = _parent(request, request.POST.get("parent"))
     context: dict = {"parent": parent}
     if not form.is_valid():
-        context["problems"] = [f"{k.replace('_', ' ')}: {v[0]}" for k, v in form.errors.items()]
+        context["problems"] = [
+            f"{form[name].label}: {errors[0]}" if name in form.fields else errors[0]
+            for name, errors in form.errors.items()
+        ]
         return render(request, "marketplace/_check_result.html", context)
     data = form.cleaned_data
-    from marketplace.services.generation import _parent_facts
-
     try:
         decision, _ = licensing_services.policy_screen(
             creator=request.user,
@@ -96,15 +122,17 @@ def studio_check(request: HttpRequest) -> HttpResponse:
             territory=data["territory"] or None,
             commercial=data["commercial"],
             rating=data["rating"],
-            parent=_parent_facts(parent),
+            parent=services.parent_facts(parent),
         )
     except DomainError as exc:
         context["problems"] = [exc.detail]
     else:
         context["decision"] = decision
     if parent is not None:
-        context["split"] = selectors.remix_split_preview(
-            parent=parent, character_ids=data["characters"], creator=request.user
+        context["split"] = _split_rows(
+            selectors.remix_split_preview(
+                parent=parent, character_ids=data["characters"], creator=request.user
+            )
         )
     return render(request, "marketplace/_check_result.html", context)
 
@@ -141,13 +169,15 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
     if work is None:
         raise Http404("No such work")
     can_delete = request.user.is_authenticated and (
-        work.creator_id == request.user.pk or services.works._shows_likeness_of(work, request.user)
+        work.creator_id == request.user.pk
+        or request.user.is_staff
+        or services.works._shows_likeness_of(work, request.user)
     )
     context = {
         "work": work,
         "ancestors": selectors.work_ancestors(work=work),
         "descendants": selectors.work_descendants(work=work),
-        "split": selectors.work_split(work=work),
+        "split": _split_rows(selectors.work_split(work=work)),
         "can_delete": can_delete,
     }
     return render(request, "marketplace/work_detail.html", context)
@@ -159,7 +189,11 @@ def work_delete(request: HttpRequest, pk) -> HttpResponse:
     work = selectors.work_visible_to(pk=pk, user=request.user)
     if work is None:
         raise Http404("No such work")
-    services.work_delete(work=work, by=request.user)
+    try:
+        services.work_delete(work=work, by=request.user)
+    except NotPermitted:
+        # The same answer as for a work they cannot see: nothing to act on here.
+        raise Http404("No such work") from None
     messages.success(request, "The video is deleted.")
     return redirect("marketplace:my_works")
 
@@ -175,9 +209,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Anyone checks a file's (or a work's) C2PA provenance and the licences it names."""
     from marketplace.provenance.verify import verify_media
 
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+    elif "work" in request.GET:
+        # The work page's "Verify provenance" link: check that work straight away.
+        form = VerifyForm({"work": request.GET["work"]})
+    else:
+        form = VerifyForm()
     result = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         upload, work_id = form.cleaned_data.get("file"), form.cleaned_data.get("work")
         if upload is not None:
             if upload.size > VERIFY_MAX_BYTES:

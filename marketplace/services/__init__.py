@@ -9,6 +9,7 @@ from marketplace.services.generation import (
     generation_route,
     generation_sign,
     generation_transition,
+    parent_facts,
     render_failed,
 )
 from marketplace.services.works import work_approval_settled, work_delete
@@ -22,6 +23,7 @@ __all__ = [
     "generation_route",
     "generation_sign",
     "generation_transition",
+    "parent_facts",
     "render_failed",
     "work_approval_settled",
     "work_delete",

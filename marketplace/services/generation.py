@@ -152,7 +152,8 @@ def generation_fail(*, request_id, reason: str) -> None:
 # --- the pipeline steps ----------------------------------------------------------------
 
 
-def _parent_facts(parent: Work | None) -> ParentFacts | None:
+def parent_facts(parent: Work | None) -> ParentFacts | None:
+    """The parent work's characters and the terms their licences carried."""
     if parent is None:
         return None
     licenses = list(parent.licenses.select_related("offer"))
@@ -177,7 +178,7 @@ def generation_check(*, request_id) -> None:
         territory=request.territory or None,
         commercial=request.commercial,
         rating=request.rating,
-        parent=_parent_facts(request.parent),
+        parent=parent_facts(request.parent),
         purpose="generation",
     )
     reasons = [r.to_dict() for r in decision.reasons]
@@ -282,12 +283,16 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
     plus the parent's (inherited) for characters only the parent brought in."""
     from licensing.models import Character
 
-    own_ids = [str(c) for c in request.decision.character_ids] if request.decision else []
-    parent_ids = set()
+    parent_ids: set[str] = set()
     if request.parent is not None:
         parent_ids = {
             str(c) for c in request.parent.licenses.values_list("character_id", flat=True)
         }
+    involved = [str(c) for c in request.decision.character_ids] if request.decision else []
+    requested = {str(c) for c in request.characters.values_list("pk", flat=True)}
+    # The remix's own characters: those it asked for or its prompt names anew. The
+    # parent's characters it does not re-request are inherited.
+    own_ids = [c for c in involved if c in requested or c not in parent_ids]
     facts = licensing_selectors.policy_facts(
         user=request.creator, character_ids=[*own_ids, *parent_ids]
     )

@@ -1,0 +1,955 @@
+"""The marketplace web pages: studio and check terms, the progress page, the work page
+with its lineage, the feed, provenance verification, deleting and my works. Works are
+made in-process by running the pipeline's steps inline (no worker)."""
+
+import base64
+import io
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils.html import escape
+from PIL import Image
+
+from licensing import services as licensing_services
+from licensing.models import WorkApproval
+from marketplace import services
+from marketplace.models import GenerationRequest, Work
+from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for, publish_offer
+from tests.marketplace.helpers import copy_published_work, make_work, run_pipeline
+
+pytestmark = pytest.mark.django_db
+
+STUDIO = reverse("marketplace:studio")
+CHECK = reverse("marketplace:studio_check")
+FEED = reverse("marketplace:feed")
+VERIFY = reverse("marketplace:verify")
+MY_WORKS = reverse("marketplace:my_works")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+# A feed page, whatever its length: the works (creator, parent joined) and their
+# licences with characters (one prefetch).
+FEED_QUERIES = 2
+
+REMIX_TERMS = {
+    "commercial_use": True,
+    "allowed_actions": ["generate", "remix", "publish"],
+    "remix_policy": "same_terms",
+    "rev_share_bps": 1_300,
+    "upstream_model": "relative",
+    "max_rating": "mature",
+}
+
+
+@pytest.fixture
+def signing(settings, provenance_keys):
+    """Rendering and signing in this process: the session's development C2PA keys."""
+    settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
+    settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
+    settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _field_chunk(html: str, name: str) -> str:
+    """The markup of one field as rendered by accounts/_field.html."""
+    chunks = re.split(r'(?=<div class="field)', html)
+    matching = [c for c in chunks if f'name="{name}"' in c]
+    assert matching, f"no field {name!r} on the page"
+    return matching[0]
+
+
+def _field_errors(html: str, name: str) -> list[str]:
+    return re.findall(r'<small class="error" role="alert">(.*?)</small>', _field_chunk(html, name))
+
+
+def _split_percentages(html: str) -> list[float]:
+    table = re.search(r'<table class="split">.*?</table>', html, re.S)
+    assert table, "no split table on the page"
+    return [float(p) for p in re.findall(r"<td>([\d.]+)%</td>", table.group(0))]
+
+
+def _section(html: str, start: str, end: str | None = None) -> str:
+    """The part of ``html`` from ``start`` up to ``end`` (or the end)."""
+    assert start in html, f"{start!r} not on the page"
+    rest = html.split(start, 1)[1]
+    return rest.split(end, 1)[0] if end else rest
+
+
+def _feed_ids(html: str) -> list[str]:
+    return re.findall(r'<article class="feed-item" data-work="([0-9a-f-]+)"', html)
+
+
+def _next_cursor(html: str) -> str | None:
+    found = re.search(r'hx-get="[^"]*\?cursor=([^"]+)"', html)
+    return found.group(1) if found else None
+
+
+def _mp4_with_one_byte_flipped(data: bytes) -> bytes:
+    """``data`` with one byte changed in the middle of its ``mdat`` box's payload."""
+    offset = 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        header = 8
+        if size == 1:
+            size, header = int.from_bytes(data[offset + 8 : offset + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - offset
+        if kind == b"mdat":
+            middle = offset + header + (size - header) // 2
+            return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+        offset += size
+    raise AssertionError("no mdat box in the file")
+
+
+def _png_upload() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile("plain.png", buffer.getvalue(), content_type="image/png")
+
+
+def _likeness_awaiting_approval():
+    """A person's likeness offered with per-work approval, an approved creator, and a
+    work of it waiting for the person's review. Returns (person, likeness, work)."""
+    person = UserFactory(display_name="Aiko Tanaka")
+    likeness = licensing_services.character_create(
+        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
+    )
+    offer = publish_offer(likeness, audience="approved", approval="per_work")
+    creator = UserFactory()
+    grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    licensing_services.grant_approve(grant=grant, by=person)
+    work = make_work(creator=creator, characters=[likeness], prompt="Aiko waves hello")
+    return person, likeness, work
+
+
+# --- studio -------------------------------------------------------------------------------
+
+
+def test_studio_lists_only_characters_of_the_users_active_grants(client):
+    # given: one active grant; others waiting for payment or approval, ended, or held by
+    # someone else
+    creator = UserFactory()
+    active = CharacterFactory(name="Hoshi-chan")
+    grant_for(active, creator)
+    unpaid = CharacterFactory(name="Paid Pegasus")
+    assert grant_for(unpaid, creator, upfront_fee=500).status == "pending_payment"
+    unapproved = CharacterFactory(name="Approved Ape")
+    assert grant_for(unapproved, creator, audience="approved").status == "pending_approval"
+    ended = CharacterFactory(name="Ended Eel")
+    licensing_services.grant_end(grant=grant_for(ended, creator), by=creator)
+    others = CharacterFactory(name="Other Otter")
+    grant_for(others, UserFactory())
+    client.force_login(creator)
+
+    # when
+    response = client.get(STUDIO)
+
+    # then
+    assert response.status_code == 200
+    picker = _field_chunk(response.content.decode(), "characters")
+    assert f'value="{active.pk}"' in picker and "Hoshi-chan" in picker
+    for character in (unpaid, unapproved, ended, others):
+        assert str(character.pk) not in picker
+        assert character.name not in picker
+
+
+def test_studio_without_grants_shows_the_empty_state_linking_to_the_catalog(client):
+    # given
+    client.force_login(UserFactory())
+
+    # when
+    html = client.get(STUDIO).content.decode()
+
+    # then
+    assert "You hold no active licence yet" in html
+    assert f'href="{reverse("licensing:catalog")}"' in html
+    assert 'name="characters"' not in html
+
+
+def test_studio_post_creates_a_queued_request_and_redirects_to_its_progress(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    client.force_login(creator)
+
+    # when
+    response = client.post(
+        STUDIO,
+        {
+            "prompt": "Hoshi-chan dances in a neon rain",
+            "characters": [str(hoshi.pk)],
+            "duration_s": 6,
+            "territory": "jp",
+            "rating": "all_ages",
+        },
+    )
+
+    # then
+    request = GenerationRequest.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("marketplace:generation_detail", kwargs={"pk": request.pk})
+    assert request.status == "queued"
+    assert request.creator == creator
+    assert list(request.characters.all()) == [hoshi]
+    assert (request.duration_s, request.territory) == (6, "JP")
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("prompt", {"prompt": ""}),
+        ("prompt", {"prompt": "   "}),
+        ("duration_s", {"duration_s": 3}),
+        ("duration_s", {"duration_s": 16}),
+    ],
+)
+def test_studio_invalid_input_shows_the_error_next_to_the_field_and_creates_nothing(
+    client, field, changes
+):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    client.force_login(creator)
+    data = {
+        "prompt": "Hoshi-chan dances",
+        "characters": [str(hoshi.pk)],
+        "duration_s": 5,
+        "rating": "all_ages",
+        **changes,
+    }
+
+    # when
+    response = client.post(STUDIO, data)
+
+    # then
+    assert response.status_code == 200
+    assert _field_errors(response.content.decode(), field)
+    assert not GenerationRequest.objects.exists()
+
+
+def test_studio_remix_shows_the_heading_and_a_split_summing_to_100_percent(client, signing):
+    # given: a published work with two characters, each taking 13% (relative)
+    maker, remixer = UserFactory(), UserFactory()
+    hoshi, kuro = CharacterFactory(name="Hoshi-chan"), CharacterFactory(name="Kuro Neko")
+    for character in (hoshi, kuro):
+        offer = publish_offer(character, **REMIX_TERMS)
+        for user in (maker, remixer):
+            licensing_services.grant_accept(
+                offer=offer, by=user, max_fee=0, max_rev_share_bps=1_300
+            )
+    parent = make_work(
+        creator=maker, characters=[hoshi, kuro], prompt="Hoshi-chan and Kuro Neko on a beach"
+    )
+    client.force_login(remixer)
+
+    # when
+    response = client.get(STUDIO, {"parent": str(parent.pk)})
+
+    # then: a remix pays each 6.5% (half of 13% one level down), 10% to the platform
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Remix “Hoshi-chan and Kuro Neko on a beach”" in html
+    assert f'name="parent" value="{parent.pk}"' in html
+    percentages = _split_percentages(html)
+    assert percentages == [6.5, 6.5, 10, 77]
+    assert sum(percentages) == 100
+    # and: checking the remix's terms allows it and shows the same split
+    checked = _check(client, prompt="Hoshi-chan surfs", parent=str(parent.pk)).content.decode()
+    assert 'data-decision="allowed"' in checked
+    assert _split_percentages(checked) == percentages
+    # and: the finished remix's own page shows exactly the split the studio promised
+    remix = make_work(creator=remixer, parent=parent, prompt="Hoshi-chan surfs")
+    assert all(lic.inherited for lic in remix.licenses.all())
+    page = client.get(remix.get_absolute_url()).content.decode()
+    assert _split_percentages(page) == percentages
+
+
+def test_studio_remix_of_an_unpublished_work_is_404(client, signing):
+    # given: a work waiting for its likeness owner's approval, seen by its own creator
+    _, _, work = _likeness_awaiting_approval()
+    client.force_login(work.creator)
+
+    # when
+    response = client.get(STUDIO, {"parent": str(work.pk)})
+
+    # then
+    assert work.status == "pending_approval"
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("parent", [str(uuid.uuid4()), "not-a-work-id"])
+def test_studio_remix_of_an_unknown_work_is_404(client, parent):
+    # given
+    client.force_login(UserFactory())
+
+    # when
+    response = client.get(STUDIO, {"parent": parent})
+
+    # then
+    assert response.status_code == 404
+
+
+# --- check terms --------------------------------------------------------------------------
+
+
+def _check(client, **data):
+    return client.post(CHECK, {"duration_s": 5, "rating": "all_ages", **data}, **HTMX)
+
+
+def test_check_terms_allows_a_licensed_prompt(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    client.force_login(creator)
+
+    # when
+    response = _check(client, prompt="Hoshi-chan waters the garden", characters=[str(hoshi.pk)])
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-decision="allowed"' in html
+    assert "<html" not in html
+    assert not GenerationRequest.objects.exists()
+
+
+def test_check_terms_refuses_an_unlicensed_character_named_by_a_japanese_alias(client):
+    # given: Hoshi-chan, known also as ほしちゃん, whom the creator holds no licence for
+    creator = UserFactory()
+    kuro = CharacterFactory(name="Kuro Neko")
+    grant_for(kuro, creator)
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    publish_offer(hoshi)
+    licensing_services.character_aliases_set(
+        character=hoshi, by=editor_of(hoshi), aliases=["ほしちゃん"]
+    )
+    client.force_login(creator)
+
+    # when
+    response = _check(client, prompt="Kuro Neko と ほしちゃん が踊る", characters=[str(kuro.pk)])
+
+    # then
+    html = response.content.decode()
+    assert 'data-decision="refused"' in html
+    reasons = _section(html, '<ul class="reasons">', "</ul>")
+    assert "Hoshi-chan" in reasons
+    assert "Kuro Neko" not in reasons
+    assert not GenerationRequest.objects.exists()
+
+
+def test_check_terms_refuses_a_banned_category_naming_the_term(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator, banned_categories=["violence"])
+    client.force_login(creator)
+
+    # when
+    response = _check(
+        client, prompt="Hoshi-chan starts a bloody massacre", characters=[str(hoshi.pk)]
+    )
+
+    # then
+    html = response.content.decode()
+    assert 'data-decision="refused"' in html
+    reasons = _section(html, '<ul class="reasons">', "</ul>")
+    assert "<strong>banned_categories</strong>" in reasons
+    assert "Hoshi-chan may not appear in violence" in reasons
+    assert not GenerationRequest.objects.exists()
+
+
+def test_check_terms_lists_the_problems_of_invalid_input_instead_of_a_decision(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    client.force_login(creator)
+
+    # when
+    response = _check(client, prompt="", characters=[str(hoshi.pk)], duration_s=16)
+
+    # then
+    problems = re.findall(r"<li>(.*?)</li>", response.content.decode())
+    assert problems == [
+        "Prompt: This field is required.",
+        "Duration (seconds): Ensure this value is less than or equal to 15.",
+    ]
+    assert "data-decision" not in response.content.decode()
+
+
+def test_check_terms_without_a_character_says_to_choose_one_as_generate_would(client):
+    # given
+    creator = UserFactory()
+    grant_for(CharacterFactory(name="Hoshi-chan"), creator)
+    client.force_login(creator)
+
+    # when
+    checked = _check(client, prompt="A quiet garden")
+    generated = client.post(
+        STUDIO, {"prompt": "A quiet garden", "duration_s": 5, "rating": "all_ages"}
+    )
+
+    # then
+    message = "Choose at least one character you hold a licence for."
+    assert f"<li>Characters: {message}</li>" in checked.content.decode()
+    assert "data-decision" not in checked.content.decode()
+    assert _field_errors(generated.content.decode(), "characters") == [message]
+    assert not GenerationRequest.objects.exists()
+
+
+def test_studio_post_without_any_grant_shows_why_above_the_form(client):
+    # given: nothing licensed, so there is no picker to show the error next to
+    client.force_login(UserFactory())
+
+    # when
+    response = client.post(
+        STUDIO, {"prompt": "A quiet garden", "duration_s": 5, "rating": "all_ages"}
+    )
+
+    # then
+    html = response.content.decode()
+    assert (
+        '<div class="message error" role="alert">'
+        "Choose at least one character you hold a licence for.</div>"
+    ) in html
+    assert not GenerationRequest.objects.exists()
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+def _request(creator, character, prompt="Hoshi-chan dances") -> GenerationRequest:
+    return services.generation_request_create(
+        creator=creator, prompt=prompt, character_ids=[character.pk], duration_s=4
+    )
+
+
+def test_progress_page_shows_the_creator_the_status_and_percentage(client):
+    # given: a request checked and charged, now rendering
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    request = _request(creator, hoshi)
+    services.generation_check(request_id=request.pk)
+    services.generation_charge(request_id=request.pk)
+    client.force_login(creator)
+
+    # when
+    response = client.get(request.get_absolute_url())
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert 'data-status="rendering"' in html and ">Rendering</span>" in html
+    assert '<progress max="100" value="10"' in html and "10%" in html
+    assert f'hx-get="{request.get_absolute_url()}"' in html
+
+
+def test_progress_page_of_another_users_request_is_404(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    request = _request(creator, hoshi)
+    client.force_login(UserFactory())
+
+    # when
+    response = client.get(request.get_absolute_url())
+
+    # then
+    assert response.status_code == 404
+
+
+def test_progress_htmx_request_gets_only_the_polling_fragment(client):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    request = _request(creator, hoshi)
+    client.force_login(creator)
+
+    # when
+    response = client.get(request.get_absolute_url(), **HTMX)
+
+    # then
+    html = response.content.decode().strip()
+    assert html.startswith('<div id="progress"')
+    assert "<html" not in html and "site-header" not in html
+    assert 'hx-trigger="every 1s"' in html
+    assert 'data-status="queued"' in html
+
+
+def test_progress_fragment_of_a_published_request_stops_polling_and_shows_the_video(
+    client, signing
+):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    client.force_login(creator)
+
+    # when
+    response = client.get(work.request.get_absolute_url(), **HTMX)
+
+    # then
+    html = response.content.decode()
+    assert work.status == "published"
+    assert 'data-status="published"' in html and "100%" in html
+    assert "hx-get" not in html and "hx-trigger" not in html
+    assert f'<video src="{work.video.url}"' in html
+    assert f'href="{work.get_absolute_url()}"' in html
+
+
+def test_progress_page_of_a_refused_request_shows_the_reason(client):
+    # given: a prompt naming a character the creator holds no licence for
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    publish_offer(CharacterFactory(name="Kuro Neko"))
+    request = _request(creator, hoshi, prompt="Hoshi-chan chases Kuro Neko")
+    request = run_pipeline(request_id=request.pk)
+    client.force_login(creator)
+
+    # when
+    response = client.get(request.get_absolute_url())
+
+    # then
+    html = response.content.decode()
+    assert request.status == "refused"
+    assert 'data-status="refused"' in html and "hx-get" not in html
+    alert = _section(html, '<div class="message error" role="alert">', "</div>")
+    assert "Kuro Neko" in alert
+    assert escape(request.reason) in html
+
+
+# --- work page ----------------------------------------------------------------------------
+
+
+def test_work_page_shows_licences_split_and_lineage_both_ways(client, signing):
+    # given: a chain a ← b ← c of remixes by three creators
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    offer = publish_offer(hoshi, **REMIX_TERMS)
+    makers = [UserFactory(display_name=f"Maker {n}") for n in range(3)]
+    for maker in makers:
+        licensing_services.grant_accept(offer=offer, by=maker, max_fee=0, max_rev_share_bps=1_300)
+    a = make_work(creator=makers[0], characters=[hoshi], prompt="Hoshi-chan on a beach")
+    b = make_work(creator=makers[1], parent=a, prompt="Hoshi-chan surfs the beach")
+    c = make_work(creator=makers[2], parent=b, prompt="Hoshi-chan sails at night")
+
+    # when
+    html = client.get(b.get_absolute_url()).content.decode()
+
+    # then: the licence with its rightsholder, and the split among the three parties
+    licences = _section(html, "<h2>Licences and credits</h2>", "</ul>")
+    assert hoshi.get_absolute_url() in licences and "Hoshi-chan" in licences
+    assert escape(hoshi.rightsholder_name) in licences
+    split = _section(html, '<table class="split">', "</table>")
+    assert escape(hoshi.rightsholder_name) in split and "Maker 1" in split
+    assert sum(_split_percentages(html)) == 100
+    # and: its parent above it, its remix below it
+    lineage = _section(html, "<h2>Lineage</h2>")
+    ancestors = _section(lineage, "Remix of", "</ol>")
+    descendants = _section(lineage, "Remixed as", "</ul>")
+    assert a.get_absolute_url() in ancestors and c.get_absolute_url() not in ancestors
+    assert c.get_absolute_url() in descendants and a.get_absolute_url() not in descendants
+    # and: the end of the chain lists both ancestors, nearest first
+    tail = client.get(c.get_absolute_url()).content.decode()
+    chain = _section(tail, "Remix of", "</ol>")
+    assert chain.index(b.get_absolute_url()) < chain.index(a.get_absolute_url())
+    assert "Remixed as" not in tail
+
+
+def test_work_awaiting_approval_is_hidden_from_strangers_but_shown_to_the_likeness_owner(
+    client, signing
+):
+    # given
+    person, _, work = _likeness_awaiting_approval()
+
+    # when
+    anonymous = client.get(work.get_absolute_url())
+    client.force_login(UserFactory())
+    stranger = client.get(work.get_absolute_url())
+    client.force_login(person)
+    owner = client.get(work.get_absolute_url())
+
+    # then
+    assert work.status == "pending_approval"
+    assert WorkApproval.objects.filter(work=work, status="pending").exists()
+    assert (anonymous.status_code, stranger.status_code) == (404, 404)
+    assert owner.status_code == 200
+    assert "Waiting for approval" in owner.content.decode()
+
+
+def test_deleted_work_page_is_404(client, signing):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    services.work_delete(work=work, by=creator)
+
+    # when
+    client.force_login(creator)
+    response = client.get(work.get_absolute_url())
+
+    # then
+    assert response.status_code == 404
+
+
+# --- feed ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rendered_work(signing):
+    """One real published work; feed tests copy its files and licences."""
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    creator = UserFactory(display_name="Feed Maker")
+    grant_for(hoshi, creator)
+    return make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan opens the feed")
+
+
+def _copies(work: Work, count: int, *, start) -> list[Work]:
+    """``count`` published copies, one minute apart from ``start`` on, except that the
+    first two share a moment: the order (and the cursor) must break the tie by id."""
+    moments = [start + timedelta(minutes=max(n - 1, 0)) for n in range(count)]
+    return [
+        copy_published_work(work=work, title=f"Copy {n}", published_at=moment)
+        for n, moment in enumerate(moments)
+    ]
+
+
+def test_feed_lists_only_published_works_newest_first(client, rendered_work):
+    # given: published works, and a work that is no longer published
+    start = rendered_work.published_at + timedelta(minutes=1)
+    copies = _copies(rendered_work, 3, start=start)
+    delisted = copy_published_work(work=rendered_work, title="Gone", published_at=start)
+    Work.objects.filter(pk=delisted.pk).update(status="delisted")
+
+    # when
+    html = client.get(FEED).content.decode()
+
+    # then
+    expected = sorted(
+        [rendered_work, *copies], key=lambda w: (w.published_at, str(w.pk)), reverse=True
+    )
+    assert _feed_ids(html) == [str(w.pk) for w in expected]
+    assert str(delisted.pk) not in html
+
+
+def test_feed_cursor_pages_through_every_work_once_in_order(client, rendered_work):
+    # given: 12 published works; the 10th and 11th newest published at the same moment
+    copies = _copies(rendered_work, 11, start=rendered_work.published_at + timedelta(minutes=1))
+    everything = sorted(
+        [rendered_work, *copies], key=lambda w: (w.published_at, str(w.pk)), reverse=True
+    )
+    assert everything[9].published_at == everything[10].published_at
+
+    # when
+    first = client.get(FEED).content.decode()
+    cursor = _next_cursor(first)
+    second = client.get(FEED, {"cursor": unquote(cursor)}, **HTMX).content.decode()
+
+    # then
+    assert len(_feed_ids(first)) == 10
+    assert cursor is not None
+    assert _feed_ids(first) + _feed_ids(second) == [str(w.pk) for w in everything]
+    assert _next_cursor(second) is None
+    assert "<html" not in second
+    # and: the loader fires on intersection: the feed scrolls inside an overflow
+    # container, where htmx's "revealed" (window scroll events) would never fire
+    assert 'hx-trigger="intersect once"' in first
+
+
+def test_feed_htmx_request_gets_only_the_items_fragment(client, rendered_work):
+    # when
+    response = client.get(FEED, **HTMX)
+
+    # then
+    html = response.content.decode()
+    assert _feed_ids(html) == [str(rendered_work.pk)]
+    assert "<html" not in html and 'id="feed"' not in html
+
+
+def test_feed_query_count_does_not_grow_with_the_page(
+    client, rendered_work, django_assert_num_queries
+):
+    # given: two published works
+    start = rendered_work.published_at + timedelta(minutes=1)
+    _copies(rendered_work, 1, start=start)
+
+    # when / then: the same number of queries for a page of 2 and a page of 10
+    with django_assert_num_queries(FEED_QUERIES):
+        two = client.get(FEED).content.decode()
+    _copies(rendered_work, 9, start=start + timedelta(hours=1))
+    with django_assert_num_queries(FEED_QUERIES):
+        ten = client.get(FEED).content.decode()
+    assert (len(_feed_ids(two)), len(_feed_ids(ten))) == (2, 10)
+
+
+# --- verify -------------------------------------------------------------------------------
+
+
+def _verify_result(html: str) -> str | None:
+    found = re.search(r'data-state="(\w+)"', html)
+    return found.group(1) if found else None
+
+
+@pytest.fixture
+def signed_work(signing):
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    kuro = CharacterFactory(name="Kuro Neko")
+    creator = UserFactory()
+    grant_for(hoshi, creator)
+    grant_for(kuro, creator)
+    return make_work(
+        creator=creator, characters=[hoshi, kuro], prompt="Hoshi-chan and Kuro Neko verify"
+    )
+
+
+def test_verify_upload_of_a_signed_video_is_trusted_and_names_the_licences(client, signed_work):
+    # given
+    data = Path(signed_work.video.path).read_bytes()
+
+    # when
+    html = client.post(
+        VERIFY, {"file": SimpleUploadedFile("video.mp4", data, content_type="video/mp4")}
+    ).content.decode()
+
+    # then
+    assert _verify_result(html) == "Trusted"
+    licences = _section(html, "<h3>Licences named</h3>", "</ul>")
+    assert "Hoshi-chan" in licences and "Kuro Neko" in licences
+
+
+def test_verify_upload_with_one_byte_of_media_changed_is_invalid(client, signed_work):
+    # given
+    tampered = _mp4_with_one_byte_flipped(Path(signed_work.video.path).read_bytes())
+
+    # when
+    html = client.post(
+        VERIFY, {"file": SimpleUploadedFile("video.mp4", tampered, content_type="video/mp4")}
+    ).content.decode()
+
+    # then
+    assert _verify_result(html) == "Invalid"
+
+
+def test_verify_upload_of_an_unsigned_png_is_unsigned(client):
+    # when
+    html = client.post(VERIFY, {"file": _png_upload()}).content.decode()
+
+    # then
+    assert _verify_result(html) == "Unsigned"
+
+
+def test_verify_refuses_a_text_file_next_to_the_file_field(client):
+    # given
+    text = SimpleUploadedFile("notes.mp4", b"just some words, not a video\n" * 4)
+
+    # when
+    html = client.post(VERIFY, {"file": text}).content.decode()
+
+    # then
+    assert _field_errors(html, "file") == ["Upload an MP4, JPEG or PNG."]
+    assert _verify_result(html) is None
+
+
+def test_verify_by_work_id_shows_the_result(client, signed_work):
+    # when
+    html = client.post(VERIFY, {"work": str(signed_work.pk)}).content.decode()
+
+    # then
+    assert _verify_result(html) == "Trusted"
+    assert "Kuro Neko" in _section(html, "<h3>Licences named</h3>", "</ul>")
+
+
+def test_verify_link_from_the_work_page_shows_the_result(client, signed_work):
+    # given: the work page links to the check
+    link = f"{VERIFY}?work={signed_work.pk}"
+    assert link in client.get(signed_work.get_absolute_url()).content.decode()
+
+    # when
+    html = client.get(link).content.decode()
+
+    # then
+    assert _verify_result(html) == "Trusted"
+
+
+def test_verify_unknown_work_id_shows_an_error_next_to_the_field(client):
+    # when
+    html = client.post(VERIFY, {"work": str(uuid.uuid4())}).content.decode()
+
+    # then
+    assert _field_errors(html, "work") == ["No published work has that id."]
+    assert _verify_result(html) is None
+
+
+# --- deleting -----------------------------------------------------------------------------
+
+
+def test_likeness_owner_deletes_a_work_awaiting_approval(
+    client, signing, django_capture_on_commit_callbacks
+):
+    # given
+    person, _, work = _likeness_awaiting_approval()
+    video, poster = Path(work.video.path), Path(work.poster.path)
+    assert video.exists() and poster.exists()
+    client.force_login(person)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("marketplace:work_delete", kwargs={"pk": work.pk}))
+
+    # then
+    assert response.status_code == 302
+    work.refresh_from_db()
+    assert work.status == "deleted"
+    assert not video.exists() and not poster.exists()
+    assert work.request.status == "refused"
+    assert work.request.reason == "The video was deleted before it was approved."
+
+
+@pytest.mark.parametrize("pending", [False, True], ids=["published", "awaiting_approval"])
+def test_stranger_cannot_delete_a_work(client, signing, pending):
+    # given
+    if pending:
+        _, _, work = _likeness_awaiting_approval()
+    else:
+        creator = UserFactory()
+        hoshi = CharacterFactory(name="Hoshi-chan")
+        grant_for(hoshi, creator)
+        work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    before = (work.status, work.request.status)
+    client.force_login(UserFactory())
+
+    # when
+    response = client.post(reverse("marketplace:work_delete", kwargs={"pk": work.pk}))
+
+    # then
+    assert response.status_code == 404
+    work = Work.objects.select_related("request").get(pk=work.pk)
+    assert (work.status, work.request.status) == before
+    assert Path(work.video.path).exists()
+
+
+def test_creator_deletes_their_own_published_work(
+    client, signing, django_capture_on_commit_callbacks
+):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    client.force_login(creator)
+    page = client.get(work.get_absolute_url()).content.decode()
+    delete_url = reverse("marketplace:work_delete", kwargs={"pk": work.pk})
+    assert f'action="{delete_url}"' in page
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(delete_url)
+
+    # then
+    assert response.status_code == 302 and response.url == MY_WORKS
+    work.refresh_from_db()
+    assert work.status == "deleted"
+    assert not Path(work.video.path).exists()
+    assert work.request.status == "published"
+
+
+def test_staff_sees_the_delete_button_and_deletes_a_published_work(
+    client, signing, staff, django_capture_on_commit_callbacks
+):
+    # given
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    delete_url = reverse("marketplace:work_delete", kwargs={"pk": work.pk})
+    client.force_login(staff)
+
+    # when
+    page = client.get(work.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(delete_url)
+
+    # then
+    assert f'action="{delete_url}"' in page
+    work.refresh_from_db()
+    assert work.status == "deleted"
+
+
+# --- my works -----------------------------------------------------------------------------
+
+
+def test_my_works_lists_the_users_requests_with_their_statuses(client):
+    # given: one request queued, one refused; and someone else's
+    creator = UserFactory()
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    grant_for(hoshi, creator)
+    publish_offer(CharacterFactory(name="Kuro Neko"))
+    queued = _request(creator, hoshi, prompt="Hoshi-chan waits in line")
+    refused = run_pipeline(
+        request_id=_request(creator, hoshi, prompt="Hoshi-chan chases Kuro Neko").pk
+    )
+    _request(UserFactory(), hoshi, prompt="Somebody else's video")
+    client.force_login(creator)
+
+    # when
+    html = client.get(MY_WORKS).content.decode()
+
+    # then
+    rows = re.findall(
+        r"<tr>\s*<td><a href=\"([^\"]+)\">(.*?)</a></td>\s*<td><span class=\"badge gen-(\w+)\">",
+        html,
+    )
+    assert rows == [
+        (refused.get_absolute_url(), "Hoshi-chan chases Kuro Neko", "refused"),
+        (queued.get_absolute_url(), "Hoshi-chan waits in line", "queued"),
+    ]
+    assert "Somebody else" not in html
+    assert "Videos showing your likeness" not in html
+
+
+def test_my_works_shows_videos_of_the_users_likeness(client, signing):
+    # given
+    person, _, work = _likeness_awaiting_approval()
+    client.force_login(person)
+
+    # when
+    html = client.get(MY_WORKS).content.decode()
+
+    # then
+    section = _section(html, "Videos showing your likeness")
+    assert work.get_absolute_url() in section
+    assert "Waiting for approval" in section
+    assert reverse("marketplace:work_delete", kwargs={"pk": work.pk}) in section
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!!",
+        base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|not-a-uuid").decode(),
+        base64.urlsafe_b64encode(
+            b"2026-01-01T00:00:00|00000000-0000-0000-0000-000000000000"
+        ).decode(),
+        base64.urlsafe_b64encode(b"yesterday|00000000-0000-0000-0000-000000000000").decode(),
+    ],
+)
+def test_a_malformed_feed_cursor_starts_from_the_top_instead_of_failing(client, cursor):
+    response = client.get(reverse("marketplace:feed"), {"cursor": cursor})
+
+    assert response.status_code == 200
