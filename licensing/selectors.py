@@ -181,6 +181,28 @@ def audience_facts(*, character: Character, user: User) -> AudienceFacts:
     return AudienceFacts(is_follower=bool(follows), is_mutual=bool(followed_back))
 
 
+# Works that count against an offer's total-works cap: made, and not denied or deleted.
+COUNTED_WORK_STATUSES = ("pending_approval", "published", "delisted")
+
+
+def _works_per_series(series: list) -> dict:
+    """How many works were made under each offer series, across all its licensees."""
+    if not series:
+        return {}
+    rows = (
+        Grant.objects.filter(series__in=series)
+        .values("series")
+        .annotate(
+            works=Count(
+                "work_licenses__work",
+                filter=Q(work_licenses__work__status__in=COUNTED_WORK_STATUSES),
+                distinct=True,
+            )
+        )
+    )
+    return {row["series"]: row["works"] for row in rows}
+
+
 def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, CharacterFacts]:
     """Facts for each character id: its state, the user's live grant (if any) with its
     usage, and the user's standing with the rightsholder."""
@@ -212,6 +234,7 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
         if current is None or (g.status == GrantStatus.ACTIVE and not current.is_active):
             grants[str(g.character_id)] = g
     facts = {}
+    works_by_series = _works_per_series([g.series for g in grants.values()])
     for character in characters:
         grant = grants.get(str(character.pk))
         grant_facts = None
@@ -223,7 +246,7 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
                 terms_hash=grant.offer.terms_hash,
                 terms=grant.offer.parsed_terms,
                 generations_used=getattr(grant, "generations_used", 0),  # annotated above
-                works_total=0,
+                works_total=works_by_series.get(grant.series, 0),
             )
         facts[str(character.pk)] = CharacterFacts(
             id=str(character.pk),
