@@ -13,7 +13,7 @@ from licensing.enums import GrantStatus
 from licensing.models import Grant
 from marketplace.enums import WorkStatus
 from marketplace.models import GenerationRequest, Work, WorkLicense
-from payments.split import Share, SplitLine, split_preview
+from payments.split import SplitLine
 
 FEED_PAGE = 10
 MAX_LINEAGE = 20
@@ -113,28 +113,20 @@ def work_descendants(*, work: Work, limit: int = 50) -> list[Work]:
 
 
 def work_split(*, work: Work) -> list[SplitLine]:
-    """Who would receive what share of this work's revenue (payments.split_preview)."""
-    shares = [
-        Share(
-            lic.rightsholder,
-            lic.character.name,
-            lic.rev_share_bps,
-            lic.upstream_model,
-            1 if lic.inherited else 0,
-        )
-        for lic in work.licenses.all()
-    ]
-    return split_preview(shares=shares, creator=str(work.creator))
+    """Who receives what share of this work's revenue: the split engine's weights."""
+    from payments import selectors as payments_selectors
+
+    return payments_selectors.work_split_lines(work=work)
 
 
 def remix_split_preview(
     *, parent: Work, character_ids: list[str], creator: User
 ) -> list[SplitLine]:
-    """The split a remix of ``parent`` with these extra characters would have."""
-    shares = [
-        Share(lic.rightsholder, lic.character.name, lic.rev_share_bps, lic.upstream_model, 1)
-        for lic in parent.licenses.all()
-    ]
+    """The split a remix of ``parent`` with these extra characters would have, from the
+    same engine that splits its revenue."""
+    from payments import selectors as payments_selectors
+    from payments.split import LicenseShare
+
     parent_chars = {str(lic.character_id) for lic in parent.licenses.all()}
     grants = (
         Grant.objects.filter(
@@ -143,18 +135,22 @@ def remix_split_preview(
         .exclude(character_id__in=parent_chars)
         .select_related("offer", "character__owner_organization", "character__owner_user")
     )
+    extra = []
     for grant in grants:
         terms = grant.offer.parsed_terms
-        shares.append(
-            Share(
-                grant.character.rightsholder_name,
+        extra.append(
+            LicenseShare(
+                payments_selectors.party_for_character(grant.character),
                 grant.character.name,
                 terms.rev_share_bps,
                 terms.upstream_model,
                 0,
+                terms.max_stack_bps,
             )
         )
-    return split_preview(shares=shares, creator=str(creator))
+    return payments_selectors.remix_split_lines(
+        parent=parent, extra_licenses=extra, creator=creator
+    )
 
 
 def requests_for_creator(*, user: User) -> QuerySet[GenerationRequest]:

@@ -41,11 +41,11 @@ def _split_rows(lines: list[SplitLine]) -> list[dict]:
     shown shares add up to 100%."""
     return [
         {
-            "party": line.party,
+            "party": line.party.name,
             "role": line.role,
-            "bps": line.bps,
+            "bps": line.weight,
             "detail": line.detail,
-            "percent": f"{line.bps / 100:g}",
+            "percent": f"{round(line.percent, 4):g}",
         }
         for line in lines
     ]

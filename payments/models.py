@@ -2,12 +2,293 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from payments.enums import (
+    AccountKind,
+    CheckoutPurpose,
+    CheckoutStatus,
+    PayoutStatus,
+    RevenueKind,
+    RevenueStatus,
+)
+
+
+class LedgerAccount(models.Model):
+    """One balance: a party's available or pending money, or one of the platform's
+    accounts (escrow, platform revenue, Stripe clearing), in one currency. The balance is
+    never stored: it is the sum of the account's entries."""
+
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="ledger_account_one_owner_at_most",
+                condition=~Q(user__isnull=False, organization__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency", "user"],
+                condition=Q(user__isnull=False),
+                name="ledger_account_user_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency", "organization"],
+                condition=Q(organization__isnull=False),
+                name="ledger_account_org_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"],
+                condition=Q(user__isnull=True, organization__isnull=True),
+                name="ledger_account_platform_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.user or self.organization or "platform"
+        return f"{owner} · {self.kind} · {self.currency}"
+
+
+class LedgerTransaction(models.Model):
+    """A balanced set of entries, posted once: ``key`` is its idempotency key (a
+    revenue event, a payout step, a refund), so a retried task posts nothing twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30)
+    memo = models.CharField(max_length=300, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.memo or self.key}"
+
+
+class LedgerEntry(models.Model):
+    """One signed amount on one account. Immutable: a correction is a new transaction.
+    Credits to a party are positive; the platform's Stripe clearing account carries the
+    matching negatives (money held at Stripe)."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    work_id = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "created_at"])]
+        verbose_name_plural = "ledger entries"
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
+
+
+class RevenueEvent(models.Model):
+    """Money that came in, once: unique on (source, external id)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=RevenueKind.choices)
+    source = models.CharField(max_length=20)  # stripe | import | internal
+    external_id = models.CharField(max_length=200)
+    work = models.ForeignKey(
+        "marketplace.Work", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grant = models.ForeignKey(
+        "licensing.Grant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=RevenueStatus.choices, default=RevenueStatus.RECEIVED
+    )
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    transaction = models.OneToOneField(
+        LedgerTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revenue_event",
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="revenue_event_unique_external"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="revenue_event_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.source}:{self.external_id})"
+
+
+class ConnectedAccount(models.Model):
+    """A Stripe Connect account that receives payouts: a person's or an organization's."""
+
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="connected_account",
+    )
+    organization = models.OneToOneField(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="connected_account",
+    )
+    country = models.CharField(max_length=2, blank=True)
+    payouts_enabled = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="connected_account_one_owner",
+                condition=Q(user__isnull=False, organization__isnull=True)
+                | Q(user__isnull=True, organization__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.organization} ({self.stripe_account_id})"
+
+
+class Payout(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connected_account = models.ForeignKey(
+        ConnectedAccount, on_delete=models.PROTECT, related_name="payouts"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.CREATED
+    )
+    stripe_transfer_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            # one open payout per balance at a time: a second beat run cannot double pay
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["created"]),
+                name="payout_one_open_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.amount} {self.currency} ({self.status})"
+
+
+class PayoutEvent(models.Model):
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event received, by Stripe's event id: a duplicate is dropped."""
+
+    id = models.CharField(max_length=255, primary_key=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class CheckoutSession(models.Model):
+    """A Stripe Checkout Session we created: a licence fee or a tip."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stripe_session_id = models.CharField(max_length=255, unique=True)
+    purpose = models.CharField(max_length=20, choices=CheckoutPurpose.choices)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    grant = models.ForeignKey(
+        "licensing.Grant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    work = models.ForeignKey(
+        "marketplace.Work", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    url = models.URLField(max_length=1000)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.amount} {self.currency} ({self.status})"
 
 
 class GenerationCharge(models.Model):
     """The per-generation fees charged for one generation request, once. The unique
     request id is the idempotency key: a retried pipeline finds the row and charges
-    nothing more. (The ledger postings arrive with the payments issue.)"""
+    nothing more; its revenue event posts the ledger entries."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request_id = models.UUIDField(unique=True)

@@ -158,8 +158,21 @@ OPENAI_VIDEO_MODEL = env("OPENAI_VIDEO_MODEL", default="sora-2")
 OPENAI_VIDEO_TIMEOUT_S = env.int("OPENAI_VIDEO_TIMEOUT_S", default=600)
 OPENAI_VIDEO_POLL_S = env.float("OPENAI_VIDEO_POLL_S", default=5.0)
 
-# The platform's cut of every revenue event, in basis points.
+# Money. The platform's cut of every revenue event, and each upstream creator's share
+# of a remix's revenue, in basis points.
 PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=1_000)
+UPSTREAM_CREATOR_BPS = env.int("UPSTREAM_CREATOR_BPS", default=500)
+# Revenue waits in "pending" this long before it can be paid out (refund window).
+PENDING_HOLD_HOURS = env.int("PENDING_HOLD_HOURS", default=0)
+# A payout is made when an available balance reaches this many minor units.
+PAYOUT_THRESHOLD_MINOR = env.int("PAYOUT_THRESHOLD_MINOR", default=1_000)
+
+# Stripe. STRIPE_API_BASE is empty in production (api.stripe.com); tests point it at a
+# loopback fake.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_development_placeholder")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_development_placeholder")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Provenance (C2PA). Development keys live in var/provenance (manage.py
 # provenance_keys); production points these at its own certificate chain and key.

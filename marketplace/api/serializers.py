@@ -103,8 +103,12 @@ class WorkDetailSerializer(WorkOutputSerializer):
 
 class SplitLineSerializer(serializers.Serializer):
     party = serializers.CharField()
-    role = serializers.CharField()
-    bps = serializers.IntegerField()
+    party_kind = serializers.ChoiceField(choices=["user", "organization", "platform"])
+    role = serializers.ChoiceField(
+        choices=["rightsholder", "upstream_creator", "platform", "creator"]
+    )
+    bps = serializers.FloatField(help_text="Basis points of each unit of revenue")
+    percent = serializers.FloatField()
     detail = serializers.CharField()
 
 

@@ -97,7 +97,19 @@ class WorkSplitView(APIView):
     @extend_schema(tags=TAG, responses={200: s.SplitLineSerializer(many=True)})
     def get(self, request, pk):
         work = _work(request, pk)
-        return Response([line.__dict__ for line in selectors.work_split(work=work)])
+        return Response(
+            [
+                {
+                    "party": line.party.name,
+                    "party_kind": line.party.kind,
+                    "role": line.role,
+                    "bps": line.bps,
+                    "percent": line.percent,
+                    "detail": line.detail,
+                }
+                for line in selectors.work_split(work=work)
+            ]
+        )
 
 
 class FeedView(APIView):

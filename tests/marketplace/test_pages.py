@@ -254,13 +254,14 @@ def test_studio_remix_shows_the_heading_and_a_split_summing_to_100_percent(clien
     # when
     response = client.get(STUDIO, {"parent": str(parent.pk)})
 
-    # then: a remix pays each 6.5% (half of 13% one level down), 10% to the platform
+    # then: a remix pays each rightsholder 13% x 0.13 = 1.69% (a share of a share, one
+    # level down), the parent's creator 5%, the platform 10%, and keeps 81.62%
     html = response.content.decode()
     assert response.status_code == 200
     assert "Remix “Hoshi-chan and Kuro Neko on a beach”" in html
     assert f'name="parent" value="{parent.pk}"' in html
     percentages = _split_percentages(html)
-    assert percentages == [6.5, 6.5, 10, 77]
+    assert percentages == [1.69, 1.69, 5, 10, 81.62]
     assert sum(percentages) == 100
     # and: checking the remix's terms allows it and shows the same split
     checked = _check(client, prompt="Hoshi-chan surfs", parent=str(parent.pk)).content.decode()

@@ -12,6 +12,9 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "cocreate.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "SITE_URL": "https://cocreate.example",
 }
 
 

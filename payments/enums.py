@@ -1,0 +1,53 @@
+from django.db import models
+
+
+class AccountKind(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    PENDING = "pending", "Pending"
+    ESCROW = "escrow", "Escrow"
+    PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
+    STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
+
+
+# Accounts that belong to a person or an organization; the others are the platform's.
+PARTY_KINDS = frozenset({AccountKind.AVAILABLE, AccountKind.PENDING})
+
+
+class RevenueKind(models.TextChoices):
+    LICENSE_FEE = "license_fee", "Licence fee"
+    GENERATION_FEE = "generation_fee", "Per-generation fee"
+    TIP = "tip", "Tip"
+    AD_REVENUE = "ad_revenue", "Ad revenue"
+
+
+class RevenueStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    SETTLED = "settled", "Settled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class PayoutStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    SUBMITTED = "submitted", "Submitted"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+
+
+PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PayoutStatus.CREATED: frozenset({PayoutStatus.SUBMITTED, PayoutStatus.FAILED}),
+    PayoutStatus.SUBMITTED: frozenset({PayoutStatus.PAID, PayoutStatus.FAILED}),
+    PayoutStatus.PAID: frozenset({PayoutStatus.FAILED}),  # a reversal after the fact
+    PayoutStatus.FAILED: frozenset(),
+}
+
+
+class CheckoutPurpose(models.TextChoices):
+    LICENSE_FEE = "license_fee", "Licence fee"
+    TIP = "tip", "Tip"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETE = "complete", "Paid"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"

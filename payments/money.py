@@ -1,0 +1,100 @@
+"""Money as integer minor units with a currency, and the one way to split it.
+
+Every split in Cocreate goes through ``allocate``: the largest-remainder method, so the
+parts always sum to the whole, none is negative, and ties go to the earlier weight
+(deterministic: the same inputs always give the same parts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pycountry
+
+BPS = 10_000
+
+
+class CurrencyMismatch(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: int  # minor units (cents, yen)
+    currency: str  # ISO 4217, upper case
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise TypeError(
+                f"Money amounts are integers of minor units, not {type(self.amount).__name__}"
+            )
+        if len(self.currency) != 3 or self.currency != self.currency.upper():
+            raise ValueError(f"{self.currency!r} is not an upper-case ISO 4217 code")
+        if pycountry.currencies.get(alpha_3=self.currency) is None:
+            raise ValueError(f"{self.currency!r} is not an ISO 4217 currency")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __bool__(self) -> bool:
+        return self.amount != 0
+
+    def __str__(self) -> str:
+        from licensing.summary import format_minor
+
+        return format_minor(self.amount, self.currency)
+
+
+def allocate(total: Money, weights_bps: Sequence[int]) -> list[Money]:
+    """Split ``total`` in proportion to ``weights_bps`` (basis points; they need not sum
+    to 10,000, only be non-negative with a positive sum).
+
+    Largest remainder: each part gets the floor of its exact share, and the minor units
+    left over go one each to the parts with the largest remainders, earlier parts first
+    on ties. The parts sum exactly to ``total``; for a non-negative total none is
+    negative. A negative total (a reversal) is split as the mirror of its positive."""
+    if not weights_bps:
+        raise ValueError("allocate needs at least one weight")
+    if any(w < 0 for w in weights_bps):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights_bps)
+    if weight_sum <= 0:
+        raise ValueError("weights must have a positive sum")
+    if total.amount < 0:
+        return [-part for part in allocate(-total, weights_bps)]
+    floors = []
+    remainders = []
+    for index, weight in enumerate(weights_bps):
+        share, remainder = divmod(total.amount * weight, weight_sum)
+        floors.append(share)
+        remainders.append((-remainder, index))  # largest remainder first, then index
+    left = total.amount - sum(floors)
+    for _, index in sorted(remainders)[:left]:
+        floors[index] += 1
+    return [Money(amount, total.currency) for amount in floors]

@@ -1,0 +1,176 @@
+"""Revenue events and their settlement into the ledger.
+
+An event is recorded once per (source, external id). Settling it posts one balanced
+transaction (key ``revenue:<event id>``): the money comes from Stripe clearing (or,
+for a per-generation fee, from the creator's available balance) and goes to every party
+the split engine names, into their pending balances. ``ledger_release_pending`` later
+moves pending money to available once the hold has passed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from payments import selectors
+from payments.enums import AccountKind, RevenueKind, RevenueStatus
+from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
+from payments.money import Money
+from payments.services.ledger import Line, account_for, ledger_post, platform_account
+from payments.split import Party, SplitLine, fee_weights, split_money
+
+SOURCES = ("stripe", "import", "internal")
+
+
+def revenue_event_record(
+    *,
+    kind: str,
+    source: str,
+    external_id: str,
+    money: Money,
+    work=None,
+    grant=None,
+    payer: User | None = None,
+    occurred_at: datetime | None = None,
+) -> tuple[RevenueEvent, bool]:
+    """Record money that came in, once. Returns (event, created)."""
+    if kind not in RevenueKind.values:
+        raise ValueError(f"unknown revenue kind {kind!r}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown revenue source {source!r}")
+    if money.amount <= 0:
+        raise ValueError("revenue must be positive; refunds are reversals")
+    if (work is None) == (grant is None):
+        raise ValueError("a revenue event belongs to exactly one work or one grant")
+    existing = RevenueEvent.objects.filter(source=source, external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            event = RevenueEvent.objects.create(
+                kind=kind,
+                source=source,
+                external_id=external_id,
+                amount=money.amount,
+                currency=money.currency,
+                work=work,
+                grant=grant,
+                payer=payer,
+                occurred_at=occurred_at or timezone.now(),
+            )
+    except IntegrityError:
+        return RevenueEvent.objects.get(source=source, external_id=external_id), False
+    return event, True
+
+
+def split_lines_for(event: RevenueEvent) -> list[SplitLine]:
+    """The split engine's weights for this event: a fee goes to the character's
+    rightsholder; tips and ad revenue go down the work's lineage."""
+    if event.kind in (RevenueKind.LICENSE_FEE, RevenueKind.GENERATION_FEE):
+        character = event.grant.character
+        return fee_weights(
+            rightsholder=selectors.party_for_character(character),
+            character=character.name,
+            platform_fee_bps=settings.PLATFORM_FEE_BPS,
+        )
+    return selectors.work_split_lines(work=event.work)
+
+
+def _owner(party: Party, cache: dict):
+    if party.kind == "platform":
+        return None
+    if party.id not in cache:
+        model = User if party.kind == "user" else Organization
+        cache[party.id] = model.objects.get(pk=party.id)
+    return cache[party.id]
+
+
+def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list[Line]:
+    """The balanced lines settling ``event``."""
+    owners = {} if owners is None else owners
+    money = Money(event.amount, event.currency)
+    work_id = event.work_id
+    if event.kind == RevenueKind.GENERATION_FEE:
+        source = account_for(owner=event.payer, kind=AccountKind.AVAILABLE, currency=event.currency)
+    else:
+        source = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=event.currency)
+    lines = [Line(source, -money, work_id)]
+    for split_line, part in split_money(money, split_lines_for(event)):
+        if not part.amount:
+            continue
+        if split_line.role == "platform":
+            target = platform_account(kind=AccountKind.PLATFORM_REVENUE, currency=event.currency)
+        else:
+            target = account_for(
+                owner=_owner(split_line.party, owners),
+                kind=AccountKind.PENDING,
+                currency=event.currency,
+            )
+        lines.append(Line(target, part, work_id))
+    return lines
+
+
+def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
+    """Post the event's split to the ledger, once (key ``revenue:<event id>``)."""
+    with transaction.atomic():
+        event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
+        if event.transaction_id:
+            return event.transaction
+        txn, _ = ledger_post(
+            key=f"revenue:{event.pk}",
+            kind=f"revenue.{event.kind}",
+            lines=settlement_lines(event),
+            memo=f"{event.get_kind_display()} {event.source}:{event.external_id}",
+            meta={"event": str(event.pk)},
+        )
+        event.transaction = txn
+        event.status = RevenueStatus.SETTLED
+        event.save(update_fields=["transaction", "status"])
+    return txn
+
+
+def ledger_release_pending(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Move settled revenue from pending to available once the hold has passed, one
+    release transaction per revenue transaction (idempotent). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.PENDING_HOLD_HOURS)
+    released = 0
+    while True:
+        due = list(
+            LedgerTransaction.objects.filter(kind__startswith="revenue.", created_at__lte=cutoff)
+            .exclude(
+                Exists(
+                    LedgerTransaction.objects.filter(key=Concat(Value("release:"), OuterRef("key")))
+                )
+            )
+            .order_by("created_at", "id")[:batch]
+        )
+        if not due:
+            return released
+        for txn in due:
+            entries = LedgerEntry.objects.filter(
+                transaction=txn, account__kind=AccountKind.PENDING
+            ).select_related("account__user", "account__organization")
+            lines: list[Line] = []
+            for entry in entries:
+                owner = entry.account.user or entry.account.organization
+                available = account_for(
+                    owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency
+                )
+                lines += [
+                    Line(entry.account, Money(-entry.amount, entry.currency), entry.work_id),
+                    Line(available, Money(entry.amount, entry.currency), entry.work_id),
+                ]
+            if lines:
+                ledger_post(
+                    key=f"release:{txn.key}", kind="release", lines=lines, meta={"of": txn.key}
+                )
+            else:  # nothing was pending (all to the platform): mark it released
+                LedgerTransaction.objects.get_or_create(
+                    key=f"release:{txn.key}", defaults={"kind": "release", "meta": {"of": txn.key}}
+                )
+            released += 1
