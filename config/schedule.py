@@ -9,6 +9,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    "payments-release-pending": {
+        "task": "payments.release_pending",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 500},
+    },
+    "payments-payouts": {
+        "task": "payments.payouts_run",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
     "approvals-expire": {
         "task": "licensing.approvals_expire",
         "schedule": crontab(minute="*"),

@@ -1,10 +1,12 @@
-"""Payments writes. For now: the idempotent per-generation charge record, which the
-ledger (payments issue) turns into postings."""
+"""Per-generation fees: charged once per generation request, and posted to the ledger
+as revenue events (from the creator's available balance to the rightsholders)."""
 
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from payments.enums import RevenueKind
 from payments.models import GenerationCharge
+from payments.money import Money
 
 
 def generation_fees_charge(
@@ -12,15 +14,40 @@ def generation_fees_charge(
 ) -> tuple[GenerationCharge, bool]:
     """Charge a generation's per-generation fees exactly once per request.
 
-    Returns (charge, created). A second call for the same request, from a retried or
-    redelivered task, returns the first charge and charges nothing."""
+    Each line ({"character_id", "amount", "currency"}) becomes a generation-fee revenue
+    event keyed by request and character, settled at once. Returns (charge, created); a
+    second call for the same request, from a retried or redelivered task, returns the
+    first charge and posts nothing."""
+    from licensing.models import Grant
+    from payments.services.revenue import revenue_event_record, revenue_event_settle
+
     existing = GenerationCharge.objects.filter(request_id=request_id).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            return GenerationCharge.objects.create(
+            charge = GenerationCharge.objects.create(
                 request_id=request_id, creator=creator, lines=lines
-            ), True
+            )
+            for line in lines:
+                if not line["amount"]:
+                    continue
+                grant = (
+                    Grant.objects.filter(
+                        licensee=creator, character_id=line["character_id"], status="active"
+                    )
+                    .order_by("-activated_at")
+                    .first()
+                )
+                event, _ = revenue_event_record(
+                    kind=RevenueKind.GENERATION_FEE,
+                    source="internal",
+                    external_id=f"generation:{request_id}:{line['character_id']}",
+                    money=Money(line["amount"], line["currency"]),
+                    grant=grant,
+                    payer=creator,
+                )
+                revenue_event_settle(event=event)
     except IntegrityError:
         return GenerationCharge.objects.get(request_id=request_id), False
+    return charge, True

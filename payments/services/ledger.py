@@ -7,6 +7,7 @@ transaction and writes nothing."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class LedgerError(Exception):
 class Line:
     account: LedgerAccount
     money: Money
-    work_id: object | None = None
+    work_id: uuid.UUID | str | None = None
 
 
 def _owner(owner) -> dict:
@@ -98,10 +99,10 @@ def ledger_post(
             )
     except IntegrityError:
         # A concurrent poster of the same key won; ours rolled back whole.
-        txn = LedgerTransaction.objects.filter(key=key).first()
-        if txn is None:
+        winner = LedgerTransaction.objects.filter(key=key).first()
+        if winner is None:
             raise
-        return txn, False
+        return winner, False
     return txn, True
 
 

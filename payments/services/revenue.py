@@ -72,6 +72,7 @@ def split_lines_for(event: RevenueEvent) -> list[SplitLine]:
     """The split engine's weights for this event: a fee goes to the character's
     rightsholder; tips and ad revenue go down the work's lineage."""
     if event.kind in (RevenueKind.LICENSE_FEE, RevenueKind.GENERATION_FEE):
+        assert event.grant is not None  # fees always belong to a grant
         character = event.grant.character
         return fee_weights(
             rightsholder=selectors.party_for_character(character),
@@ -119,7 +120,7 @@ def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     """Post the event's split to the ledger, once (key ``revenue:<event id>``)."""
     with transaction.atomic():
         event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
-        if event.transaction_id:
+        if event.transaction is not None:
             return event.transaction
         txn, _ = ledger_post(
             key=f"revenue:{event.pk}",

@@ -1,0 +1,162 @@
+from django.contrib import admin, messages
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils.html import format_html
+
+from licensing.admin import ReadOnlyAdmin
+from payments.models import (
+    CheckoutSession,
+    ConnectedAccount,
+    GenerationCharge,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    PayoutEvent,
+    RevenueEvent,
+    StripeEvent,
+)
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "currency", "balance", "entries_link"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["user__email", "organization__name"]
+    list_select_related = ["user", "organization"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(total=Sum("entries__amount"))
+
+    @admin.display(description="Balance (minor units)", ordering="total")
+    def balance(self, obj):
+        return obj.total or 0
+
+    @admin.display(description="Entries")
+    def entries_link(self, obj):
+        url = reverse("admin:payments_ledgerentry_changelist") + f"?account__id__exact={obj.pk}"
+        return format_html('<a href="{}">entries</a>', url)
+
+
+class EntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    fields = ["account", "amount", "currency", "work_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "memo", "key"]
+    list_filter = ["kind"]
+    search_fields = ["key", "memo"]
+    date_hierarchy = "created_at"
+    inlines = [EntryInline]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """Any account's entries: filter by account (linked from the account list)."""
+
+    list_display = ["created_at", "account", "amount", "currency", "transaction"]
+    list_filter = ["currency", "account__kind", "account"]
+    search_fields = ["transaction__key", "transaction__memo"]
+    list_select_related = ["account__user", "account__organization", "transaction"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(RevenueEvent)
+class RevenueEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "kind", "source", "external_id", "amount", "currency", "status"]
+    list_filter = ["kind", "source", "status", "currency"]
+    search_fields = ["external_id"]
+
+
+class PayoutEventInline(admin.TabularInline):
+    model = PayoutEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "connected_account",
+        "amount",
+        "currency",
+        "status",
+        "failure_reason",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["stripe_transfer_id", "connected_account__stripe_account_id"]
+    readonly_fields = [f.name for f in Payout._meta.fields]
+    inlines = [PayoutEventInline]
+    actions = ["retry_submission"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Retry submitting selected created payouts")
+    def retry_submission(self, request, queryset):
+        from payments.services import payout_submit
+        from payments.stripe_gateway import StripeGateway
+
+        gateway = StripeGateway.from_settings()
+        done = [
+            payout_submit(payout_id=p.pk, gateway=gateway)
+            for p in queryset.filter(status="created")
+        ]
+        self.message_user(request, f"Submitted {len(done)} payout(s).", level=messages.INFO)
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(admin.ModelAdmin):
+    list_display = [
+        "stripe_account_id",
+        "user",
+        "organization",
+        "payouts_enabled",
+        "details_submitted",
+    ]
+    list_filter = ["payouts_enabled", "details_submitted"]
+    search_fields = ["stripe_account_id", "user__email", "organization__name"]
+    readonly_fields = [
+        "stripe_account_id",
+        "payouts_enabled",
+        "charges_enabled",
+        "details_submitted",
+    ]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "type", "id", "processed_at", "result"]
+    list_filter = ["type"]
+    search_fields = ["id", "type"]
+
+
+@admin.register(CheckoutSession)
+class CheckoutSessionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "purpose", "payer", "amount", "currency", "status"]
+    list_filter = ["purpose", "status"]
+    search_fields = ["stripe_session_id", "payer__email", "payment_intent_id"]
+
+
+@admin.register(GenerationCharge)
+class GenerationChargeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "request_id", "creator"]
+    search_fields = ["request_id", "creator__email"]
+
+
+@admin.register(PayoutEvent)
+class PayoutEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "payout", "from_status", "to_status", "note"]

@@ -1,0 +1,172 @@
+"""Payouts: from a connected account's available balance to its Stripe account.
+
+State machine created → submitted → paid | failed, moved only by ``payout_transition``.
+Creating a payout reserves the money at once (available → Stripe clearing, key
+``payout:<id>:reserve``), so a second pass cannot pay it twice; the transfer carries
+idempotency key ``payout-<id>``, so a retried or re-run submission cannot send it twice;
+a failure returns the money (key ``payout:<id>:return``) and records why."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
+from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
+from payments.money import Money
+from payments.services.ledger import Line, ledger_post, platform_account
+
+log = logging.getLogger(__name__)
+
+
+class PayoutError(Exception):
+    pass
+
+
+def payout_transition(*, payout_id, to: str, note: str = "", **fields) -> Payout:
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if to not in PAYOUT_TRANSITIONS[payout.status]:
+            raise PayoutError(f"a {payout.status} payout cannot become {to}")
+        previous = payout.status
+        payout.status = to
+        for name, value in fields.items():
+            setattr(payout, name, value)
+        payout.save(update_fields=["status", "updated_at", *fields])
+        PayoutEvent.objects.create(
+            payout=payout, from_status=previous, to_status=to, note=note[:300]
+        )
+    return payout
+
+
+def _owner(connected: ConnectedAccount):
+    return connected.user or connected.organization
+
+
+def _available_accounts(connected: ConnectedAccount):
+    owner = (
+        {"user": connected.user} if connected.user_id else {"organization": connected.organization}
+    )
+    return LedgerAccount.objects.filter(kind=AccountKind.AVAILABLE, **owner)
+
+
+def payouts_create(*, threshold: int | None = None) -> list[Payout]:
+    """One payout per available balance at or above the threshold, for every connected
+    account with payouts enabled. Reserves the money in the same database transaction."""
+    threshold = settings.PAYOUT_THRESHOLD_MINOR if threshold is None else threshold
+    created = []
+    for connected in ConnectedAccount.objects.filter(payouts_enabled=True).select_related(
+        "user", "organization"
+    ):
+        for account in _available_accounts(connected):
+            with transaction.atomic():
+                # Lock the balance so concurrent passes and postings see one total.
+                LedgerAccount.objects.select_for_update().get(pk=account.pk)
+                if Payout.objects.filter(account=account, status=PayoutStatus.CREATED).exists():
+                    continue
+                total = (
+                    LedgerEntry.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
+                )
+                if total < threshold or total <= 0:
+                    continue
+                try:
+                    with transaction.atomic():
+                        payout = Payout.objects.create(
+                            connected_account=connected,
+                            account=account,
+                            amount=total,
+                            currency=account.currency,
+                        )
+                except IntegrityError:
+                    continue
+                money = Money(total, account.currency)
+                clearing = platform_account(
+                    kind=AccountKind.STRIPE_CLEARING, currency=account.currency
+                )
+                ledger_post(
+                    key=f"payout:{payout.pk}:reserve",
+                    kind="payout.reserve",
+                    lines=[Line(account, -money), Line(clearing, money)],
+                    memo=f"payout to {connected.stripe_account_id}",
+                    meta={"payout": str(payout.pk)},
+                )
+                PayoutEvent.objects.create(
+                    payout=payout, to_status=PayoutStatus.CREATED, note="reserved"
+                )
+                created.append(payout)
+    return created
+
+
+def payout_submit(*, payout_id, gateway) -> Payout:
+    """Send the transfer (idempotency key ``payout-<id>``) and mark it submitted. Safe to
+    run again after a crash at any point: the key makes Stripe return the same transfer."""
+    payout = Payout.objects.select_related("connected_account").get(pk=payout_id)
+    if payout.status != PayoutStatus.CREATED:
+        return payout
+    try:
+        transfer = gateway.transfer_create(
+            key=f"payout-{payout.pk}",
+            amount=payout.amount,
+            currency=payout.currency,
+            destination=payout.connected_account.stripe_account_id,
+            transfer_group=f"payout-{payout.pk}",
+            metadata={"payout_id": str(payout.pk)},
+        )
+    except stripe.InvalidRequestError as exc:
+        return payout_fail(
+            payout_id=payout.pk, reason=f"Stripe refused the transfer: {exc.user_message or exc}"
+        )
+    return payout_transition(
+        payout_id=payout.pk,
+        to=PayoutStatus.SUBMITTED,
+        note=f"transfer {transfer.id}",
+        stripe_transfer_id=transfer.id,
+        submitted_at=timezone.now(),
+    )
+
+
+def payout_confirm(*, transfer_id: str) -> Payout | None:
+    """The webhook's confirmation that the transfer was made: submitted → paid."""
+    payout = Payout.objects.filter(stripe_transfer_id=transfer_id).first()
+    if payout is None or payout.status != PayoutStatus.SUBMITTED:
+        return payout
+    return payout_transition(
+        payout_id=payout.pk, to=PayoutStatus.PAID, note="confirmed", paid_at=timezone.now()
+    )
+
+
+def payout_fail(*, payout_id, reason: str) -> Payout:
+    """The transfer failed or was reversed: return the money to available, once."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status == PayoutStatus.FAILED:
+            return payout
+        money = Money(payout.amount, payout.currency)
+        clearing = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=payout.currency)
+        ledger_post(
+            key=f"payout:{payout.pk}:return",
+            kind="payout.return",
+            lines=[Line(clearing, -money), Line(payout.account, money)],
+            memo=reason[:300],
+            meta={"payout": str(payout.pk)},
+        )
+        return payout_transition(
+            payout_id=payout.pk, to=PayoutStatus.FAILED, note=reason, failure_reason=reason[:300]
+        )
+
+
+def payouts_run(*, gateway) -> list[Payout]:
+    """One pass: create due payouts, then submit every created one (including ones a
+    crashed earlier pass left behind)."""
+    payouts_create()
+    done = []
+    for payout_id in Payout.objects.filter(status=PayoutStatus.CREATED).values_list(
+        "pk", flat=True
+    ):
+        done.append(payout_submit(payout_id=payout_id, gateway=gateway))
+    return done

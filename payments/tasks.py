@@ -1,0 +1,55 @@
+"""Money tasks (queue ``money``): webhook handling, payouts, releasing pending funds.
+Thin: each loads ids, calls one service, and is safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from payments import services
+from payments.models import StripeEvent
+from payments.services import payouts, stripe_flows
+from payments.stripe_gateway import StripeGateway
+
+log = logging.getLogger(__name__)
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(
+    name="payments.webhook_handle",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    max_retries=8,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def webhook_handle(event_id: str) -> str:
+    event = StripeEvent.objects.get(pk=event_id)
+    if event.processed_at is not None:
+        return event.result
+    result = stripe_flows.webhook_handle(event=event.payload, gateway=StripeGateway.from_settings())
+    StripeEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+        processed_at=timezone.now(), result=result[:300]
+    )
+    return result
+
+
+@shared_task(
+    name="payments.payouts_run", acks_late=True, time_limit=600, soft_time_limit=580, expires=3000
+)
+def payouts_run() -> int:
+    """Create and submit every due payout (beat, hourly)."""
+    return len(payouts.payouts_run(gateway=StripeGateway.from_settings()))
+
+
+@shared_task(
+    name="payments.release_pending",
+    acks_late=True,
+    time_limit=600,
+    soft_time_limit=580,
+    expires=3000,
+)
+def release_pending() -> int:
+    return services.ledger_release_pending()

@@ -1,0 +1,233 @@
+"""Payments pages: earnings (balance, statement, chart, CSV), payouts, Connect
+onboarding, paying for a licence, tipping a work, and Checkout's return page."""
+
+import csv
+from collections import defaultdict
+
+import stripe
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import selectors as accounts_selectors
+from config.api import DomainError
+from licensing import selectors as licensing_selectors
+from marketplace import selectors as marketplace_selectors
+from payments import selectors, services
+from payments.enums import AccountKind
+from payments.models import CheckoutSession, ConnectedAccount
+from payments.money import Money
+from payments.stripe_gateway import StripeGateway
+
+STATEMENT_PAGE = 50
+
+
+def _owner(request: HttpRequest):
+    """The user, or with ?org=<slug> an organization they belong to (404 otherwise)."""
+    slug = request.GET.get("org") or request.POST.get("org")
+    if not slug:
+        return request.user, None
+    found = accounts_selectors.organization_for_member(slug=slug, user=request.user)
+    if found is None:
+        raise Http404("No such organization")
+    return found[0], found[0]
+
+
+def _chart(entries) -> dict:
+    """Daily credits to the owner's balances, as an SVG-ready series (server-drawn)."""
+    rows = (
+        entries.filter(amount__gt=0, account__kind=AccountKind.PENDING)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("day")
+    )
+    series: dict[str, list] = defaultdict(list)
+    for row in rows:
+        series[row["currency"]].append((row["day"], row["total"]))
+    if not series:
+        return {}
+    currency, points = max(series.items(), key=lambda item: len(item[1]))
+    points = points[-30:]
+    top = max(total for _, total in points) or 1
+    width, height, pad = 600, 160, 24
+    step = (width - 2 * pad) / max(len(points), 1)
+    bars = [
+        {
+            "x": round(pad + i * step + step * 0.15, 1),
+            "y": round(height - pad - (total / top) * (height - 2 * pad), 1),
+            "w": round(step * 0.7, 1),
+            "h": round((total / top) * (height - 2 * pad), 1),
+            "label": f"{day:%d %b}: {Money(total, currency)}",
+            "day": f"{day:%d %b}",
+        }
+        for i, (day, total) in enumerate(points)
+    ]
+    return {
+        "currency": currency,
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "top": str(Money(top, currency)),
+        "baseline": height - pad,
+    }
+
+
+@login_required
+def earnings(request: HttpRequest) -> HttpResponse:
+    owner, organization = _owner(request)
+    kind = request.GET.get("kind") or None
+    currency = request.GET.get("currency") or None
+    entries = selectors.statement(owner=owner, kind=kind, currency=currency)
+    if request.GET.get("format") == "csv":
+        return _csv(entries, owner)
+    balances = services.balances_for(owner=owner)
+    connected = ConnectedAccount.objects.filter(
+        **({"organization": organization} if organization else {"user": request.user})
+    ).first()
+    context = {
+        "owner": owner,
+        "organization": organization,
+        "balances": sorted(balances.items()),
+        "page": Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page")),
+        "chart": _chart(selectors.statement(owner=owner)),
+        "connected": connected,
+        "kind": kind or "",
+        "currency": currency or "",
+        "memberships": accounts_selectors.organization_list_for_user(user=request.user),
+        "payouts": selectors.payouts_for(owner=owner)[:20],
+    }
+    return render(request, "payments/earnings.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv(entries, owner) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    header = [
+        "date",
+        "account",
+        "amount_minor",
+        "currency",
+        "kind",
+        "memo",
+        "work_id",
+        "transaction",
+    ]
+    rows = (
+        [
+            e.created_at.isoformat(),
+            e.account.kind,
+            e.amount,
+            e.currency,
+            e.transaction.kind,
+            e.transaction.memo,
+            e.work_id or "",
+            e.transaction.key,
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(
+        (writer.writerow(r) for r in [header, *rows]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="cocreate-statement.csv"'
+    return response
+
+
+@login_required
+def connect(request: HttpRequest) -> HttpResponse:
+    """Connect your bank: GET explains; POST sends the user to Stripe's onboarding."""
+    _, organization = _owner(request)
+    if request.method == "POST":
+        try:
+            url = services.connect_onboarding_link(
+                by=request.user,
+                organization=organization,
+                gateway=StripeGateway.from_settings(),
+                country=(request.POST.get("country") or "US").upper()[:2],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("payments:connect")
+        except stripe.StripeError as exc:
+            messages.error(request, f"Stripe could not start onboarding: {exc.user_message or exc}")
+            return redirect("payments:connect")
+        return redirect(url)
+    connected = ConnectedAccount.objects.filter(
+        **({"organization": organization} if organization else {"user": request.user})
+    ).first()
+    return render(
+        request, "payments/connect.html", {"connected": connected, "organization": organization}
+    )
+
+
+@login_required
+def connect_return(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request, "Thanks. Stripe is checking your details; payouts start once it confirms."
+    )
+    return redirect("payments:earnings")
+
+
+@login_required
+@require_POST
+def grant_pay(request: HttpRequest, pk) -> HttpResponse:
+    grant = licensing_selectors.grants_for_licensee(user=request.user).filter(pk=pk).first()
+    if grant is None:
+        raise Http404("No such licence")
+    try:
+        session = services.checkout_for_grant(
+            grant=grant, by=request.user, gateway=StripeGateway.from_settings()
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("licensing:my_grants")
+    except stripe.StripeError as exc:
+        messages.error(request, f"Payment could not start: {exc.user_message or exc}. Try again.")
+        return redirect("licensing:my_grants")
+    return redirect(session.url)
+
+
+@login_required
+@require_POST
+def tip(request: HttpRequest, pk) -> HttpResponse:
+    work = marketplace_selectors.work_visible_to(pk=pk, user=request.user)
+    if work is None:
+        raise Http404("No such work")
+    try:
+        amount = int(request.POST.get("amount", "0"))
+        session = services.checkout_for_tip(
+            work=work,
+            by=request.user,
+            money=Money(amount, request.POST.get("currency", "USD")),
+            gateway=StripeGateway.from_settings(),
+        )
+    except (ValueError, TypeError):
+        messages.error(request, "Choose a tip amount.")
+        return redirect(work)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(work)
+    except stripe.StripeError as exc:
+        messages.error(request, f"Payment could not start: {exc.user_message or exc}")
+        return redirect(work)
+    return redirect(session.url)
+
+
+@login_required
+def checkout_done(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the payer here; the webhook does the work. Show where it stands."""
+    session = CheckoutSession.objects.filter(
+        stripe_session_id=request.GET.get("session", ""), payer=request.user
+    ).first()
+    if session is None:
+        raise Http404("No such payment")
+    return render(request, "payments/checkout_done.html", {"session": session})
