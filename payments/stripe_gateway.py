@@ -100,8 +100,11 @@ class StripeGateway:
     def checkout_session_retrieve(self, session_id: str) -> Any:
         return self.client.v1.checkout.sessions.retrieve(session_id)
 
-    def payment_intent_retrieve(self, payment_intent_id: str) -> Any:
-        return self.client.v1.payment_intents.retrieve(payment_intent_id)
+    def payment_intent_retrieve(
+        self, payment_intent_id: str, *, expand_charge: bool = False
+    ) -> Any:
+        params = {"expand": ["latest_charge"]} if expand_charge else {}
+        return self.client.v1.payment_intents.retrieve(payment_intent_id, params)
 
     # --- Money out ----------------------------------------------------------------------
 

@@ -30,6 +30,27 @@ def _fresh_cache_and_registry():
     forget_local_registry()
 
 
+@pytest.fixture(autouse=True)
+def _ledger_balances_after_every_test(request):
+    """After every test that touched the database, the ledger sums to zero per
+    currency (DESIGN: money is never lost or created)."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if uses_db:
+        # Set the database up inside this fixture, so it is torn down (rolled back or
+        # flushed) only after the check below has read it.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if not uses_db:
+        return
+    from payments.services import ledger_totals
+
+    assert all(total == 0 for total in ledger_totals().values()), ledger_totals()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

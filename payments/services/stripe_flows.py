@@ -206,6 +206,16 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
                 payer=local.payer,
             )
         revenue_event_settle(event=event)
+    # Out of order: a refund or chargeback may have arrived before this event and found
+    # nothing to reverse. Re-read the charge and reverse now if so.
+    if local.payment_intent_id:
+        intent = gateway.payment_intent_retrieve(local.payment_intent_id, expand_charge=True)
+        charge = intent.latest_charge if not isinstance(intent.latest_charge, str) else None
+        if charge is not None and (charge.refunded or charge.disputed):
+            kind = "refund" if charge.refunded else "chargeback"
+            revenue_reverse(
+                event=event, reason=kind, key=f"{kind}:{local.payment_intent_id}", gateway=gateway
+            )
     return local
 
 
@@ -256,6 +266,14 @@ def revenue_reverse(*, event: RevenueEvent, reason: str, key: str, gateway=None)
         )
         event.status = RevenueStatus.REFUNDED
         event.save(update_fields=["status"])
+        grant = event.grant
+        if event.kind == RevenueKind.LICENSE_FEE and grant is not None and grant.status == "active":
+            from licensing import services as licensing_services
+
+            # The licence was paid for with money that went back: it ends here.
+            licensing_services.grant_transition(
+                grant=grant, to="revoked", by=None, note=f"licence fee {reason}"
+            )
     if gateway is not None:
         for account in touched:
             _claw_back(account=account, gateway=gateway, key=key)
@@ -313,7 +331,7 @@ def charge_disputed(*, payment_intent_id: str, dispute_id: str, gateway) -> Reve
     revenue_reverse(
         event=event,
         reason=f"chargeback {dispute_id}",
-        key=f"chargeback:{dispute_id}",
+        key=f"chargeback:{payment_intent_id}",
         gateway=gateway,
     )
     return event
@@ -347,6 +365,10 @@ def webhook_handle(*, event: dict, gateway) -> str:
         payout = payouts.Payout.objects.filter(stripe_transfer_id=obj["id"]).first()
         if payout is None:
             return "unknown transfer"
+        if LedgerTransaction.objects.filter(
+            kind="payout.clawback", meta__payout=str(payout.pk)
+        ).exists():
+            return "our own clawback, already recorded"
         transfer = gateway.transfer_retrieve(obj["id"])
         if transfer.amount_reversed >= payout.amount and payout.status != "failed":
             payouts.payout_fail(payout_id=payout.pk, reason="The transfer was reversed by Stripe.")

@@ -1,5 +1,7 @@
 """Receiving Stripe webhooks: verify, store once, enqueue the handling on commit."""
 
+import json
+
 import stripe
 from django.db import IntegrityError, transaction
 
@@ -25,7 +27,7 @@ def webhook_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, boo
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(
-                id=event["id"], type=event["type"], payload=event.to_dict()
+                id=event["id"], type=event["type"], payload=json.loads(payload)
             )
             transaction.on_commit(lambda: _enqueue(stored.pk))
     except IntegrityError:

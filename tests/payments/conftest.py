@@ -1,0 +1,71 @@
+import uuid
+
+import pytest
+import stripe
+
+from config.celery import app as celery_app
+from marketplace.enums import WorkStatus
+from marketplace.models import GenerationRequest, Work, WorkLicense
+from tests.fakes.stripe_fake import FakeStripe
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks inline (the webhook's handling, enqueued on commit)."""
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def fake_stripe(live_server, settings, monkeypatch, eager_tasks):
+    """The Stripe fake on loopback, posting signed webhooks to the app's live server;
+    the app's StripeClient points at it through STRIPE_API_BASE only."""
+    monkeypatch.setattr(stripe._http_client.HTTPClient, "INITIAL_DELAY", 0)
+    with FakeStripe(
+        webhook_url=f"{live_server.url}/api/v1/webhooks/stripe/",
+        api_key=settings.STRIPE_SECRET_KEY,
+        webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+    ) as fake:
+        settings.STRIPE_API_BASE = fake.base_url
+        settings.SITE_URL = live_server.url
+        yield fake
+
+
+def plain_work(*, creator, grants, parent=None, title="A video") -> Work:
+    """A published work with licences, without rendering (money tests need no video)."""
+    request = GenerationRequest.objects.create(
+        creator=creator, prompt=title, seed=1, status="published", parent=parent
+    )
+    work = Work.objects.create(
+        id=uuid.uuid4(),
+        request=request,
+        creator=creator,
+        parent=parent,
+        depth=(parent.depth + 1) if parent else 0,
+        title=title,
+        prompt=title,
+        status=WorkStatus.PUBLISHED,
+        video="works/x/video.mp4",
+        poster="works/x/poster.jpg",
+        duration_s=4.0,
+        width=480,
+        height=854,
+        frame_count=96,
+        backend="local",
+    )
+    for grant in grants:
+        terms = grant.offer.parsed_terms
+        WorkLicense.objects.create(
+            work=work,
+            character=grant.character,
+            grant=grant,
+            offer=grant.offer,
+            terms_hash=grant.offer.terms_hash,
+            rightsholder=grant.character.rightsholder_name,
+            rev_share_bps=terms.rev_share_bps,
+            upstream_model=terms.upstream_model,
+        )
+    return work
