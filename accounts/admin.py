@@ -1,10 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from accounts import services
 from accounts.enums import VerificationStatus
-from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
+from accounts.models import (
+    Follow,
+    Membership,
+    Notification,
+    Organization,
+    OrganizationDocument,
+    User,
+)
 
 
 @admin.register(User)
@@ -42,7 +49,14 @@ class DocumentInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "verification_status", "member_count", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "verification_status",
+        "member_count",
+        "released_on_dispute",
+        "created_at",
+    ]
     list_filter = ["verification_status"]
     search_fields = ["name", "slug"]
     readonly_fields = ["verified_at", "verified_by", "created_at", "updated_at"]
@@ -50,7 +64,21 @@ class OrganizationAdmin(admin.ModelAdmin):
     actions = ["verify_selected", "reject_selected"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+        released = Count(
+            "claims",
+            filter=Q(claims__status="released", claims__dispute__isnull=False),
+            distinct=True,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("memberships", distinct=True), released_count=released)
+        )
+
+    @admin.display(description="Claims released on dispute", ordering="released_count")
+    def released_on_dispute(self, obj: Organization) -> int:
+        """A false claim costs its filer trust: staff see how often this one's were."""
+        return obj.released_count
 
     @admin.display(ordering="member_count")
     def member_count(self, obj: Organization) -> int:
@@ -108,3 +136,15 @@ class OrganizationDocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "organization__name"]
     list_select_related = ["organization", "uploaded_by"]
     readonly_fields = ["content_type", "size_bytes", "uploaded_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "title"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "kind", "title", "body", "url", "read_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

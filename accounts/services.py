@@ -190,3 +190,49 @@ def follow_create(*, follower: User, followee: User) -> Follow:
 
 def follow_delete(*, follower: User, followee: User) -> None:
     Follow.objects.filter(follower=follower, followee=followee).delete()
+
+
+def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list:
+    """Tell people something: an in-app notification each, and an email once the
+    transaction commits (the console backend in development)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from accounts.models import Notification
+
+    recipients = [u for u in dict.fromkeys(users) if u is not None and u.is_active]
+    notes = Notification.objects.bulk_create(
+        [
+            Notification(user=u, kind=kind, title=title[:200], body=body, url=url[:300])
+            for u in recipients
+        ]
+    )
+
+    def _email() -> None:
+        link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
+        for user in recipients:
+            send_mail(
+                subject=f"[Cocreate] {title}"[:200],
+                message=f"{body}{link}",
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=True,
+            )
+
+    transaction.on_commit(_email)
+    return notes
+
+
+def notifications_mark_read(*, user: User, ids=None) -> int:
+    """Mark the user's notifications read (all, or the given ids). Returns how many."""
+    from accounts.models import Notification
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+def organization_people(*, organization: Organization, roles=EDITOR_ROLES) -> list[User]:
+    """The members of an organization with one of ``roles`` (whom to notify)."""
+    return [m.user for m in organization.memberships.filter(role__in=roles).select_related("user")]

@@ -19,6 +19,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    "disputes-expire": {
+        "task": "licensing.disputes_expire",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
+    "grants-revoke-due": {
+        "task": "licensing.grants_revoke_due",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
     "approvals-expire": {
         "task": "licensing.approvals_expire",
         "schedule": crontab(minute="*"),

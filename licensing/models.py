@@ -11,6 +11,10 @@ from licensing.enums import (
     ApprovalStatus,
     CharacterKind,
     CharacterStatus,
+    ClaimPolicy,
+    ClaimReason,
+    ClaimStatus,
+    DisputeStatus,
     GrantStatus,
     OfferStatus,
 )
@@ -300,3 +304,62 @@ class WorkApproval(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.character} on {self.work_id} ({self.status})"
+
+
+class Claim(TimeStamped):
+    """A rightsholder's Content-ID-style claim against a published work. One per
+    (work, character); every claim is kept, released or not."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey("marketplace.Work", on_delete=models.PROTECT, related_name="claims")
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="claims")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=ClaimReason.choices)
+    evidence = models.TextField()
+    policy = models.CharField(max_length=10, choices=ClaimPolicy.choices)
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work", "character"], name="claim_one_per_work_and_character"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} claims {self.character} ({self.policy}, {self.status})"
+
+
+class Dispute(TimeStamped):
+    """The creator's answer to a claim. While it is open, the work's revenue is held in
+    escrow; the claimant releases or upholds it, staff settle escalations, and an
+    unanswered dispute is released when its deadline passes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="dispute")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    deadline = models.DateTimeField(db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return f"dispute of {self.claim_id} ({self.status})"

@@ -274,3 +274,24 @@ def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -
 def work_approval_for_licensor(*, pk, user: User):
     """The approval if the user manages its character, else None."""
     return work_approvals_for_licensor(user=user, status=None).filter(pk=pk).first()
+
+
+def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
+    """Where a work's revenue must go instead of its usual recipients:
+    ("escrow", None) while a dispute on it is open, ("claimant", organization) while a
+    monetize claim stands, else None."""
+    from licensing.enums import ClaimPolicy, ClaimStatus, DisputeStatus
+    from licensing.models import Claim
+
+    claims = Claim.objects.filter(work_id=work_id).select_related("organization", "dispute")
+    for claim in claims:
+        dispute = getattr(claim, "dispute", None)
+        if dispute is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
+            return "escrow", None
+    for claim in claims:
+        if claim.policy == ClaimPolicy.MONETIZE and claim.status in (
+            ClaimStatus.ACTIVE,
+            ClaimStatus.UPHELD,
+        ):
+            return "claimant", claim.organization
+    return None

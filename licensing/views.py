@@ -161,7 +161,7 @@ def grant_end(request: HttpRequest, pk) -> HttpResponse:
     if grant is None:
         raise Http404("No such grant")
     try:
-        services.grant_end(grant=grant, by=request.user)
+        services.grant_end_by_licensee(grant=grant, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

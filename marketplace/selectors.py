@@ -80,6 +80,8 @@ def work_visible_to(*, pk, user: User) -> Work | None:
         return None
     if work.creator_id == user.pk:
         return work
+    if work.status == WorkStatus.DELISTED:
+        return None  # blocked or delisted: playable only by its creator
     from licensing.services import character_can_edit
 
     characters = [lic.character for lic in work.licenses.all()]

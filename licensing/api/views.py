@@ -317,7 +317,7 @@ class GrantEndView(APIView):
     def post(self, request, pk):
         serializer = s.GrantEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        grant = services.grant_end(
+        grant = services.grant_end_by_licensee(
             grant=_grant_for(request, pk), by=request.user, **serializer.validated_data
         )
         return Response(s.GrantOutputSerializer(grant).data)

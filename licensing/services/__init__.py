@@ -14,6 +14,14 @@ from licensing.services.characters import (
     character_update,
     characters_mark_disallowed,
 )
+from licensing.services.claims import (
+    claim_file,
+    claim_release,
+    dispute_escalate,
+    dispute_open,
+    dispute_resolve,
+    disputes_expire,
+)
 from licensing.services.grants import (
     PriceChanged,
     grant_accept,
@@ -30,6 +38,7 @@ from licensing.services.offers import (
     offer_update_draft,
 )
 from licensing.services.policy import policy_screen
+from licensing.services.revocation import grant_end_by_licensee, grants_revoke_due, offer_end
 
 __all__ = [
     "PriceChanged",
@@ -41,12 +50,21 @@ __all__ = [
     "character_image_delete",
     "character_update",
     "characters_mark_disallowed",
+    "claim_file",
+    "claim_release",
+    "dispute_escalate",
+    "dispute_open",
+    "dispute_resolve",
+    "disputes_expire",
     "grant_accept",
     "grant_approve",
     "grant_end",
+    "grant_end_by_licensee",
     "grant_reject",
     "grant_transition",
+    "grants_revoke_due",
     "offer_create_draft",
+    "offer_end",
     "offer_new_version",
     "offer_publish",
     "offer_update_draft",

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from accounts.models import User
 from config.api import DomainError, NotPermitted
 from licensing.enums import ApprovalStatus
@@ -22,7 +23,18 @@ def work_approvals_open(
         [WorkApproval(work=work, character_id=cid, deadline=deadline) for cid in character_ids],
         ignore_conflicts=True,
     )
-    return list(WorkApproval.objects.filter(work=work))
+    approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
+    from licensing.services.grants import _licensors
+
+    for approval in approvals:
+        accounts_services.notify(
+            users=_licensors(approval.character),
+            kind="approval.work",
+            title=f"Review a video showing {approval.character.name}",
+            body=f"By {work.creator}. Decide by {deadline:%d %b %H:%M} UTC, or it is denied.",
+            url="/dashboard/approvals/",
+        )
+    return approvals
 
 
 def work_approval_decide(
@@ -50,7 +62,15 @@ def work_approval_decide(
         approval.decided_at = timezone.now()
         approval.note = note[:200]
         approval.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
-        marketplace_services.work_approval_settled(work_id=approval.work_id)
+        work = marketplace_services.work_approval_settled(work_id=approval.work_id)
+        accounts_services.notify(
+            users=[work.creator],
+            kind="approval.decided",
+            title=f"{approval.character.name}'s rightsholder "
+            f"{'approved' if approve else 'denied'} your video",
+            body=note,
+            url=work.get_absolute_url(),
+        )
     return approval
 
 

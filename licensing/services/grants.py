@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from accounts.models import User
 from config.api import DomainError, NotPermitted
 from licensing import selectors
@@ -99,7 +100,31 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         activated_at=now if status == GrantStatus.ACTIVE else None,
     )
     _record(grant, from_status="", by=by, note=f"accepted version {current.version}")
+    if status == GrantStatus.ACTIVE:
+        _notify_licensee(grant, "is active")
+    elif status == GrantStatus.PENDING_APPROVAL:
+        accounts_services.notify(
+            users=_licensors(character),
+            kind="approval.requested",
+            title=f"{by} asks to use {character.name}",
+            url="/dashboard/approvals/",
+        )
     return grant
+
+
+def _licensors(character: Character) -> list:
+    if character.owner_user_id:
+        return [character.owner_user]
+    return accounts_services.organization_people(organization=character.owner_organization)
+
+
+def _notify_licensee(grant: Grant, what: str) -> None:
+    accounts_services.notify(
+        users=[grant.licensee],
+        kind=f"grant.{grant.status}",
+        title=f"Your licence for {grant.character.name} {what}",
+        url="/grants/",
+    )
 
 
 def grant_transition(*, grant: Grant, to: str, by: User | None, note: str = "") -> Grant:
@@ -137,7 +162,9 @@ def grant_approve(*, grant: Grant, by: User) -> Grant:
     _require_licensor(grant, by)
     if grant.status != GrantStatus.PENDING_APPROVAL:
         raise DomainError("This licence is not waiting for approval.", code="invalid_state")
-    return grant_transition(grant=grant, to=GrantStatus.ACTIVE, by=by, note="approved")
+    grant = grant_transition(grant=grant, to=GrantStatus.ACTIVE, by=by, note="approved")
+    _notify_licensee(grant, "was approved and is active")
+    return grant
 
 
 def grant_reject(*, grant: Grant, by: User, reason: str = "") -> Grant:
@@ -145,9 +172,11 @@ def grant_reject(*, grant: Grant, by: User, reason: str = "") -> Grant:
     _require_licensor(grant, by)
     if grant.status != GrantStatus.PENDING_APPROVAL:
         raise DomainError("This licence is not waiting for approval.", code="invalid_state")
-    return grant_transition(
+    grant = grant_transition(
         grant=grant, to=GrantStatus.REVOKED, by=by, note=reason or "declined by the rightsholder"
     )
+    _notify_licensee(grant, f"was declined{': ' + reason if reason else ''}")
+    return grant
 
 
 def grant_end(*, grant: Grant, by: User, reason: str = "") -> Grant:

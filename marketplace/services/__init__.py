@@ -12,7 +12,13 @@ from marketplace.services.generation import (
     parent_facts,
     render_failed,
 )
-from marketplace.services.works import work_approval_settled, work_delete
+from marketplace.services.works import (
+    work_approval_settled,
+    work_block,
+    work_delete,
+    work_unblock,
+    works_apply_revocation,
+)
 
 __all__ = [
     "generation_charge",
@@ -26,5 +32,8 @@ __all__ = [
     "parent_facts",
     "render_failed",
     "work_approval_settled",
+    "work_block",
     "work_delete",
+    "work_unblock",
+    "works_apply_revocation",
 ]

@@ -80,3 +80,58 @@ def work_delete(*, work: Work, by: User) -> Work:
             )
         transaction.on_commit(lambda: _delete_files(work))
     return work
+
+
+def work_block(*, work: Work, reason: str) -> Work:
+    """Delist a work: gone from the feed and unplayable to everyone but its creator."""
+    Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
+        status=WorkStatus.DELISTED, updated_at=timezone.now()
+    )
+    work.refresh_from_db(fields=["status"])
+    return work
+
+
+def work_unblock(*, work: Work) -> Work:
+    """Lift a block, unless another blocking claim still stands."""
+    from licensing.enums import ClaimPolicy, ClaimStatus
+
+    still_blocked = work.claims.filter(
+        policy=ClaimPolicy.BLOCK,
+        status__in=[ClaimStatus.ACTIVE, ClaimStatus.DISPUTED, ClaimStatus.UPHELD],
+    ).exists()
+    if not still_blocked:
+        Work.objects.filter(pk=work.pk, status=WorkStatus.DELISTED).update(
+            status=WorkStatus.PUBLISHED, updated_at=timezone.now()
+        )
+    work.refresh_from_db(fields=["status"])
+    return work
+
+
+def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
+    """Apply an ended licence's ``on_revoke`` to the works made under it: keep them,
+    delist them, or delete them (files included). Returns how many changed."""
+    works = (
+        Work.objects.filter(licenses__grant_id=grant_id)
+        .exclude(status=WorkStatus.DELETED)
+        .distinct()
+    )
+    changed = 0
+    for work in works:
+        if policy == "delist" and work.status == WorkStatus.PUBLISHED:
+            work_block(work=work, reason=reason)
+            changed += 1
+        elif policy == "delete":
+            with transaction.atomic():
+                locked = Work.objects.select_for_update().get(pk=work.pk)
+                if locked.status == WorkStatus.PENDING_APPROVAL:
+                    generation_transition(
+                        request_id=locked.request_id,
+                        to=GenerationStatus.REFUSED,
+                        note=reason,
+                        reason=reason,
+                    )
+                locked.status = WorkStatus.DELETED
+                locked.save(update_fields=["status", "updated_at"])
+                transaction.on_commit(lambda w=locked: _delete_files(w))
+            changed += 1
+    return changed

@@ -1,6 +1,7 @@
 """Payments writes. Import from here: ``from payments import services``."""
 
 from payments.services._charges import generation_fees_charge
+from payments.services.escrow import escrow_settle
 from payments.services.ledger import (
     LedgerError,
     Line,
@@ -49,6 +50,7 @@ __all__ = [
     "checkout_for_tip",
     "connect_account_sync",
     "connect_onboarding_link",
+    "escrow_settle",
     "generation_fees_charge",
     "ledger_post",
     "ledger_release_pending",

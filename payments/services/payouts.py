@@ -135,8 +135,26 @@ def payout_confirm(*, transfer_id: str) -> Payout | None:
     payout = Payout.objects.filter(stripe_transfer_id=transfer_id).first()
     if payout is None or payout.status != PayoutStatus.SUBMITTED:
         return payout
-    return payout_transition(
+    payout = payout_transition(
         payout_id=payout.pk, to=PayoutStatus.PAID, note="confirmed", paid_at=timezone.now()
+    )
+    _notify(payout, f"Your payout of {Money(payout.amount, payout.currency)} was paid", "")
+    return payout
+
+
+def _notify(payout: Payout, title: str, body: str) -> None:
+    from accounts import services as accounts_services
+
+    connected = payout.connected_account
+    users = (
+        [connected.user]
+        if connected.user_id
+        else accounts_services.organization_people(
+            organization=connected.organization, roles=("owner",)
+        )
+    )
+    accounts_services.notify(
+        users=users, kind=f"payout.{payout.status}", title=title, body=body, url="/earnings/"
     )
 
 
@@ -155,9 +173,13 @@ def payout_fail(*, payout_id, reason: str) -> Payout:
             memo=reason[:300],
             meta={"payout": str(payout.pk)},
         )
-        return payout_transition(
+        payout = payout_transition(
             payout_id=payout.pk, to=PayoutStatus.FAILED, note=reason, failure_reason=reason[:300]
         )
+        _notify(
+            payout, f"Your payout of {money} failed", f"{reason} The money is back in your balance."
+        )
+        return payout
 
 
 def payouts_run(*, gateway) -> list[Payout]:

@@ -101,11 +101,16 @@ def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list
     else:
         source = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=event.currency)
     lines = [Line(source, -money, work_id)]
+    hold = revenue_hold_for(event)
     for split_line, part in split_money(money, split_lines_for(event)):
         if not part.amount:
             continue
         if split_line.role == "platform":
             target = platform_account(kind=AccountKind.PLATFORM_REVENUE, currency=event.currency)
+        elif hold is not None and hold[0] == "escrow":
+            target = platform_account(kind=AccountKind.ESCROW, currency=event.currency)
+        elif hold is not None and hold[0] == "claimant":
+            target = account_for(owner=hold[1], kind=AccountKind.PENDING, currency=event.currency)
         else:
             target = account_for(
                 owner=_owner(split_line.party, owners),
@@ -116,18 +121,43 @@ def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list
     return lines
 
 
+def revenue_hold_for(event: RevenueEvent):
+    """A disputed work's revenue goes to escrow; a monetize-claimed work's to the
+    claimant (licensing decides which)."""
+    if event.work_id is None:
+        return None
+    from licensing import selectors as licensing_selectors
+
+    return licensing_selectors.work_revenue_hold(work_id=event.work_id)
+
+
+def escrow_intended_recipients(event: RevenueEvent) -> list[tuple[object, int]]:
+    """Who an escrowed event's money would have gone to: (owner, amount) per party
+    (the platform fee is never escrowed)."""
+    money = Money(event.amount, event.currency)
+    owners: dict = {}
+    return [
+        (_owner(split_line.party, owners), part.amount)
+        for split_line, part in split_money(money, split_lines_for(event))
+        if part.amount and split_line.role != "platform"
+    ]
+
+
 def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     """Post the event's split to the ledger, once (key ``revenue:<event id>``)."""
     with transaction.atomic():
         event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
         if event.transaction is not None:
             return event.transaction
+        lines = settlement_lines(event)
+        escrowed = any(line.account.kind == AccountKind.ESCROW for line in lines)
         txn, _ = ledger_post(
             key=f"revenue:{event.pk}",
             kind=f"revenue.{event.kind}",
-            lines=settlement_lines(event),
-            memo=f"{event.get_kind_display()} {event.source}:{event.external_id}",
-            meta={"event": str(event.pk)},
+            lines=lines,
+            memo=f"{event.get_kind_display()} {event.source}:{event.external_id}"
+            + (" (held in escrow: disputed)" if escrowed else ""),
+            meta={"event": str(event.pk), "escrow": escrowed, "work": str(event.work_id or "")},
         )
         event.transaction = txn
         event.status = RevenueStatus.SETTLED

@@ -1,0 +1,129 @@
+"""Ending offers and grants. An ended offer stops new grants at once; its existing
+grants end after the version's ``grace_days``, and their works then follow
+``on_revoke`` (keep, delist or delete). A creator ending their own grant stops new
+generations at once and their works follow ``on_revoke`` at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import User
+from config.api import DomainError
+from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
+from licensing.models import Grant, Offer
+from licensing.services._common import character_can_edit, require_character_editor
+from licensing.services.grants import grant_transition
+
+PAST_TENSE = {"keep": "kept", "delist": "delisted", "delete": "deleted"}
+
+
+@transaction.atomic
+def offer_end(*, offer: Offer, by: User) -> Offer:
+    """End the offer's current version: no new grants from now; existing grants end
+    after its grace period (a beat task applies it). Holders are told now."""
+    offer = Offer.objects.select_for_update().select_related("character").get(pk=offer.pk)
+    require_character_editor(character=offer.character, by=by)
+    current = (
+        Offer.objects.select_for_update()
+        .filter(series=offer.series, status=OfferStatus.PUBLISHED)
+        .first()
+    )
+    if current is None:
+        raise DomainError("This offer has no published version to end.", code="invalid_state")
+    now = timezone.now()
+    Offer.objects.filter(series=offer.series, status=OfferStatus.DRAFT).delete()
+    current.status = OfferStatus.ENDED
+    current.ended_at = now
+    current.save(update_fields=["status", "ended_at", "updated_at"])
+    terms = current.parsed_terms
+    holders = Grant.objects.filter(
+        series=current.series, status__in=LIVE_GRANT_STATUSES
+    ).select_related("licensee")
+    when = now + timedelta(days=terms.grace_days)
+    effect = {
+        "keep": "your videos stay up",
+        "delist": "your videos are delisted",
+        "delete": "your videos are deleted",
+    }[terms.on_revoke]
+    accounts_services.notify(
+        users=[g.licensee for g in holders],
+        kind="grant.ending",
+        title=f"The licence for {current.character.name} is ending",
+        body=f"{current.character.rightsholder_name} ended this offer. "
+        f"On {when:%d %b %Y} your licence ends and {effect}.",
+        url="/grants/",
+    )
+    return current
+
+
+def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
+    """End the grants of ended offers whose grace period has passed, and apply the
+    offer version's on_revoke to their works. Returns how many grants ended."""
+    from marketplace import services as marketplace_services
+
+    now = now or timezone.now()
+    ended = 0
+    candidates = (
+        Grant.objects.filter(offer__status=OfferStatus.ENDED, status__in=LIVE_GRANT_STATUSES)
+        .select_related("offer", "character", "licensee")
+        .order_by("offer__ended_at", "id")[:batch]
+    )
+    for grant in candidates:
+        terms = grant.offer.parsed_terms
+        if grant.offer.ended_at is None or now < grant.offer.ended_at + timedelta(
+            days=terms.grace_days
+        ):
+            continue
+        with transaction.atomic():
+            grant = grant_transition(
+                grant=grant, to=GrantStatus.REVOKED, by=None, note="the offer ended"
+            )
+            changed = marketplace_services.works_apply_revocation(
+                grant_id=grant.pk,
+                policy=terms.on_revoke,
+                reason=f"licence for {grant.character.name} ended",
+            )
+            accounts_services.notify(
+                users=[grant.licensee],
+                kind="grant.ended",
+                title=f"Your licence for {grant.character.name} has ended",
+                body=f"The offer ended and its grace period is over. {changed} of your videos "
+                f"were {PAST_TENSE[terms.on_revoke]}.",
+                url="/grants/",
+            )
+        ended += 1
+    return ended
+
+
+def grant_end_by_licensee(*, grant: Grant, by: User, reason: str = "") -> Grant:
+    """The creator ends their own licence going forward; its works follow on_revoke now."""
+    from licensing.services.grants import grant_end
+    from marketplace import services as marketplace_services
+
+    with transaction.atomic():
+        grant = grant_end(grant=grant, by=by, reason=reason)
+        terms = grant.offer.parsed_terms
+        marketplace_services.works_apply_revocation(
+            grant_id=grant.pk, policy=terms.on_revoke, reason="the creator ended the licence"
+        )
+        licensors = [
+            u for u in _licensors(grant) if character_can_edit(character=grant.character, user=u)
+        ]
+        accounts_services.notify(
+            users=licensors,
+            kind="grant.ended",
+            title=f"{by} ended their licence for {grant.character.name}",
+            url="/dashboard/",
+        )
+    return grant
+
+
+def _licensors(grant: Grant) -> list[User]:
+    character = grant.character
+    if character.owner_user_id:
+        return [character.owner_user]
+    return accounts_services.organization_people(organization=character.owner_organization)
