@@ -16,6 +16,7 @@ api_v1 = [
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("", include("licensing.urls_compliance")),
     path("organizations/", include("accounts.urls")),
     path("", include("licensing.urls")),
     path("", include("marketplace.urls")),
