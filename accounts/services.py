@@ -233,6 +233,8 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def organization_people(*, organization: Organization, roles=EDITOR_ROLES) -> list[User]:
+def organization_people(*, organization: Organization | None, roles=EDITOR_ROLES) -> list[User]:
     """The members of an organization with one of ``roles`` (whom to notify)."""
+    if organization is None:
+        return []
     return [m.user for m in organization.memberships.filter(role__in=roles).select_related("user")]

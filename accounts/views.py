@@ -1,13 +1,16 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import DocumentForm, MemberForm, OrganizationForm
-from accounts.models import User
+from accounts.models import Notification, User
 from config.api import DomainError
 
 
@@ -130,3 +133,28 @@ def organization_submit(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, "Sent to our staff for verification.")
     return redirect(organization)
+
+
+NOTIFICATIONS_PAGE_SIZE = 50
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first; unread ones are highlighted."""
+    notes = Notification.objects.filter(user=request.user).order_by("-created_at", "id")
+    page = Paginator(notes, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification read (``id``), or all of them."""
+    one = request.POST.get("id")
+    try:
+        count = services.notifications_mark_read(user=request.user, ids=[one] if one else None)
+    except ValidationError:
+        raise Http404("No such notification") from None
+    if not one:
+        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect(reverse("licensing:notifications"))

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from licensing import views
+from accounts import views as accounts_views
+from licensing import views, views_claims
 
 app_name = "licensing"
 
@@ -28,4 +29,20 @@ urlpatterns = [
     path("dashboard/offers/<uuid:pk>/preview/", views.offer_preview, name="offer_preview"),
     path("dashboard/offers/<uuid:pk>/publish/", views.offer_publish, name="offer_publish"),
     path("dashboard/approvals/", views.approvals, name="approvals"),
+    path("dashboard/offers/<uuid:pk>/end/", views_claims.offer_end, name="offer_end"),
+    # Claims and disputes (DESIGN flow 8).
+    path("works/<uuid:pk>/claims/", views_claims.claims_for_work, name="claims_for_work"),
+    path("claims/<uuid:pk>/dispute/", views_claims.claim_dispute, name="claim_dispute"),
+    path("disputes/<uuid:pk>/escalate/", views_claims.dispute_escalate, name="dispute_escalate"),
+    path("dashboard/claims/", views_claims.claims_dashboard, name="claims_dashboard"),
+    path("dashboard/claims/<uuid:pk>/release/", views_claims.claim_release, name="claim_release"),
+    path(
+        "dashboard/disputes/<uuid:pk>/resolve/",
+        views_claims.dispute_resolve,
+        name="dispute_resolve",
+    ),
+    # Accounts' notifications page, served here because config/urls.py mounts
+    # accounts.urls under /organizations/ and only this module at the site root.
+    path("notifications/", accounts_views.notifications, name="notifications"),
+    path("notifications/read/", accounts_views.notifications_read, name="notifications_read"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licensing.api import views
+from licensing.api import claims, views
 
 urlpatterns = [
     path("characters/", views.CharacterListCreateView.as_view(), name="api-characters"),
@@ -23,4 +23,19 @@ urlpatterns = [
     path("grants/<uuid:pk>/decide/", views.GrantDecideView.as_view(), name="api-grant-decide"),
     path("grants/<uuid:pk>/odrl/", views.GrantOdrlView.as_view(), name="api-grant-odrl"),
     path("screen/", views.ScreenView.as_view(), name="api-screen"),
+    path("offers/<uuid:pk>/end/", claims.OfferEndView.as_view(), name="api-offer-end"),
+    path("works/<uuid:pk>/claims/", claims.WorkClaimCreateView.as_view(), name="api-work-claims"),
+    path("claims/", claims.ClaimListView.as_view(), name="api-claims"),
+    path("claims/<uuid:pk>/dispute/", claims.ClaimDisputeView.as_view(), name="api-claim-dispute"),
+    path("claims/<uuid:pk>/release/", claims.ClaimReleaseView.as_view(), name="api-claim-release"),
+    path(
+        "disputes/<uuid:pk>/resolve/",
+        claims.DisputeResolveView.as_view(),
+        name="api-dispute-resolve",
+    ),
+    path(
+        "disputes/<uuid:pk>/escalate/",
+        claims.DisputeEscalateView.as_view(),
+        name="api-dispute-escalate",
+    ),
 ]

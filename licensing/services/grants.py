@@ -113,7 +113,7 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
 
 
 def _licensors(character: Character) -> list:
-    if character.owner_user_id:
+    if character.owner_user is not None:
         return [character.owner_user]
     return accounts_services.organization_people(organization=character.owner_organization)
 

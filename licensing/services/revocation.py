@@ -16,7 +16,7 @@ from config.api import DomainError
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.models import Grant, Offer
 from licensing.services._common import character_can_edit, require_character_editor
-from licensing.services.grants import grant_transition
+from licensing.services.grants import _licensors, grant_transition
 
 PAST_TENSE = {"keep": "kept", "delist": "delisted", "delete": "deleted"}
 
@@ -61,41 +61,44 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
 
 
 def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
-    """End the grants of ended offers whose grace period has passed, and apply the
-    offer version's on_revoke to their works. Returns how many grants ended."""
+    """End the live grants of every ended offer whose grace period has passed (grants
+    on older, superseded versions of it included), and apply the ended version's
+    on_revoke to their works. Returns how many grants ended."""
     from marketplace import services as marketplace_services
 
     now = now or timezone.now()
     ended = 0
-    candidates = (
-        Grant.objects.filter(offer__status=OfferStatus.ENDED, status__in=LIVE_GRANT_STATUSES)
-        .select_related("offer", "character", "licensee")
-        .order_by("offer__ended_at", "id")[:batch]
-    )
-    for grant in candidates:
-        terms = grant.offer.parsed_terms
-        if grant.offer.ended_at is None or now < grant.offer.ended_at + timedelta(
-            days=terms.grace_days
-        ):
+    for offer in Offer.objects.filter(
+        status=OfferStatus.ENDED, ended_at__isnull=False
+    ).select_related("character"):
+        terms = offer.parsed_terms
+        ended_at = offer.ended_at
+        if ended_at is None or now < ended_at + timedelta(days=terms.grace_days):
             continue
-        with transaction.atomic():
-            grant = grant_transition(
-                grant=grant, to=GrantStatus.REVOKED, by=None, note="the offer ended"
-            )
-            changed = marketplace_services.works_apply_revocation(
-                grant_id=grant.pk,
-                policy=terms.on_revoke,
-                reason=f"licence for {grant.character.name} ended",
-            )
-            accounts_services.notify(
-                users=[grant.licensee],
-                kind="grant.ended",
-                title=f"Your licence for {grant.character.name} has ended",
-                body=f"The offer ended and its grace period is over. {changed} of your videos "
-                f"were {PAST_TENSE[terms.on_revoke]}.",
-                url="/grants/",
-            )
-        ended += 1
+        grants = (
+            Grant.objects.filter(series=offer.series, status__in=LIVE_GRANT_STATUSES)
+            .select_related("character", "licensee")
+            .order_by("created_at", "id")[:batch]
+        )
+        for grant in grants:
+            with transaction.atomic():
+                grant = grant_transition(
+                    grant=grant, to=GrantStatus.REVOKED, by=None, note="the offer ended"
+                )
+                changed = marketplace_services.works_apply_revocation(
+                    grant_id=grant.pk,
+                    policy=terms.on_revoke,
+                    reason=f"licence for {grant.character.name} ended",
+                )
+                accounts_services.notify(
+                    users=[grant.licensee],
+                    kind="grant.ended",
+                    title=f"Your licence for {grant.character.name} has ended",
+                    body=f"The offer ended and its grace period is over. {changed} of your videos "
+                    f"were {PAST_TENSE[terms.on_revoke]}.",
+                    url="/grants/",
+                )
+            ended += 1
     return ended
 
 
@@ -111,7 +114,9 @@ def grant_end_by_licensee(*, grant: Grant, by: User, reason: str = "") -> Grant:
             grant_id=grant.pk, policy=terms.on_revoke, reason="the creator ended the licence"
         )
         licensors = [
-            u for u in _licensors(grant) if character_can_edit(character=grant.character, user=u)
+            u
+            for u in _licensors(grant.character)
+            if character_can_edit(character=grant.character, user=u)
         ]
         accounts_services.notify(
             users=licensors,
@@ -120,10 +125,3 @@ def grant_end_by_licensee(*, grant: Grant, by: User, reason: str = "") -> Grant:
             url="/dashboard/",
         )
     return grant
-
-
-def _licensors(grant: Grant) -> list[User]:
-    character = grant.character
-    if character.owner_user_id:
-        return [character.owner_user]
-    return accounts_services.organization_people(organization=character.owner_organization)

@@ -1,5 +1,7 @@
 """Writes on published works: approval outcomes, and deletion by a likeness owner."""
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -132,6 +134,6 @@ def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
                     )
                 locked.status = WorkStatus.DELETED
                 locked.save(update_fields=["status", "updated_at"])
-                transaction.on_commit(lambda w=locked: _delete_files(w))
+                transaction.on_commit(functools.partial(_delete_files, locked))
             changed += 1
     return changed

@@ -318,3 +318,26 @@ def test_the_compliance_download_is_for_members_only(claimed_setting, client):
         and mine.json()["organization"]["slug"] == hoshi.owner_organization.slug
     )
     assert theirs.status_code == 404
+
+
+def test_ending_an_offer_also_ends_grants_on_its_older_versions():
+    # given: one creator on v1, another on v2 of the same offer
+    hoshi = CharacterFactory()
+    early, late = UserFactory(), UserFactory()
+    v1_grant = grant_for(hoshi, early, grace_days=0)
+    by = editor_of(hoshi)
+    v2 = services.offer_new_version(offer=v1_grant.offer, by=by)
+    services.offer_update_draft(
+        offer=v2, by=by, terms={**v1_grant.offer.terms, "rev_share_bps": 100}
+    )
+    services.offer_publish(offer=v2, by=by)
+    v2_grant = services.grant_accept(offer=v2, by=late, max_fee=0, max_rev_share_bps=100)
+
+    # when
+    services.offer_end(offer=v2, by=by)
+    services.grants_revoke_due(now=timezone.now() + timedelta(minutes=1))
+
+    # then
+    v1_grant.refresh_from_db()
+    v2_grant.refresh_from_db()
+    assert (v1_grant.status, v2_grant.status) == ("revoked", "revoked")
