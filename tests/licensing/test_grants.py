@@ -92,10 +92,9 @@ def test_licensee_cap_is_enforced():
     assert error.value.code == "cap_licensees"
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_creators_racing_for_the_last_slot_get_exactly_one_grant():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions; CI runs on PostgreSQL")
     offer = publish_offer(CharacterFactory(), max_licensees=1)
     racers = [UserFactory(), UserFactory()]
     barrier = threading.Barrier(len(racers))

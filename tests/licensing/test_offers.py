@@ -1,5 +1,5 @@
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from config.api import DomainError
 from licensing import services
@@ -46,9 +46,8 @@ def test_a_published_version_cannot_be_edited_through_the_service():
     assert offer.parsed_terms.credit_text != "changed"
 
 
+@pytest.mark.postgresql
 def test_the_database_refuses_to_change_published_terms():
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger is PostgreSQL's; CI runs on PostgreSQL")
     offer = publish_offer(CharacterFactory())
 
     with pytest.raises(IntegrityError), transaction.atomic():

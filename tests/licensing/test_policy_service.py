@@ -3,7 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from licensing import services
 from licensing.models import PolicyDecision
@@ -92,9 +92,8 @@ def test_every_decision_is_recorded_with_its_inputs():
     assert list(record.grants.all()) == [grant]
 
 
+@pytest.mark.postgresql
 def test_the_decision_log_is_append_only_in_the_database():
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger is PostgreSQL's; CI runs on PostgreSQL")
     _, record = services.policy_screen(creator=UserFactory(), prompt="hello", character_ids=[])
 
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -31,13 +31,8 @@ from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for
 PER_SET = 100
 
 
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "bulk settlement writes with PostgreSQL's COPY and row locks; set DATABASE_URL "
-            "to a PostgreSQL database to run it (CI does)"
-        )
+# The bulk path writes with PostgreSQL's COPY; on SQLite it is the per-event loop.
+pytestmark = pytest.mark.postgresql
 
 
 def _work(creator, *, title: str, grants=(), parent: Work | None = None) -> Work:
@@ -306,10 +301,9 @@ def test_events_locked_by_a_concurrent_settle_are_skipped_not_waited_for(market)
     assert set(ledger_totals().values()) == {0}
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db
 def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_event_path():
-    if connection.vendor != "postgresql":
-        pytest.skip("the bulk path is PostgreSQL's; CI runs on PostgreSQL")
     from licensing import services as licensing_services
     from payments import services as payments_services
     from payments.enums import AccountKind

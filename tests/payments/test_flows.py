@@ -319,9 +319,8 @@ def test_bad_signatures_and_stale_events_are_refused(client, fake_stripe):
     assert StripeEvent.objects.filter(pk=event["id"]).exists()
 
 
+@pytest.mark.postgresql
 def test_concurrent_revenue_on_one_account_from_threads_loses_nothing(eager_tasks):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent transactions; CI runs on PostgreSQL")
     hoshi = CharacterFactory()
     creator = UserFactory()
     grant = grant_for(hoshi, creator, rev_share_bps=1_000)
