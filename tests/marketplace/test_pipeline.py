@@ -172,7 +172,7 @@ def test_per_work_approval_left_past_its_deadline_is_denied(pipeline, api_client
     # when: beat's task runs (through the real worker)
     from licensing.tasks import approvals_expire
 
-    assert approvals_expire.delay().get(timeout=30) == 1
+    assert approvals_expire.delay().get(timeout=30, disable_sync_subtasks=False) == 1
 
     request.refresh_from_db()
     assert request.status == "refused"
