@@ -1,13 +1,14 @@
 """Reads for the catalog, the dashboards and the policy engine's facts."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Follow, Membership, User
-from licensing.enums import CharacterStatus, GrantStatus, OfferStatus
-from licensing.models import Character, CharacterImage, Grant, Offer
+from licensing.enums import DISPUTE_WINDOW_DAYS, CharacterStatus, GrantStatus, OfferStatus
+from licensing.models import Character, CharacterImage, Claim, Dispute, Grant, Offer
 from licensing.policy.facts import AudienceFacts, CharacterFacts, GrantFacts
 
 
@@ -295,3 +296,50 @@ def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
         ):
             return "claimant", claim.organization
     return None
+
+
+# --- claims and disputes ------------------------------------------------------------
+
+
+def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:
+    """Claims filed by an organization the user belongs to (any role), or against the
+    user's own works; ``role`` keeps one side only ("claimant" or "creator")."""
+    as_claimant = Q(organization__in=Membership.objects.filter(user=user).values("organization"))
+    as_creator = Q(work__creator=user)
+    condition = {"claimant": as_claimant, "creator": as_creator}.get(
+        role or "", as_claimant | as_creator
+    )
+    return (
+        Claim.objects.filter(condition)
+        .select_related("work__creator", "character", "organization", "dispute")
+        .order_by("-created_at", "id")
+    )
+
+
+def claim_visible_to(*, pk, user: User) -> Claim | None:
+    """The claim if the user may see it (a party to it, or staff), else None."""
+    qs = Claim.objects.all() if user.is_staff else claims_visible_to(user=user)
+    return qs.select_related("work__creator", "character", "organization").filter(pk=pk).first()
+
+
+def dispute_visible_to(*, pk, user: User) -> Dispute | None:
+    """The dispute if the user may see its claim (a party to it, or staff), else None."""
+    qs = Dispute.objects.all()
+    if not user.is_staff:
+        qs = qs.filter(claim__in=claims_visible_to(user=user).values("pk"))
+    return qs.select_related("claim__work__creator", "claim__organization").filter(pk=pk).first()
+
+
+def dispute_until(claim: Claim):
+    """The last moment the creator may dispute the claim."""
+    return claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+def character_licensors(*, character: Character) -> list[User]:
+    """Whom to tell about a character's licences: the person, or the organization's
+    owners and managers."""
+    if character.owner_user is not None:
+        return [character.owner_user]
+    from accounts import services as accounts_services
+
+    return accounts_services.organization_people(organization=character.owner_organization)

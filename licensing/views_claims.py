@@ -7,12 +7,9 @@ claims with release and uphold buttons."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,47 +28,19 @@ from licensing.enums import (
     ClaimStatus,
     DisputeStatus,
 )
-from licensing.models import Character, Claim, Dispute
+from licensing.models import Character, Claim
+from licensing.selectors import (
+    claim_visible_to,
+    claims_visible_to,
+    dispute_until,
+    dispute_visible_to,
+)
 from licensing.views import _editable_offer
 from marketplace.selectors import work_visible_to
 
 # --- reads ------------------------------------------------------------------------------
 # These belong in licensing/selectors.py; they live here until that module's owner
 # takes them. The API (licensing/api/claims.py) uses the same ones.
-
-
-def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:
-    """Claims filed by an organization the user belongs to (any role), or against the
-    user's own works; ``role`` keeps one side only ("claimant" or "creator")."""
-    as_claimant = Q(organization__in=Membership.objects.filter(user=user).values("organization"))
-    as_creator = Q(work__creator=user)
-    condition = {"claimant": as_claimant, "creator": as_creator}.get(
-        role or "", as_claimant | as_creator
-    )
-    return (
-        Claim.objects.filter(condition)
-        .select_related("work__creator", "character", "organization", "dispute")
-        .order_by("-created_at", "id")
-    )
-
-
-def claim_visible_to(*, pk, user: User) -> Claim | None:
-    """The claim if the user may see it (a party to it, or staff), else None."""
-    qs = Claim.objects.all() if user.is_staff else claims_visible_to(user=user)
-    return qs.select_related("work__creator", "character", "organization").filter(pk=pk).first()
-
-
-def dispute_visible_to(*, pk, user: User) -> Dispute | None:
-    """The dispute if the user may see its claim (a party to it, or staff), else None."""
-    qs = Dispute.objects.all()
-    if not user.is_staff:
-        qs = qs.filter(claim__in=claims_visible_to(user=user).values("pk"))
-    return qs.select_related("claim__work__creator", "claim__organization").filter(pk=pk).first()
-
-
-def dispute_until(claim: Claim):
-    """The last moment the creator may dispute the claim."""
-    return claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS)
 
 
 def _claimable_characters(*, work, user: User) -> list[Character]:

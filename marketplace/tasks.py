@@ -5,13 +5,13 @@ redelivered message (acks_late after a crashed worker) repeats nothing."""
 import logging
 
 from celery import chain, shared_task
-from django.db import InterfaceError, OperationalError
 
+from config.celery import TRANSIENT_ERRORS
 from marketplace import services
 from marketplace.generation import RenderFailed
 
 log = logging.getLogger(__name__)
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+TRANSIENT = TRANSIENT_ERRORS
 COMMON = {
     "acks_late": True,
     "reject_on_worker_lost": True,

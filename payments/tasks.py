@@ -4,16 +4,16 @@ Thin: each loads ids, calls one service, and is safe to run twice."""
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from config.celery import TRANSIENT_ERRORS
 from payments import services
 from payments.models import StripeEvent
 from payments.services import payouts, stripe_flows
 from payments.stripe_gateway import StripeGateway
 
 log = logging.getLogger(__name__)
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+TRANSIENT = TRANSIENT_ERRORS
 
 
 @shared_task(

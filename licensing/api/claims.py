@@ -21,7 +21,7 @@ from licensing.api.serializers import OfferOutputSerializer
 from licensing.api.views import _offer_for
 from licensing.enums import ClaimPolicy, ClaimReason
 from licensing.models import Character, Claim, Dispute
-from licensing.views_claims import (
+from licensing.selectors import (
     claim_visible_to,
     claims_visible_to,
     dispute_until,

@@ -24,11 +24,11 @@ def work_approvals_open(
         ignore_conflicts=True,
     )
     approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
-    from licensing.services.grants import _licensors
+    from licensing import selectors
 
     for approval in approvals:
         accounts_services.notify(
-            users=_licensors(approval.character),
+            users=selectors.character_licensors(character=approval.character),
             kind="approval.work",
             title=f"Review a video showing {approval.character.name}",
             body=f"By {work.creator}. Decide by {deadline:%d %b %H:%M} UTC, or it is denied.",

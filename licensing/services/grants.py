@@ -104,18 +104,12 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         _notify_licensee(grant, "is active")
     elif status == GrantStatus.PENDING_APPROVAL:
         accounts_services.notify(
-            users=_licensors(character),
+            users=selectors.character_licensors(character=character),
             kind="approval.requested",
             title=f"{by} asks to use {character.name}",
             url="/dashboard/approvals/",
         )
     return grant
-
-
-def _licensors(character: Character) -> list:
-    if character.owner_user is not None:
-        return [character.owner_user]
-    return accounts_services.organization_people(organization=character.owner_organization)
 
 
 def _notify_licensee(grant: Grant, what: str) -> None:

@@ -13,10 +13,11 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.models import User
 from config.api import DomainError
+from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.models import Grant, Offer
 from licensing.services._common import character_can_edit, require_character_editor
-from licensing.services.grants import _licensors, grant_transition
+from licensing.services.grants import grant_transition
 
 PAST_TENSE = {"keep": "kept", "delist": "delisted", "delete": "deleted"}
 
@@ -115,7 +116,7 @@ def grant_end_by_licensee(*, grant: Grant, by: User, reason: str = "") -> Grant:
         )
         licensors = [
             u
-            for u in _licensors(grant.character)
+            for u in selectors.character_licensors(character=grant.character)
             if character_can_edit(character=grant.character, user=u)
         ]
         accounts_services.notify(
