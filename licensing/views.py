@@ -346,7 +346,7 @@ def offer_create(request: HttpRequest, pk) -> HttpResponse:
     return redirect("licensing:offer_edit", pk=offer.pk)
 
 
-def _editable_offer(request: HttpRequest, pk) -> Offer:
+def editable_offer_or_404(request: HttpRequest, pk) -> Offer:
     offer = (
         Offer.objects.select_related("character__owner_organization", "character__owner_user")
         .filter(pk=pk)
@@ -394,7 +394,7 @@ def _offer_form_initial(offer: Offer) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, pk) -> HttpResponse:
-    offer = _editable_offer(request, pk)
+    offer = editable_offer_or_404(request, pk)
     if offer.status != OfferStatus.DRAFT:
         try:
             draft = services.offer_new_version(offer=offer, by=request.user)
@@ -439,7 +439,7 @@ def offer_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def offer_preview(request: HttpRequest, pk) -> HttpResponse:
     """The live plain-language preview while editing (htmx)."""
-    offer = _editable_offer(request, pk)
+    offer = editable_offer_or_404(request, pk)
     form = forms.OfferTermsForm(request.POST)
     points: list[str] = []
     problems: list[str] = []
@@ -463,7 +463,7 @@ def offer_preview(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def offer_publish(request: HttpRequest, pk) -> HttpResponse:
-    offer = _editable_offer(request, pk)
+    offer = editable_offer_or_404(request, pk)
     try:
         services.offer_publish(offer=offer, by=request.user)
     except DomainError as exc:

@@ -35,7 +35,7 @@ from licensing.selectors import (
     dispute_until,
     dispute_visible_to,
 )
-from licensing.views import _editable_offer
+from licensing.views import editable_offer_or_404
 from marketplace.selectors import work_visible_to
 
 # --- reads ------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ _EFFECT = {
 @login_required
 @require_POST
 def offer_end(request: HttpRequest, pk) -> HttpResponse:
-    offer = _editable_offer(request, pk)
+    offer = editable_offer_or_404(request, pk)
     try:
         ended = services.offer_end(offer=offer, by=request.user)
     except DomainError as exc:

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from licensing import services
 from licensing.api.serializers import OfferOutputSerializer
-from licensing.api.views import _offer_for
+from licensing.api.views import offer_visible_or_404
 from licensing.enums import ClaimPolicy, ClaimReason
 from licensing.models import Character, Claim, Dispute
 from licensing.selectors import (
@@ -353,5 +353,5 @@ class OfferEndView(APIView):
         ],
     )
     def post(self, request, pk):
-        offer = services.offer_end(offer=_offer_for(request, pk), by=request.user)
+        offer = services.offer_end(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(OfferOutputSerializer(offer, context={"request": request}).data)

@@ -133,7 +133,7 @@ class CharacterDetailView(APIView):
         return Response(s.CharacterOutputSerializer(character, context={"request": request}).data)
 
 
-def _offer_for(request, pk) -> Offer:
+def offer_visible_or_404(request, pk) -> Offer:
     """Published and superseded versions are public; drafts only to their editors."""
     offer = (
         Offer.objects.select_related("character__owner_organization", "character__owner_user")
@@ -196,14 +196,16 @@ class OfferDetailView(APIView):
     @extend_schema(tags=TAG, responses={200: s.OfferOutputSerializer})
     def get(self, request, pk):
         return Response(
-            s.OfferOutputSerializer(_offer_for(request, pk), context={"request": request}).data
+            s.OfferOutputSerializer(
+                offer_visible_or_404(request, pk), context={"request": request}
+            ).data
         )
 
     @extend_schema(
         tags=TAG, request=s.OfferUpdateSerializer, responses={200: s.OfferOutputSerializer}
     )
     def patch(self, request, pk):
-        offer = _offer_for(request, pk)
+        offer = offer_visible_or_404(request, pk)
         serializer = s.OfferUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer = services.offer_update_draft(
@@ -215,14 +217,14 @@ class OfferDetailView(APIView):
 class OfferPublishView(APIView):
     @extend_schema(tags=TAG, request=None, responses={200: s.OfferOutputSerializer})
     def post(self, request, pk):
-        offer = services.offer_publish(offer=_offer_for(request, pk), by=request.user)
+        offer = services.offer_publish(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
 
 
 class OfferNewVersionView(APIView):
     @extend_schema(tags=TAG, request=None, responses={201: s.OfferOutputSerializer})
     def post(self, request, pk):
-        draft = services.offer_new_version(offer=_offer_for(request, pk), by=request.user)
+        draft = services.offer_new_version(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(
             s.OfferOutputSerializer(draft, context={"request": request}).data, status=201
         )
@@ -235,7 +237,7 @@ class OfferOdrlView(APIView):
         tags=TAG, responses={200: {"type": "object", "description": "ODRL 2.2 JSON-LD odrl:Offer"}}
     )
     def get(self, request, pk):
-        offer = _offer_for(request, pk)
+        offer = offer_visible_or_404(request, pk)
         character = offer.character
         document = offer_to_odrl(
             uid=request.build_absolute_uri(f"/api/v1/offers/{offer.pk}/odrl/"),
@@ -268,7 +270,7 @@ class OfferAcceptView(APIView):
     def post(self, request, pk):
         serializer = s.AcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        offer = _offer_for(request, pk)
+        offer = offer_visible_or_404(request, pk)
         grant = services.grant_accept(offer=offer, by=request.user, **serializer.validated_data)
         return Response(s.GrantOutputSerializer(grant).data, status=201)
 
