@@ -16,13 +16,16 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
 
 # With Redis, the cache is shared with the worker processes the end-to-end tests start
 # (the screening registry's version lives there). It uses its own database number so
-# that clearing it between tests never touches the broker's queues.
+# that clearing it between tests never touches the broker's queues. TEST_CACHE_DB lets
+# two test runs share one Redis server (give each its own broker database too).
 if REDIS_URL:
     _redis = urlsplit(REDIS_URL)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": urlunsplit(_redis._replace(path="/15")),
+            "LOCATION": urlunsplit(
+                _redis._replace(path=f"/{env.int('TEST_CACHE_DB', default=15)}")
+            ),
             "KEY_PREFIX": "cocreate-test",
         }
     }
