@@ -1,7 +1,6 @@
 import io
 import time
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -38,15 +37,3 @@ def wait_for(request_id, statuses=SETTLED, timeout=120.0) -> GenerationRequest:
             events = list(request.events.values_list("to_status", "note"))
             raise AssertionError(f"request stuck in {request.status}: {events}")
         time.sleep(0.1)
-
-
-@pytest.fixture
-def pipeline(transactional_db, celery_worker_process, settings, shared_media_root, provenance_keys):
-    """The real pipeline: committed data, a real worker on Redis, shared media and
-    keys. Yields the worker process (its log is at ``.log_path``)."""
-    settings.MEDIA_ROOT = shared_media_root
-    settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
-    settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
-    settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
-    settings.OPENAI_API_KEY = "sk-test-fake"
-    return celery_worker_process

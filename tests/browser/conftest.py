@@ -1,0 +1,82 @@
+"""Browser journeys: Playwright drives Debian's Chromium (headless) against the live
+test server, with a real Celery worker rendering on the test database.
+
+Playwright's sync API runs an event loop in the test thread, so Django's guard against
+ORM calls from async contexts is lifted for these tests only: the ORM calls here are
+the test's own set-up and checks, made synchronously between browser steps."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = (
+    Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).parents[2] / "var" / "test-artifacts"))
+    / "browser"
+)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, pipeline, request):
+    """A factory of isolated browser sessions (one per person in the journey), all on
+    the live server. A failing test leaves a screenshot of every open page."""
+    contexts = []
+
+    def new(*, viewport=None, **options):
+        context = chromium.new_context(
+            base_url=live_server.url,
+            viewport=viewport or {"width": 1280, "height": 900},
+            **options,
+        )
+        context.set_default_timeout(int(os.environ.get("BROWSER_TIMEOUT_MS", "15000")))
+        contexts.append(context)
+        return context
+
+    yield new
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for index, context in enumerate(contexts):
+        if failed:
+            for number, page in enumerate(context.pages):
+                screenshot(page, f"{request.node.name}-FAILED-{index}-{number}")
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(context, email: str, password: str):
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
