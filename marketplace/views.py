@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.api import DomainError, NotPermitted
@@ -195,6 +196,10 @@ def work_delete(request: HttpRequest, pk) -> HttpResponse:
         # The same answer as for a work they cannot see: nothing to act on here.
         raise Http404("No such work") from None
     messages.success(request, "The video is deleted.")
+    # The approvals queue sends its own page back; anything else goes to "my works".
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
     return redirect("marketplace:my_works")
 
 

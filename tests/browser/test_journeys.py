@@ -11,9 +11,14 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.models import Organization, User
+from licensing import services as licensing_services
 from licensing.models import Character, Offer
+from licensing.terms import preset_terms
+from marketplace import services as marketplace_services
+from marketplace.models import Work
 from tests.browser.conftest import log_in, screenshot
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, CharacterFactory, UserFactory, editor_of, publish_offer
+from tests.marketplace.conftest import wait_for
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 
@@ -110,3 +115,193 @@ def test_journey_1_rightsholder_signs_up_is_verified_and_publishes(browser_conte
     studio.goto("/catalog/?q=Kaze")
     expect(studio.get_by_role("link", name=re.compile("Kaze Runner")).first).to_be_visible()
     screenshot(studio, "journey-1-rightsholder-published")
+
+
+# --- set-up shared by the creator journeys -----------------------------------------------
+
+
+def _licensable_character(name: str, *, colour=(230, 120, 40)) -> Character:
+    """A verified studio's character with a reference image and a published
+    "Commercial remix" offer."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    character = CharacterFactory(name=name, franchise="Comet Tales")
+    image = _png(colour)
+    licensing_services.character_image_add(
+        character=character,
+        by=editor_of(character),
+        file=SimpleUploadedFile(image["name"], image["buffer"], content_type="image/png"),
+    )
+    publish_offer(
+        character, **preset_terms("commercial_remix", credit_text="Comet Works").to_dict()
+    )
+    return character
+
+
+def grant_accept_current(character, creator):
+    """``creator`` accepts the character's current published offer at its price."""
+    offer = character.offers.get(status="published")
+    terms = offer.parsed_terms
+    return licensing_services.grant_accept(
+        offer=offer, by=creator, max_fee=terms.upfront_fee, max_rev_share_bps=terms.rev_share_bps
+    )
+
+
+def make_work(*, creator, characters, prompt: str, parent=None) -> Work:
+    """A work made by the live worker (the live server's database is committed, so a
+    request made here is picked up by the worker at once: the pipeline must not also
+    run in this process)."""
+    request = marketplace_services.generation_request_create(
+        creator=creator,
+        prompt=prompt,
+        character_ids=[c.pk for c in characters],
+        parent=parent,
+        duration_s=4,
+    )
+    request = wait_for(request.pk)
+    assert request.status in ("published", "awaiting_approval"), (request.status, request.reason)
+    return Work.objects.get(request=request)
+
+
+def _generate(page, *, prompt: str, character: str) -> None:
+    page.get_by_label(re.compile(r"^Prompt")).fill(prompt)
+    page.get_by_label(character).check()
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_url(re.compile(r"/studio/requests/"))
+
+
+def _wait_published(page) -> None:
+    expect(page.locator("#progress")).to_have_attribute("data-status", "published", timeout=120_000)
+    expect(page.locator("#progress .badge")).to_have_text("Published")
+
+
+def _video_plays(page, selector: str) -> None:
+    """The video has decoded frames and its clock advances: it is playing."""
+    page.wait_for_function(
+        """(selector) => {
+            const video = document.querySelector(selector);
+            return video && video.readyState >= 2 && !video.paused && video.currentTime > 0.2;
+        }""",
+        arg=selector,
+        timeout=20_000,
+    )
+
+
+def test_journey_2_creator_accepts_generates_and_watches_it_play(browser_context):
+    _licensable_character("Hoshi Comet")
+    creator = UserFactory(email="mika@creators.test", display_name="Mika")
+
+    page = log_in(browser_context(), creator.email, PASSWORD)
+    # Finds the character in the catalog and accepts its offer.
+    page.goto("/catalog/")
+    page.get_by_label("Search").fill("Hoshi")
+    page.get_by_role("link", name=re.compile("Hoshi Comet")).first.click()
+    expect(page.get_by_role("heading", name="Hoshi Comet")).to_be_visible()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    assert creator.grants.get().status == "active"
+
+    # Generates a video and watches the progress reach "published".
+    page.goto("/studio/")
+    _generate(
+        page, prompt="Hoshi Comet waves at the sunrise over the harbour", character="Hoshi Comet"
+    )
+    _wait_published(page)
+    work = Work.objects.get(creator=creator)
+    assert work.status == "published" and work.video.name.endswith(".mp4")
+
+    # It plays in the feed.
+    page.goto("/feed/")
+    item = f'.feed-item[data-work="{work.pk}"] video'
+    expect(page.locator(item)).to_be_visible()
+    _video_plays(page, item)
+    screenshot(page, "journey-2-creator-feed")
+
+
+def test_journey_3_second_creator_remixes_and_sees_the_split_first(browser_context, pipeline):
+    character = _licensable_character("Hoshi Comet")
+    first = UserFactory(display_name="Mika")
+    grant_accept_current(character, first)
+    original = make_work(creator=first, characters=[character], prompt="Hoshi Comet at dawn")
+    second = UserFactory(email="ren@creators.test", display_name="Ren")
+    grant_accept_current(character, second)
+
+    page = log_in(browser_context(), second.email, PASSWORD)
+    page.goto("/feed/")
+    page.locator(f'.feed-item[data-work="{original.pk}"]').get_by_role("link", name="Remix").click()
+    expect(page.get_by_role("heading", name=re.compile("^Remix “"))).to_be_visible()
+    # The split preview is on screen before anything is generated.
+    split = page.locator("#check-result")
+    expect(split).to_contain_text("Revenue split")
+    expect(
+        split.get_by_role("row", name=re.compile(character.owner_organization.name))
+    ).to_contain_text("15%")
+    expect(split.get_by_role("row", name=re.compile("Mika"))).to_contain_text("5%")
+    expect(split.get_by_role("row", name=re.compile("Ren"))).to_contain_text("70%")
+    assert not Work.objects.filter(creator=second).exists()
+
+    _generate(page, prompt="Hoshi Comet races the tide at dusk", character="Hoshi Comet")
+    _wait_published(page)
+    remix = Work.objects.get(creator=second)
+    assert remix.parent_id == original.pk
+    page.get_by_role("link", name="Open the work page").click()
+    expect(page.get_by_text(original.title[:30]).first).to_be_visible()
+    screenshot(page, "journey-3-remix-published")
+
+
+def test_journey_4_a_disallowed_character_is_refused_by_name(browser_context):
+    character = _licensable_character("Hoshi Comet")
+    CharacterFactory(name="Shadow Vandal", disallowed=True)
+    creator = UserFactory()
+    grant_accept_current(character, creator)
+
+    page = log_in(browser_context(), creator.email, PASSWORD)
+    page.goto("/studio/")
+    prompt = "Hoshi Comet duels Shadow Vandal on the rooftops"
+    page.get_by_label(re.compile(r"^Prompt")).fill(prompt)
+    page.get_by_label("Hoshi Comet").check()
+    # "Check terms" refuses before anything is queued, naming the character...
+    page.get_by_role("button", name="Check terms").click()
+    expect(page.locator("[data-decision=refused]")).to_be_visible()
+    expect(page.locator("#check-result")).to_contain_text("Shadow Vandal")
+    # ...and so does the pipeline when the creator generates anyway.
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#progress")).to_have_attribute("data-status", "refused", timeout=60_000)
+    expect(page.locator("#progress [role=alert]")).to_contain_text("Shadow Vandal")
+    assert not Work.objects.filter(creator=creator).exists()
+    screenshot(page, "journey-4-refused-by-name")
+
+
+def test_journey_5_likeness_owner_approves_one_and_deletes_another(browser_context, pipeline):
+    person = UserFactory(email="aiko@people.test", display_name="Aiko Tanaka")
+    likeness = licensing_services.character_create(
+        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
+    )
+    offer = publish_offer(
+        likeness, **preset_terms("likeness_approved", credit_text="Aiko Tanaka").to_dict()
+    )
+    creator = UserFactory(display_name="Mika")
+    grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    licensing_services.grant_approve(grant=grant, by=person)
+    keep = make_work(creator=creator, characters=[likeness], prompt="Aiko Tanaka waves hello")
+    drop = make_work(creator=creator, characters=[likeness], prompt="Aiko Tanaka juggles oranges")
+    assert {keep.status, drop.status} == {"pending_approval"}
+
+    page = log_in(browser_context(), person.email, PASSWORD)
+    dialogs: list[str] = []
+    _accept_dialogs(page, dialogs)
+    page.goto("/dashboard/approvals/")
+    page.locator("li", has_text="waves hello").get_by_role("button", name="Approve").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    page.locator("li", has_text="juggles oranges").get_by_role(
+        "button", name="Delete video"
+    ).click()
+    expect(page.locator(".message.success")).to_contain_text("deleted")
+    expect(page.get_by_text("No videos are waiting for your review.")).to_be_visible()
+    assert any("Delete" in message for message in dialogs)
+
+    keep.refresh_from_db()
+    drop.refresh_from_db()
+    assert keep.status == "published"
+    assert drop.status == "deleted" and not drop.video.storage.exists(drop.video.name)
+    screenshot(page, "journey-5-likeness-reviewed")

@@ -822,6 +822,34 @@ def test_likeness_owner_deletes_a_work_awaiting_approval(
     assert work.request.reason == "The video was deleted before it was approved."
 
 
+def test_deleting_from_the_approvals_queue_returns_there_and_empties_it(client, signing):
+    # given: the person's approvals queue shows the waiting video, with a delete button
+    person, _, work = _likeness_awaiting_approval()
+    client.force_login(person)
+    queue = reverse("licensing:approvals")
+    assert "Delete video" in client.get(queue).content.decode()
+
+    # when: they delete it from the queue, which asks to come back to itself
+    response = client.post(
+        reverse("marketplace:work_delete", kwargs={"pk": work.pk}), {"next": queue}
+    )
+
+    # then: they are back on the queue, and nothing is left to review
+    assert response.status_code == 302 and response.url == queue
+    html = client.get(queue).content.decode()
+    assert "No videos are waiting for your review." in html
+
+
+def test_delete_ignores_a_next_address_on_another_site(client, signing):
+    person, _, work = _likeness_awaiting_approval()
+    client.force_login(person)
+    response = client.post(
+        reverse("marketplace:work_delete", kwargs={"pk": work.pk}),
+        {"next": "https://evil.example/phish"},
+    )
+    assert response.status_code == 302 and response.url == reverse("marketplace:my_works")
+
+
 @pytest.mark.parametrize("pending", [False, True], ids=["published", "awaiting_approval"])
 def test_stranger_cannot_delete_a_work(client, signing, pending):
     # given
