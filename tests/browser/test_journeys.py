@@ -305,3 +305,43 @@ def test_journey_5_likeness_owner_approves_one_and_deletes_another(browser_conte
     assert keep.status == "published"
     assert drop.status == "deleted" and not drop.video.storage.exists(drop.video.name)
     screenshot(page, "journey-5-likeness-reviewed")
+
+
+def test_journey_6_rightsholder_sees_the_new_generation_on_the_dashboard(browser_context):
+    character = _licensable_character("Hoshi Comet")
+    creator = UserFactory(display_name="Mika")
+    grant_accept_current(character, creator)
+    make_work(creator=creator, characters=[character], prompt="Hoshi Comet at dawn")
+
+    page = log_in(browser_context(), editor_of(character).email, PASSWORD)
+    page.goto("/dashboard/")
+    total = page.locator("#chart-generations .chart-total")
+    expect(total).to_have_text(re.compile(r"\b1\b"))
+
+    make_work(creator=creator, characters=[character], prompt="Hoshi Comet at dusk")
+    page.reload()
+    expect(total).to_have_text(re.compile(r"\b2\b"))
+    chart = page.locator("#chart-generations svg")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"\b2\b"))
+    screenshot(page, "journey-6-dashboard")
+
+
+def test_viewer_moves_through_the_feed_by_keyboard_on_a_phone(browser_context):
+    character = _licensable_character("Hoshi Comet")
+    creator = UserFactory(display_name="Mika")
+    grant_accept_current(character, creator)
+    older = make_work(creator=creator, characters=[character], prompt="Hoshi Comet at dawn")
+    newer = make_work(creator=creator, characters=[character], prompt="Hoshi Comet at dusk")
+
+    page = browser_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    ).new_page()
+    page.goto("/feed/")
+    first, second = (f'.feed-item[data-work="{w.pk}"] video' for w in (newer, older))
+    _video_plays(page, first)
+    # Nothing is wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.keyboard.press("ArrowDown")
+    _video_plays(page, second)
+    assert page.evaluate(f"document.querySelector('{first}').paused")
+    screenshot(page, "viewer-feed-phone")
