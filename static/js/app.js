@@ -1,5 +1,23 @@
-// Cocreate's own small script: the phone menu toggle. Everything else is htmx.
+// Cocreate's own small script: the phone menu toggle, confirmations before destructive
+// actions and self-submitting filters. Everything else is htmx. No inline handlers
+// anywhere, so the Content-Security-Policy can forbid inline script.
 document.documentElement.classList.remove("no-js");
+
+// A form (or the button that submits it) with data-confirm asks first.
+document.addEventListener("submit", (event) => {
+  const source = event.submitter?.closest("[data-confirm]") || event.target.closest("[data-confirm]");
+  if (source && !window.confirm(source.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+// A select with data-autosubmit submits its form when it changes.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) select.form.requestSubmit();
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   const toggle = document.querySelector(".nav-toggle");
   const nav = document.getElementById("site-nav");

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = (
     Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).parents[2] / "var" / "test-artifacts"))
@@ -19,22 +17,34 @@ ARTIFACTS = (
 )
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture
+def chromium(live_server, pipeline):
+    """Chromium for one test. It starts after the test's database and stops before the
+    database is flushed: Playwright's sync API runs an event loop in this thread, and
+    Django refuses ORM calls while one runs unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
+    The variable is set only while the browser runs (the ORM calls then are the test's
+    own set-up and checks, made synchronously between browser steps); `check --deploy`,
+    which other tests run in a subprocess, rightly refuses it."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(
-            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def browser_context(chromium, live_server, pipeline, request):
+def browser_context(chromium, live_server, request):
     """A factory of isolated browser sessions (one per person in the journey), all on
     the live server. A failing test leaves a screenshot of every open page."""
     contexts = []
