@@ -27,6 +27,7 @@ class Datum:
     values: tuple[int, ...]
     title: str = ""
     text: str = ""  # how a bar chart prints the value ("$12.00"); the number if empty
+    series: str = "bar"  # a bar chart's CSS class suffix for this bar ("refused")
 
     @property
     def total(self) -> int:
@@ -138,6 +139,7 @@ class Bar:
     text_y: float
     title: str
     text: str
+    series: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def bar_chart(
             text_y=float(i * row + row / 2 + 4),
             title=d.title,
             text=d.text or str(max(d.values[0], 0)),
+            series=d.series,
         )
         for i, d in enumerate(data)
     )

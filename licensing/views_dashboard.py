@@ -83,13 +83,15 @@ def _decisions_chart(overview: DashboardOverview) -> dict:
     reasons = [(term_label(term), n) for term, n in overview.top_reasons]
     split = charts.bar_chart(
         [
-            charts.Datum("Allowed", (allowed,), f"Allowed: {allowed}"),
-            charts.Datum("Refused", (refused,), f"Refused: {refused}"),
+            charts.Datum("Allowed", (allowed,), f"Allowed: {allowed}", series="allowed"),
+            charts.Datum("Refused", (refused,), f"Refused: {refused}", series="refused"),
         ]
     )
     bars = charts.bar_chart(
         [
-            charts.Datum(label, (n,), f"{label}: refused {_plural(n, 'generation')}")
+            charts.Datum(
+                label, (n,), f"{label}: refused {_plural(n, 'generation')}", series="refused"
+            )
             for label, n in reasons
         ]
     )
