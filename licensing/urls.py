@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views as accounts_views
-from licensing import views, views_claims
+from licensing import views, views_claims, views_dashboard
 
 app_name = "licensing"
 
@@ -11,7 +11,7 @@ urlpatterns = [
     path("characters/<uuid:pk>/accept/<uuid:offer_pk>/", views.offer_accept, name="offer_accept"),
     path("grants/", views.my_grants, name="my_grants"),
     path("grants/<uuid:pk>/end/", views.grant_end, name="grant_end"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/characters/new/", views.character_create, name="character_create"),
     path("dashboard/characters/<uuid:pk>/", views.character_manage, name="character_manage"),
     path(

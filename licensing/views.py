@@ -1,5 +1,6 @@
 """Licensing web pages: catalog, character page and accept flow (creators); the
-rightsholder dashboard (characters, offer editor, approvals); my grants."""
+rightsholder dashboard (characters, offer editor, approvals; the overview is in
+views_dashboard); my grants."""
 
 import uuid
 
@@ -203,15 +204,6 @@ def _form_errors(form, exc: DomainError) -> None:
             form.add_error(
                 target, message if target else f"{field}: {message}" if field else message
             )
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    characters = selectors.characters_managed_by(user=request.user)
-    pending = selectors.grants_for_licensor(user=request.user, status="pending_approval").count()
-    return render(
-        request, "licensing/dashboard.html", {"characters": characters, "pending_count": pending}
-    )
 
 
 @login_required

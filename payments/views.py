@@ -8,18 +8,16 @@ import stripe
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
+from config import charts
 from config.api import DomainError
 from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
-from payments import selectors, services
-from payments.enums import AccountKind
+from payments import selectors, selectors_stats, services
 from payments.models import CheckoutSession, ConnectedAccount
 from payments.money import Money
 from payments.stripe_gateway import StripeGateway
@@ -38,43 +36,35 @@ def _owner(request: HttpRequest):
     return found[0], found[0]
 
 
-def _chart(entries) -> dict:
-    """Daily credits to the owner's balances, as an SVG-ready series (server-drawn)."""
-    rows = (
-        entries.filter(amount__gt=0, account__kind=AccountKind.PENDING)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "currency")
-        .annotate(total=Sum("amount"))
-        .order_by("day")
-    )
+def _chart(owner) -> dict:
+    """Daily credits to the owner's balances in their most active currency, the last 30
+    days that had any, as column geometry for the server-drawn SVG."""
     series: dict[str, list] = defaultdict(list)
-    for row in rows:
-        series[row["currency"]].append((row["day"], row["total"]))
+    for day, currency, total in selectors_stats.earnings_by_day(owners=[owner]):
+        series[currency].append((day, total))
     if not series:
         return {}
     currency, points = max(series.items(), key=lambda item: len(item[1]))
     points = points[-30:]
-    top = max(total for _, total in points) or 1
-    width, height, pad = 600, 160, 24
-    step = (width - 2 * pad) / max(len(points), 1)
-    bars = [
-        {
-            "x": round(pad + i * step + step * 0.15, 1),
-            "y": round(height - pad - (total / top) * (height - 2 * pad), 1),
-            "w": round(step * 0.7, 1),
-            "h": round((total / top) * (height - 2 * pad), 1),
-            "label": f"{day:%d %b}: {Money(total, currency)}",
-            "day": f"{day:%d %b}",
-        }
-        for i, (day, total) in enumerate(points)
-    ]
+    chart = charts.column_chart(
+        [
+            charts.Datum(f"{day:%d %b}", (total,), f"{day:%d %b}: {Money(total, currency)}")
+            for day, total in points
+        ],
+        height=160,
+    )
+    total = sum(amount for _, amount in points)
+    best_day, best = max(points, key=lambda point: point[1])
+    label = (
+        f"Daily earnings in {currency} on the last {len(points)} days with earnings: "
+        f"{Money(total, currency)} in total, highest {Money(best, currency)} on {best_day:%d %b}"
+    )
     return {
         "currency": currency,
-        "bars": bars,
-        "width": width,
-        "height": height,
-        "top": str(Money(top, currency)),
-        "baseline": height - pad,
+        "svg": chart,
+        "top": str(Money(chart.top_value, currency)),
+        "label": label,
+        "rows": [(f"{day:%d %b %Y}", Money(amount, currency)) for day, amount in points],
     }
 
 
@@ -95,7 +85,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "organization": organization,
         "balances": sorted(balances.items()),
         "page": Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page")),
-        "chart": _chart(selectors.statement(owner=owner)),
+        "chart": _chart(owner),
         "connected": connected,
         "kind": kind or "",
         "currency": currency or "",

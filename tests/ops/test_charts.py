@@ -1,0 +1,104 @@
+"""The shared SVG chart geometry (config/charts.py) used by the earnings page and the
+rightsholder dashboard."""
+
+import itertools
+
+import pytest
+
+from config.charts import Datum, bar_chart, column_chart, scale
+
+
+def test_scale_maps_the_top_value_to_the_whole_span_and_clamps_the_rest():
+    assert scale(50, 100, 120) == 60.0
+    assert scale(100, 100, 120) == 120.0
+    assert scale(150, 100, 120) == 120.0
+    assert scale(-5, 100, 120) == 0.0
+    assert scale(7, 0, 120) == 0.0
+
+
+def test_tallest_column_fills_the_plot_and_others_scale_to_it():
+    # given: a 600 x 180 chart with 24 px of padding, so the plot is 132 px tall
+    data = [Datum("1 Nov", (10,), "ten"), Datum("2 Nov", (5,), "five"), Datum("3 Nov", (0,), "")]
+
+    # when
+    chart = column_chart(data, width=600, height=180, pad=24)
+
+    # then
+    tall, half, empty = (c.segments[0] for c in chart.columns)
+    assert chart.baseline == 156.0 and chart.top_value == 10
+    assert (tall.y, tall.h) == (24.0, 132.0)
+    assert (half.y, half.h) == (90.0, 66.0)
+    assert (empty.y, empty.h) == (156.0, 0.0)
+    assert [c.title for c in chart.columns] == ["ten", "five", ""]
+    assert (chart.first_label, chart.last_label) == ("1 Nov", "3 Nov")
+
+
+def test_columns_are_evenly_spaced_and_stay_inside_the_view_box():
+    chart = column_chart([Datum(str(n), (n,)) for n in range(30)], width=600, pad=24)
+
+    xs = [c.x for c in chart.columns]
+    gaps = {round(b - a, 1) for a, b in itertools.pairwise(xs)}
+    assert len(gaps) == 1
+    assert xs[0] >= 24 and xs[-1] + chart.columns[-1].w <= 600
+
+
+def test_stacked_segments_sit_on_each_other_and_add_up_to_the_column():
+    chart = column_chart(
+        [Datum("a", (3, 1)), Datum("b", (0, 2))], series=("allowed", "refused"), pad=20
+    )
+
+    a, b = chart.columns
+    allowed, refused = a.segments
+    assert [s.series for s in a.segments] == ["allowed", "refused"]
+    assert allowed.y + allowed.h == chart.baseline  # the first series sits on the axis
+    assert refused.y + refused.h == allowed.y  # the next one on top of it
+    assert refused.y == a.y == 20.0  # the tallest stack reaches the top of the plot
+    assert b.segments[0].h == 0.0 and b.segments[1].h == pytest.approx(70.0)
+
+
+def test_zero_data_draws_flat_columns_and_no_data_draws_none():
+    zeros = column_chart([Datum("a", (0,)), Datum("b", (0,))])
+    empty = column_chart([])
+
+    assert zeros.top_value == 0
+    assert all(s.h == 0.0 and s.y == zeros.baseline for c in zeros.columns for s in c.segments)
+    assert empty.columns == () and empty.first_label == "" and empty.last_label == ""
+
+
+def test_one_column_is_full_height_and_centred_in_its_slot():
+    chart = column_chart([Datum("only", (42,), "42 things")], width=600, height=180, pad=24)
+
+    [column] = chart.columns
+    assert column.segments[0].h == 132.0
+    assert column.x == round(24 + 576 * 0.15, 1) and column.w == round(576 * 0.7, 1)
+
+
+def test_negative_values_count_as_zero():
+    chart = column_chart([Datum("refund", (-500,)), Datum("sale", (100,))])
+
+    assert chart.columns[0].segments[0].h == 0.0 and chart.columns[0].total == 0
+    assert chart.top_value == 100
+
+
+def test_horizontal_bars_keep_their_order_and_scale_to_the_longest():
+    chart = bar_chart(
+        [Datum("banned word", (4,), "4"), Datum("territory", (2,), "2")],
+        width=600,
+        label_width=180,
+        value_width=48,
+    )
+
+    first, second = chart.bars
+    assert [b.label for b in chart.bars] == ["banned word", "territory"]
+    assert first.w == 372.0 and second.w == 186.0
+    assert first.value_x == 180 + 372 + 6
+    assert second.y > first.y and chart.height == 60
+    assert first.text == "4"
+
+
+def test_bar_chart_of_one_and_of_nothing():
+    [one] = bar_chart([Datum("solo", (0,), text="$0.00")]).bars
+    empty = bar_chart([])
+
+    assert one.w == 0.0 and one.text == "$0.00"
+    assert empty.bars == () and empty.height == 30
