@@ -10,7 +10,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 # mypy checks the layers that hold the rules: services, selectors, the policy engine.
-MYPY_TARGETS := config $(wildcard */services.py */selectors.py */services */selectors */policy)
+MYPY_TARGETS := config $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
 .PHONY: help install install-dev run test lint format bench clean
 

@@ -10,6 +10,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
@@ -49,7 +50,7 @@ def status_ping_result(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse
 
 
 @require_GET
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Uploaded and rendered media, in development and tests only (SERVE_MEDIA). It
     reads MEDIA_ROOT per request, so a test that moves it is served from the new place."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)

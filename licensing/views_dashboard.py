@@ -2,10 +2,13 @@
 characters table, for everything the user may view (any membership role, and their
 own likenesses)."""
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.models import User
 from config import charts
 from licensing import selectors_dashboard
 from licensing.selectors_dashboard import PERIOD_DAYS, DashboardOverview
@@ -152,7 +155,8 @@ def _top_works_chart(overview: DashboardOverview) -> dict | None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    overview = selectors_dashboard.dashboard_overview(user=request.user)
+    user = cast(User, request.user)  # login_required
+    overview = selectors_dashboard.dashboard_overview(user=user)
     scope = overview.scope
     context: dict = {
         "overview": overview,
