@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from licensing import services as licensing_services
 from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
-from licensing.models import Character, Grant, Offer, WorkApproval
+from licensing.models import Character, WorkApproval
 from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from payments import services as payments_services
