@@ -491,3 +491,69 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
 
     assert sorted(called) == sorted(ops)
     assert len(called) == len(RECIPES)
+
+
+# Operations anyone signed in may call on these objects: accepting a public offer,
+# screening or generating (the policy check refuses what the terms refuse), and "me".
+OPEN_TO_ANY_USER = {
+    "v1_me_retrieve",
+    "v1_offers_accept_create",
+    "v1_screen_create",
+    "v1_generations_create",
+}
+# Lists of "your own" things: a stranger gets an empty list, not someone else's.
+OWN_LISTS = {
+    "v1_grants_list",
+    "v1_generations_list",
+    "v1_approvals_list",
+    "v1_claims_list",
+    "v1_ledger_list",
+    "v1_payouts_list",
+    "v1_balance_list",
+}
+
+
+@pytest.mark.parametrize("stranger", ["outsider", "viewer"])
+def test_every_signed_in_operation_refuses_people_it_does_not_belong_to(world, stranger):
+    """The walk's calls, made by a creator with no part in them, or by a viewer-role
+    member of the studio (who may read its claims, not manage anything): 403 or 404, or
+    an empty list."""
+    # given
+    outsider = UserFactory()
+    viewer = MembershipFactory(organization=world.org, role="viewer").user
+    client = APIClient()
+    client.force_authenticate(outsider if stranger == "outsider" else viewer)
+    ops = operations(openapi())
+    refused, emptied = [], []
+
+    for operation_id, (template, method, _operation) in sorted(ops.items()):
+        recipe = RECIPES[operation_id]
+        if recipe.actor is None or operation_id in OPEN_TO_ANY_USER:
+            continue
+        path = template.format(**{k: make(world) for k, make in recipe.params.items()})
+
+        # when
+        if method == "get":
+            query = recipe.query(world) if callable(recipe.query) else recipe.query
+            response = client.get(path, query)
+        else:
+            body = recipe.body(world) if recipe.body else None
+            response = getattr(client, method)(path, body, format="json")
+
+        # then
+        if operation_id == "v1_claims_list" and stranger == "viewer":
+            # any member reads their organization's claims; managing them is another matter
+            assert {c["organization"] for c in response.json()["results"]} == {world.org.slug}
+            emptied.append(operation_id)
+        elif operation_id in OWN_LISTS:
+            assert response.status_code == 200, (operation_id, response.content)
+            body = response.json()
+            assert (body["results"] if isinstance(body, dict) else body) == [], operation_id
+            emptied.append(operation_id)
+        else:
+            assert response.status_code in (403, 404), (operation_id, response.status_code)
+            assert set(response.json()) >= {"code", "detail", "field"}, operation_id
+            refused.append(operation_id)
+
+    assert sorted(emptied) == sorted(OWN_LISTS)
+    assert len(refused) >= 20
