@@ -5,10 +5,12 @@ invalid fields, the first is at the top level and all of them are listed in
 ``errors`` with the same shape.
 """
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -91,3 +93,74 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body["errors"] = errors
     response.data = body
     return response
+
+
+# --- query parameters -----------------------------------------------------------------------
+# List filters are parsed here so a bad value answers 400 in the error shape, naming the
+# parameter, instead of being ignored (a silently unfiltered list) or reaching the database.
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
+
+
+def _invalid(name: str, detail: str) -> DomainError:
+    return DomainError(detail, code="invalid_filter", field=name)
+
+
+def query_bool(params, name: str) -> bool | None:
+    """``1/true/yes`` or ``0/false/no``; absent or empty is None."""
+    value = params.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _invalid(name, f"'{name}' must be true or false.")
+
+
+def query_choice(params, name: str, choices, default: str | None = None) -> str | None:
+    """One of ``choices``; absent or empty is ``default``."""
+    value = params.get(name, "").strip()
+    if not value:
+        return default
+    allowed = [str(c) for c in choices]
+    if value not in allowed:
+        raise _invalid(name, f"'{name}' must be one of: {', '.join(allowed)}.")
+    return value
+
+
+def query_uuid(params, name: str) -> uuid.UUID | None:
+    """A UUID; absent or empty is None."""
+    value = params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _invalid(name, f"'{name}' must be a UUID.") from None
+
+
+def query_currency(params, name: str = "currency") -> str | None:
+    """An ISO 4217 code (three letters, any case); absent or empty is None."""
+    value = params.get(name, "").strip().upper()
+    if not value:
+        return None
+    if len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise _invalid(name, f"'{name}' must be a three-letter ISO 4217 code.")
+    return value
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+
+def example_response(name: str, value, *, status: int = 200, summary: str = "") -> OpenApiExample:
+    """A response example for ``extend_schema(examples=...)``, tied to one status code."""
+    return OpenApiExample(
+        name, value=value, response_only=True, status_codes=[str(status)], summary=summary
+    )
+
+
+def example_request(name: str, value, *, summary: str = "") -> OpenApiExample:
+    """A request body example for ``extend_schema(examples=...)``."""
+    return OpenApiExample(name, value=value, request_only=True, summary=summary)

@@ -5,7 +5,7 @@ import binascii
 import uuid
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
@@ -63,6 +63,38 @@ def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list
     works = list(qs[: size + 1])
     next_cursor = encode_cursor(works[size - 1]) if len(works) > size else None
     return works[:size], next_cursor
+
+
+def feed_cursor_valid(*, cursor: str) -> bool:
+    """Whether ``cursor`` is a ``next`` value the feed could have handed out."""
+    return _decode_cursor(cursor) is not None
+
+
+def works_list(
+    *,
+    user: User,
+    mine: bool = False,
+    creator_id=None,
+    character_id=None,
+    status: str | None = None,
+) -> QuerySet[Work]:
+    """Published works, newest first; with ``mine`` the user's own works in every state
+    but deleted (``status`` narrows them). Optionally only one creator's, or only those
+    licensing one character. Licences are prefetched: constant queries per page."""
+    qs = Work.objects.select_related("creator", "parent").prefetch_related(_licenses())
+    if mine:
+        qs = qs.filter(creator_id=user.pk).exclude(status=WorkStatus.DELETED)
+        if status:
+            qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status=WorkStatus.PUBLISHED)
+    if creator_id:
+        qs = qs.filter(creator_id=creator_id)
+    if character_id:
+        qs = qs.filter(
+            Exists(WorkLicense.objects.filter(work=OuterRef("pk"), character_id=character_id))
+        )
+    return qs.order_by("-created_at", "-id")
 
 
 def work_visible_to(*, pk, user: User) -> Work | None:

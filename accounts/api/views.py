@@ -28,7 +28,7 @@ class TokenObtainView(APIView):
         examples=[
             OpenApiExample(
                 "Log in",
-                value={"email": "creator@cocreate.test", "password": "…"},
+                value={"email": "creator@cocreate.test", "password": "cocreate-demo"},
                 request_only=True,
             ),
             OpenApiExample(
@@ -49,7 +49,30 @@ class TokenObtainView(APIView):
 class MeView(APIView):
     """The authenticated user and their organization memberships."""
 
-    @extend_schema(responses={200: MeOutputSerializer}, tags=["auth"])
+    @extend_schema(
+        responses={200: MeOutputSerializer},
+        tags=["auth"],
+        examples=[
+            OpenApiExample(
+                "A studio owner",
+                value={
+                    "id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
+                    "email": "studio@cocreate.test",
+                    "display_name": "Kenji Mori",
+                    "is_staff": False,
+                    "memberships": [
+                        {
+                            "organization": "hoshi-studio",
+                            "organization_name": "Hoshi Studio",
+                            "verification_status": "verified",
+                            "role": "owner",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request):
         user = User.objects.prefetch_related("memberships__organization").get(pk=request.user.pk)
         return Response(MeOutputSerializer(user).data)

@@ -16,6 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import query_choice
 from licensing import services
 from licensing.api.serializers import OfferOutputSerializer
 from licensing.api.views import offer_visible_or_404
@@ -202,7 +203,7 @@ class ClaimListView(ListAPIView):
         examples=[
             OpenApiExample(
                 "One claim",
-                value={"count": 1, "next": None, "previous": None, "results": [_CLAIM_EXAMPLE]},
+                value=_CLAIM_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -211,10 +212,8 @@ class ClaimListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        role = self.request.query_params.get("role")
-        return claims_visible_to(
-            user=self.request.user, role=role if role in ("claimant", "creator") else None
-        )
+        role = query_choice(self.request.query_params, "role", ["claimant", "creator"])
+        return claims_visible_to(user=self.request.user, role=role)
 
 
 class ClaimDisputeView(APIView):
@@ -254,7 +253,11 @@ class ClaimReleaseView(APIView):
         examples=[
             OpenApiExample(
                 "Released",
-                value={**_CLAIM_EXAMPLE, "status": "released", "resolved_at": "2025-05-02T08:00Z"},
+                value={
+                    **_CLAIM_EXAMPLE,
+                    "status": "released",
+                    "resolved_at": "2025-05-02T08:00:00Z",
+                },
                 response_only=True,
             )
         ],

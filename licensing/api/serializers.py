@@ -187,6 +187,16 @@ class GrantOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class AcceptOutputSerializer(GrantOutputSerializer):
+    checkout_url = serializers.URLField(
+        allow_null=True,
+        help_text="Stripe Checkout page paying the upfront fee; null when nothing is due.",
+    )
+
+    class Meta(GrantOutputSerializer.Meta):
+        fields = [*GrantOutputSerializer.Meta.fields, "checkout_url"]
+
+
 class GrantDecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

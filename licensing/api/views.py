@@ -1,5 +1,6 @@
 """Licensing API: one view per operation; validated data goes straight to a service."""
 
+import stripe
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
@@ -9,21 +10,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
-from config.api import DomainError
+from config.api import (
+    DomainError,
+    example_request,
+    example_response,
+    query_bool,
+    query_choice,
+)
 from licensing import selectors, services
+from licensing.api import examples as ex
 from licensing.api import serializers as s
-from licensing.enums import OfferStatus
+from licensing.enums import CharacterKind, GrantStatus, OfferStatus
 from licensing.models import Character, Offer
 from licensing.odrl import agreement_to_odrl, offer_to_odrl
 from licensing.terms import PRESETS_BY_KEY
+from payments import services as payments_services
 
 TAG = ["licensing"]
-
-
-def _bool_param(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value.lower() in ("1", "true", "yes")
 
 
 class CharacterListCreateView(ListAPIView):
@@ -38,21 +41,22 @@ class CharacterListCreateView(ListAPIView):
         params = self.request.query_params
         return selectors.catalog_characters(
             q=params.get("q", "").strip(),
-            kind=params.get("kind", ""),
+            kind=query_choice(params, "kind", CharacterKind.values, default="") or "",
             franchise=params.get("franchise", ""),
-            commercial=_bool_param(params.get("commercial")),
-            free=_bool_param(params.get("free")),
+            commercial=query_bool(params, "commercial"),
+            free=query_bool(params, "free"),
         ).prefetch_related("aliases")
 
     @extend_schema(
         tags=TAG,
         parameters=[
             OpenApiParameter("q", str, description="Search names, aliases, franchise"),
-            OpenApiParameter("kind", str, enum=["character", "likeness"]),
-            OpenApiParameter("franchise", str),
+            OpenApiParameter("kind", str, enum=CharacterKind.values),
+            OpenApiParameter("franchise", str, description="Exact franchise, any case"),
             OpenApiParameter("commercial", bool, description="Has a commercial offer"),
             OpenApiParameter("free", bool, description="Has an offer with no upfront fee"),
         ],
+        examples=[example_response("Catalog page", ex.CHARACTER)],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -62,16 +66,23 @@ class CharacterListCreateView(ListAPIView):
         request=s.CharacterCreateSerializer,
         responses={201: s.CharacterOutputSerializer},
         examples=[
-            OpenApiExample(
+            example_request(
                 "Studio character",
-                value={
+                {
                     "organization": "hoshi-studio",
                     "name": "Hoshi-chan",
                     "aliases": [{"text": "ほしちゃん", "mode": "normal"}],
                     "franchise": "Star Diary",
                 },
-                request_only=True,
-            )
+            ),
+            example_request(
+                "Own likeness",
+                {"kind": "likeness", "name": "Aiko Tanaka", "likeness_attested": True},
+                summary="No organization: the caller's own likeness",
+            ),
+            example_response(
+                "Registered", {**ex.CHARACTER, "offers": [], "images": []}, status=201
+            ),
         ],
     )
     def post(self, request):
@@ -105,13 +116,27 @@ class CharacterDetailView(APIView):
             raise Http404("No such character")
         return character
 
-    @extend_schema(tags=TAG, responses={200: s.CharacterOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.CharacterOutputSerializer},
+        examples=[example_response("Character", ex.CHARACTER)],
+    )
     def get(self, request, pk):
         character = self._get(pk)
         return Response(s.CharacterOutputSerializer(character, context={"request": request}).data)
 
     @extend_schema(
-        tags=TAG, request=s.CharacterUpdateSerializer, responses={200: s.CharacterOutputSerializer}
+        tags=TAG,
+        request=s.CharacterUpdateSerializer,
+        responses={200: s.CharacterOutputSerializer},
+        examples=[
+            example_request("Disallow", {"disallowed": True}, summary="No generation at all"),
+            example_request(
+                "Replace aliases",
+                {"aliases": [{"text": "ほしちゃん", "mode": "normal"}]},
+            ),
+            example_response("Updated", {**ex.CHARACTER, "disallowed": True}),
+        ],
     )
     def patch(self, request, pk):
         character = self._get(pk)
@@ -155,14 +180,15 @@ class OfferCreateView(APIView):
         request=s.OfferDraftSerializer,
         responses={201: s.OfferOutputSerializer},
         examples=[
-            OpenApiExample(
+            example_request(
                 "Commercial remix preset",
-                value={
+                {
+                    "title": "Commercial remix",
                     "preset": "commercial_remix",
                     "terms": {"credit_text": "Hoshi Studio", "rev_share_bps": 1500},
                 },
-                request_only=True,
-            )
+            ),
+            example_response("Draft", ex.OFFER_DRAFT, status=201),
         ],
     )
     def post(self, request, pk):
@@ -193,7 +219,11 @@ class OfferDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(tags=TAG, responses={200: s.OfferOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.OfferOutputSerializer},
+        examples=[example_response("Published version", ex.OFFER)],
+    )
     def get(self, request, pk):
         return Response(
             s.OfferOutputSerializer(
@@ -202,7 +232,22 @@ class OfferDetailView(APIView):
         )
 
     @extend_schema(
-        tags=TAG, request=s.OfferUpdateSerializer, responses={200: s.OfferOutputSerializer}
+        tags=TAG,
+        request=s.OfferUpdateSerializer,
+        responses={200: s.OfferOutputSerializer},
+        examples=[
+            example_request(
+                "Raise the share",
+                {
+                    "title": "Commercial remix",
+                    "terms": {"credit_text": "Hoshi Studio", "rev_share_bps": 2000},
+                },
+                summary="Drafts only; the terms replace the draft's terms",
+            ),
+            example_response(
+                "Draft", {**ex.OFFER_DRAFT, "terms": {**ex.TERMS, "rev_share_bps": 2000}}
+            ),
+        ],
     )
     def patch(self, request, pk):
         offer = offer_visible_or_404(request, pk)
@@ -215,14 +260,24 @@ class OfferDetailView(APIView):
 
 
 class OfferPublishView(APIView):
-    @extend_schema(tags=TAG, request=None, responses={200: s.OfferOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: s.OfferOutputSerializer},
+        examples=[example_response("Published", ex.OFFER)],
+    )
     def post(self, request, pk):
         offer = services.offer_publish(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
 
 
 class OfferNewVersionView(APIView):
-    @extend_schema(tags=TAG, request=None, responses={201: s.OfferOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={201: s.OfferOutputSerializer},
+        examples=[example_response("New draft version", ex.OFFER_DRAFT, status=201)],
+    )
     def post(self, request, pk):
         draft = services.offer_new_version(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(
@@ -234,7 +289,18 @@ class OfferOdrlView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=TAG, responses={200: {"type": "object", "description": "ODRL 2.2 JSON-LD odrl:Offer"}}
+        tags=TAG,
+        responses={
+            (200, "application/ld+json"): {
+                "type": "object",
+                "description": "ODRL 2.2 JSON-LD odrl:Offer",
+            }
+        },
+        examples=[
+            OpenApiExample(
+                "odrl:Offer (abridged)", value=ex.ODRL_OFFER, media_type="application/ld+json"
+            )
+        ],
     )
     def get(self, request, pk):
         offer = offer_visible_or_404(request, pk)
@@ -257,14 +323,31 @@ def _assigner_uri(request, character: Character) -> str:
 
 
 class OfferAcceptView(APIView):
+    """Accept the offer's current version. Returns the grant; when an upfront fee is due
+    the grant waits in ``pending_payment`` and ``checkout_url`` is the Stripe Checkout
+    page that pays it (the webhook activates the grant). ``checkout_url`` is null when
+    nothing is due, or when Stripe could not be reached: then
+    ``POST /api/v1/grants/{id}/checkout/`` asks again."""
+
     @extend_schema(
         tags=TAG,
         request=s.AcceptSerializer,
-        responses={201: s.GrantOutputSerializer},
+        responses={201: s.AcceptOutputSerializer},
         examples=[
-            OpenApiExample(
-                "Accept", value={"max_fee": 0, "max_rev_share_bps": 1500}, request_only=True
-            )
+            example_request("Accept", {"max_fee": 0, "max_rev_share_bps": 1500}),
+            example_response("Active", {**ex.GRANT, "checkout_url": None}, status=201),
+            example_response(
+                "Fee due",
+                {
+                    **ex.GRANT,
+                    "status": "pending_payment",
+                    "max_fee": 2500,
+                    "activated_at": None,
+                    "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                },
+                status=201,
+                summary="Pay at checkout_url; the grant activates when Stripe confirms",
+            ),
         ],
     )
     def post(self, request, pk):
@@ -272,7 +355,17 @@ class OfferAcceptView(APIView):
         serializer.is_valid(raise_exception=True)
         offer = offer_visible_or_404(request, pk)
         grant = services.grant_accept(offer=offer, by=request.user, **serializer.validated_data)
-        return Response(s.GrantOutputSerializer(grant).data, status=201)
+        grant.checkout_url = None
+        if grant.status == GrantStatus.PENDING_PAYMENT:
+            try:
+                session = payments_services.checkout_for_grant(
+                    grant=grant, by=request.user, gateway=payments_services.stripe_gateway()
+                )
+            except stripe.StripeError:
+                pass  # the grant stands; the client asks again at grants/{id}/checkout/
+            else:
+                grant.checkout_url = session.url
+        return Response(s.AcceptOutputSerializer(grant).data, status=201)
 
 
 class GrantListView(ListAPIView):
@@ -284,21 +377,28 @@ class GrantListView(ListAPIView):
     @extend_schema(
         tags=TAG,
         parameters=[
-            OpenApiParameter("role", str, enum=["licensee", "licensor"]),
-            OpenApiParameter("status", str),
+            OpenApiParameter(
+                "role",
+                str,
+                enum=["licensee", "licensor"],
+                description="licensee (default): your licences; licensor: licences on "
+                "characters you manage",
+            ),
+            OpenApiParameter("status", str, enum=GrantStatus.values),
         ],
+        examples=[example_response("Your licences", ex.GRANT)],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         params = self.request.query_params
-        if params.get("role") == "licensor":
-            return selectors.grants_for_licensor(
-                user=self.request.user, status=params.get("status") or None
-            )
+        role = query_choice(params, "role", ["licensee", "licensor"], default="licensee")
+        status_ = query_choice(params, "status", GrantStatus.values)
+        if role == "licensor":
+            return selectors.grants_for_licensor(user=self.request.user, status=status_)
         qs = selectors.grants_for_licensee(user=self.request.user)
-        return qs.filter(status=params["status"]) if params.get("status") else qs
+        return qs.filter(status=status_) if status_ else qs
 
 
 def _grant_for(request, pk):
@@ -309,13 +409,33 @@ def _grant_for(request, pk):
 
 
 class GrantDetailView(APIView):
-    @extend_schema(tags=TAG, responses={200: s.GrantOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.GrantOutputSerializer},
+        examples=[example_response("Licence", ex.GRANT)],
+    )
     def get(self, request, pk):
         return Response(s.GrantOutputSerializer(_grant_for(request, pk)).data)
 
 
 class GrantEndView(APIView):
-    @extend_schema(tags=TAG, request=s.GrantEndSerializer, responses={200: s.GrantOutputSerializer})
+    @extend_schema(
+        tags=TAG,
+        request=s.GrantEndSerializer,
+        responses={200: s.GrantOutputSerializer},
+        examples=[
+            example_request("End", {"reason": "Project finished"}),
+            example_response(
+                "Ended",
+                {
+                    **ex.GRANT,
+                    "status": "ended",
+                    "ended_at": "2026-05-01T12:00:00Z",
+                    "end_reason": "Project finished",
+                },
+            ),
+        ],
+    )
     def post(self, request, pk):
         serializer = s.GrantEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -327,7 +447,16 @@ class GrantEndView(APIView):
 
 class GrantDecideView(APIView):
     @extend_schema(
-        tags=TAG, request=s.GrantDecideSerializer, responses={200: s.GrantOutputSerializer}
+        tags=TAG,
+        request=s.GrantDecideSerializer,
+        responses={200: s.GrantOutputSerializer},
+        examples=[
+            example_request("Approve", {"decision": "approve"}),
+            example_request(
+                "Reject", {"decision": "reject", "reason": "Not for political channels"}
+            ),
+            example_response("Approved", ex.GRANT),
+        ],
     )
     def post(self, request, pk):
         serializer = s.GrantDecideSerializer(data=request.data)
@@ -345,7 +474,19 @@ class GrantDecideView(APIView):
 class GrantOdrlView(APIView):
     @extend_schema(
         tags=TAG,
-        responses={200: {"type": "object", "description": "ODRL 2.2 JSON-LD odrl:Agreement"}},
+        responses={
+            (200, "application/ld+json"): {
+                "type": "object",
+                "description": "ODRL 2.2 JSON-LD odrl:Agreement",
+            }
+        },
+        examples=[
+            OpenApiExample(
+                "odrl:Agreement (abridged)",
+                value=ex.ODRL_AGREEMENT,
+                media_type="application/ld+json",
+            )
+        ],
     )
     def get(self, request, pk):
         grant = _grant_for(request, pk)
@@ -369,15 +510,17 @@ class ScreenView(APIView):
         request=s.ScreenSerializer,
         responses={200: s.DecisionOutputSerializer},
         examples=[
-            OpenApiExample(
+            example_request(
                 "Screen a prompt",
-                value={
-                    "prompt": "Hoshi-chan dances in the rain",
-                    "character_ids": ["6c4e…"],
+                {
+                    "prompt": "Hoshi-chan raises a beer in the rain",
+                    "character_ids": [ex.CHARACTER_ID],
                     "territory": "JP",
+                    "commercial": True,
+                    "rating": "all_ages",
                 },
-                request_only=True,
-            )
+            ),
+            example_response("Refused, with the term that refused it", ex.DECISION),
         ],
     )
     def post(self, request):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from licensing.enums import ApprovalStatus
 from licensing.terms import RATINGS
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import GenerationRequest, Work, WorkLicense
@@ -68,6 +69,7 @@ class WorkLicenseSerializer(serializers.ModelSerializer):
 
 class WorkOutputSerializer(serializers.ModelSerializer):
     creator = serializers.CharField(source="creator.__str__")
+    creator_id = serializers.UUIDField(read_only=True, help_text="Filter the list by it.")
     licenses = WorkLicenseSerializer(many=True)
     video_url = serializers.FileField(source="video")
     poster_url = serializers.FileField(source="poster")
@@ -80,6 +82,7 @@ class WorkOutputSerializer(serializers.ModelSerializer):
             "prompt",
             "status",
             "creator",
+            "creator_id",
             "parent",
             "depth",
             "video_url",
@@ -119,8 +122,9 @@ class FeedSerializer(serializers.Serializer):
 
 class ApprovalOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    status = serializers.CharField()
-    deadline = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=ApprovalStatus.choices)
+    deadline = serializers.DateTimeField(help_text="Unreviewed by then, it is denied.")
+    decided_at = serializers.DateTimeField(allow_null=True)
     character = serializers.UUIDField(source="character_id")
     character_name = serializers.CharField(source="character.name")
     work = serializers.UUIDField(source="work_id")

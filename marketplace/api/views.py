@@ -1,36 +1,78 @@
 """Marketplace API: generations, works, the feed, splits and per-work approvals."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import (
+    DomainError,
+    example_request,
+    example_response,
+    query_bool,
+    query_choice,
+    query_uuid,
+)
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
+from licensing.enums import ApprovalStatus
 from marketplace import selectors, services
+from marketplace.api import examples as ex
 from marketplace.api import serializers as s
-from marketplace.models import GenerationRequest
+from marketplace.enums import GenerationStatus, WorkStatus
 
 TAG = ["generation"]
 
 
-class GenerationCreateView(APIView):
+class GenerationListCreateView(ListAPIView):
+    """Your generation requests, newest first (``GET``), or a new one (``POST``)."""
+
+    serializer_class = s.GenerationOutputSerializer
+
+    def get_queryset(self):
+        qs = selectors.requests_for_creator(user=self.request.user)
+        status_ = query_choice(self.request.query_params, "status", GenerationStatus.values)
+        return qs.filter(status=status_) if status_ else qs
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[OpenApiParameter("status", str, enum=GenerationStatus.values)],
+        examples=[example_response("Your requests", ex.GENERATION_PUBLISHED)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         tags=TAG,
         request=s.GenerationCreateSerializer,
         responses={202: s.GenerationOutputSerializer},
         examples=[
-            OpenApiExample(
+            example_request(
                 "Generate",
-                value={
+                {
                     "prompt": "Hoshi-chan dances in the rain",
-                    "character_ids": ["…"],
+                    "character_ids": [ex.CHARACTER_ID],
                     "duration_s": 5,
                 },
-                request_only=True,
-            )
+            ),
+            example_request(
+                "Remix",
+                {
+                    "prompt": "Hoshi-chan dances in the snow",
+                    "character_ids": [],
+                    "parent_work_id": ex.WORK_ID,
+                    "duration_s": 6,
+                    "commercial": True,
+                    "territory": "JP",
+                    "rating": "all_ages",
+                },
+                summary="The parent's characters and obligations are inherited",
+            ),
+            example_response("Queued", ex.GENERATION_QUEUED, status=202),
         ],
     )
     def post(self, request):
@@ -53,14 +95,18 @@ class GenerationCreateView(APIView):
 
 
 class GenerationDetailView(APIView):
-    @extend_schema(tags=TAG, responses={200: s.GenerationOutputSerializer})
+    """Status, progress, the policy's reasons and, once published, the work."""
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.GenerationOutputSerializer},
+        examples=[
+            example_response("Published", ex.GENERATION_PUBLISHED),
+            example_response("Refused", ex.GENERATION_REFUSED),
+        ],
+    )
     def get(self, request, pk):
-        generation = (
-            GenerationRequest.objects.filter(pk=pk, creator=request.user)
-            .select_related("work")
-            .prefetch_related("characters")
-            .first()
-        )
+        generation = selectors.requests_for_creator(user=request.user).filter(pk=pk).first()
         if generation is None:
             raise Http404("No such generation")
         return Response(s.GenerationOutputSerializer(generation).data)
@@ -73,10 +119,56 @@ def _work(request, pk):
     return work
 
 
+class WorkListView(ListAPIView):
+    """Published works, newest first; ``?mine=1`` lists your own in every state."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.WorkOutputSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        mine = query_bool(params, "mine") or False
+        if mine and not self.request.user.is_authenticated:
+            raise NotAuthenticated()
+        status_ = query_choice(params, "status", WorkStatus.values)
+        if status_ and not mine:
+            raise DomainError(
+                "'status' filters your own works; add mine=1.",
+                code="invalid_filter",
+                field="status",
+            )
+        return selectors.works_list(
+            user=self.request.user,
+            mine=mine,
+            creator_id=query_uuid(params, "creator"),
+            character_id=query_uuid(params, "character"),
+            status=status_,
+        )
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[
+            OpenApiParameter(
+                "mine", bool, description="Your own works, drafts and delisted ones included"
+            ),
+            OpenApiParameter("status", str, enum=WorkStatus.values, description="With mine=1"),
+            OpenApiParameter("creator", str, description="A creator's id (`creator_id`)"),
+            OpenApiParameter("character", str, description="Works licensing this character"),
+        ],
+        examples=[example_response("Published works", ex.WORK)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class WorkDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG, responses={200: s.WorkDetailSerializer})
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.WorkDetailSerializer},
+        examples=[example_response("Work with lineage and licences", ex.WORK_DETAIL)],
+    )
     def get(self, request, pk):
         work = _work(request, pk)
         work.ancestors = [a.pk for a in selectors.work_ancestors(work=work)]
@@ -94,7 +186,13 @@ class WorkDetailView(APIView):
 class WorkSplitView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG, responses={200: s.SplitLineSerializer(many=True)})
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.SplitLineSerializer(many=True)},
+        examples=[
+            example_response(f"{line['role'].capitalize()}'s line", line) for line in ex.SPLIT
+        ],
+    )
     def get(self, request, pk):
         work = _work(request, pk)
         return Response(
@@ -121,9 +219,21 @@ class FeedView(APIView):
             OpenApiParameter("cursor", str, description="The `next` value of the previous page")
         ],
         responses={200: s.FeedSerializer},
+        examples=[
+            example_response(
+                "A page", {"results": [ex.WORK], "next": "MjAyNi0wNC0wM1QwOTowMDo0MXw1ZA=="}
+            )
+        ],
     )
     def get(self, request):
-        works, next_cursor = selectors.feed_page(cursor=request.query_params.get("cursor"))
+        cursor = request.query_params.get("cursor") or None
+        if cursor and not selectors.feed_cursor_valid(cursor=cursor):
+            raise DomainError(
+                "'cursor' must be a `next` value from the feed.",
+                code="invalid_filter",
+                field="cursor",
+            )
+        works, next_cursor = selectors.feed_page(cursor=cursor)
         return Response(
             {
                 "results": s.WorkOutputSerializer(
@@ -134,24 +244,47 @@ class FeedView(APIView):
         )
 
 
-class ApprovalListView(APIView):
+class ApprovalListView(ListAPIView):
+    """Per-work reviews on characters you manage, soonest deadline first."""
+
+    serializer_class = s.ApprovalOutputSerializer
+
+    def get_queryset(self):
+        return licensing_selectors.work_approvals_for_licensor(
+            user=self.request.user,
+            status=query_choice(
+                self.request.query_params, "status", ApprovalStatus.values, default="pending"
+            ),
+        )
+
     @extend_schema(
         tags=TAG,
         parameters=[
-            OpenApiParameter("status", str, enum=["pending", "approved", "denied", "expired"])
+            OpenApiParameter(
+                "status", str, enum=ApprovalStatus.values, description="Default: pending"
+            )
         ],
-        responses={200: s.ApprovalOutputSerializer(many=True)},
+        examples=[example_response("The queue", ex.APPROVAL)],
     )
-    def get(self, request):
-        approvals = licensing_selectors.work_approvals_for_licensor(
-            user=request.user, status=request.query_params.get("status", "pending")
-        )
-        return Response(s.ApprovalOutputSerializer(approvals, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class ApprovalDecideView(APIView):
     @extend_schema(
-        tags=TAG, request=s.ApprovalDecideSerializer, responses={200: s.ApprovalOutputSerializer}
+        tags=TAG,
+        request=s.ApprovalDecideSerializer,
+        responses={200: s.ApprovalOutputSerializer},
+        examples=[
+            example_request("Approve", {"decision": "approve"}),
+            example_request(
+                "Deny", {"decision": "deny", "note": "Off-model: Hoshi-chan never frowns"}
+            ),
+            example_response(
+                "Approved",
+                {**ex.APPROVAL, "status": "approved", "decided_at": "2026-04-04T10:00:00Z"},
+            ),
+        ],
     )
     def post(self, request, pk):
         serializer = s.ApprovalDecideSerializer(data=request.data)

@@ -1,26 +1,109 @@
-"""Payments API: the Stripe webhook, and the account holder's own money."""
+"""Payments API: the Stripe webhook, Checkout for a licence fee, and the account
+holder's own money (balances, ledger entries, payouts)."""
 
-from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+import stripe
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as accounts_selectors
+from config.api import (
+    DomainError,
+    example_request,
+    example_response,
+    query_choice,
+    query_currency,
+)
+from licensing import selectors as licensing_selectors
 from payments import selectors, services
-from payments.models import LedgerEntry, Payout
+from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus
+from payments.models import CheckoutSession, LedgerEntry, Payout
 
 TAG = ["money"]
+ENTRY_ID = 48213
+PAYOUT_ID = "8a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d"
+GRANT_ID = "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3"
+WORK_ID = "5d0c1f7e-8a4b-4c52-b1f5-0f6d2e8e7a10"
+
+
+class PaymentProviderUnavailable(DomainError):
+    code = "payment_provider_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+# --- webhook ----------------------------------------------------------------------------------
+
+
+class StripeEventSerializer(serializers.Serializer):
+    """The part of a Stripe event this endpoint reads; Stripe sends the whole event."""
+
+    id = serializers.CharField(help_text="Deliveries of the same id are handled once.")
+    object = serializers.CharField(required=False, help_text="Always `event`.")
+    type = serializers.CharField()
+    data = serializers.DictField(help_text='``{"object": {...}}``, the event\'s object.')
 
 
 class StripeWebhookView(APIView):
-    """Signature-verified and deduplicated by event id; handled asynchronously."""
+    """Stripe's deliveries. The raw body is verified against the ``Stripe-Signature``
+    header (``t=<unix time>,v1=<HMAC-SHA256 of "t.body" with the endpoint secret>``),
+    stored once by event id and handled on the ``money`` queue. Answers ``ok`` for a new
+    event, ``duplicate`` for one already stored, 400 for a bad signature."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG, request=None, responses={200: None, 400: None})
+    @extend_schema(
+        tags=TAG,
+        request=StripeEventSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="t=<timestamp>,v1=<signature>",
+            )
+        ],
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="`ok`, or `duplicate` for a redelivery",
+                examples=[OpenApiExample("Stored", value="ok")],
+            ),
+            (400, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The signature did not verify",
+                examples=[
+                    OpenApiExample(
+                        "Bad signature",
+                        value="invalid signature: No signatures found matching the expected "
+                        "signature for payload",
+                    )
+                ],
+            ),
+        },
+        examples=[
+            example_request(
+                "checkout.session.completed",
+                {
+                    "id": "evt_1PqRsT2eZvKYlo2C",
+                    "object": "event",
+                    "type": "checkout.session.completed",
+                    "data": {"object": {"id": "cs_test_a1b2c3", "object": "checkout.session"}},
+                },
+            )
+        ],
+    )
     def post(self, request):
         try:
             _event, created = services.webhook_receive(
@@ -31,10 +114,57 @@ class StripeWebhookView(APIView):
         return HttpResponse("ok" if created else "duplicate", content_type="text/plain")
 
 
-class BalanceLineSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    currency = serializers.CharField()
-    amount = serializers.IntegerField(help_text="Minor units")
+# --- checkout ---------------------------------------------------------------------------------
+
+
+class CheckoutOutputSerializer(serializers.ModelSerializer):
+    grant = serializers.UUIDField(source="grant_id")
+
+    class Meta:
+        model = CheckoutSession
+        fields = ["id", "grant", "status", "amount", "currency", "url", "created_at"]
+
+
+class GrantCheckoutView(APIView):
+    """The Stripe Checkout page for a licence's upfront fee: the open one, or a new one
+    after the last expired. Only the licensee, and only while the licence waits for
+    payment."""
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: CheckoutOutputSerializer},
+        examples=[
+            example_response(
+                "Open checkout",
+                {
+                    "id": "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e",
+                    "grant": GRANT_ID,
+                    "status": CheckoutStatus.OPEN,
+                    "amount": 2500,
+                    "currency": "USD",
+                    "url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                    "created_at": "2026-04-02T10:00:01Z",
+                },
+            )
+        ],
+    )
+    def post(self, request, pk):
+        grant = licensing_selectors.grant_visible_to(grant_id=pk, user=request.user)
+        if grant is None:
+            raise Http404("No such grant")
+        try:
+            session = services.checkout_for_grant(
+                grant=grant, by=request.user, gateway=services.stripe_gateway()
+            )
+        except stripe.StripeError as exc:
+            raise PaymentProviderUnavailable(
+                f"Stripe could not start the payment: {exc.user_message or 'try again'}."
+            ) from exc
+        return Response(CheckoutOutputSerializer(session).data)
+
+
+# --- own money ----------------------------------------------------------------------------
 
 
 def _owner(request):
@@ -42,10 +172,6 @@ def _owner(request):
     slug = request.query_params.get("organization")
     if not slug:
         return request.user
-    from django.http import Http404
-
-    from accounts import selectors as accounts_selectors
-
     found = accounts_selectors.organization_for_member(slug=slug, user=request.user)
     if found is None:
         raise Http404("No such organization")
@@ -53,13 +179,32 @@ def _owner(request):
 
 
 OWNER_PARAM = OpenApiParameter(
-    "organization", str, description="An organization's slug you belong to"
+    "organization",
+    str,
+    description="An organization's slug you are a member of: its money instead of yours",
 )
+KINDS = sorted(PARTY_KINDS)
+
+
+class BalanceLineSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="available or pending")
+    currency = serializers.CharField()
+    amount = serializers.IntegerField(help_text="Minor units")
 
 
 class BalanceView(APIView):
+    """One line per (account kind, currency) you hold; not paginated (a handful)."""
+
     @extend_schema(
-        tags=TAG, parameters=[OWNER_PARAM], responses={200: BalanceLineSerializer(many=True)}
+        tags=TAG,
+        parameters=[OWNER_PARAM],
+        responses={200: BalanceLineSerializer(many=True)},
+        examples=[
+            example_response(
+                "Available", {"kind": "available", "currency": "USD", "amount": 12650}
+            ),
+            example_response("Pending", {"kind": "pending", "currency": "USD", "amount": 1800}),
+        ],
     )
     def get(self, request):
         balances = services.balances_for(owner=_owner(request))
@@ -91,11 +236,32 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class LedgerView(ListAPIView):
+    """Your ledger entries, newest first: positive is money in."""
+
     serializer_class = EntrySerializer
 
     @extend_schema(
         tags=TAG,
-        parameters=[OWNER_PARAM, OpenApiParameter("kind", str), OpenApiParameter("currency", str)],
+        parameters=[
+            OWNER_PARAM,
+            OpenApiParameter("kind", str, enum=KINDS),
+            OpenApiParameter("currency", str, description="ISO 4217, e.g. USD"),
+        ],
+        examples=[
+            example_response(
+                "Entries",
+                {
+                    "id": ENTRY_ID,
+                    "created_at": "2026-04-03T12:00:00Z",
+                    "kind": "pending",
+                    "amount": 750,
+                    "currency": "USD",
+                    "transaction_kind": "revenue",
+                    "memo": "tip on Hoshi-chan dances in the rain",
+                    "work_id": WORK_ID,
+                },
+            )
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -104,8 +270,8 @@ class LedgerView(ListAPIView):
         params = self.request.query_params
         return selectors.statement(
             owner=_owner(self.request),
-            kind=params.get("kind") or None,
-            currency=params.get("currency") or None,
+            kind=query_choice(params, "kind", KINDS),
+            currency=query_currency(params),
         )
 
 
@@ -126,11 +292,34 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class PayoutListView(ListAPIView):
+    """Your payouts to your connected Stripe account, newest first."""
+
     serializer_class = PayoutSerializer
 
-    @extend_schema(tags=TAG, parameters=[OWNER_PARAM])
+    @extend_schema(
+        tags=TAG,
+        parameters=[OWNER_PARAM, OpenApiParameter("status", str, enum=PayoutStatus.values)],
+        examples=[
+            example_response(
+                "Payouts",
+                {
+                    "id": PAYOUT_ID,
+                    "status": "paid",
+                    "amount": 12650,
+                    "currency": "USD",
+                    "stripe_transfer_id": "tr_1PqRsT2eZvKYlo2C",
+                    "failure_reason": "",
+                    "created_at": "2026-04-05T00:00:00Z",
+                    "submitted_at": "2026-04-05T00:00:02Z",
+                    "paid_at": "2026-04-05T00:00:05Z",
+                },
+            )
+        ],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.payouts_for(owner=_owner(self.request))
+        qs = selectors.payouts_for(owner=_owner(self.request))
+        status_ = query_choice(self.request.query_params, "status", PayoutStatus.values)
+        return qs.filter(status=status_) if status_ else qs

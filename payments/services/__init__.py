@@ -33,6 +33,7 @@ from payments.services.stripe_flows import (
     connect_account_sync,
     connect_onboarding_link,
     revenue_reverse,
+    stripe_gateway,
     webhook_handle,
 )
 from payments.services.webhooks import WebhookRejected, webhook_receive
@@ -65,6 +66,7 @@ __all__ = [
     "revenue_event_settle",
     "revenue_reverse",
     "settlement_lines",
+    "stripe_gateway",
     "webhook_handle",
     "webhook_receive",
 ]

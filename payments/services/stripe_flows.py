@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 TIP_MIN, TIP_MAX = 100, 100_000
 
 
+def stripe_gateway():
+    """The Stripe gateway the settings configure, for the API views of other apps (they
+    reach payments only through its services)."""
+    from payments.stripe_gateway import StripeGateway
+
+    return StripeGateway.from_settings()
+
+
 def _url(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
 

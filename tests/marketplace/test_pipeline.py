@@ -149,7 +149,9 @@ def test_per_work_approval_approved_then_published(pipeline, api_client):
     # the likeness owner sees it, drafts included, and approves it through the API
     assert list(selectors.works_showing_likeness_of(user=person)) == [approval.work]
     api_client.force_authenticate(person)
-    assert [a["id"] for a in api_client.get("/api/v1/approvals/").json()] == [str(approval.pk)]
+    assert [a["id"] for a in api_client.get("/api/v1/approvals/").json()["results"]] == [
+        str(approval.pk)
+    ]
     decided = api_client.post(
         f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json"
     )

@@ -1,0 +1,559 @@
+"""Walk the OpenAPI schema and call every operation it lists, authorised as the person
+who may call it, and check each answer against the schema.
+
+RECIPES maps every operationId to one call. The schema's operations and the recipes
+must be the same set, so an endpoint added without a recipe (or a recipe for an
+endpoint that went away) fails here."""
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from licensing import services as licensing_services
+from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
+from licensing.models import Character, WorkApproval
+from marketplace.enums import GenerationStatus, WorkStatus
+from marketplace.models import GenerationRequest, Work
+from payments import services as payments_services
+from payments.models import ConnectedAccount, StripeEvent
+from payments.money import Money
+from tests.api.openapi import openapi, operations, response_content, validate
+from tests.factories import (
+    PASSWORD,
+    CharacterFactory,
+    MembershipFactory,
+    UserFactory,
+    grant_for,
+    publish_offer,
+)
+from tests.fakes.stripe_fake import FakeStripe, sign
+from tests.payments.conftest import plain_work
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the world every call runs in ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Everything the recipes need: people, and one object per state-changing call (so
+    no call depends on the order of the others)."""
+
+    users: dict[str, Any] = field(default_factory=dict)
+    o: dict[str, Any] = field(default_factory=dict)  # objects by name
+    stripe: FakeStripe | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["o"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _pending_approval_work(*, creator, grant, character, title) -> Work:
+    """A work waiting for its rightsholder's review, as the pipeline leaves it."""
+    work = plain_work(creator=creator, grants=[grant], title=title)
+    Work.objects.filter(pk=work.pk).update(status=WorkStatus.PENDING_APPROVAL, published_at=None)
+    GenerationRequest.objects.filter(pk=work.request_id).update(
+        status=GenerationStatus.AWAITING_APPROVAL
+    )
+    licensing_services.work_approvals_open(
+        work=work, character_ids=[character.pk], deadline=timezone.now() + timedelta(hours=72)
+    )
+    return Work.objects.get(pk=work.pk)
+
+
+def _claim(work, character, by, policy="track"):
+    return licensing_services.claim_file(
+        work=work,
+        character=character,
+        by=by,
+        reason="terms_breach",
+        evidence="A beer at 0:02.",
+        policy=policy,
+    )
+
+
+@pytest.fixture
+def world(settings):
+    w = World()
+    # people: a verified studio's owner and manager, two creators, a person who
+    # licenses their own likeness
+    owner = MembershipFactory(organization__verification_status="verified")
+    org = owner.organization
+    manager = MembershipFactory(organization=org, role="manager").user
+    creator, creator2 = UserFactory(), UserFactory()
+    w.users = {"studio": owner.user, "manager": manager, "creator": creator, "creator2": creator2}
+    w.o["org"] = org
+
+    # characters and offers
+    hoshi = CharacterFactory(owner_organization=org, name="Hoshi-chan")
+    kuro = CharacterFactory(owner_organization=org, name="Kuro Neko")
+    nami = CharacterFactory(owner_organization=org, name="Captain Nami")
+    momo = CharacterFactory(owner_organization=org, name="Momo")
+    yuki = CharacterFactory(owner_organization=org, name="Yuki")
+    sora = CharacterFactory(owner_organization=org, name="Sora")
+    grant = grant_for(hoshi, creator, commercial_use=True, rev_share_bps=1500)
+    fee_offer = publish_offer(kuro, upfront_fee=2500)
+    waiting_for_payment = licensing_services.grant_accept(
+        offer=fee_offer, by=creator2, max_fee=2500, max_rev_share_bps=0
+    )
+    yuki_offer = publish_offer(yuki, approval="per_licensee")
+    waiting_for_approval = licensing_services.grant_accept(
+        offer=yuki_offer, by=creator2, max_fee=0, max_rev_share_bps=0
+    )
+    studio = owner.user
+    w.o.update(
+        hoshi=hoshi,
+        nami=nami,
+        grant=grant,
+        offer=grant.offer,
+        fee_offer=fee_offer,
+        waiting_for_payment=waiting_for_payment,
+        waiting_for_approval=waiting_for_approval,
+        grant_to_end=grant_for(momo, creator),
+        draft=licensing_services.offer_create_draft(
+            character=nami, by=studio, terms={"credit_text": "Hoshi Studio"}
+        ),
+        draft_to_publish=licensing_services.offer_create_draft(
+            character=nami, by=studio, terms={"credit_text": "Hoshi Studio", "max_works": 100}
+        ),
+        published_for_new_version=publish_offer(nami),
+        offer_to_end=publish_offer(sora, on_revoke="delist"),
+    )
+
+    # works: one published with revenue, a remix of it, one per claim, one to delete, one
+    # awaiting approval
+    work = plain_work(creator=creator, grants=[grant], title="Hoshi-chan dances")
+    plain_work(creator=creator, grants=[grant], parent=work, title="Hoshi-chan dances again")
+    works = {
+        name: plain_work(creator=creator, grants=[grant], title=name)
+        for name in ("to_dispute", "to_release", "to_resolve", "to_escalate", "to_claim", "gone")
+    }
+    w.o.update(work=work, work_to_claim=works["to_claim"], work_to_delete=works["gone"])
+    w.o["generation"] = GenerationRequest.objects.get(pk=work.request_id)
+    pending = _pending_approval_work(
+        creator=creator, grant=grant, character=hoshi, title="Waiting for Hoshi's studio"
+    )
+    w.o["approval"] = WorkApproval.objects.get(work=pending)
+
+    # claims and disputes
+    w.o["claim_to_dispute"] = _claim(works["to_dispute"], hoshi, studio)
+    w.o["claim_to_release"] = _claim(works["to_release"], hoshi, studio, policy="block")
+    w.o["dispute_to_resolve"] = licensing_services.dispute_open(
+        claim=_claim(works["to_resolve"], hoshi, studio), by=creator, reason="It is soda."
+    )
+    w.o["dispute_to_escalate"] = licensing_services.dispute_open(
+        claim=_claim(works["to_escalate"], hoshi, studio), by=creator, reason="It is juice."
+    )
+
+    # money: a tip settled, released from pending and paid out
+    event, _ = payments_services.revenue_event_record(
+        kind="tip", source="stripe", external_id="pi_walk", money=Money(5_000, "USD"), work=work
+    )
+    payments_services.revenue_event_settle(event=event)
+    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
+    ConnectedAccount.objects.create(
+        stripe_account_id="acct_walk", user=creator, payouts_enabled=True, charges_enabled=True
+    )
+    (w.o["payout"],) = payments_services.payouts_create(threshold=1)
+    return w
+
+
+# --- recipes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    actor: str | None  # a key of World.users; None is anonymous
+    status: int
+    params: dict[str, Callable[[World], Any]] = field(default_factory=dict)
+    body: Callable[[World], Any] | None = None
+    query: Callable[[World], dict[str, Any]] | dict[str, Any] = field(default_factory=dict)
+    # then: a further check of the outcome, beyond the status and the schema
+    then: Callable[[World, Any], None] | None = None
+
+
+def _id(name: str) -> Callable[[World], Any]:
+    return lambda w: getattr(w, name).pk
+
+
+def _field(name: str, expected: Any) -> Callable[[World, Any], None]:
+    def check(w: World, response) -> None:
+        assert response.json()[name] == expected, response.json()
+
+    return check
+
+
+def _then_works_list(w: World, response) -> None:
+    results = response.json()["results"]
+    assert results
+    assert {r["creator_id"] for r in results} == {str(w.users["creator"].pk)}
+    assert {r["status"] for r in results} == {WorkStatus.PUBLISHED}
+    assert all(str(w.hoshi.pk) in {lic["character"] for lic in r["licenses"]} for r in results)
+
+
+def _then_payouts(w: World, response) -> None:
+    assert [p["id"] for p in response.json()["results"]] == [str(w.payout.pk)]
+
+
+def _then_checkout(w: World, response) -> None:
+    assert response.json()["status"] == GrantStatus.PENDING_PAYMENT
+    assert response.json()["checkout_url"].startswith(w.stripe.base_url)
+
+
+def _then_checkout_page(w: World, response) -> None:
+    assert response.json()["url"].startswith(w.stripe.base_url), response.json()
+
+
+def _then_webhook(w: World, response) -> None:
+    assert response.content == b"ok"
+    assert StripeEvent.objects.filter(pk="evt_schema_walk").exists()
+
+
+RECIPES: dict[str, Call] = {
+    # accounts
+    "v1_auth_token_create": Call(
+        None, 200, body=lambda w: {"email": w.users["creator"].email, "password": PASSWORD}
+    ),
+    "v1_me_retrieve": Call("creator", 200),
+    # catalog and characters
+    "v1_characters_list": Call(None, 200, query={"kind": "character", "commercial": "true"}),
+    "v1_characters_retrieve": Call(None, 200, params={"id": _id("hoshi")}),
+    "v1_characters_create": Call(
+        "studio",
+        201,
+        body=lambda w: {
+            "organization": w.org.slug,
+            "name": "Shiro",
+            "aliases": [{"text": "しろ", "mode": "normal"}],
+            "franchise": "Star Diary",
+        },
+        then=lambda w, r: Character.objects.get(pk=r.json()["id"]),
+    ),
+    "v1_characters_partial_update": Call(
+        "studio",
+        200,
+        params={"id": _id("nami")},
+        body=lambda w: {"description": "Captain of the Blue Gull", "disallowed": False},
+    ),
+    # offers
+    "v1_characters_offers_create": Call(
+        "studio",
+        201,
+        params={"id": _id("hoshi")},
+        body=lambda w: {"preset": "commercial_remix", "terms": {"credit_text": "Hoshi Studio"}},
+    ),
+    "v1_offers_retrieve": Call(None, 200, params={"id": _id("offer")}),
+    "v1_offers_odrl_retrieve": Call(None, 200, params={"id": _id("offer")}),
+    "v1_offers_partial_update": Call(
+        "manager",
+        200,
+        params={"id": _id("draft")},
+        body=lambda w: {"title": "Fan videos", "terms": {"credit_text": "Hoshi Studio"}},
+    ),
+    "v1_offers_publish_create": Call(
+        "studio",
+        200,
+        params={"id": _id("draft_to_publish")},
+        then=_field("status", OfferStatus.PUBLISHED),
+    ),
+    "v1_offers_new_version_create": Call(
+        "studio", 201, params={"id": _id("published_for_new_version")}
+    ),
+    "v1_offers_end_create": Call("studio", 200, params={"id": _id("offer_to_end")}),
+    "v1_offers_accept_create": Call(
+        "creator",
+        201,
+        params={"id": _id("fee_offer")},
+        body=lambda w: {"max_fee": 2500, "max_rev_share_bps": 0},
+        then=_then_checkout,
+    ),
+    # grants
+    "v1_grants_list": Call("creator", 200, query={"status": "active"}),
+    "v1_grants_retrieve": Call("creator", 200, params={"id": _id("grant")}),
+    "v1_grants_odrl_retrieve": Call("creator", 200, params={"id": _id("grant")}),
+    "v1_grants_end_create": Call(
+        "creator", 200, params={"id": _id("grant_to_end")}, body=lambda w: {"reason": "Done"}
+    ),
+    "v1_grants_decide_create": Call(
+        "manager",
+        200,
+        params={"id": _id("waiting_for_approval")},
+        body=lambda w: {"decision": "approve"},
+        then=_field("status", GrantStatus.ACTIVE),
+    ),
+    "v1_grants_checkout_create": Call(
+        "creator2",
+        200,
+        params={"id": _id("waiting_for_payment")},
+        then=_then_checkout_page,
+    ),
+    "v1_screen_create": Call(
+        "creator",
+        200,
+        body=lambda w: {"prompt": "Hoshi-chan dances", "character_ids": [str(w.hoshi.pk)]},
+        then=_field("allowed", True),
+    ),
+    # generation, works, feed, approvals
+    "v1_generations_create": Call(
+        "creator",
+        202,
+        body=lambda w: {
+            "prompt": "Hoshi-chan dances in the snow",
+            "character_ids": [str(w.hoshi.pk)],
+            "parent_work_id": str(w.work.pk),
+            "duration_s": 4,
+        },
+        then=lambda w, r: GenerationRequest.objects.get(pk=r.json()["id"], status="queued"),
+    ),
+    "v1_generations_list": Call("creator", 200),
+    "v1_generations_retrieve": Call("creator", 200, params={"id": _id("generation")}),
+    "v1_works_list": Call(
+        None,
+        200,
+        query=lambda w: {"creator": w.users["creator"].pk, "character": w.hoshi.pk},
+        then=_then_works_list,
+    ),
+    "v1_works_retrieve": Call(None, 200, params={"id": _id("work")}),
+    "v1_works_destroy": Call(
+        "creator",
+        204,
+        params={"id": _id("work_to_delete")},
+        then=lambda w, r: Work.objects.get(pk=w.work_to_delete.pk, status=WorkStatus.DELETED),
+    ),
+    "v1_works_split_list": Call(None, 200, params={"id": _id("work")}),
+    "v1_feed_retrieve": Call(None, 200),
+    "v1_approvals_list": Call("studio", 200),
+    "v1_approvals_decide_create": Call(
+        "manager",
+        200,
+        params={"id": _id("approval")},
+        body=lambda w: {"decision": "approve", "note": "Lovely"},
+        then=lambda w, r: Work.objects.get(pk=w.approval.work_id, status=WorkStatus.PUBLISHED),
+    ),
+    # claims and disputes
+    "v1_works_claims_create": Call(
+        "studio",
+        201,
+        params={"id": _id("work_to_claim")},
+        body=lambda w: {
+            "character_id": str(w.hoshi.pk),
+            "reason": "terms_breach",
+            "evidence": "A beer at 0:02.",
+            "policy": "monetize",
+        },
+    ),
+    "v1_claims_list": Call("studio", 200, query={"role": "claimant"}),
+    "v1_claims_dispute_create": Call(
+        "creator",
+        201,
+        params={"id": _id("claim_to_dispute")},
+        body=lambda w: {"reason": "It is a soda can."},
+    ),
+    "v1_claims_release_create": Call(
+        "studio",
+        200,
+        params={"id": _id("claim_to_release")},
+        then=_field("status", ClaimStatus.RELEASED),
+    ),
+    "v1_disputes_resolve_create": Call(
+        "studio",
+        200,
+        params={"id": _id("dispute_to_resolve")},
+        body=lambda w: {"decision": "release", "note": "Fair enough"},
+    ),
+    "v1_disputes_escalate_create": Call(
+        "creator",
+        200,
+        params={"id": _id("dispute_to_escalate")},
+        then=_field("status", DisputeStatus.ESCALATED),
+    ),
+    # money
+    "v1_balance_list": Call("creator", 200),
+    "v1_ledger_list": Call("creator", 200, query={"currency": "usd"}),
+    "v1_payouts_list": Call(
+        "creator",
+        200,
+        then=_then_payouts,
+    ),
+    "v1_webhooks_stripe_create": Call(None, 200, then=_then_webhook),
+}
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+
+def _tokens(client: APIClient, world: World) -> dict[str, str]:
+    """Real tokens, from the token endpoint, for everyone who calls."""
+    tokens = {}
+    for name, user in world.users.items():
+        response = client.post(
+            "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        tokens[name] = response.json()["token"]
+    return tokens
+
+
+def _webhook_call(client: APIClient, path: str, secret: str):
+    payload = json.dumps(
+        {
+            "id": "evt_schema_walk",
+            "object": "event",
+            "type": "balance.available",
+            "created": int(time.time()),
+            "data": {"object": {"object": "balance"}},
+        }
+    )
+    return client.post(
+        path,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(payload, secret),
+    )
+
+
+def _check_against_schema(operation_id: str, operation: dict, response) -> None:
+    content = response_content(operation, response.status_code)
+    if content is None:
+        assert response.content == b"", f"{operation_id} documents no body but sent one"
+        return
+    media_type = response["Content-Type"].split(";")[0].strip()
+    assert media_type in content, f"{operation_id} sent {media_type}, documents {list(content)}"
+    schema = content[media_type]["schema"]
+    body = response.content.decode() if media_type == "text/plain" else json.loads(response.content)
+    validate(body, schema)
+
+
+def test_every_operation_in_the_schema_has_a_recipe():
+    # given / when
+    listed = set(operations(openapi()))
+
+    # then
+    assert listed == set(RECIPES), {
+        "operations without a recipe": sorted(listed - set(RECIPES)),
+        "recipes without an operation": sorted(set(RECIPES) - listed),
+    }
+
+
+def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schema(world, settings):
+    # given
+    document = openapi()
+    ops = operations(document)
+    client = APIClient()
+    tokens = _tokens(client, world)
+    called = []
+
+    with FakeStripe(
+        api_key=settings.STRIPE_SECRET_KEY, webhook_secret=settings.STRIPE_WEBHOOK_SECRET
+    ) as fake:
+        settings.STRIPE_API_BASE = fake.base_url
+        world.stripe = fake
+        for operation_id, (template, method, operation) in sorted(ops.items()):
+            recipe = RECIPES[operation_id]
+            assert set(recipe.params) == set(re.findall(r"{(\w+)}", template)), operation_id
+            path = template.format(**{k: make(world) for k, make in recipe.params.items()})
+            client.credentials(
+                **({"HTTP_AUTHORIZATION": f"Token {tokens[recipe.actor]}"} if recipe.actor else {})
+            )
+
+            # when
+            if operation_id == "v1_webhooks_stripe_create":
+                response = _webhook_call(client, path, settings.STRIPE_WEBHOOK_SECRET)
+            elif method == "get":
+                query = recipe.query(world) if callable(recipe.query) else recipe.query
+                response = client.get(path, query)
+            else:
+                assert not recipe.query, "query parameters are for GET recipes"
+                body = recipe.body(world) if recipe.body else None
+                response = getattr(client, method)(path, body, format="json")
+
+            # then
+            assert response.status_code == recipe.status, (
+                operation_id,
+                response.status_code,
+                response.content[:500],
+            )
+            _check_against_schema(operation_id, operation, response)
+            if recipe.then:
+                recipe.then(world, response)
+            called.append(operation_id)
+
+    assert sorted(called) == sorted(ops)
+    assert len(called) == len(RECIPES)
+
+
+# Operations anyone signed in may call on these objects: accepting a public offer,
+# screening or generating (the policy check refuses what the terms refuse), and "me".
+OPEN_TO_ANY_USER = {
+    "v1_me_retrieve",
+    "v1_offers_accept_create",
+    "v1_screen_create",
+    "v1_generations_create",
+}
+# Lists of "your own" things: a stranger gets an empty list, not someone else's.
+OWN_LISTS = {
+    "v1_grants_list",
+    "v1_generations_list",
+    "v1_approvals_list",
+    "v1_claims_list",
+    "v1_ledger_list",
+    "v1_payouts_list",
+    "v1_balance_list",
+}
+
+
+@pytest.mark.parametrize("stranger", ["outsider", "viewer"])
+def test_every_signed_in_operation_refuses_people_it_does_not_belong_to(world, stranger):
+    """The walk's calls, made by a creator with no part in them, or by a viewer-role
+    member of the studio (who may read its claims, not manage anything): 403 or 404, or
+    an empty list."""
+    # given
+    outsider = UserFactory()
+    viewer = MembershipFactory(organization=world.org, role="viewer").user
+    client = APIClient()
+    client.force_authenticate(outsider if stranger == "outsider" else viewer)
+    ops = operations(openapi())
+    refused, emptied = [], []
+
+    for operation_id, (template, method, _operation) in sorted(ops.items()):
+        recipe = RECIPES[operation_id]
+        if recipe.actor is None or operation_id in OPEN_TO_ANY_USER:
+            continue
+        path = template.format(**{k: make(world) for k, make in recipe.params.items()})
+
+        # when
+        if method == "get":
+            query = recipe.query(world) if callable(recipe.query) else recipe.query
+            response = client.get(path, query)
+        else:
+            body = recipe.body(world) if recipe.body else None
+            response = getattr(client, method)(path, body, format="json")
+
+        # then
+        if operation_id == "v1_claims_list" and stranger == "viewer":
+            # any member reads their organization's claims; managing them is another matter
+            assert {c["organization"] for c in response.json()["results"]} == {world.org.slug}
+            emptied.append(operation_id)
+        elif operation_id in OWN_LISTS:
+            assert response.status_code == 200, (operation_id, response.content)
+            body = response.json()
+            assert (body["results"] if isinstance(body, dict) else body) == [], operation_id
+            emptied.append(operation_id)
+        else:
+            assert response.status_code in (403, 404), (operation_id, response.status_code)
+            assert set(response.json()) >= {"code", "detail", "field"}, operation_id
+            refused.append(operation_id)
+
+    assert sorted(emptied) == sorted(OWN_LISTS)
+    assert len(refused) >= 20
