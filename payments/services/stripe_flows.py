@@ -367,7 +367,9 @@ def webhook_handle(*, event: dict, gateway) -> str:
             else "unknown account"
         )
     if kind in ("transfer.created", "transfer.paid"):
-        payout = payouts.payout_confirm(transfer_id=obj["id"])
+        payout = payouts.payout_confirm(
+            transfer_id=obj["id"], payout_id=(obj.get("metadata") or {}).get("payout_id")
+        )
         return f"payout {payout.status}" if payout else "unknown transfer"
     if kind == "transfer.reversed":
         payout = payouts.Payout.objects.filter(stripe_transfer_id=obj["id"]).first()

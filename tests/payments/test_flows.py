@@ -217,6 +217,49 @@ def test_payout_runs_twice_but_transfers_once_and_the_webhook_confirms_it(client
     assert _balance(creator, AccountKind.AVAILABLE) == 0
 
 
+def test_transfer_webhook_overtaking_the_submitting_task_still_marks_the_payout_paid(
+    client, fake_stripe, monkeypatch
+):
+    # given: the transfer.created webhook arrives before the task has stored the
+    # transfer id (Stripe answered, the event raced ahead of our commit)
+    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    gateway = StripeGateway.from_settings()
+    real_record = services.payouts.payout_record_submitted
+    fake_stripe.hold_webhooks()
+
+    def webhook_first(**kwargs):
+        fake_stripe.release_webhooks()
+        fake_stripe.wait_for_deliveries()
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(services.payouts, "payout_record_submitted", webhook_first)
+
+    # when
+    services.payouts_run(gateway=gateway)
+    fake_stripe.wait_for_deliveries()
+
+    # then: paid once, one transfer, and the submission recorded once
+    payout = Payout.objects.get(connected_account=connected)
+    assert payout.status == "paid"
+    assert len(fake_stripe.transfers) == 1
+    assert payout.stripe_transfer_id == next(iter(fake_stripe.transfers))
+    assert list(payout.events.values_list("to_status", flat=True).order_by("created_at")) == [
+        "created",
+        "submitted",
+        "paid",
+    ]
+    assert _balance(creator, AccountKind.AVAILABLE) == 0
+
+
+def test_transfer_webhook_naming_no_known_payout_changes_nothing(client, fake_stripe):
+    _creator_with_available(client, fake_stripe)
+    payout = services.payouts_create()[0]
+    for payout_id in (None, "not-a-uuid", "6f1c2d1e-0000-4000-8000-000000000000"):
+        assert services.payouts.payout_confirm(transfer_id="tr_other", payout_id=payout_id) is None
+    payout.refresh_from_db()
+    assert payout.status == "created" and payout.stripe_transfer_id == ""
+
+
 def test_payout_killed_after_the_stripe_call_is_rerun_with_exactly_one_transfer(
     client, fake_stripe, monkeypatch
 ):
