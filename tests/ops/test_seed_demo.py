@@ -25,6 +25,7 @@ from licensing.models import Character, CharacterAlias, Claim, Dispute, Grant, O
 from licensing.terms import PRESETS_BY_KEY
 from marketplace.enums import WorkStatus
 from marketplace.models import GenerationRequest, Work
+from marketplace.services import generation_request_create
 from payments.enums import AccountKind, PayoutStatus, RevenueKind, RevenueStatus
 from payments.models import (
     CheckoutSession,
@@ -36,6 +37,7 @@ from payments.models import (
     RevenueEvent,
 )
 from payments.services import ledger_totals
+from tests.factories import CharacterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +245,20 @@ def test_feed_and_catalog_list_the_seeded_content(demo, client):
 
     assert "Hoshi-chan turns the stargazing party into a sunrise parade" in feed
     assert "桜ハナ" in catalog and "Leo Martins" in catalog
+
+
+@pytest.mark.parametrize(("enqueue", "callbacks"), [(True, 1), (False, 0)])
+def test_a_request_made_for_inline_steps_is_not_sent_to_the_broker(
+    enqueue, callbacks, django_capture_on_commit_callbacks
+):
+    # given a creator and a character
+    creator, character = UserFactory(), CharacterFactory()
+
+    # when the seed's way (enqueue=False) or the web's way makes a request
+    with django_capture_on_commit_callbacks() as captured:
+        generation_request_create(
+            creator=creator, prompt="A walk", character_ids=[character.pk], enqueue=enqueue
+        )
+
+    # then only the web's way enqueues the pipeline when the transaction commits
+    assert len(captured) == callbacks

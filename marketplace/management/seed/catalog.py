@@ -45,7 +45,7 @@ def seed_characters(
             )
         if not character.images.exists():
             licensing.character_image_add(
-                character=character, by=by, file=art.portrait(spec.name, spec.colours)
+                character=character, by=by, file=art.portrait(spec.name, spec.colours, spec.look)
             )
         if not character.offers.filter(preset=spec.preset).exists():
             terms = preset_terms(spec.preset, credit_text=credit).to_dict()

@@ -38,6 +38,7 @@ class CharacterSpec:
     franchise: str = ""
     description: str = ""
     likeness: bool = False
+    look: str = ""  # seed.art.LOOKS: how its reference image tells it apart
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,9 @@ STUDIOS: tuple[Studio, ...] = (
     ),
     Studio(
         "sakura",
-        "Studio Sakura (スタジオさくら)",
+        "Studio Sakura",
         "sakura_owner",
-        "京都のアニメスタジオ。An animation studio in Kyoto: 桜ハナ, 月影レン and 雪丸.",
+        "スタジオさくら: an animation studio in Kyoto, home of 桜ハナ, 月影レン and 雪丸.",
         "https://sakura.example",
     ),
     Studio(
@@ -187,6 +188,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#5b3df5", "#ffd166"),
         ("ほしちゃん", "ホシちゃん", "星ちゃん"),
         "Star Diary",
+        look="star",
     ),
     CharacterSpec(
         "Kuro Neko",
@@ -195,6 +197,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#22223b", "#f2e9e4"),
         ("クロネコ", "黒猫"),
         "Star Diary",
+        look="ears",
     ),
     CharacterSpec(
         "Captain Nami",
@@ -203,6 +206,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#0077b6", "#caf0f8"),
         ("Nami", "ナミ船長"),
         "Harbour Lights",
+        look="cap",
     ),
     CharacterSpec(
         "Tanuki Taro",
@@ -211,6 +215,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#6f4e37", "#f4d35e"),
         ("たぬき太郎", "狸太郎"),
         "Star Diary",
+        look="round_ears",
     ),
     CharacterSpec(
         "桜ハナ",
@@ -220,6 +225,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("Sakura Hana", "さくらハナ", "ハナちゃん"),
         "桜日和 (Sakura Biyori)",
         "A cheerful florist's apprentice who talks to cherry trees.",
+        look="bun",
     ),
     CharacterSpec(
         "月影レン",
@@ -229,6 +235,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("Tsukikage Ren", "つきかげレン"),
         "桜日和 (Sakura Biyori)",
         "A quiet flute player who only appears by moonlight.",
+        look="hair",
     ),
     CharacterSpec(
         "雪丸",
@@ -238,6 +245,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("Yukimaru", "ゆきまる"),
         "桜日和 (Sakura Biyori)",
         "A snow fox cub, Hana's mischievous friend.",
+        look="ears",
     ),
     CharacterSpec(
         "Pip-9",
@@ -247,6 +255,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("PIP-9", "Pip the robot"),
         "Tin Garden",
         "A small gardening robot who collects lost things.",
+        look="antenna",
     ),
     CharacterSpec(
         "Zora Vance",
@@ -256,6 +265,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("Commander Zora",),
         "Starward",
         "Commander of the survey ship Starward.",
+        look="cap",
     ),
     CharacterSpec(
         "Sir Bramble",
@@ -265,6 +275,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("Bramble the hedgehog",),
         "Tin Garden",
         "A hedgehog knight sworn to protect the garden.",
+        look="spikes",
     ),
     CharacterSpec(
         "Aiko Tanaka",
@@ -274,6 +285,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("田中愛子", "あいこ"),
         description="My own likeness, for people I approve.",
         likeness=True,
+        look="hair",
     ),
     CharacterSpec(
         "Leo Martins",
@@ -283,6 +295,7 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("レオ・マーティンス",),
         description="My likeness: anyone may use and remix it, and I share in what it earns.",
         likeness=True,
+        look="hair",
     ),
 )
 
@@ -310,7 +323,9 @@ GRANTS: dict[str, tuple[str, ...]] = {
 }
 
 # Rendered in this order (a parent before its remixes). m1 → j1 → p1 → m9 is the
-# remix chain, four works deep.
+# remix chain, four works deep. Prompts name the Japanese characters by their romaji
+# aliases (screening maps them to the character): the caption burned into the video then
+# renders with the Latin fonts every machine has, CJK fonts or not.
 WORKS: tuple[WorkSpec, ...] = (
     WorkSpec(
         "m1",
@@ -354,19 +369,21 @@ WORKS: tuple[WorkSpec, ...] = (
         "Tanuki Taro balances a tower of dango at the summer fair",
         ("Tanuki Taro",),
     ),
-    WorkSpec("m7", "mika", "桜ハナ dances under cherry blossoms as the petals swirl", ("桜ハナ",)),
+    WorkSpec(
+        "m7", "mika", "Sakura Hana dances under cherry blossoms as the petals swirl", ("桜ハナ",)
+    ),
     WorkSpec(
         "m8", "mika", "Sir Bramble keeps watch over a tiny castle made of acorns", ("Sir Bramble",)
     ),
     WorkSpec(
         "j1",
         "jun",
-        "Remix: 桜ハナ catches Hoshi-chan's falling stars over Tokyo Bay",
+        "Remix: Sakura Hana catches Hoshi-chan's falling stars over Tokyo Bay",
         ("桜ハナ",),
         "m1",
         True,
     ),
-    WorkSpec("j2", "jun", "雪丸 slides down a moonlit hill of fresh snow", ("雪丸",)),
+    WorkSpec("j2", "jun", "Yukimaru slides down a moonlit hill of fresh snow", ("雪丸",)),
     WorkSpec(
         "j3",
         "jun",
@@ -387,7 +404,7 @@ WORKS: tuple[WorkSpec, ...] = (
         "j5", "jun", "Leo Martins skateboards through a neon arcade", ("Leo Martins",), None, True
     ),
     WorkSpec(
-        "j6", "jun", "Kuro Neko and 雪丸 build a snow lantern together", ("Kuro Neko", "雪丸")
+        "j6", "jun", "Kuro Neko and Yukimaru build a snow lantern together", ("Kuro Neko", "雪丸")
     ),
     WorkSpec(
         "j7",
@@ -399,7 +416,7 @@ WORKS: tuple[WorkSpec, ...] = (
     WorkSpec(
         "p1",
         "priya",
-        "Remix: Pip-9 joins Hoshi-chan and 桜ハナ for a rooftop stargazing party",
+        "Remix: Pip-9 joins Hoshi-chan and Sakura Hana for a rooftop stargazing party",
         ("Pip-9",),
         "j1",
         True,
@@ -407,7 +424,7 @@ WORKS: tuple[WorkSpec, ...] = (
     WorkSpec(
         "p2",
         "priya",
-        "月影レン plays a flute melody on a moonlit bridge",
+        "Tsukikage Ren plays a flute melody on a moonlit bridge",
         ("月影レン",),
         None,
         True,
@@ -429,7 +446,7 @@ WORKS: tuple[WorkSpec, ...] = (
     WorkSpec(
         "p6",
         "priya",
-        "桜ハナ and Pip-9 paint a mural of the whole neighbourhood",
+        "Sakura Hana and Pip-9 paint a mural of the whole neighbourhood",
         ("桜ハナ", "Pip-9"),
         None,
         True,
