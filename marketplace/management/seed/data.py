@@ -130,7 +130,8 @@ PEOPLE: tuple[Person, ...] = (
         "creator@cocreate.test",
         "Mika Ito",
         "creator",
-        "/earnings/: the paid payout, and the revenue of the disputed video held in escrow",
+        "/earnings/: the paid payout and your statement; then the Captain Nami video you "
+        "disputed (/works/mine/)",
     ),
     Person(
         "jun",
