@@ -19,17 +19,29 @@ from django.db.models import Sum
 from django.test.utils import override_settings
 
 from accounts.enums import VerificationStatus
-from accounts.models import Membership, Organization, User
+from accounts.models import Follow, Membership, Notification, Organization, User
 from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
-from licensing.models import Character, CharacterAlias, Claim, Dispute, Grant, Offer
+from licensing.models import (
+    Character,
+    CharacterAlias,
+    CharacterImage,
+    Claim,
+    Dispute,
+    Grant,
+    GrantEvent,
+    Offer,
+    PolicyDecision,
+    WorkApproval,
+)
 from licensing.terms import PRESETS_BY_KEY
 from marketplace.enums import WorkStatus
-from marketplace.models import GenerationRequest, Work
+from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
 from marketplace.services import generation_request_create
 from payments.enums import AccountKind, PayoutStatus, RevenueKind, RevenueStatus
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
+    GenerationCharge,
     LedgerEntry,
     LedgerTransaction,
     Payout,
@@ -72,19 +84,29 @@ def demo_media(demo, settings):
     return demo.media
 
 
-def _snapshot() -> dict:
-    """Row counts of everything the seed makes, and the ledger's totals."""
+def _snapshot(media) -> dict:
+    """Row counts of everything the seed makes, the ledger's totals per account kind,
+    and the files in the media folder."""
     models = (
         User,
+        Follow,
+        Notification,
         Organization,
         Membership,
         Character,
         CharacterAlias,
+        CharacterImage,
         Offer,
         Grant,
+        GrantEvent,
         CheckoutSession,
+        PolicyDecision,
         GenerationRequest,
+        GenerationEvent,
+        GenerationCharge,
         Work,
+        WorkLicense,
+        WorkApproval,
         Claim,
         Dispute,
         RevenueEvent,
@@ -98,6 +120,7 @@ def _snapshot() -> dict:
     counts["ledger_amounts"] = dict(
         LedgerEntry.objects.values_list("account__kind").order_by().annotate(total=Sum("amount"))
     )
+    counts["files"] = sorted(str(path) for path in media.rglob("*") if path.is_file())
     return counts
 
 
@@ -212,12 +235,12 @@ def test_the_ledger_is_balanced_overall_and_per_transaction(demo):
 
 
 def test_a_second_run_changes_nothing(demo, demo_media):
-    before = _snapshot()
+    before = _snapshot(demo_media)
     out = io.StringIO()
 
     call_command("seed_demo", stdout=out)
 
-    assert _snapshot() == before
+    assert _snapshot(demo_media) == before
     assert "Demo marketplace ready" in out.getvalue()
 
 

@@ -4,6 +4,7 @@ where the offer has a fee and approved by the licensor where the offer asks for 
 
 from __future__ import annotations
 
+from accounts import services as accounts
 from accounts.models import Organization, User
 from licensing import services as licensing
 from licensing.enums import CharacterKind, GrantStatus, OfferStatus
@@ -62,6 +63,7 @@ def seed_grants(
 ) -> dict[tuple[str, str], Grant]:
     """Each creator's licences, taken to active the way a person would: accept, pay the
     upfront fee through Checkout (``gateway`` stands in for Stripe), or be approved."""
+    presets = {spec.name: spec.preset for spec in CHARACTERS}
     grants = {}
     for creator_key, names in GRANTS.items():
         creator = users[creator_key]
@@ -73,7 +75,7 @@ def seed_grants(
                 .first()
             )
             if grant is None:
-                offer = character.offers.get(status=OfferStatus.PUBLISHED)
+                offer = character.offers.get(status=OfferStatus.PUBLISHED, preset=presets[name])
                 terms = offer.parsed_terms
                 grant = licensing.grant_accept(
                     offer=offer,
@@ -86,15 +88,16 @@ def seed_grants(
                 payments.checkout_completed(session_id=session.stripe_session_id, gateway=gateway)
                 grant.refresh_from_db()
             if grant.status == GrantStatus.PENDING_APPROVAL:
-                licensor = character.owner_user or _owner_of(character)
-                grant = licensing.grant_approve(grant=grant, by=licensor)
+                grant = licensing.grant_approve(grant=grant, by=_licensor(character))
             grants[(creator_key, name)] = grant
     return grants
 
 
-def _owner_of(character: Character) -> User:
-    from accounts import services as accounts
-
+def _licensor(character: Character) -> User:
+    """The person who decides on the character's licences: its owner, or the first
+    owner of the organization that holds it."""
+    if character.owner_user is not None:
+        return character.owner_user
     return accounts.organization_people(
         organization=character.owner_organization, roles=("owner",)
     )[0]

@@ -14,7 +14,9 @@ from marketplace.models import Work
 
 def seed_claim(
     users: dict[str, User], characters: dict[str, Character], works: dict[str, Work]
-) -> Dispute:
+) -> Dispute | None:
+    """The claim and its dispute, made once. Returns None only if demo users settled
+    the claim without a dispute since an earlier run."""
     work, character = works[CLAIM.work], characters[CLAIM.character]
     claim = Claim.objects.filter(work=work, character=character).first()
     if claim is None:
@@ -28,4 +30,4 @@ def seed_claim(
         )
     if claim.status == ClaimStatus.ACTIVE:
         return licensing.dispute_open(claim=claim, by=work.creator, reason=CLAIM.dispute)
-    return Dispute.objects.get(claim=claim)
+    return Dispute.objects.filter(claim=claim).first()

@@ -26,8 +26,10 @@ from payments.services.imports import revenue_import_csv
 CURRENCY = "USD"
 
 
-def seed_tips(users: dict[str, User], works: dict[str, Work], tips=TIPS) -> None:
-    for tip in tips:
+def seed_tips(users: dict[str, User], works: dict[str, Work]) -> None:
+    """Viewer tips, recorded and settled as the Checkout webhook does (source stripe,
+    keyed by the payment intent id)."""
+    for tip in TIPS:
         _tip(tip, users, works)
 
 
