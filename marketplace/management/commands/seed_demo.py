@@ -29,5 +29,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Log in at /accounts/login/ (password for everyone: {DEMO_PASSWORD}):")
+        width = max(len(person.role) for person in report.people)
         for person in report.people:
-            self.stdout.write(f"  {person.role:<34} {person.email:<22}  try: {person.try_first}")
+            self.stdout.write(
+                f"  {person.role:<{width}}  {person.email:<22}  try: {person.try_first}"
+            )
