@@ -62,9 +62,12 @@ def generation_request_create(
     rating: str = "all_ages",
     seed: int | None = None,
     backend: str = "",
+    enqueue: bool = True,
 ) -> GenerationRequest:
     """Record the request and enqueue the pipeline once the transaction commits. Only
-    the shape of the input is checked here; the policy check decides the rest."""
+    the shape of the input is checked here; the policy check decides the rest.
+    ``enqueue=False`` is for a caller that runs the pipeline's steps itself, in
+    process (the demo seed): nothing is sent to the broker."""
     prompt = prompt.strip()
     if not prompt:
         raise DomainError("Describe the video you want.", code="required", field="prompt")
@@ -110,7 +113,8 @@ def generation_request_create(
     )
     request.characters.set(characters)
     GenerationEvent.objects.create(request=request, to_status=request.status, note="requested")
-    transaction.on_commit(lambda: _enqueue(request.pk))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(request.pk))
     return request
 
 

@@ -1,20 +1,288 @@
-import pytest
-from django.core.management import call_command
+"""manage.py seed_demo: the demo marketplace it builds, that a second run changes
+nothing, and that the logins it prints work.
 
-from licensing.models import Character, Grant, Offer
+Seeding renders and signs about twenty videos, so this module seeds once: the
+``demo`` fixture runs the command inside a transaction held open for the module and
+rolled back at its end (each test still runs in its own savepoint), with the media in
+one folder for the module."""
+
+import io
+import re
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Sum
+from django.test.utils import override_settings
+
+from accounts.enums import VerificationStatus
+from accounts.models import Follow, Membership, Notification, Organization, User
+from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
+from licensing.models import (
+    Character,
+    CharacterAlias,
+    CharacterImage,
+    Claim,
+    Dispute,
+    Grant,
+    GrantEvent,
+    Offer,
+    PolicyDecision,
+    WorkApproval,
+)
+from licensing.terms import PRESETS_BY_KEY
+from marketplace.enums import WorkStatus
+from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
+from marketplace.services import generation_request_create
+from payments.enums import AccountKind, PayoutStatus, RevenueKind, RevenueStatus
+from payments.models import (
+    CheckoutSession,
+    ConnectedAccount,
+    GenerationCharge,
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    PayoutEvent,
+    RevenueEvent,
+)
+from payments.services import ledger_totals
+from tests.factories import CharacterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+LOGIN_LINE = re.compile(
+    r"^\s+(?P<role>.+?)\s{2,}(?P<email>\S+@cocreate\.test)\s+try: (?P<hint>.+)$"
+)
 
-def test_seed_demo_builds_a_catalog_and_is_idempotent(capsys):
-    call_command("seed_demo")
-    counts = (Character.objects.count(), Offer.objects.count(), Grant.objects.count())
 
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, provenance_keys, tmp_path_factory):
+    media = tmp_path_factory.mktemp("demo-media")
+    out = io.StringIO()
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=media,
+            C2PA_CERT_CHAIN=str(provenance_keys.chain),
+            C2PA_PRIVATE_KEY=str(provenance_keys.signer_key),
+            C2PA_TRUST_ANCHORS=str(provenance_keys.root_cert),
+        ),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=out)
+        yield SimpleNamespace(media=media, output=out.getvalue())
+        transaction.set_rollback(True)
 
-    assert (Character.objects.count(), Offer.objects.count(), Grant.objects.count()) == counts
-    assert counts[0] >= 4
-    assert Character.objects.filter(kind="likeness").count() == 1
-    assert all(c.images.exists() for c in Character.objects.all())
-    assert Offer.objects.filter(status="published").count() == counts[0]
-    assert "creator@cocreate.test" in capsys.readouterr().out
+
+@pytest.fixture
+def demo_media(demo, settings):
+    """The module's media folder (the autouse fixture gives each test a fresh one)."""
+    settings.MEDIA_ROOT = demo.media
+    return demo.media
+
+
+def _snapshot(media) -> dict:
+    """Row counts of everything the seed makes, the ledger's totals per account kind,
+    and the files in the media folder."""
+    models = (
+        User,
+        Follow,
+        Notification,
+        Organization,
+        Membership,
+        Character,
+        CharacterAlias,
+        CharacterImage,
+        Offer,
+        Grant,
+        GrantEvent,
+        CheckoutSession,
+        PolicyDecision,
+        GenerationRequest,
+        GenerationEvent,
+        GenerationCharge,
+        Work,
+        WorkLicense,
+        WorkApproval,
+        Claim,
+        Dispute,
+        RevenueEvent,
+        ConnectedAccount,
+        Payout,
+        PayoutEvent,
+        LedgerTransaction,
+        LedgerEntry,
+    )
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["ledger_amounts"] = dict(
+        LedgerEntry.objects.values_list("account__kind").order_by().annotate(total=Sum("amount"))
+    )
+    counts["files"] = sorted(str(path) for path in media.rglob("*") if path.is_file())
+    return counts
+
+
+def test_seed_builds_three_verified_studios_and_two_likeness_owners(demo):
+    studios = Organization.objects.filter(verification_status=VerificationStatus.VERIFIED)
+    assert studios.count() == 3
+    assert all(studio.documents.exists() for studio in studios)
+    likenesses = Character.objects.filter(kind="likeness")
+    assert likenesses.count() == 2
+    assert len({c.owner_user_id for c in likenesses}) == 2
+    approved = Offer.objects.get(
+        character__in=likenesses, status=OfferStatus.PUBLISHED, terms__audience="approved"
+    )
+    assert approved.character.name == "Aiko Tanaka"
+    # The Japanese studio's characters are named in Japanese, with romaji aliases.
+    hana = Character.objects.get(name="桜ハナ")
+    assert "Sakura Hana" in hana.aliases.values_list("text", flat=True)
+    assert hana.owner_organization.name.startswith("Studio Sakura")
+
+
+def test_every_character_has_an_image_and_a_published_offer_and_every_preset_is_used(
+    demo, demo_media
+):
+    characters = list(Character.objects.prefetch_related("images", "offers"))
+    assert len(characters) >= 12
+    for character in characters:
+        image = character.images.first()
+        assert image is not None, character.name
+        assert default_storage.exists(image.image.name), character.name
+        assert any(o.status == OfferStatus.PUBLISHED for o in character.offers.all()), character
+    used = set(Offer.objects.filter(status=OfferStatus.PUBLISHED).values_list("preset", flat=True))
+    assert used == set(PRESETS_BY_KEY)
+
+
+def test_several_creators_hold_active_licences_including_paid_and_approved_ones(demo):
+    active = Grant.objects.filter(status=GrantStatus.ACTIVE)
+    assert active.values("licensee").distinct().count() >= 3
+    paid = active.filter(offer__upfront_fee__gt=0)
+    assert paid.exists()
+    assert all(
+        CheckoutSession.objects.filter(grant=grant, status="complete").exists() for grant in paid
+    )
+    assert active.filter(character__name="Aiko Tanaka").exists()  # approved by Aiko
+
+
+def test_at_least_twenty_published_works_with_their_files_on_storage(demo, demo_media):
+    works = list(Work.objects.filter(status=WorkStatus.PUBLISHED))
+    assert len(works) >= 20
+    for work in works:
+        assert work.backend == "local"
+        assert default_storage.exists(work.video.name), work.title
+        assert default_storage.exists(work.poster.name), work.title
+        assert default_storage.size(work.video.name) > 10_000
+        assert work.manifest  # signed provenance
+    # One likeness video still waits in its owner's approval queue.
+    assert Work.objects.filter(status=WorkStatus.PENDING_APPROVAL).count() == 1
+
+
+def test_a_remix_chain_three_deep(demo):
+    deepest = Work.objects.filter(status=WorkStatus.PUBLISHED).order_by("-depth").first()
+    chain = [deepest]
+    while chain[-1].parent is not None:
+        chain.append(chain[-1].parent)
+    assert len(chain) >= 3
+    assert [w.depth for w in chain] == list(range(len(chain) - 1, -1, -1))
+    # The chain is made by different creators, each remixing the one before.
+    assert len({w.creator_id for w in chain}) >= 3
+
+
+def test_revenue_of_every_kind_is_settled(demo):
+    events = RevenueEvent.objects.all()
+    assert set(events.values_list("kind", flat=True)) == set(RevenueKind.values)
+    assert not events.exclude(status=RevenueStatus.SETTLED).exists()
+    assert all(event.transaction_id for event in events)
+
+
+def test_one_claim_is_disputed_and_its_revenue_waits_in_escrow(demo):
+    dispute = Dispute.objects.get()
+    assert dispute.status == DisputeStatus.OPEN
+    claim = dispute.claim
+    assert claim.status == ClaimStatus.DISPUTED
+    assert dispute.opened_by == claim.work.creator
+    escrow = LedgerEntry.objects.filter(
+        account__kind=AccountKind.ESCROW, work_id=claim.work_id
+    ).aggregate(total=Sum("amount"))["total"]
+    assert escrow > 0
+
+
+def test_one_payout_is_paid_with_its_ledger_entries(demo):
+    payout = Payout.objects.get()
+    assert payout.status == PayoutStatus.PAID
+    assert payout.connected_account.payouts_enabled
+    assert payout.stripe_transfer_id.startswith("tr_demo_")
+    steps = list(payout.events.order_by("created_at").values_list("to_status", flat=True))
+    assert steps == [PayoutStatus.CREATED, PayoutStatus.SUBMITTED, PayoutStatus.PAID]
+    reserve = LedgerTransaction.objects.get(key=f"payout:{payout.pk}:reserve")
+    by_kind = {e.account.kind: e.amount for e in reserve.entries.select_related("account")}
+    assert by_kind == {
+        AccountKind.AVAILABLE: -payout.amount,
+        AccountKind.STRIPE_CLEARING: payout.amount,
+    }
+
+
+def test_the_ledger_is_balanced_overall_and_per_transaction(demo):
+    assert ledger_totals() and all(total == 0 for total in ledger_totals().values())
+    per_transaction = Counter()
+    for txn_id, currency, amount in LedgerEntry.objects.values_list(
+        "transaction_id", "currency", "amount"
+    ):
+        per_transaction[(txn_id, currency)] += amount
+    assert set(per_transaction.values()) == {0}
+
+
+def test_a_second_run_changes_nothing(demo, demo_media):
+    before = _snapshot(demo_media)
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert _snapshot(demo_media) == before
+    assert "Demo marketplace ready" in out.getvalue()
+
+
+def test_the_printed_logins_work_and_their_first_page_opens(demo, client):
+    logins = [m.groupdict() for m in map(LOGIN_LINE.match, demo.output.splitlines()) if m]
+    roles = {login["role"] for login in logins}
+    assert {"staff", "viewer"} <= roles
+    assert sum(role.startswith("creator:") for role in roles) >= 3
+    assert sum(role.startswith("studio:") for role in roles) == 3
+    assert sum(role.startswith("likeness owner") for role in roles) == 2
+    assert "cocreate-demo" in demo.output
+    for login in logins:
+        response = client.post(
+            "/accounts/login/", {"login": login["email"], "password": "cocreate-demo"}
+        )
+        assert response.status_code == 302, login["email"]
+        assert client.session["_auth_user_id"] == str(User.objects.get(email=login["email"]).pk)
+        first_page = login["hint"].split(":")[0]
+        assert client.get(first_page).status_code == 200, (login["email"], first_page)
+        client.logout()
+
+
+def test_feed_and_catalog_list_the_seeded_content(demo, client):
+    feed = client.get("/feed/").content.decode()
+    catalog = client.get("/catalog/").content.decode()
+
+    assert "Hoshi-chan turns the stargazing party into a sunrise parade" in feed
+    assert "桜ハナ" in catalog and "Leo Martins" in catalog
+
+
+@pytest.mark.parametrize(("enqueue", "callbacks"), [(True, 1), (False, 0)])
+def test_a_request_made_for_inline_steps_is_not_sent_to_the_broker(
+    enqueue, callbacks, django_capture_on_commit_callbacks
+):
+    # given a creator and a character
+    creator, character = UserFactory(), CharacterFactory()
+
+    # when the seed's way (enqueue=False) or the web's way makes a request
+    with django_capture_on_commit_callbacks() as captured:
+        generation_request_create(
+            creator=creator, prompt="A walk", character_ids=[character.pk], enqueue=enqueue
+        )
+
+    # then only the web's way enqueues the pipeline when the transaction commits
+    assert len(captured) == callbacks

@@ -1,0 +1,103 @@
+"""The catalog: characters with drawn reference images, one published offer each (every
+preset in licensing.terms is used), and the creators' licences, paid through Checkout
+where the offer has a fee and approved by the licensor where the offer asks for that."""
+
+from __future__ import annotations
+
+from accounts import services as accounts
+from accounts.models import Organization, User
+from licensing import services as licensing
+from licensing.enums import CharacterKind, GrantStatus, OfferStatus
+from licensing.models import Character, Grant
+from licensing.terms import preset_terms
+from marketplace.management.seed import art
+from marketplace.management.seed.data import CHARACTERS, GRANTS, STUDIOS
+from payments import services as payments
+
+
+def seed_characters(
+    users: dict[str, User], studios: dict[str, Organization]
+) -> dict[str, Character]:
+    """Each character once, with an image and a published offer on its preset."""
+    owners = {studio.key: users[studio.owner] for studio in STUDIOS}
+    characters = {}
+    for spec in CHARACTERS:
+        if spec.likeness:
+            by = users[spec.owner]
+            character = Character.objects.filter(owner_user=by, name=spec.name).first()
+            credit = by.display_name
+        else:
+            by = owners[spec.owner]
+            organization = studios[spec.owner]
+            character = Character.objects.filter(
+                owner_organization=organization, name=spec.name
+            ).first()
+            credit = organization.name
+        if character is None:
+            character = licensing.character_create(
+                by=by,
+                kind=CharacterKind.LIKENESS if spec.likeness else CharacterKind.CHARACTER,
+                owner_organization=None if spec.likeness else organization,
+                name=spec.name,
+                aliases=spec.aliases,
+                franchise=spec.franchise,
+                description=spec.description or f"{spec.name} from {spec.franchise}.",
+                likeness_attested=spec.likeness,
+            )
+        if not character.images.exists():
+            licensing.character_image_add(
+                character=character, by=by, file=art.portrait(spec.name, spec.colours, spec.look)
+            )
+        if not character.offers.filter(preset=spec.preset).exists():
+            terms = preset_terms(spec.preset, credit_text=credit).to_dict()
+            draft = licensing.offer_create_draft(
+                character=character, by=by, terms=terms, preset=spec.preset
+            )
+            licensing.offer_publish(offer=draft, by=by)
+        characters[spec.name] = character
+    return characters
+
+
+def seed_grants(
+    users: dict[str, User], characters: dict[str, Character], *, gateway
+) -> dict[tuple[str, str], Grant]:
+    """Each creator's licences, taken to active the way a person would: accept, pay the
+    upfront fee through Checkout (``gateway`` stands in for Stripe), or be approved."""
+    presets = {spec.name: spec.preset for spec in CHARACTERS}
+    grants = {}
+    for creator_key, names in GRANTS.items():
+        creator = users[creator_key]
+        for name in names:
+            character = characters[name]
+            grant = (
+                Grant.objects.filter(licensee=creator, character=character)
+                .order_by("created_at")
+                .first()
+            )
+            if grant is None:
+                offer = character.offers.get(status=OfferStatus.PUBLISHED, preset=presets[name])
+                terms = offer.parsed_terms
+                grant = licensing.grant_accept(
+                    offer=offer,
+                    by=creator,
+                    max_fee=terms.upfront_fee,
+                    max_rev_share_bps=terms.rev_share_bps,
+                )
+            if grant.status == GrantStatus.PENDING_PAYMENT:
+                session = payments.checkout_for_grant(grant=grant, by=creator, gateway=gateway)
+                payments.checkout_completed(session_id=session.stripe_session_id, gateway=gateway)
+                grant.refresh_from_db()
+            if grant.status == GrantStatus.PENDING_APPROVAL:
+                grant = licensing.grant_approve(grant=grant, by=_licensor(character))
+            grants[(creator_key, name)] = grant
+    return grants
+
+
+def _licensor(character: Character) -> User:
+    """The person who decides on the character's licences: its owner, or the first
+    owner of the organization that holds it."""
+    if character.owner_user is not None:
+        return character.owner_user
+    return accounts.organization_people(
+        organization=character.owner_organization, roles=("owner",)
+    )[0]

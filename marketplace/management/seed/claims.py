@@ -1,0 +1,33 @@
+"""One Content-ID-style claim, disputed by the creator and left open: the studio
+claims a video (monetize), the creator disputes it, and from then on the video's
+revenue waits in escrow until the studio (or staff) settles it."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from licensing import services as licensing
+from licensing.enums import ClaimStatus
+from licensing.models import Character, Claim, Dispute
+from marketplace.management.seed.data import CLAIM
+from marketplace.models import Work
+
+
+def seed_claim(
+    users: dict[str, User], characters: dict[str, Character], works: dict[str, Work]
+) -> Dispute | None:
+    """The claim and its dispute, made once. Returns None only if demo users settled
+    the claim without a dispute since an earlier run."""
+    work, character = works[CLAIM.work], characters[CLAIM.character]
+    claim = Claim.objects.filter(work=work, character=character).first()
+    if claim is None:
+        claim = licensing.claim_file(
+            work=work,
+            character=character,
+            by=users[CLAIM.by],
+            reason=CLAIM.reason,
+            evidence=CLAIM.evidence,
+            policy=CLAIM.policy,
+        )
+    if claim.status == ClaimStatus.ACTIVE:
+        return licensing.dispute_open(claim=claim, by=work.creator, reason=CLAIM.dispute)
+    return Dispute.objects.filter(claim=claim).first()
