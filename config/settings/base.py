@@ -16,6 +16,9 @@ SECRET_KEY = env(
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 VAR_DIR = BASE_DIR / "var"
+# The newcomer's fallbacks (SQLite, the file cache, the filesystem broker) live here; a
+# bare `manage.py migrate` on a fresh clone must find it.
+VAR_DIR.mkdir(exist_ok=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

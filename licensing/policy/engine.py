@@ -181,7 +181,13 @@ def _merge(terms: Iterable[tuple[CharacterFacts, Terms]]) -> dict:
         ),
         "allowed_actions": sorted(set.intersection(*(set(t.allowed_actions) for _, t in pairs))),
         "approval_per_work": sorted({w.id for w, t in pairs if t.approval == "per_work"}),
-        "credits": [t.credit_text for _, t in pairs if t.attribution_required and t.credit_text],
+        # One line per rightsholder, in lineage order: a remix of a remix inherits the
+        # same character's credit at every level.
+        "credits": list(
+            dict.fromkeys(
+                t.credit_text for _, t in pairs if t.attribution_required and t.credit_text
+            )
+        ),
         "rev_share_bps": {w.id: t.rev_share_bps for w, t in pairs},
         "per_generation_fees": {
             w.id: {"amount": t.per_generation_fee, "currency": t.currency}

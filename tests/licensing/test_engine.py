@@ -323,3 +323,14 @@ def test_merge_reports_the_strictest_terms():
     assert decision.effective["max_rating"] == "teen"
     assert decision.effective["territories_allowed"] == ["JP"]
     assert decision.effective["credits"] == ["Hoshi Studio", "Kuro Inc"]
+
+
+def test_a_remix_credits_each_rightsholder_once():
+    # The parent's reciprocal terms and the creator's own licence both credit Hoshi Studio.
+    parent_terms = BASE.replace(remix_policy="same_terms")
+    parent = ParentFacts("work-1", ("hoshi",), (("hoshi", parent_terms),))
+
+    decision = decide("a remix", character(), parent=parent)
+
+    assert decision.allowed
+    assert decision.effective["credits"] == ["Hoshi Studio"]

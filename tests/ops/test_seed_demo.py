@@ -286,3 +286,11 @@ def test_a_request_made_for_inline_steps_is_not_sent_to_the_broker(
 
     # then only the web's way enqueues the pipeline when the transaction commits
     assert len(captured) == callbacks
+
+
+def test_seed_refuses_production_settings(settings):
+    from django.core.management.base import CommandError
+
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="production settings"):
+        call_command("seed_demo")

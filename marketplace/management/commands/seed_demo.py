@@ -4,7 +4,8 @@ second run finds everything and changes nothing."""
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.management.seed import seed_demo
 from marketplace.management.seed.data import DEMO_PASSWORD
@@ -17,7 +18,19 @@ class Command(BaseCommand):
         "paid payout (idempotent)."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even on production settings (the demo accounts share a published password).",
+        )
+
     def handle(self, *args, **options):
+        if getattr(settings, "IS_PRODUCTION", False) and not options["allow_production"]:
+            raise CommandError(
+                "These are production settings, and every demo account has the "
+                f"published password {DEMO_PASSWORD!r}. Pass --allow-production to seed anyway."
+            )
         started = time.monotonic()
         report = seed_demo()
         elapsed = time.monotonic() - started
