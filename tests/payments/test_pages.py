@@ -64,6 +64,18 @@ def test_organization_earnings_are_for_members_only(client):
     assert theirs.status_code == 404
 
 
+def test_a_member_without_personal_earnings_is_pointed_to_the_organization(client):
+    _, hoshi = _earning_creator()
+    organization = hoshi.owner_organization
+    member = MembershipFactory(organization=organization, role="viewer").user
+
+    client.force_login(member)
+    html = client.get(reverse("payments:earnings")).content.decode()
+
+    assert "No earnings yet." in html
+    assert f'href="?org={organization.slug}">{organization.name}</a>' in html
+
+
 def test_balance_and_ledger_api_show_only_your_own_money(api_client):
     creator, hoshi = _earning_creator()
     api_client.force_authenticate(creator)
