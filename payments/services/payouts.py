@@ -152,7 +152,7 @@ def payout_confirm(*, transfer_id: str, payout_id: str | None = None) -> Payout 
     ``payout_id`` is the transfer's metadata: when the webhook arrives before the
     submitting task has stored the transfer id, it records the submission itself."""
     payout = Payout.objects.filter(stripe_transfer_id=transfer_id).first()
-    if payout is None and _is_uuid(payout_id):
+    if payout is None and payout_id is not None and _is_uuid(payout_id):
         candidate = Payout.objects.filter(pk=payout_id, stripe_transfer_id="").first()
         if candidate is not None and candidate.status == PayoutStatus.CREATED:
             payout = payout_record_submitted(payout_id=candidate.pk, transfer_id=transfer_id)
