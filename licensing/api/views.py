@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization
 from config.api import DomainError
+from config.ratelimit import ActionRateThrottle
 from licensing import selectors, services
 from licensing.api import serializers as s
 from licensing.enums import OfferStatus
@@ -364,6 +365,9 @@ class GrantOdrlView(APIView):
 
 
 class ScreenView(APIView):
+    throttle_classes = [ActionRateThrottle]
+    throttle_scope = "screen"
+
     @extend_schema(
         tags=TAG,
         request=s.ScreenSerializer,

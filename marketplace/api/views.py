@@ -11,12 +11,16 @@ from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.api import serializers as s
+from config.ratelimit import ActionRateThrottle
 from marketplace.models import GenerationRequest
 
 TAG = ["generation"]
 
 
 class GenerationCreateView(APIView):
+    throttle_classes = [ActionRateThrottle]
+    throttle_scope = "generate"
+
     @extend_schema(
         tags=TAG,
         request=s.GenerationCreateSerializer,
