@@ -2,9 +2,9 @@
 that ``by`` may do what it asks, and raises a DomainError naming the reason if not."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 

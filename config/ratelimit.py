@@ -132,17 +132,16 @@ def rate_limit_response(request: HttpRequest, action: str, *, template: str = "4
     try:
         consume(action=action, ident=ident_for(request))
     except RateLimited as exc:
-        return too_many_requests(request, detail=exc.detail, retry_after=exc.retry_after,
-                                 template=template)
+        return too_many_requests(
+            request, detail=exc.detail, retry_after=exc.retry_after, template=template
+        )
     return None
 
 
 def too_many_requests(
     request: HttpRequest, *, detail: str, retry_after: int, template: str = "429.html"
 ) -> HttpResponse:
-    response = render(
-        request, template, {"detail": detail, "problems": [detail]}, status=429
-    )
+    response = render(request, template, {"detail": detail, "problems": [detail]}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -8,7 +8,6 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
-
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 

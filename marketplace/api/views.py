@@ -7,11 +7,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.ratelimit import ActionRateThrottle
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.api import serializers as s
-from config.ratelimit import ActionRateThrottle
 from marketplace.models import GenerationRequest
 
 TAG = ["generation"]

@@ -87,7 +87,10 @@ def test_too_many_log_in_posts_from_one_address_get_the_429_page(settings, user)
 
 def test_too_many_sign_ups_from_one_address_get_the_429_page(settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/m/ip"}
-    body = {"password1": "a-long-unusual-passphrase-42", "password2": "a-long-unusual-passphrase-42"}
+    body = {
+        "password1": "a-long-unusual-passphrase-42",
+        "password2": "a-long-unusual-passphrase-42",
+    }
 
     first = Client().post(SIGNUP, {"email": "one@example.com", **body})
     second = Client().post(SIGNUP, {"email": "two@example.com", **body})

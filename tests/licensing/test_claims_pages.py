@@ -313,7 +313,7 @@ def test_claimant_releases_an_active_block_claim_from_the_dashboard(client, sett
     client.force_login(studio_owner)
     release = reverse("licensing:claim_release", args=[claim.pk])
     html = client.get(DASHBOARD).content.decode()
-    assert f'action="{release}"' in html and "data-confirm=\"Release this claim?" in html
+    assert f'action="{release}"' in html and 'data-confirm="Release this claim?' in html
     assert "Disputable until" in html
 
     # when
@@ -394,9 +394,7 @@ def test_dashboard_actions_need_an_owner_or_manager_of_the_claimant(client, sett
     assert (active.status, dispute.status) == ("active", "open")
 
 
-def test_staff_resolve_an_escalated_dispute_with_the_admin_action(
-    setting, staff, staff_client
-):
+def test_staff_resolve_an_escalated_dispute_with_the_admin_action(setting, staff, staff_client):
     # given: the creator escalates a disputed block from the work page
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
