@@ -126,7 +126,9 @@ class ActionRateThrottle(BaseThrottle):
         return True
 
 
-def rate_limit_response(request: HttpRequest, action: str, *, template: str = "429.html"):
+def rate_limit_response(
+    request: HttpRequest, action: str, *, template: str = "429.html"
+) -> HttpResponse | None:
     """For a web view: count one ``action`` and return None, or the 429 page (with
     Retry-After and a readable reason) when the budget is spent."""
     try:
