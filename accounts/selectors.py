@@ -72,3 +72,10 @@ def mutual_ids(*, user: User) -> QuerySet:
     return Follow.objects.filter(
         followee=user, follower__in=Follow.objects.filter(follower=user).values("followee")
     ).values_list("follower_id", flat=True)
+
+
+def user_has_totp(*, user: User) -> bool:
+    """Whether ``user`` has an authenticator app (TOTP) set up with allauth."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -4,14 +4,41 @@ that ``by`` may do what it asks, and raises a DomainError naming the reason if n
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import selectors
 from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
 from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
-from config.api import DomainError, NotPermitted
+from config.api import DomainError, NotPermitted, RateLimited
 from config.uploads import validate_document
+
+
+def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
+    """The user with this email and password, checked through django-allauth exactly as
+    the web log-in checks them: a failure counts against the same per-account lockout
+    (ACCOUNT_RATE_LIMITS["login_failed"]), and a locked account is refused here too.
+
+    Raises RateLimited (429, with the seconds left) while locked out, and a DomainError
+    coded "authorization" for a wrong email or password."""
+    from allauth.account.adapter import get_adapter
+
+    from accounts.adapter import LOCKED_OUT
+
+    try:
+        user = get_adapter(request).authenticate(request, email=email, password=password)
+    except ValidationError as exc:
+        if exc.code != LOCKED_OUT:
+            raise
+        raise RateLimited(
+            exc.messages[0], retry_after=getattr(request, "rate_limited_retry_after", 60)
+        ) from exc
+    if user is None:
+        raise DomainError(
+            "Unable to log in with the email and password given.", code="authorization"
+        )
+    return user
 
 
 def _unique_slug(name: str) -> str:

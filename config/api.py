@@ -30,6 +30,17 @@ class DomainError(Exception):
             self.code = code
 
 
+class RateLimited(DomainError):
+    """Too many requests of one kind: 429 with ``Retry-After`` (seconds)."""
+
+    code = "throttled"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class NotPermitted(PermissionDenied):
     """The actor may not do this. A PermissionDenied, so a web view that does not catch
     it answers 403 with our 403 page; the API answers 403 in the error shape."""
@@ -62,9 +73,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             status=status.HTTP_403_FORBIDDEN,
         )
     if isinstance(exc, DomainError):
+        retry_after = getattr(exc, "retry_after", None)
         return Response(
             {"code": exc.code, "detail": exc.detail, "field": exc.field},
             status=exc.status_code,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

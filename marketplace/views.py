@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.api import DomainError, NotPermitted
+from config.ratelimit import rate_limit_response
 from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, WorkStatus
@@ -68,6 +69,8 @@ def _parent(request: HttpRequest, parent_id) -> Work | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def studio(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (refused := rate_limit_response(request, "generate")):
+        return refused
     form = _studio_form(request, request.POST or None)
     parent = _parent(request, request.POST.get("parent") or request.GET.get("parent"))
     if request.method == "POST" and form.is_valid():
@@ -105,6 +108,9 @@ def studio(request: HttpRequest) -> HttpResponse:
 @require_POST
 def studio_check(request: HttpRequest) -> HttpResponse:
     """The "check terms" button: the policy decision without generating (htmx)."""
+    refused = rate_limit_response(request, "screen", template="marketplace/_check_result.html")
+    if refused:
+        return refused
     form = _studio_form(request, request.POST)
     parent = _parent(request, request.POST.get("parent"))
     context: dict = {"parent": parent}

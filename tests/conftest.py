@@ -62,6 +62,16 @@ def staff(db):
 
 
 @pytest.fixture
+def staff_client(client, staff):
+    """A client signed in as ``staff`` the way the admin requires: an authenticator app
+    set up, and a log-in through allauth that included its TOTP code."""
+    from tests.mfa import log_in_with_totp, totp_activate
+
+    log_in_with_totp(client, staff, secret=totp_activate(staff))
+    return client
+
+
+@pytest.fixture
 def owner_membership(db):
     return MembershipFactory()
 

@@ -1,4 +1,3 @@
-from django.contrib.auth import authenticate
 from rest_framework import serializers
 
 from accounts.models import Membership, User
@@ -7,17 +6,6 @@ from accounts.models import Membership, User
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-    def validate(self, attrs):
-        user = authenticate(
-            request=self.context.get("request"), email=attrs["email"], password=attrs["password"]
-        )
-        if user is None:
-            raise serializers.ValidationError(
-                "Unable to log in with the email and password given.", code="authorization"
-            )
-        attrs["user"] = user
-        return attrs
 
 
 class TokenResponseSerializer(serializers.Serializer):

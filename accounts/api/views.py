@@ -3,23 +3,26 @@ from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import services
 from accounts.api.serializers import (
     MeOutputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
 from accounts.models import User
+from config.ratelimit import ActionRateThrottle
 
 
 class TokenObtainView(APIView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token. Limited per address
+    (RATE_LIMITS["token"]); failed attempts count against the same per-account lockout
+    as the web log-in, and a locked account gets 429 here too."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ActionRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(
@@ -40,9 +43,14 @@ class TokenObtainView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = services.user_authenticate(
+            request=request._request,
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

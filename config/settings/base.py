@@ -21,7 +21,8 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, on a site that requires staff to have signed in with TOTP.
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,8 +128,57 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Cocreate"
+
+# Abuse limits (README "Security"). Each is "N/period" (s, m, h, d; "5/10m" is five per
+# ten minutes), counted per signed-in user (per address when anonymous) in the cache.
+# The studio and the API share one counter per action.
+RATE_LIMITS = {
+    "generate": env("RATE_LIMIT_GENERATE", default="30/h"),
+    "screen": env("RATE_LIMIT_SCREEN", default="120/m"),
+    "token": env("RATE_LIMIT_TOKEN", default="20/m"),
+}
+# django-allauth's own limits, in its format "N/period/per" (per ip, user or key).
+# login_failed is the lockout: 5 failed log-ins for one account within 5 minutes lock
+# it (web log-in and API token alike) until the oldest failure is 5 minutes old.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "signup": env("RATE_LIMIT_SIGNUP", default="20/m/ip"),
+}
+# Proxies in front of the app that append to X-Forwarded-For: how client addresses,
+# and so the per-address limits, are found. 0 reads REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Content-Security-Policy (django-csp), in every environment so a breach shows early.
+# No inline script anywhere: htmx and static/js only. Styles allow inline because the
+# Django admin, Swagger UI and allauth templates carry a few style attributes and
+# <style> blocks; script is what a CSP must hold. form-action lists Stripe because
+# Chromium applies form-action to the redirect after a POST (Checkout, Connect).
+CSP_MEDIA_SOURCES = env.list("CSP_MEDIA_SOURCES", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *CSP_MEDIA_SOURCES],
+        "media-src": ["'self'", *CSP_MEDIA_SOURCES],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [
+            "'self'",
+            *env.list(
+                "CSP_FORM_ACTION_SOURCES",
+                default=["https://checkout.stripe.com", "https://connect.stripe.com"],
+            ),
+        ],
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cocreate <no-reply@cocreate.localhost>")
@@ -199,7 +252,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    # Throttles are config.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
 }
 
 SPECTACULAR_SETTINGS = {

@@ -36,6 +36,9 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 SITE_URL = env("SITE_URL")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Production runs behind one TLS-terminating proxy (hence SECURE_PROXY_SSL_HEADER); the
+# per-address limits need the client address it appends to X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

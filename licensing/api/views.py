@@ -17,6 +17,7 @@ from config.api import (
     query_bool,
     query_choice,
 )
+from config.ratelimit import ActionRateThrottle
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s
@@ -505,6 +506,9 @@ class GrantOdrlView(APIView):
 
 
 class ScreenView(APIView):
+    throttle_classes = [ActionRateThrottle]
+    throttle_scope = "screen"
+
     @extend_schema(
         tags=TAG,
         request=s.ScreenSerializer,

@@ -17,6 +17,7 @@ from config.api import (
     query_choice,
     query_uuid,
 )
+from config.ratelimit import ActionRateThrottle
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.enums import ApprovalStatus
@@ -32,6 +33,11 @@ class GenerationListCreateView(ListAPIView):
     """Your generation requests, newest first (``GET``), or a new one (``POST``)."""
 
     serializer_class = s.GenerationOutputSerializer
+    throttle_scope = "generate"
+
+    def get_throttles(self):
+        # Only asking for a generation spends the "generate" budget; listing is free.
+        return [ActionRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
         qs = selectors.requests_for_creator(user=self.request.user)

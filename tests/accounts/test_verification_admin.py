@@ -9,12 +9,11 @@ from tests.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_verify_organizations_with_the_admin_action(client, staff):
+def test_staff_verify_organizations_with_the_admin_action(staff_client, staff):
     pending = OrganizationFactory(verification_status="pending")
     untouched = OrganizationFactory(verification_status="pending")
-    client.force_login(staff)
 
-    response = client.post(
+    response = staff_client.post(
         reverse("admin:accounts_organization_changelist"),
         {"action": "verify_selected", "_selected_action": [pending.pk]},
         follow=True,
@@ -29,11 +28,10 @@ def test_staff_verify_organizations_with_the_admin_action(client, staff):
     assert untouched.verification_status == "pending"
 
 
-def test_reject_action_records_a_reason(client, staff):
+def test_reject_action_records_a_reason(staff_client, staff):
     organization = OrganizationFactory(verification_status="pending")
-    client.force_login(staff)
 
-    client.post(
+    staff_client.post(
         reverse("admin:accounts_organization_changelist"),
         {"action": "reject_selected", "_selected_action": [organization.pk]},
     )
@@ -51,11 +49,10 @@ def test_non_staff_cannot_verify(user):
     assert Organization.objects.get(pk=organization.pk).verification_status == "unverified"
 
 
-def test_admin_lists_organizations_with_filters(client, staff):
+def test_admin_lists_organizations_with_filters(staff_client, staff):
     OrganizationFactory(name="Filterable Studio", verification_status="verified")
-    client.force_login(staff)
 
-    response = client.get(
+    response = staff_client.get(
         reverse("admin:accounts_organization_changelist"), {"verification_status": "verified"}
     )
 

@@ -48,6 +48,22 @@ def browser_context(chromium, live_server, request):
     """A factory of isolated browser sessions (one per person in the journey), all on
     the live server. A failing test leaves a screenshot of every open page."""
     contexts = []
+    csp_violations: list[str] = []
+
+    def watch(page):
+        """Any message naming the Content-Security-Policy fails the test: something on
+        the page was blocked (an inline script or style, eval, a foreign origin)."""
+
+        def on_console(message):
+            if "Content Security Policy" in message.text:
+                csp_violations.append(f"{page.url}: console {message.type}: {message.text}")
+
+        def on_page_error(error):
+            if "Content Security Policy" in str(error):
+                csp_violations.append(f"{page.url}: page error: {error}")
+
+        page.on("console", on_console)
+        page.on("pageerror", on_page_error)
 
     def new(*, viewport=None, **options):
         context = chromium.new_context(
@@ -56,6 +72,7 @@ def browser_context(chromium, live_server, request):
             **options,
         )
         context.set_default_timeout(int(os.environ.get("BROWSER_TIMEOUT_MS", "15000")))
+        context.on("page", watch)
         contexts.append(context)
         return context
 
@@ -66,6 +83,7 @@ def browser_context(chromium, live_server, request):
             for number, page in enumerate(context.pages):
                 screenshot(page, f"{request.node.name}-FAILED-{index}-{number}")
         context.close()
+    assert not csp_violations, "\n".join(csp_violations)
 
 
 def screenshot(page, name: str) -> Path:

@@ -19,6 +19,7 @@ from marketplace.models import Work
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import PASSWORD, CharacterFactory, UserFactory, editor_of, publish_offer
 from tests.marketplace.conftest import wait_for
+from tests.mfa import totp_activate, totp_code
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 
@@ -78,12 +79,19 @@ def test_journey_1_rightsholder_signs_up_is_verified_and_publishes(browser_conte
     studio.get_by_role("button", name="Ask staff to verify").click()
     expect(studio.locator(".badge")).to_have_text(re.compile("pending", re.I))
 
-    # Staff verify it in the Django admin.
+    # Staff verify it in the Django admin, signing in with their password and a code
+    # from their authenticator app (the admin requires both).
+    secret = totp_activate(staff)
     admin = browser_context().new_page()
     admin.goto("/admin/login/")
     admin.get_by_label("Email").fill(staff.email)
     admin.get_by_label(re.compile(r"^Password:?$")).fill(ADMIN_PASSWORD)
-    admin.get_by_role("button", name=re.compile("log in", re.I)).click()
+    admin.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    admin.get_by_label(re.compile("code", re.I)).fill(totp_code(secret))
+    admin.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(
+        admin.get_by_role("heading", name=re.compile("site administration", re.I))
+    ).to_be_visible()
     admin.goto("/admin/accounts/organization/?verification_status__exact=pending")
     admin.get_by_role("row", name=re.compile("Studio Kaze")).get_by_role("checkbox").check()
     admin.locator("select[name=action]").select_option(label="Verify selected organizations")

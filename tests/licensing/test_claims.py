@@ -189,14 +189,13 @@ def test_only_the_creator_disputes_and_only_within_30_days(claimed_setting):
         services.dispute_open(claim=claim, by=creator, reason="late")
 
 
-def test_claims_released_on_dispute_are_counted_in_the_admin(claimed_setting, client, staff):
+def test_claims_released_on_dispute_are_counted_in_the_admin(claimed_setting, staff_client, staff):
     hoshi, creator, work, studio_owner = claimed_setting
     claim = _claim(hoshi, work, studio_owner)
     services.dispute_open(claim=claim, by=creator, reason="wrong")
     services.dispute_resolve(dispute=claim.dispute, by=studio_owner, uphold=False)
-    client.force_login(staff)
 
-    html = client.get(reverse("admin:accounts_organization_changelist")).content.decode()
+    html = staff_client.get(reverse("admin:accounts_organization_changelist")).content.decode()
 
     assert "Claims released on dispute" in html
     assert 'class="field-released_on_dispute">1<' in html

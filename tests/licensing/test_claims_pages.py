@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -393,19 +394,19 @@ def test_dashboard_actions_need_an_owner_or_manager_of_the_claimant(client, sett
     assert (active.status, dispute.status) == ("active", "open")
 
 
-def test_staff_resolve_an_escalated_dispute_with_the_admin_action(client, setting, staff):
+def test_staff_resolve_an_escalated_dispute_with_the_admin_action(setting, staff, staff_client):
     # given: the creator escalates a disputed block from the work page
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
     dispute = services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
-    client.force_login(creator)
-    client.post(reverse("licensing:dispute_escalate", args=[dispute.pk]))
+    creator_client = Client()
+    creator_client.force_login(creator)
+    creator_client.post(reverse("licensing:dispute_escalate", args=[dispute.pk]))
     dispute.refresh_from_db()
     assert dispute.status == "escalated"
 
     # when: staff release it from the admin
-    client.force_login(staff)
-    response = client.post(
+    response = staff_client.post(
         reverse("admin:licensing_dispute_changelist"),
         {"action": "release_selected", "_selected_action": [str(dispute.pk)]},
         follow=True,
@@ -418,16 +419,15 @@ def test_staff_resolve_an_escalated_dispute_with_the_admin_action(client, settin
     assert (dispute.status, dispute.resolved_by, work.status) == ("released", staff, "published")
 
 
-def test_staff_uphold_a_dispute_with_the_admin_action(client, setting, staff):
+def test_staff_uphold_a_dispute_with_the_admin_action(staff_client, setting, staff):
     # given
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
     dispute = services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
     services.dispute_escalate(dispute=dispute, by=creator)
-    client.force_login(staff)
 
     # when
-    client.post(
+    staff_client.post(
         reverse("admin:licensing_dispute_changelist"),
         {"action": "uphold_selected", "_selected_action": [str(dispute.pk)]},
     )

@@ -7,10 +7,9 @@ from tests.factories import CharacterFactory, UserFactory, grant_for
 pytestmark = pytest.mark.django_db
 
 
-def test_every_model_has_an_admin_changelist_that_renders_with_search(client, staff):
+def test_every_model_has_an_admin_changelist_that_renders_with_search(staff_client, staff):
     # given: a little of everything
     grant_for(CharacterFactory(), UserFactory())
-    client.force_login(staff)
     ours = [m for m in admin.site._registry if m._meta.app_label in ("accounts", "licensing")]
     from django.apps import apps
 
@@ -20,4 +19,4 @@ def test_every_model_has_an_admin_changelist_that_renders_with_search(client, st
     assert set(models) <= set(ours), set(models) - set(ours)
     for model in models:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        assert client.get(url, {"q": "a"}).status_code == 200, url
+        assert staff_client.get(url, {"q": "a"}).status_code == 200, url

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -48,3 +49,30 @@ def test_production_refuses_to_start_without_a_required_setting(missing):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+def test_production_sends_cookies_over_https_only_with_hsts_and_the_csp():
+    script = (
+        "from django.conf import settings as s; import json; print(json.dumps({"
+        "'session': s.SESSION_COOKIE_SECURE, 'csrf': s.CSRF_COOKIE_SECURE,"
+        "'hsts': s.SECURE_HSTS_SECONDS, 'subdomains': s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        "'preload': s.SECURE_HSTS_PRELOAD, 'redirect': s.SECURE_SSL_REDIRECT,"
+        "'proxy': s.SECURE_PROXY_SSL_HEADER, 'proxies': s.ALLAUTH_TRUSTED_PROXY_COUNT,"
+        "'csp': s.CONTENT_SECURITY_POLICY['DIRECTIVES'],"
+        "'middleware': 'csp.middleware.CSPMiddleware' in s.MIDDLEWARE}))"
+    )
+
+    result = _manage("shell", "-c", script, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["session"] is True and values["csrf"] is True
+    assert values["hsts"] >= 365 * 24 * 3600
+    assert values["subdomains"] is True and values["preload"] is True
+    assert values["redirect"] is True
+    assert values["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["proxies"] == 1
+    assert values["middleware"] is True
+    assert values["csp"]["script-src"] == ["'self'"]
+    assert values["csp"]["object-src"] == ["'none'"]
+    assert values["csp"]["frame-ancestors"] == ["'none'"]

@@ -71,7 +71,7 @@ def test_the_database_refuses_unbalanced_entries_and_changes_to_entries():
         LedgerEntry.objects.filter(transaction=txn).delete()
 
 
-def test_staff_see_any_accounts_entries_in_the_admin(client, staff):
+def test_staff_see_any_accounts_entries_in_the_admin(staff_client, staff):
     mine, _, clearing = _accounts()
     services.ledger_post(
         key="admin",
@@ -79,10 +79,9 @@ def test_staff_see_any_accounts_entries_in_the_admin(client, staff):
         memo="a visible memo",
         lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
     )
-    client.force_login(staff)
 
-    accounts = client.get(reverse("admin:payments_ledgeraccount_changelist")).content.decode()
-    entries = client.get(
+    accounts = staff_client.get(reverse("admin:payments_ledgeraccount_changelist")).content.decode()
+    entries = staff_client.get(
         reverse("admin:payments_ledgerentry_changelist"), {"account__id__exact": mine.pk}
     ).content.decode()
 
