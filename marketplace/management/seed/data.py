@@ -85,8 +85,8 @@ PEOPLE: tuple[Person, ...] = (
         "staff@cocreate.test",
         "Cocreate Staff",
         "staff",
-        "/admin/: the open dispute (Licensing > Disputes), the paid payout and its ledger "
-        "entries (Payments)",
+        "/accounts/2fa/: activate an authenticator app (the admin needs it), "
+        "then /admin/: the open dispute, the paid payout and its ledger entries",
         staff=True,
     ),
     Person(
