@@ -6,6 +6,7 @@ test database, the shared media folder and the session's provenance keys.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,10 +61,8 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 20.0) -> None:
