@@ -12,6 +12,7 @@ import logging
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -121,18 +122,46 @@ def payout_submit(*, payout_id, gateway) -> Payout:
         return payout_fail(
             payout_id=payout.pk, reason=f"Stripe refused the transfer: {exc.user_message or exc}"
         )
-    return payout_transition(
-        payout_id=payout.pk,
-        to=PayoutStatus.SUBMITTED,
-        note=f"transfer {transfer.id}",
-        stripe_transfer_id=transfer.id,
-        submitted_at=timezone.now(),
-    )
+    return _payout_submitted(payout_id=payout.pk, transfer_id=transfer.id)
 
 
-def payout_confirm(*, transfer_id: str) -> Payout | None:
-    """The webhook's confirmation that the transfer was made: submitted → paid."""
+def _payout_submitted(*, payout_id, transfer_id: str, note: str = "") -> Payout:
+    """created → submitted with the transfer's id, unless the webhook or this call's
+    other path got there first (then the payout is returned as it is)."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status != PayoutStatus.CREATED:
+            return payout
+        return payout_transition(
+            payout_id=payout_id,
+            to=PayoutStatus.SUBMITTED,
+            note=note or f"transfer {transfer_id}",
+            stripe_transfer_id=transfer_id,
+            submitted_at=timezone.now(),
+        )
+
+
+def payout_confirm(*, transfer_id: str, payout_id: str = "") -> Payout | None:
+    """The webhook's confirmation that the transfer was made: submitted → paid.
+
+    The webhook can arrive before ``payout_submit`` has recorded the transfer: Stripe
+    sends it as soon as the transfer exists, and our side may still be waiting for (or
+    have lost) the response. The transfer's ``payout_id`` metadata then finds the
+    payout, which is marked submitted here first, so the confirmation is not lost."""
     payout = Payout.objects.filter(stripe_transfer_id=transfer_id).first()
+    if payout is None and payout_id:
+        try:
+            exists = Payout.objects.filter(pk=payout_id).exists()
+        except (ValueError, ValidationError):
+            exists = False
+        if exists:
+            payout = _payout_submitted(
+                payout_id=payout_id,
+                transfer_id=transfer_id,
+                note=f"transfer {transfer_id} (its webhook came first)",
+            )
+            if payout.stripe_transfer_id != transfer_id:
+                return payout
     if payout is None or payout.status != PayoutStatus.SUBMITTED:
         return payout
     payout = payout_transition(

@@ -254,3 +254,7 @@ def assert_generated_exactly_once(request, *, media_root: Path, works_before: se
 def works_on_disk(media_root: Path) -> set[str]:
     works_dir = media_root / "works"
     return {p.name for p in works_dir.iterdir()} if works_dir.exists() else set()
+
+
+# The Stripe fake and eager tasks, as the payments tests use them.
+from tests.payments.conftest import eager_tasks, fake_stripe  # noqa: E402, F401

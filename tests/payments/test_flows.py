@@ -22,7 +22,7 @@ from payments.models import (
 from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 from tests.factories import CharacterFactory, UserFactory, grant_for
-from tests.payments.conftest import plain_work
+from tests.payments.conftest import creator_with_available, plain_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,27 +175,8 @@ def test_webhooks_delivered_out_of_order_and_twice_end_in_the_same_state(client,
     assert RevenueEvent.objects.count() == 1
 
 
-def _creator_with_available(client, fake, amount=5_000):
-    """A connected, onboarded creator with ``amount`` available and the platform's
-    Stripe balance holding it."""
-    creator = UserFactory()
-    client.force_login(creator)
-    client.post(reverse("payments:connect"), {"country": "US"})
-    connected = ConnectedAccount.objects.get(user=creator)
-    fake.onboard_account(connected.stripe_account_id)
-    hoshi = CharacterFactory()
-    grant = grant_for(hoshi, creator)
-    work = plain_work(creator=creator, grants=[grant])
-    fan = UserFactory()
-    client.force_login(fan)
-    client.post(reverse("payments:tip", args=[work.pk]), {"amount": str(amount), "currency": "USD"})
-    fake.complete_checkout(CheckoutSession.objects.get(work=work).stripe_session_id)
-    services.ledger_release_pending()
-    return creator, connected, work
-
-
 def test_payout_runs_twice_but_transfers_once_and_the_webhook_confirms_it(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     available = _balance(creator, AccountKind.AVAILABLE)
     assert available == 4_500  # 90% of the $50 tip (no licence share on a free grant)
 
@@ -220,7 +201,7 @@ def test_payout_runs_twice_but_transfers_once_and_the_webhook_confirms_it(client
 def test_payout_killed_after_the_stripe_call_is_rerun_with_exactly_one_transfer(
     client, fake_stripe, monkeypatch
 ):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     gateway = StripeGateway.from_settings()
     real_transition = services.payouts.payout_transition
     crashed = {"done": False}
@@ -249,7 +230,7 @@ def test_payout_killed_after_the_stripe_call_is_rerun_with_exactly_one_transfer(
 
 
 def test_a_failed_transfer_returns_the_money_and_says_why(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     services.payouts_run(gateway=StripeGateway.from_settings())
     fake_stripe.wait_for_deliveries()
     payout = Payout.objects.get(connected_account=connected)
@@ -263,7 +244,7 @@ def test_a_failed_transfer_returns_the_money_and_says_why(client, fake_stripe):
 
 
 def test_insufficient_platform_balance_fails_the_payout_and_keeps_the_money(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     fake_stripe.add_balance(-fake_stripe.balance("usd"), "usd", None)  # Stripe's balance is empty
 
     services.payouts_run(gateway=StripeGateway.from_settings())
@@ -275,7 +256,7 @@ def test_insufficient_platform_balance_fails_the_payout_and_keeps_the_money(clie
 
 
 def test_refund_after_payout_reverses_the_transfer(client, fake_stripe):
-    creator, _connected, work = _creator_with_available(client, fake_stripe)
+    creator, _connected, work = creator_with_available(client, fake_stripe)
     services.payouts_run(gateway=StripeGateway.from_settings())
     fake_stripe.wait_for_deliveries()
     session = CheckoutSession.objects.get(work=work)
@@ -292,7 +273,7 @@ def test_refund_after_payout_reverses_the_transfer(client, fake_stripe):
 
 
 def test_a_chargeback_reverses_the_revenue(client, fake_stripe):
-    _, _, work = _creator_with_available(client, fake_stripe)
+    _, _, work = creator_with_available(client, fake_stripe)
     session = CheckoutSession.objects.get(work=work)
     intent = fake_stripe.checkout_sessions[session.stripe_session_id]["payment_intent"]
     charge = fake_stripe.payment_intents[intent]["latest_charge"]
