@@ -30,7 +30,14 @@ app.conf.update(
     task_soft_time_limit=14 * 60,
     task_track_started=True,
     worker_prefetch_multiplier=1,
-    worker_cancel_long_running_tasks_on_connection_loss=True,
+    # A task running when the broker connection drops keeps running and is acknowledged
+    # after the reconnect. With Redis the unacknowledged copy lives in Redis (the
+    # `unacked` hash), not in the lost connection, so the late ack still finds it.
+    # Cancelling instead (True) loses the task when Redis restarts: Celery terminates
+    # the job, fails to record the cancellation in the (same, unreachable) Redis result
+    # backend, then treats the terminated job as revoked and acknowledges, deleting the
+    # only copy (tests/faults/test_redis_restart.py).
+    worker_cancel_long_running_tasks_on_connection_loss=False,
     broker_connection_retry_on_startup=True,
     # Three queues so a payout never waits behind a video (DESIGN.md).
     task_default_queue="default",

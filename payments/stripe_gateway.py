@@ -10,14 +10,27 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+# Errors after which the same call, with the same idempotency key, may succeed: the
+# network or a timeout (APIConnectionError), a 5xx (APIError) and rate limiting (429,
+# RateLimitError). stripe-python retries the first two itself (max_network_retries)
+# but not a 429 unless Stripe sends ``Stripe-Should-Retry: true``; money tasks retry
+# all three at the Celery level (payments/tasks.py), with the same business key.
+TRANSIENT_STRIPE_ERRORS = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
 
 def stripe_client() -> stripe.StripeClient:
-    """The client for the configured Stripe account (key and base address from settings)."""
+    """The client for the configured Stripe account (key and base address from settings).
+
+    Every POST carries our idempotency key, so the SDK's own retries (network errors,
+    timeouts, 409 and 5xx, with back-off) cannot create a second object. The timeout is
+    ours, not the SDK's 80 s: a web request waiting on Stripe must give up well before
+    the browser does."""
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses=base or {},
-        max_network_retries=2,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_S),
     )
 
 

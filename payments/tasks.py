@@ -10,10 +10,14 @@ from config.celery import TRANSIENT_ERRORS
 from payments import services
 from payments.models import StripeEvent
 from payments.services import payouts, stripe_flows
-from payments.stripe_gateway import StripeGateway
+from payments.stripe_gateway import TRANSIENT_STRIPE_ERRORS, StripeGateway
 
 log = logging.getLogger(__name__)
-TRANSIENT = TRANSIENT_ERRORS
+# The database or broker blinked, or Stripe answered 5xx/429 or not at all after the
+# SDK's own retries: run the task again later. Every Stripe call in these tasks is keyed
+# by a business id (``payout-<id>``, ``refund:<intent>-reversal-<account>``...), so the
+# retry sends the same key and Stripe returns the object it already made.
+TRANSIENT = (*TRANSIENT_ERRORS, *TRANSIENT_STRIPE_ERRORS)
 
 
 @shared_task(
@@ -37,7 +41,15 @@ def webhook_handle(event_id: str) -> str:
 
 
 @shared_task(
-    name="payments.payouts_run", acks_late=True, time_limit=600, soft_time_limit=580, expires=3000
+    name="payments.payouts_run",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=6,
+    time_limit=600,
+    soft_time_limit=580,
+    expires=3000,
 )
 def payouts_run() -> int:
     """Create and submit every due payout (beat, hourly)."""

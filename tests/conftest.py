@@ -1,16 +1,9 @@
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, UserFactory
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -153,75 +146,24 @@ def celery_worker_process(
     """A real Celery worker in its own process, consuming every queue from the real
     Redis broker, as `make run` starts it, on the test database, the shared media
     folder and the session's provenance keys. Session-scoped: it starts once. Its log
-    goes to a file (a pipe left undrained would stall it)."""
-    from django.db import connection
-
-    redis_url = _redis_url()
-    database = connection.settings_dict
-    database_url = (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        if connection.vendor == "postgresql"
-        else None
-    )
-    if database_url is None:
-        raise RuntimeError("the worker shares the test database only on PostgreSQL")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(shared_media_root),
-        "C2PA_CERT_CHAIN": str(provenance_keys.chain),
-        "C2PA_PRIVATE_KEY": str(provenance_keys.signer_key),
-        "C2PA_TRUST_ANCHORS": str(provenance_keys.root_cert),
-        "VIDEO_BACKEND": "local",
-        "OPENAI_API_KEY": fake_openai.api_key,
-        "OPENAI_BASE_URL": fake_openai.base_url,
-        "OPENAI_VIDEO_POLL_S": "0.05",
-        "OPENAI_VIDEO_TIMEOUT_S": "20",
-    }
+    is at ``.log_path`` (see tests/workers.py)."""
     from config.celery import app
+    from tests.workers import start_worker, worker_env
 
+    env = worker_env(
+        redis_url=_redis_url(),
+        media_root=shared_media_root,
+        provenance_keys=provenance_keys,
+        fake_openai=fake_openai,
+    )
     app.control.purge()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default,render,money",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while " ready." not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("worker did not start:\n" + log_path.read_text())
-        time.sleep(0.2)
-    process.log_path = log_path
-    yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    worker = start_worker(
+        env=env,
+        log_path=tmp_path_factory.mktemp("worker") / "worker.log",
+        hostname=f"test-{os.getpid()}@%h",
+    )
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

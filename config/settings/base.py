@@ -232,6 +232,10 @@ PAYOUT_THRESHOLD_MINOR = env.int("PAYOUT_THRESHOLD_MINOR", default=1_000)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_development_placeholder")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_development_placeholder")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Seconds before one call to Stripe gives up, and how many times stripe-python retries
+# a network error, timeout or 5xx (same idempotency key) before raising.
+STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=3)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Provenance (C2PA). Development keys live in var/provenance (manage.py

@@ -9,10 +9,10 @@ a failure returns the money (key ``payout:<id>:return``) and records why."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -122,40 +122,46 @@ def payout_submit(*, payout_id, gateway) -> Payout:
         return payout_fail(
             payout_id=payout.pk, reason=f"Stripe refused the transfer: {exc.user_message or exc}"
         )
-    return payout_record_submitted(payout_id=payout.pk, transfer_id=transfer.id)
+    return _payout_submitted(payout_id=payout.pk, transfer_id=transfer.id)
 
 
-def payout_record_submitted(*, payout_id, transfer_id: str) -> Payout:
-    """Record that Stripe made transfer ``transfer_id`` for the payout: created →
-    submitted. Whoever learns it first records it (the submitting task when Stripe
-    answers, or the webhook when ``transfer.created`` overtakes that answer); the other
-    finds it done and changes nothing."""
+def _payout_submitted(*, payout_id, transfer_id: str, note: str = "") -> Payout:
+    """created → submitted with the transfer's id, unless the webhook or this call's
+    other path got there first (then the payout is returned as it is)."""
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout_id)
-        if payout.stripe_transfer_id == transfer_id:
+        if payout.status != PayoutStatus.CREATED:
             return payout
-        if payout.stripe_transfer_id:
-            raise PayoutError(
-                f"payout {payout.pk} has transfer {payout.stripe_transfer_id}, not {transfer_id}"
-            )
         return payout_transition(
-            payout_id=payout.pk,
+            payout_id=payout_id,
             to=PayoutStatus.SUBMITTED,
-            note=f"transfer {transfer_id}",
+            note=note or f"transfer {transfer_id}",
             stripe_transfer_id=transfer_id,
             submitted_at=timezone.now(),
         )
 
 
-def payout_confirm(*, transfer_id: str, payout_id: str | None = None) -> Payout | None:
+def payout_confirm(*, transfer_id: str, payout_id: str = "") -> Payout | None:
     """The webhook's confirmation that the transfer was made: submitted → paid.
-    ``payout_id`` is the transfer's metadata: when the webhook arrives before the
-    submitting task has stored the transfer id, it records the submission itself."""
+
+    The webhook can arrive before ``payout_submit`` has recorded the transfer: Stripe
+    sends it as soon as the transfer exists, and our side may still be waiting for (or
+    have lost) the response. The transfer's ``payout_id`` metadata then finds the
+    payout, which is marked submitted here first, so the confirmation is not lost."""
     payout = Payout.objects.filter(stripe_transfer_id=transfer_id).first()
-    if payout is None and payout_id is not None and _is_uuid(payout_id):
-        candidate = Payout.objects.filter(pk=payout_id, stripe_transfer_id="").first()
-        if candidate is not None and candidate.status == PayoutStatus.CREATED:
-            payout = payout_record_submitted(payout_id=candidate.pk, transfer_id=transfer_id)
+    if payout is None and payout_id:
+        try:
+            exists = Payout.objects.filter(pk=payout_id).exists()
+        except (ValueError, ValidationError):
+            exists = False
+        if exists:
+            payout = _payout_submitted(
+                payout_id=payout_id,
+                transfer_id=transfer_id,
+                note=f"transfer {transfer_id} (its webhook came first)",
+            )
+            if payout.stripe_transfer_id != transfer_id:
+                return payout
     if payout is None or payout.status != PayoutStatus.SUBMITTED:
         return payout
     payout = payout_transition(
@@ -163,14 +169,6 @@ def payout_confirm(*, transfer_id: str, payout_id: str | None = None) -> Payout 
     )
     _notify(payout, f"Your payout of {Money(payout.amount, payout.currency)} was paid", "")
     return payout
-
-
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _notify(payout: Payout, title: str, body: str) -> None:

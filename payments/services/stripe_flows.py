@@ -17,6 +17,7 @@ from payments.enums import AccountKind, CheckoutPurpose, CheckoutStatus, Revenue
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
+    LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     RevenueEvent,
@@ -248,43 +249,56 @@ def revenue_reverse(*, event: RevenueEvent, reason: str, key: str, gateway=None)
     the money was already paid out, reverse the latest transfer for the shortfall."""
     with transaction.atomic():
         event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
-        if event.status == RevenueStatus.REFUNDED or event.transaction is None:
+        if event.transaction is None:
             return
-        released = LedgerTransaction.objects.filter(key=f"release:{event.transaction.key}").exists()
-        lines: list[Line] = []
-        touched = []
-        for entry in LedgerEntry.objects.filter(transaction=event.transaction).select_related(
-            "account__user", "account__organization"
-        ):
-            account = entry.account
-            if account.kind == AccountKind.PENDING and released:
-                owner = account.user or account.organization
-                account = account_for(
-                    owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency
-                )
-            lines.append(Line(account, Money(-entry.amount, entry.currency), entry.work_id))
-            if account.kind == AccountKind.AVAILABLE:
-                touched.append(account)
-        ledger_post(
-            key=key,
-            kind="revenue.reversal",
-            lines=lines,
-            memo=reason,
-            meta={"event": str(event.pk)},
-        )
-        event.status = RevenueStatus.REFUNDED
-        event.save(update_fields=["status"])
-        grant = event.grant
-        if event.kind == RevenueKind.LICENSE_FEE and grant is not None and grant.status == "active":
-            from licensing import services as licensing_services
-
-            # The licence was paid for with money that went back: it ends here.
-            licensing_services.grant_transition(
-                grant=grant, to="revoked", by=None, note=f"licence fee {reason}"
-            )
+        if event.status != RevenueStatus.REFUNDED:
+            _reverse_in_ledger(event=event, reason=reason, key=key)
     if gateway is not None:
-        for account in touched:
+        # Also when the ledger part was done by an earlier attempt that then failed
+        # talking to Stripe: the retry must still claw back (same keys, so once).
+        debited = (
+            LedgerEntry.objects.filter(transaction__key=key, account__kind=AccountKind.AVAILABLE)
+            .values_list("account_id", flat=True)
+            .distinct()
+        )
+        for account in LedgerAccount.objects.filter(pk__in=debited).order_by("pk"):
             _claw_back(account=account, gateway=gateway, key=key)
+
+
+def _reverse_in_ledger(*, event: RevenueEvent, reason: str, key: str) -> None:
+    """The ledger half of a reversal, in the caller's transaction (event locked)."""
+    settled = event.transaction
+    assert settled is not None  # the caller returns first for an unsettled event
+    released = LedgerTransaction.objects.filter(key=f"release:{settled.key}").exists()
+    lines: list[Line] = []
+    for entry in LedgerEntry.objects.filter(transaction=settled).select_related(
+        "account__user", "account__organization"
+    ):
+        account = entry.account
+        if account.kind == AccountKind.PENDING and released:
+            owner = account.user or account.organization
+            account = account_for(owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency)
+        lines.append(Line(account, Money(-entry.amount, entry.currency), entry.work_id))
+    ledger_post(
+        key=key,
+        kind="revenue.reversal",
+        lines=lines,
+        memo=reason,
+        meta={"event": str(event.pk)},
+    )
+    event.status = RevenueStatus.REFUNDED
+    event.save(update_fields=["status"])
+    grant = event.grant
+    if event.kind == RevenueKind.LICENSE_FEE and grant is not None and grant.status == "active":
+        from licensing import services as licensing_services
+
+        # The licence was paid for with money that went back: it ends here.
+        licensing_services.grant_transition(
+            grant=grant, to="revoked", by=None, note=f"licence fee {reason}"
+        )
+
+
+CLAWBACK_PURPOSE = "clawback"
 
 
 def _claw_back(*, account, gateway, key: str) -> None:
@@ -306,7 +320,7 @@ def _claw_back(*, account, gateway, key: str) -> None:
         key=f"{key}-reversal-{account.pk}",
         transfer_id=payout.stripe_transfer_id,
         amount=amount,
-        metadata={"payout_id": str(payout.pk)},
+        metadata={"payout_id": str(payout.pk), "purpose": CLAWBACK_PURPOSE},
     )
     money = Money(amount, account.currency)
     clearing = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=account.currency)
@@ -368,19 +382,25 @@ def webhook_handle(*, event: dict, gateway) -> str:
         )
     if kind in ("transfer.created", "transfer.paid"):
         payout = payouts.payout_confirm(
-            transfer_id=obj["id"], payout_id=(obj.get("metadata") or {}).get("payout_id")
+            transfer_id=obj["id"], payout_id=(obj.get("metadata") or {}).get("payout_id", "")
         )
         return f"payout {payout.status}" if payout else "unknown transfer"
     if kind == "transfer.reversed":
         payout = payouts.Payout.objects.filter(stripe_transfer_id=obj["id"]).first()
         if payout is None:
             return "unknown transfer"
-        if LedgerTransaction.objects.filter(
-            kind="payout.clawback", meta__payout=str(payout.pk)
-        ).exists():
-            return "our own clawback, already recorded"
+        # Our own clawbacks (a refund after the payout) are not a failed payout, and
+        # their webhook may arrive before the clawback is in our ledger: tell them
+        # apart by the metadata we give them, not by what the ledger holds yet.
         transfer = gateway.transfer_retrieve(obj["id"])
-        if transfer.amount_reversed >= payout.amount and payout.status != "failed":
+        ours = sum(
+            r.amount
+            for r in transfer.reversals.data
+            if (r.metadata or {}).get("purpose") == CLAWBACK_PURPOSE
+        )
+        if ours and transfer.amount_reversed - ours <= 0:
+            return "our own clawback"
+        if transfer.amount_reversed - ours >= payout.amount and payout.status != "failed":
             payouts.payout_fail(payout_id=payout.pk, reason="The transfer was reversed by Stripe.")
         return f"payout {payout.status}"
     if kind == "charge.refunded":

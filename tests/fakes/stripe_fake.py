@@ -45,7 +45,8 @@ What it enforces, as Stripe does:
 Test controls (Python, not HTTP) change state as the customer or Stripe would, and return
 the events they emit: ``complete_checkout``, ``expire_checkout``, ``update_account``,
 ``onboard_account``, ``reverse_transfer``, ``fail_transfer``, ``refund_charge``,
-``dispute_charge``, ``close_dispute``, ``add_balance``. ``fail_next`` injects API errors.
+``dispute_charge``, ``close_dispute``, ``add_balance``. ``fail_next`` injects API errors
+(a status, or a dropped connection) and ``delay_next`` slow answers (client timeouts).
 
 Webhooks: every event is kept in ``events``; when ``webhook_url`` is set it is POSTed there,
 signed ``Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, f"{t}.{body}")>``. Events
@@ -261,6 +262,15 @@ class _Injected:
 
 
 @dataclass
+class _Delay:
+    method: str
+    path: str
+    seconds: float
+    times: int
+    after_processing: bool
+
+
+@dataclass
 class _Saved:
     method: str
     path: str
@@ -351,6 +361,7 @@ class FakeStripe:
         self._onboarding_urls: dict[str, dict[str, str]] = {}
         self._saved: dict[tuple[str | None, str], _Saved] = {}
         self._injected: list[_Injected] = []
+        self._delays: list[_Delay] = []
         self._holding = False
         self._held: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -445,6 +456,35 @@ class FakeStripe:
                     message, should_retry,
                 )
             )  # fmt: skip
+
+    def delay_next(
+        self,
+        method: str,
+        path: str,
+        seconds: float,
+        *,
+        times: int = 1,
+        after_processing: bool = True,
+    ) -> None:
+        """Make the next ``times`` matching API requests answer ``seconds`` late, so a
+        client with a shorter timeout gives up on them (``path`` is an fnmatch pattern).
+
+        ``after_processing=True`` (the default, and the dangerous case) runs the request
+        at once (objects, balance, idempotent result, events) and only holds the
+        response back; ``False`` holds the request before it runs. Either way the lock
+        is not held while waiting, so the client's retry is served meanwhile."""
+        with self._lock:
+            self._delays.append(_Delay(method.upper(), path, seconds, times, after_processing))
+
+    def _take_delay(self, method: str, path: str) -> _Delay | None:
+        with self._lock:
+            for delay in self._delays:
+                if delay.method == method and fnmatch.fnmatchcase(path, delay.path):
+                    delay.times -= 1
+                    if delay.times <= 0:
+                        self._delays.remove(delay)
+                    return delay
+        return None
 
     # --- test controls: each mutates state, then delivers its events in this thread --------
 
@@ -1429,9 +1469,16 @@ def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             else:
                 text = raw.decode() if self.command == "POST" else url.query
                 params = parse_form(parse_qsl(text, keep_blank_values=True))
+            delay = fake._take_delay(self.command, url.path)
+            if delay is not None and not delay.after_processing:
+                time.sleep(delay.seconds)
             reply = fake._api(self.command, url.path, params, headers)
+            if delay is not None and delay.after_processing:
+                time.sleep(delay.seconds)
             try:
                 self._write(reply)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting (a timeout)
             finally:
                 fake._after_reply(reply)
 

@@ -2,10 +2,14 @@ import uuid
 
 import pytest
 import stripe
+from django.urls import reverse
 
 from config.celery import app as celery_app
 from marketplace.enums import WorkStatus
 from marketplace.models import GenerationRequest, Work, WorkLicense
+from payments import services
+from payments.models import CheckoutSession, ConnectedAccount
+from tests.factories import CharacterFactory, UserFactory, grant_for
 from tests.fakes.stripe_fake import FakeStripe
 
 
@@ -69,3 +73,22 @@ def plain_work(*, creator, grants, parent=None, title="A video") -> Work:
             upstream_model=terms.upstream_model,
         )
     return work
+
+
+def creator_with_available(client, fake, amount=5_000):
+    """A connected, onboarded creator with ``amount`` available and the platform's
+    Stripe balance holding it."""
+    creator = UserFactory()
+    client.force_login(creator)
+    client.post(reverse("payments:connect"), {"country": "US"})
+    connected = ConnectedAccount.objects.get(user=creator)
+    fake.onboard_account(connected.stripe_account_id)
+    hoshi = CharacterFactory()
+    grant = grant_for(hoshi, creator)
+    work = plain_work(creator=creator, grants=[grant])
+    fan = UserFactory()
+    client.force_login(fan)
+    client.post(reverse("payments:tip", args=[work.pk]), {"amount": str(amount), "currency": "USD"})
+    fake.complete_checkout(CheckoutSession.objects.get(work=work).stripe_session_id)
+    services.ledger_release_pending()
+    return creator, connected, work

@@ -22,7 +22,7 @@ from payments.models import (
 from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 from tests.factories import CharacterFactory, UserFactory, grant_for
-from tests.payments.conftest import plain_work
+from tests.payments.conftest import creator_with_available, plain_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,27 +175,8 @@ def test_webhooks_delivered_out_of_order_and_twice_end_in_the_same_state(client,
     assert RevenueEvent.objects.count() == 1
 
 
-def _creator_with_available(client, fake, amount=5_000):
-    """A connected, onboarded creator with ``amount`` available and the platform's
-    Stripe balance holding it."""
-    creator = UserFactory()
-    client.force_login(creator)
-    client.post(reverse("payments:connect"), {"country": "US"})
-    connected = ConnectedAccount.objects.get(user=creator)
-    fake.onboard_account(connected.stripe_account_id)
-    hoshi = CharacterFactory()
-    grant = grant_for(hoshi, creator)
-    work = plain_work(creator=creator, grants=[grant])
-    fan = UserFactory()
-    client.force_login(fan)
-    client.post(reverse("payments:tip", args=[work.pk]), {"amount": str(amount), "currency": "USD"})
-    fake.complete_checkout(CheckoutSession.objects.get(work=work).stripe_session_id)
-    services.ledger_release_pending()
-    return creator, connected, work
-
-
 def test_payout_runs_twice_but_transfers_once_and_the_webhook_confirms_it(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     available = _balance(creator, AccountKind.AVAILABLE)
     assert available == 4_500  # 90% of the $50 tip (no licence share on a free grant)
 
@@ -222,17 +203,21 @@ def test_transfer_webhook_overtaking_the_submitting_task_still_marks_the_payout_
 ):
     # given: the transfer.created webhook arrives before the task has stored the
     # transfer id (Stripe answered, the event raced ahead of our commit)
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     gateway = StripeGateway.from_settings()
-    real_record = services.payouts.payout_record_submitted
+    real_record = services.payouts._payout_submitted
     fake_stripe.hold_webhooks()
 
+    released = []
+
     def webhook_first(**kwargs):
-        fake_stripe.release_webhooks()
-        fake_stripe.wait_for_deliveries()
+        if not released:  # the task's own call: let the held webhook in first
+            released.append(True)
+            fake_stripe.release_webhooks()
+            fake_stripe.wait_for_deliveries()
         return real_record(**kwargs)
 
-    monkeypatch.setattr(services.payouts, "payout_record_submitted", webhook_first)
+    monkeypatch.setattr(services.payouts, "_payout_submitted", webhook_first)
 
     # when
     services.payouts_run(gateway=gateway)
@@ -252,7 +237,7 @@ def test_transfer_webhook_overtaking_the_submitting_task_still_marks_the_payout_
 
 
 def test_transfer_webhook_naming_no_known_payout_changes_nothing(client, fake_stripe):
-    _creator_with_available(client, fake_stripe)
+    creator_with_available(client, fake_stripe)
     payout = services.payouts_create()[0]
     for payout_id in (None, "not-a-uuid", "6f1c2d1e-0000-4000-8000-000000000000"):
         assert services.payouts.payout_confirm(transfer_id="tr_other", payout_id=payout_id) is None
@@ -263,7 +248,7 @@ def test_transfer_webhook_naming_no_known_payout_changes_nothing(client, fake_st
 def test_payout_killed_after_the_stripe_call_is_rerun_with_exactly_one_transfer(
     client, fake_stripe, monkeypatch
 ):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     gateway = StripeGateway.from_settings()
     real_transition = services.payouts.payout_transition
     crashed = {"done": False}
@@ -292,7 +277,7 @@ def test_payout_killed_after_the_stripe_call_is_rerun_with_exactly_one_transfer(
 
 
 def test_a_failed_transfer_returns_the_money_and_says_why(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     services.payouts_run(gateway=StripeGateway.from_settings())
     fake_stripe.wait_for_deliveries()
     payout = Payout.objects.get(connected_account=connected)
@@ -306,7 +291,7 @@ def test_a_failed_transfer_returns_the_money_and_says_why(client, fake_stripe):
 
 
 def test_insufficient_platform_balance_fails_the_payout_and_keeps_the_money(client, fake_stripe):
-    creator, connected, _ = _creator_with_available(client, fake_stripe)
+    creator, connected, _ = creator_with_available(client, fake_stripe)
     fake_stripe.add_balance(-fake_stripe.balance("usd"), "usd", None)  # Stripe's balance is empty
 
     services.payouts_run(gateway=StripeGateway.from_settings())
@@ -318,7 +303,7 @@ def test_insufficient_platform_balance_fails_the_payout_and_keeps_the_money(clie
 
 
 def test_refund_after_payout_reverses_the_transfer(client, fake_stripe):
-    creator, _connected, work = _creator_with_available(client, fake_stripe)
+    creator, _connected, work = creator_with_available(client, fake_stripe)
     services.payouts_run(gateway=StripeGateway.from_settings())
     fake_stripe.wait_for_deliveries()
     session = CheckoutSession.objects.get(work=work)
@@ -335,7 +320,7 @@ def test_refund_after_payout_reverses_the_transfer(client, fake_stripe):
 
 
 def test_a_chargeback_reverses_the_revenue(client, fake_stripe):
-    _, _, work = _creator_with_available(client, fake_stripe)
+    _, _, work = creator_with_available(client, fake_stripe)
     session = CheckoutSession.objects.get(work=work)
     intent = fake_stripe.checkout_sessions[session.stripe_session_id]["payment_intent"]
     charge = fake_stripe.payment_intents[intent]["latest_charge"]
