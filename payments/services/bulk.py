@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from licensing.models import Claim, Grant
-from marketplace.models import Work
+from payments import selectors
 from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.money import Money, allocate
@@ -165,9 +165,7 @@ class _Settler:
         missing = [key for key in set(keys) if key not in self.splits]
         if not missing:
             return
-        works = Work.objects.select_related("creator", "parent__creator").in_bulk(
-            {key[1] for key in missing if key[1] is not None}
-        )
+        works = selectors.works_for_split(work_ids={key[1] for key in missing if key[1]})
         grants = Grant.objects.select_related(
             "character__owner_organization", "character__owner_user"
         ).in_bulk({key[2] for key in missing if key[2] is not None})
