@@ -69,7 +69,9 @@ _UUID7 = """encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
 # Claim, settle and assign transaction ids in one statement (an index scan: a batch
 # costs the same whatever the table's size). A transaction already posted under the
 # event's key (``ledger_post`` is idempotent on it) is linked, as ``revenue_event_settle``
-# would, and the RETURNING says so: nothing is posted for that event.
+# would, and the RETURNING says so: nothing is posted for that event. (A scalar subquery
+# there, not EXISTS: PostgreSQL may run an EXISTS as a hash of the whole transactions
+# table, built again for every batch; stale statistics during a long run invite it.)
 _CLAIM = f"""
 UPDATE {_EVENTS} AS e
    SET status = %(settled)s,
@@ -85,7 +87,7 @@ UPDATE {_EVENTS} AS e
               FOR UPDATE SKIP LOCKED))
 RETURNING e.id::text, e.kind, e.source, e.external_id, e.work_id::text, e.grant_id::text,
           e.payer_id::text, e.amount, e.currency, e.transaction_id::text,
-          EXISTS (SELECT FROM {_TRANSACTIONS} AS t WHERE t.id = e.transaction_id)
+          COALESCE((SELECT TRUE FROM {_TRANSACTIONS} AS t WHERE t.id = e.transaction_id), FALSE)
 """  # noqa: S608 - table names from the models; values are parameters
 
 # Text COPY: the rows are built as strings (a tuple per event, no per-row objects), the
