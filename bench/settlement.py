@@ -19,14 +19,15 @@ entries that ``settlement_lines`` (the per-event computation) gives.
 
     createdb -h 127.0.0.1 -U postgres cocreate_settle
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cocreate_settle \\
-    MEDIA_ROOT=/tmp/settle-media .venv/bin/python bench/settlement.py [--keep]
+    MEDIA_ROOT=/tmp/settle-media .venv/bin/python bench/settlement.py [--keep] [--events N]
 
 The database is emptied (``flush``) before the run and again after it, unless --keep is
 given; it refuses to touch a database holding users the bench did not create. Settings:
-BENCH_EVENTS (1,000,000), BENCH_SAMPLE (10,000), BENCH_WORKS (1,000), BENCH_BATCH
+BENCH_EVENTS (1,000,000; or --events N), BENCH_SAMPLE (10,000), BENCH_WORKS (1,000), BENCH_BATCH
 (20,000), BENCH_WORKERS (2), BENCH_SEED (7).
 """
 
+import argparse
 import os
 import random
 import sys
@@ -400,7 +401,14 @@ def main() -> int:
             "(the bulk path is PostgreSQL's COPY; skipped)"
         )
         return 0
-    keep = "--keep" in sys.argv[1:]
+    global EVENTS
+    parser = argparse.ArgumentParser(description="Revenue settlement throughput.")
+    parser.add_argument("--keep", action="store_true", help="leave the data in the database")
+    parser.add_argument(
+        "--events", type=int, default=EVENTS, help=f"events for the bulk run ({EVENTS:,})"
+    )
+    args = parser.parse_args()
+    keep, EVENTS = args.keep, args.events
     import django
 
     django.setup()

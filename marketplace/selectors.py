@@ -127,7 +127,10 @@ def work_ancestors(*, work: Work) -> list[Work]:
     current = work.parent
     while current is not None and len(chain) < MAX_LINEAGE:
         chain.append(current)
-        current = Work.objects.select_related("parent", "creator").get(pk=current.pk).parent
+        if Work.parent.is_cached(current):  # loaded with its ancestors (works_for_split)
+            current = current.parent
+        else:
+            current = Work.objects.select_related("parent", "creator").get(pk=current.pk).parent
     return chain
 
 

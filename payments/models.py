@@ -71,7 +71,7 @@ class LedgerTransaction(models.Model):
     revenue event, a payout step, a refund), so a retried task posts nothing twice."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    key = models.CharField(max_length=200, unique=True)
+    key = models.CharField(max_length=200)
     kind = models.CharField(max_length=30)
     memo = models.CharField(max_length=300, blank=True)
     meta = models.JSONField(default=dict, blank=True)
@@ -79,6 +79,11 @@ class LedgerTransaction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        constraints = [
+            # A constraint rather than unique=True: the same unique index, without the
+            # varchar_pattern_ops copy Django adds for LIKE (keys are only looked up whole).
+            models.UniqueConstraint(fields=["key"], name="ledger_transaction_unique_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.memo or self.key}"
@@ -92,7 +97,11 @@ class LedgerEntry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by the (account, created_at) index below: a second index on the account
+    # alone would only slow every insert.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     work_id = models.UUIDField(null=True, blank=True, db_index=True)
@@ -114,14 +123,31 @@ class RevenueEvent(models.Model):
     kind = models.CharField(max_length=20, choices=RevenueKind.choices)
     source = models.CharField(max_length=20)  # stripe | import | internal
     external_id = models.CharField(max_length=200)
+    # Indexed only where set (see Meta.indexes): each event has a work or a grant, and
+    # many no payer, so settling (an UPDATE of every event) writes fewer index entries.
     work = models.ForeignKey(
-        "marketplace.Work", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "marketplace.Work",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     grant = models.ForeignKey(
-        "licensing.Grant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "licensing.Grant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     payer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -145,6 +171,17 @@ class RevenueEvent(models.Model):
                 fields=["source", "external_id"], name="revenue_event_unique_external"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="revenue_event_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["work"], condition=Q(work__isnull=False), name="revenue_event_work"
+            ),
+            models.Index(
+                fields=["grant"], condition=Q(grant__isnull=False), name="revenue_event_grant"
+            ),
+            models.Index(
+                fields=["payer"], condition=Q(payer__isnull=False), name="revenue_event_payer"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from licensing.models import Claim, Grant
-from marketplace.models import Work
+from payments import selectors
 from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.money import Money, allocate
@@ -45,9 +44,12 @@ from payments.split import SplitLine
 # (owner type, owner id, account kind, currency); owner type "user", "organization" or
 # None for the platform's own accounts, as ``account_for`` keys them.
 AccountKey = tuple[str | None, str | None, str, str]
-SplitKey = tuple[str, uuid.UUID | None, uuid.UUID | None]
+# ("fee" or "work", work id, grant id): what ``split_lines_for`` reads.
+SplitKey = tuple[str, str | None, str | None]
 
 FEE_KINDS = frozenset({RevenueKind.LICENSE_FEE, RevenueKind.GENERATION_FEE})
+GENERATION_FEE = RevenueKind.GENERATION_FEE.value
+NULL = "\\N"  # COPY's text format
 KIND_LABELS = dict(RevenueKind.choices)
 PARTS_CACHE_SIZE = 200_000
 
@@ -67,7 +69,9 @@ _UUID7 = """encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
 # Claim, settle and assign transaction ids in one statement (an index scan: a batch
 # costs the same whatever the table's size). A transaction already posted under the
 # event's key (``ledger_post`` is idempotent on it) is linked, as ``revenue_event_settle``
-# would, and the RETURNING says so: nothing is posted for that event.
+# would, and the RETURNING says so: nothing is posted for that event. (A scalar subquery
+# there, not EXISTS: PostgreSQL may run an EXISTS as a hash of the whole transactions
+# table, built again for every batch; stale statistics during a long run invite it.)
 _CLAIM = f"""
 UPDATE {_EVENTS} AS e
    SET status = %(settled)s,
@@ -81,42 +85,49 @@ UPDATE {_EVENTS} AS e
             ORDER BY r.id
             LIMIT %(limit)s
               FOR UPDATE SKIP LOCKED))
-RETURNING e.id, e.kind, e.source, e.external_id, e.work_id, e.grant_id, e.payer_id,
-          e.amount, e.currency, e.transaction_id,
-          EXISTS (SELECT FROM {_TRANSACTIONS} AS t WHERE t.id = e.transaction_id)
+RETURNING e.id::text, e.kind, e.source, e.external_id, e.work_id::text, e.grant_id::text,
+          e.payer_id::text, e.amount, e.currency, e.transaction_id::text,
+          COALESCE((SELECT TRUE FROM {_TRANSACTIONS} AS t WHERE t.id = e.transaction_id), FALSE)
 """  # noqa: S608 - table names from the models; values are parameters
 
-_COPY_TRANSACTIONS = (
-    f"COPY {_TRANSACTIONS} (id, key, kind, memo, meta, created_at) FROM STDIN (FORMAT BINARY)"
-)
-_TRANSACTION_TYPES = ["uuid", "varchar", "varchar", "varchar", "jsonb", "timestamptz"]
+# Text COPY: the rows are built as strings (a tuple per event, no per-row objects), the
+# only free text (the memo) escaped for COPY's text format.
+_COPY_TRANSACTIONS = f"COPY {_TRANSACTIONS} (id, key, kind, memo, meta, created_at) FROM STDIN"
 _COPY_ENTRIES = (
     f"COPY {_ENTRIES} (transaction_id, account_id, amount, currency, work_id, created_at)"
-    " FROM STDIN (FORMAT BINARY)"
+    " FROM STDIN"
 )
-_ENTRY_TYPES = ["uuid", "int8", "int8", "varchar", "uuid", "timestamptz"]
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_CHUNK = 4_000  # events per write to the COPY stream
+
+# A claimed event, as the claim returns it (ids as text): id, kind, source, external id,
+# work, grant, payer, amount, currency, transaction id, already posted.
+_Event = tuple[str, str, str, str, str | None, str | None, str | None, int, str, str, bool]
+# What makes two events post alike: kind, work, grant, the payer when it pays (a
+# per-generation fee), currency.
+PlanKey = tuple[str, str | None, str | None, str | None, str]
 
 
-@dataclass(frozen=True, slots=True)
-class _Event:
-    id: uuid.UUID
-    kind: str
+@dataclass(slots=True)
+class _Plan:
+    """How the events of one ``PlanKey`` post: the source account, the split's target
+    accounts and weights, and per amount the entries already rendered as COPY fields
+    (``account<TAB>amount``, zero parts dropped)."""
+
     source: str
-    external_id: str
-    work_id: uuid.UUID | None
-    grant_id: uuid.UUID | None
-    payer_id: uuid.UUID | None
-    amount: int
-    currency: str
-    transaction_id: uuid.UUID
-    already_posted: bool
+    targets: tuple[str, ...]
+    weights: tuple[int, ...]
+    blocks: dict[int, list[str]]
 
 
-def _split_key(event: _Event) -> SplitKey:
+def _plan_key(event: _Event) -> PlanKey:
+    kind = event[1]
+    return (kind, event[4], event[5], event[6] if kind == GENERATION_FEE else None, event[8])
+
+
+def _split_key(key: PlanKey) -> SplitKey:
     # What ``split_lines_for`` reads: a fee's grant, or the work for tips and ad revenue.
-    if event.kind in FEE_KINDS:
-        return ("fee", event.grant_id, event.work_id)
-    return ("work", event.work_id, event.grant_id)
+    return ("fee" if key[0] in FEE_KINDS else "work", key[1], key[2])
 
 
 def _party_key(line: SplitLine, currency: str) -> AccountKey:
@@ -129,77 +140,90 @@ def _party_key(line: SplitLine, currency: str) -> AccountKey:
     return (owner_type, str(line.party.id), AccountKind.PENDING, currency)
 
 
-def _source_key(event: _Event) -> AccountKey:
+def _source_key(key: PlanKey) -> AccountKey:
     """The account ``settlement_lines`` debits: the payer's available balance for a
     per-generation fee, Stripe clearing for everything else."""
-    if event.kind == RevenueKind.GENERATION_FEE:
-        if event.payer_id is None:
-            return (None, None, AccountKind.AVAILABLE, event.currency)
-        return ("user", str(event.payer_id), AccountKind.AVAILABLE, event.currency)
-    return (None, None, AccountKind.STRIPE_CLEARING, event.currency)
-
-
-def _as_is(text: str) -> str:
-    return text
+    kind, payer, currency = key[0], key[3], key[4]
+    if kind == GENERATION_FEE:
+        if payer is None:
+            return (None, None, AccountKind.AVAILABLE, currency)
+        return ("user", payer, AccountKind.AVAILABLE, currency)
+    return (None, None, AccountKind.STRIPE_CLEARING, currency)
 
 
 class _Settler:
     """What one bulk run shares across its batches: split weights per work or grant
-    (many events share one), the parts of each (weights, amount) already allocated, and
-    account ids per (owner, kind, currency)."""
+    (many events share one), a posting plan per ``PlanKey``, the parts of each
+    (weights, amount) already allocated, and account ids per (owner, kind, currency)."""
 
     def __init__(self) -> None:
         self.splits: dict[SplitKey, list[SplitLine]] = {}
-        self.targets: dict[tuple[SplitKey, str], tuple[list[AccountKey], tuple[int, ...]]] = {}
-        self.parts: dict[tuple[tuple[int, ...], int, str], list[int]] = {}
+        self.plans: dict[PlanKey, _Plan] = {}
+        self.parts: dict[tuple[tuple[int, ...], int], list[int]] = {}
         self.accounts: dict[AccountKey, int] = {}
+        self.cached_blocks = 0
 
-    def load_splits(self, events: list[_Event]) -> None:
-        missing = {_split_key(e): e for e in events if _split_key(e) not in self.splits}
+    def load_splits(self, keys: Iterable[SplitKey]) -> None:
+        missing = [key for key in set(keys) if key not in self.splits]
         if not missing:
             return
-        works = Work.objects.select_related("creator", "parent__creator").in_bulk(
-            {e.work_id for e in missing.values() if e.work_id is not None}
-        )
+        works = selectors.works_for_split(work_ids={key[1] for key in missing if key[1]})
         grants = Grant.objects.select_related(
             "character__owner_organization", "character__owner_user"
-        ).in_bulk({e.grant_id for e in missing.values() if e.grant_id is not None})
-        for key, event in missing.items():
+        ).in_bulk({key[2] for key in missing if key[2] is not None})
+        for key in missing:
+            fee, work_id, grant_id = key
             # The production function on a stand-in event with the same kind, work and
             # grant: what a creator is shown and what is paid stay one computation.
             stand_in = RevenueEvent(
-                kind=event.kind,
-                work=works.get(event.work_id) if event.work_id else None,
-                grant=grants.get(event.grant_id) if event.grant_id else None,
+                kind=RevenueKind.LICENSE_FEE if fee == "fee" else RevenueKind.TIP,
+                work=works[uuid.UUID(work_id)] if work_id else None,
+                grant=grants[uuid.UUID(grant_id)] if grant_id else None,
             )
             self.splits[key] = split_lines_for(stand_in)
 
-    def _allocated(self, weights: tuple[int, ...], amount: int, currency: str) -> list[int]:
-        # ``allocate`` is a pure function of (total, weights): tips, fees and ad payouts
-        # repeat the same amounts over works with the same weights.
-        found = self.parts.get((weights, amount, currency))
-        if found is None:
-            found = [part.amount for part in allocate(Money(amount, currency), weights)]
+    def prepare(self, events: list[_Event]) -> None:
+        """Make sure every event's plan exists: its split loaded, its accounts created."""
+        missing = {key for key in map(_plan_key, events) if key not in self.plans}
+        if not missing:
+            return
+        self.load_splits(_split_key(key) for key in missing)
+        wanted = {}
+        for key in missing:
+            lines = self.splits[_split_key(key)]
+            wanted[key] = (_source_key(key), [_party_key(line, key[4]) for line in lines], lines)
+        self.ensure_accounts(
+            {k for source, targets, _ in wanted.values() for k in (source, *targets)}
+        )
+        accounts = self.accounts
+        for key, (source, targets, lines) in wanted.items():
+            self.plans[key] = _Plan(
+                source=str(accounts[source]),
+                targets=tuple(str(accounts[t]) for t in targets),
+                weights=tuple(line.weight for line in lines),
+                blocks={},
+            )
+
+    def block(self, plan: _Plan, amount: int, currency: str) -> list[str]:
+        """The entries of an event of ``amount`` under ``plan``, in ``settlement_lines``
+        order (source first, zero parts dropped), as ``account<TAB>amount`` fields."""
+        parts = self.parts.get((plan.weights, amount))
+        if parts is None:
+            # ``allocate`` is a pure function of (total, weights): tips, fees and ad
+            # payouts repeat the same amounts over works with the same weights.
+            parts = [part.amount for part in allocate(Money(amount, currency), plan.weights)]
             if len(self.parts) >= PARTS_CACHE_SIZE:
                 self.parts.clear()
-            self.parts[(weights, amount, currency)] = found
-        return found
-
-    def entries(self, event: _Event) -> list[tuple[AccountKey, int]]:
-        """The event's entries, in ``settlement_lines`` order, zero parts dropped."""
-        split = self.targets.get((_split_key(event), event.currency))
-        if split is None:
-            lines = self.splits[_split_key(event)]
-            split = (
-                [_party_key(line, event.currency) for line in lines],
-                tuple(line.weight for line in lines),
-            )
-            self.targets[(_split_key(event), event.currency)] = split
-        targets, weights = split
-        parts = self._allocated(weights, event.amount, event.currency)
-        entries = [(_source_key(event), -event.amount)]
-        entries += [(t, part) for t, part in zip(targets, parts, strict=True) if part]
-        return entries
+            self.parts[(plan.weights, amount)] = parts
+        block = [f"{plan.source}\t{-amount}"]
+        block += [f"{t}\t{part}" for t, part in zip(plan.targets, parts, strict=True) if part]
+        if self.cached_blocks >= PARTS_CACHE_SIZE:
+            for other in self.plans.values():
+                other.blocks.clear()
+            self.cached_blocks = 0
+        plan.blocks[amount] = block
+        self.cached_blocks += 1
+        return block
 
     def _load_accounts(self, keys: set[AccountKey]) -> None:
         users = {k[1] for k in keys if k[0] == "user"}
@@ -255,32 +279,35 @@ def _claim(cursor, *, where: str, params: dict, limit: int) -> list[_Event]:
             "limit": limit,
         },
     )
-    return [_Event(*row) for row in cursor.fetchall()]
+    return cursor.fetchall()
 
 
 def _post(cursor, settler: _Settler, events: list[_Event]) -> None:
     """Write the transactions and entries of claimed events: two COPY statements."""
-    settler.load_splits(events)
-    postings = [(e, settler.entries(e)) for e in events]
-    settler.ensure_accounts({key for _, entries in postings for key, _ in entries})
-    accounts = settler.accounts
-    now = timezone.now()
+    settler.prepare(events)
+    plans, block_for = settler.plans, settler.block
+    now = timezone.now().isoformat()
+    transactions: list[str] = []
+    entries: list[str] = []
+    for event in events:
+        eid, kind, source, external, work, _, _, amount, currency, tid, _ = event
+        memo = f"{KIND_LABELS.get(kind, kind)} {source}:{external}"[:300].translate(_COPY_ESCAPE)
+        transactions.append(
+            f'{tid}\trevenue:{eid}\trevenue.{kind}\t{memo}\t{{"event": "{eid}", '
+            f'"escrow": false, "work": "{work or ""}"}}\t{now}\n'
+        )
+        plan = plans[_plan_key(event)]
+        block = plan.blocks.get(amount) or block_for(plan, amount, currency)
+        head = f"{tid}\t"
+        tail = f"\t{currency}\t{work or NULL}\t{now}\n"
+        entries.append(head + (tail + head).join(block) + tail)
     with cursor.copy(_COPY_TRANSACTIONS) as copy:
-        copy.set_types(_TRANSACTION_TYPES)
-        for e, _ in postings:
-            memo = f"{KIND_LABELS.get(e.kind, e.kind)} {e.source}:{e.external_id}"[:300]
-            work = e.work_id or ""
-            meta = Jsonb(f'{{"event": "{e.id}", "escrow": false, "work": "{work}"}}', dumps=_as_is)
-            copy.write_row(
-                (e.transaction_id, f"revenue:{e.id}", f"revenue.{e.kind}", memo, meta, now)
-            )
+        for start in range(0, len(transactions), _COPY_CHUNK):
+            copy.write("".join(transactions[start : start + _COPY_CHUNK]))
     # Every entry of the batch in one statement: the balance trigger checks them together.
     with cursor.copy(_COPY_ENTRIES) as copy:
-        copy.set_types(_ENTRY_TYPES)
-        write = copy.write_row
-        for e, entries in postings:
-            for key, amount in entries:
-                write((e.transaction_id, accounts[key], amount, e.currency, e.work_id, now))
+        for start in range(0, len(entries), _COPY_CHUNK):
+            copy.write("".join(entries[start : start + _COPY_CHUNK]))
 
 
 def _settle_batch(settler: _Settler, *, where: str, params: dict, limit: int) -> list[_Event]:
@@ -288,7 +315,7 @@ def _settle_batch(settler: _Settler, *, where: str, params: dict, limit: int) ->
     those linked to an earlier posting included."""
     with transaction.atomic(), connection.connection.cursor() as cursor:
         events = _claim(cursor, where=where, params=params, limit=limit)
-        todo = [e for e in events if not e.already_posted]
+        todo = [e for e in events if not e[10]]
         if todo:
             _post(cursor, settler, todo)
     return events
@@ -363,18 +390,18 @@ def revenue_events_settle_bulk(
             )
             settled += len(events)
     else:
-        last: uuid.UUID | None = None
+        last: str | None = None
         while True:
             if last is None:
                 events = _settle_batch(settler, where="TRUE", params={}, limit=batch)
             else:
                 events = _settle_batch(
-                    settler, where="r.id > %(last)s", params={"last": last}, limit=batch
+                    settler, where="r.id > %(last)s::uuid", params={"last": last}, limit=batch
                 )
             if not events:
                 break
             settled += len(events)
             # Keyset paging: an event skipped here (locked elsewhere) is left to its holder.
-            last = max(e.id for e in events)
+            last = max(e[0] for e in events)
     # After the batches, so a claim filed while they ran is honoured too.
     return settled + _settle_claimed_works(event_ids=ids)

@@ -71,6 +71,47 @@ def test_the_database_refuses_unbalanced_entries_and_changes_to_entries():
         LedgerEntry.objects.filter(transaction=txn).delete()
 
 
+@pytest.mark.postgresql
+def test_the_database_checks_every_transaction_of_a_many_transaction_insert():
+    # given many transactions, two already holding entries (one of them balanced)
+    mine, _, clearing = _accounts()
+    txns = [LedgerTransaction.objects.create(key=f"t{i}", kind="test") for i in range(50)]
+    services.ledger_post(
+        key="posted",
+        kind="test",
+        lines=[services.Line(clearing, Money(-7, "USD")), services.Line(mine, Money(7, "USD"))],
+    )
+    posted = LedgerTransaction.objects.get(key="posted")
+
+    def pair(txn, amount, off=0):
+        return [
+            LedgerEntry(transaction=txn, account=clearing, amount=-amount, currency="USD"),
+            LedgerEntry(transaction=txn, account=mine, amount=amount + off, currency="USD"),
+        ]
+
+    balanced = [entry for i, txn in enumerate(txns) for entry in pair(txn, i + 1)]
+
+    # when one statement inserts all of them balanced, with a balanced pair for the
+    # already posted one, then it is accepted
+    LedgerEntry.objects.bulk_create([*balanced, *pair(posted, 3)])
+    assert services.ledger_totals() == {"USD": 0}
+
+    # and when one statement is off by one in a single transaction among many, or adds
+    # to a posted transaction a line that unbalances it with its earlier entries, then
+    # it is refused, naming that transaction
+    fresh = [LedgerTransaction.objects.create(key=f"u{i}", kind="test") for i in range(50)]
+    rows = [entry for i, txn in enumerate(fresh) for entry in pair(txn, i + 1, off=i == 37)]
+    with pytest.raises(IntegrityError, match=str(fresh[37].pk)), transaction.atomic():
+        LedgerEntry.objects.bulk_create(rows)
+    with pytest.raises(IntegrityError, match=str(posted.pk)), transaction.atomic():
+        LedgerEntry.objects.bulk_create(
+            [
+                *pair(fresh[0], 5),
+                LedgerEntry(transaction=posted, account=mine, amount=2, currency="USD"),
+            ]
+        )
+
+
 def test_staff_see_any_accounts_entries_in_the_admin(staff_client, staff):
     mine, _, clearing = _accounts()
     services.ledger_post(
