@@ -31,12 +31,11 @@ def lineage(*, work) -> tuple[list[LicenseShare], list[Ancestor]]:
     the lineage) and its upstream creators."""
     from marketplace import selectors as marketplace_selectors
 
-    ancestors = marketplace_selectors.work_ancestors(work=work)
-    own_by_level: list[set] = []
-    for ancestor in ancestors:
-        own_by_level.append(
-            set(ancestor.licenses.filter(inherited=False).values_list("character_id", flat=True))
-        )
+    ancestors = marketplace_selectors.work_ancestors(work=work, with_licenses=True)
+    own_by_level = [
+        {lic.character_id for lic in ancestor.licenses.all() if not lic.inherited}
+        for ancestor in ancestors
+    ]
     rows = work.licenses.select_related(
         "offer", "character__owner_organization", "character__owner_user"
     ).order_by("id")
