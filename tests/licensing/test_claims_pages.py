@@ -312,7 +312,7 @@ def test_claimant_releases_an_active_block_claim_from_the_dashboard(client, sett
     client.force_login(studio_owner)
     release = reverse("licensing:claim_release", args=[claim.pk])
     html = client.get(DASHBOARD).content.decode()
-    assert f'action="{release}"' in html and "data-confirm=\"Release this claim?" in html
+    assert f'action="{release}"' in html and 'data-confirm="Release this claim?' in html
     assert "Disputable until" in html
 
     # when
