@@ -36,9 +36,9 @@ TIMEOUT_S = 900
 
 def _worker(name: str) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "celery", "-A", "config", "--quiet", "worker", "-Q", "default,render,money",
-         "--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip",
-         "--without-mingle", "--loglevel", "WARNING"],
+        [sys.executable, "-m", "celery", "-A", "config", "--quiet", "worker",
+         "-Q", "default,render,money", "--concurrency", "1", "--hostname", f"{name}@%h",
+         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT, env=os.environ.copy(),
     )  # fmt: skip
 
