@@ -61,7 +61,11 @@ def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list
         position = _decode_cursor(cursor)
         if position is not None:
             moment, pk = position
-            qs = qs.filter(Q(published_at__lt=moment) | Q(published_at=moment, id__lt=pk))
+            # The redundant ``published_at <= moment`` is the index range bound: with the
+            # OR alone, PostgreSQL reads the index from the newest work down to the cursor.
+            qs = qs.filter(published_at__lte=moment).filter(
+                Q(published_at__lt=moment) | Q(published_at=moment, id__lt=pk)
+            )
     works = list(qs[: size + 1])
     next_cursor = encode_cursor(works[size - 1]) if len(works) > size else None
     return works[:size], next_cursor
