@@ -43,8 +43,9 @@ def _worker(name: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _run(workers: int, creator, character, label: int) -> tuple[float, list[str]]:
-    """Seconds from the first submission until all N are settled, and their statuses."""
+def _run(workers: int, creator, character, label: int) -> tuple[float, list[str], list[int]]:
+    """Seconds from the first submission until all N are settled, their statuses, and
+    how many tasks each worker ran (pings included)."""
     from config.celery import app
     from config.tasks import ping
     from marketplace import services
@@ -75,13 +76,15 @@ def _run(workers: int, creator, character, label: int) -> tuple[float, list[str]
                 raise SystemExit("generation_throughput: requests did not finish in time")
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
+        stats = app.control.inspect(timeout=5).stats() or {}
+        shares = sorted(sum(s.get("total", {}).values()) for s in stats.values())
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=120)
     statuses = list(GenerationRequest.objects.filter(pk__in=ids).values_list("status", flat=True))
-    return elapsed, statuses
+    return elapsed, statuses, shares
 
 
 def main() -> int:
@@ -116,14 +119,14 @@ def main() -> int:
     ok = True
     rates = {}
     for workers in (1, 2):
-        elapsed, statuses = _run(workers, creator, hoshi, label=int(time.time()) % 100000)
+        elapsed, statuses, shares = _run(workers, creator, hoshi, label=int(time.time()) % 100000)
         published = statuses.count("published")
         ok &= published == N
         rates[workers] = N / elapsed * 60
         label = "baseline: 1 worker " if workers == 1 else "2 worker processes"
         print(
             f"  {label}  {elapsed:6.1f} s for {N}: {rates[workers]:5.1f} requests/minute "
-            f"({published} of {N} published)"
+            f"({published} of {N} published; tasks per worker {shares})"
         )
     print(f"  two workers: {rates[2] / rates[1]:.2f}x one worker's rate")
     load = os.getloadavg()
