@@ -12,7 +12,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # mypy checks the layers that hold the rules: services, selectors, the policy engine.
 MYPY_TARGETS := config $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
-.PHONY: help install install-dev run test lint format bench clean
+.PHONY: help install install-dev run test lint format bench bench-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,8 +57,29 @@ format: install-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install-dev ## Run the benchmarks in bench/ (each prints its figures and baseline)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# The benchmarks' databases (see bench/README.md): the scale data set that
+# bench/make_data.py writes, one that bench/settlement.py empties and refills, and one
+# for the pipeline benchmarks (migrated and seeded by them).
+BENCH_SCALE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_scale
+BENCH_SETTLE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_settle
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_bench
+SCALE ?= 1
+BENCH_SCRIPTS := screening render broker_roundtrip pipeline generation_throughput settlement \
+	lineage api_latency
+
+bench: install-dev ## Run every benchmark in bench/ (each prints its figures and baseline; long: not in CI)
+	@for name in $(BENCH_SCRIPTS); do \
+		case $$name in \
+			settlement) db="$(BENCH_SETTLE_DB)" ;; \
+			lineage|api_latency) db="$(BENCH_SCALE_DB)" ;; \
+			*) db="$(BENCH_DB)" ;; \
+		esac; \
+		echo "== bench/$$name.py  (DATABASE_URL=$$db)"; \
+		DATABASE_URL="$$db" $(BIN)/python bench/$$name.py || exit 1; \
+	done
+
+bench-data: install ## Fill BENCH_SCALE_DB with the scale data set (SCALE=1 is the full set; FLUSH=1 empties it first)
+	$(BIN)/python bench/make_data.py --database $(BENCH_SCALE_DB) --scale $(SCALE) $(if $(FLUSH),--flush)
 
 clean: ## Remove local state: SQLite database, broker queue, media (keeps .venv)
 	rm -rf var

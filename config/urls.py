@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("licensing.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("payments.api.urls")),
+    path("ping/", ops.ApiPingView.as_view(), name="api-ping"),
 ]
 
 urlpatterns = [

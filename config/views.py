@@ -14,6 +14,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config import tasks
 
@@ -54,3 +60,18 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Uploaded and rendered media, in development and tests only (SERVE_MEDIA). It
     reads MEDIA_ROOT per request, so a test that moves it is served from the new place."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+class ApiPingView(APIView):
+    """``GET /api/v1/ping/``: the smallest DRF request (the same middleware,
+    authentication, permission and renderer as every API view, and no query). It is the
+    floor bench/api_latency.py compares the catalog and the feed with."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["ops"],
+        responses={200: inline_serializer("Ping", {"status": serializers.CharField()})},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})

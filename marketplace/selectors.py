@@ -5,7 +5,9 @@ import binascii
 import uuid
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
@@ -59,7 +61,11 @@ def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list
         position = _decode_cursor(cursor)
         if position is not None:
             moment, pk = position
-            qs = qs.filter(Q(published_at__lt=moment) | Q(published_at=moment, id__lt=pk))
+            # The redundant ``published_at <= moment`` is the index range bound: with the
+            # OR alone, PostgreSQL reads the index from the newest work down to the cursor.
+            qs = qs.filter(published_at__lte=moment).filter(
+                Q(published_at__lt=moment) | Q(published_at=moment, id__lt=pk)
+            )
     works = list(qs[: size + 1])
     next_cursor = encode_cursor(works[size - 1]) if len(works) > size else None
     return works[:size], next_cursor
@@ -121,32 +127,103 @@ def work_visible_to(*, pk, user: User) -> Work | None:
     return work if any(character_can_edit(character=c, user=user) for c in characters) else None
 
 
-def work_ancestors(*, work: Work) -> list[Work]:
-    """Parent, grandparent, ... up to the original (at most MAX_LINEAGE)."""
+def _pk_param(pk) -> object:
+    """A primary key as the database stores it (SQLite keeps UUIDs as hex), for raw SQL."""
+    return Work._meta.pk.get_db_prep_value(pk, connection)
+
+
+# One recursive query walks up the parent links; the level cap bounds a corrupt cycle.
+_ANCESTOR_IDS = """
+WITH RECURSIVE up (id, parent_id, level) AS (
+    SELECT id, parent_id, 0 FROM marketplace_work WHERE id = %s
+    UNION ALL
+    SELECT w.id, w.parent_id, up.level + 1
+      FROM marketplace_work w JOIN up ON w.id = up.parent_id
+     WHERE up.level < %s
+)
+SELECT id FROM up WHERE level > 0
+"""
+
+# Published remixes level by level (an unpublished remix hides its subtree, as the
+# feed does), first ``limit`` in breadth-first order: by level, then publication.
+_DESCENDANT_IDS = """
+WITH RECURSIVE down (id, level, published_at) AS (
+    SELECT id, 1, published_at FROM marketplace_work WHERE parent_id = %s AND status = %s
+    UNION ALL
+    SELECT w.id, down.level + 1, w.published_at
+      FROM marketplace_work w JOIN down ON w.parent_id = down.id
+     WHERE w.status = %s AND down.level < %s
+)
+SELECT id FROM down ORDER BY level, published_at, id LIMIT %s
+"""
+
+
+def work_ancestors(
+    *, work: Work, with_licenses: bool = False, use_loaded: bool = False
+) -> list[Work]:
+    """Parent, grandparent, ... up to the original (at most MAX_LINEAGE), nearest first,
+    with their creators: one query whatever the depth (a recursive CTE), plus one for
+    their licences when ``with_licenses``."""
+    if work.parent_id is None:
+        return []
+    if use_loaded:
+        cached = _cached_ancestors(work)
+        if cached is not None:
+            return cached
+    # The SQL is a constant; the values are parameters.
+    ids = RawSQL(_ANCESTOR_IDS, [_pk_param(work.pk), MAX_LINEAGE])  # noqa: S611
+    qs = Work.objects.filter(pk__in=ids).select_related("creator")
+    if with_licenses:
+        qs = qs.prefetch_related(_licenses())
+    by_pk = {w.pk: w for w in qs}
     chain: list[Work] = []
-    current = work.parent
+    current = by_pk.get(work.parent_id)
     while current is not None and len(chain) < MAX_LINEAGE:
         chain.append(current)
-        if Work.parent.is_cached(current):  # loaded with its ancestors (works_for_split)
-            current = current.parent
-        else:
-            current = Work.objects.select_related("parent", "creator").get(pk=current.pk).parent
+        current = by_pk.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def _cached_ancestors(work: Work) -> list[Work] | None:
+    """The chain when every parent link is already loaded (payments' works_for_split
+    loads many works' lineages, with their licences, at once for bulk settlement), else
+    None."""
+    chain: list[Work] = []
+    current = work
+    while current.parent_id is not None and len(chain) < MAX_LINEAGE:
+        if not Work.parent.is_cached(current):
+            return None
+        current = current.parent
+        chain.append(current)
+    return chain
     return chain
 
 
 def work_descendants(*, work: Work, limit: int = 50) -> list[Work]:
-    """Published remixes below this work, breadth first."""
-    found: list[Work] = []
-    frontier = [work.pk]
-    while frontier and len(found) < limit:
-        children = list(
-            Work.objects.filter(parent_id__in=frontier, status=WorkStatus.PUBLISHED)
-            .select_related("creator")
-            .order_by("published_at", "id")[: limit - len(found)]
-        )
-        found.extend(children)
-        frontier = [c.pk for c in children]
-    return found
+    """Published remixes below this work, breadth first (level, then publication
+    time), at most ``limit``: one query whatever the depth (a recursive CTE)."""
+    published = WorkStatus.PUBLISHED.value
+    params = [_pk_param(work.pk), published, published, limit, limit]
+    ids = RawSQL(_DESCENDANT_IDS, params)  # noqa: S611 - a constant; values are parameters
+    found = list(Work.objects.filter(pk__in=ids).select_related("creator"))
+    # Every returned remix's parent is the work itself or another returned remix (the
+    # query keeps whole levels first), so each one's level follows from its parent's.
+    level = {work.pk: 0}
+    pending = found
+    while pending:
+        rest = []
+        for w in pending:
+            if w.parent_id in level:
+                level[w.pk] = level[w.parent_id] + 1
+            else:
+                rest.append(w)
+        if len(rest) == len(pending):
+            break
+        pending = rest
+    return sorted(
+        found,
+        key=lambda w: (level.get(w.pk, limit), w.published_at is None, w.published_at, str(w.pk)),
+    )
 
 
 def work_split(*, work: Work) -> list[SplitLine]:

@@ -46,9 +46,9 @@ def _license_rows(work) -> list:
 
 def _own_characters(work) -> set:
     rows = getattr(work, SPLIT_LICENSES, None)
-    if rows is not None:
-        return {row.character_id for row in rows if not row.inherited}
-    return set(work.licenses.filter(inherited=False).values_list("character_id", flat=True))
+    if rows is None:
+        rows = work.licenses.all()  # prefetched by work_ancestors(with_licenses=True)
+    return {row.character_id for row in rows if not row.inherited}
 
 
 def works_for_split(*, work_ids: Iterable) -> dict:
@@ -88,10 +88,11 @@ def lineage(*, work) -> tuple[list[LicenseShare], list[Ancestor]]:
     the lineage) and its upstream creators."""
     from marketplace import selectors as marketplace_selectors
 
-    ancestors = marketplace_selectors.work_ancestors(work=work)
-    own_by_level: list[set] = []
-    for ancestor in ancestors:
-        own_by_level.append(_own_characters(ancestor))
+    # Loaded by works_for_split (bulk settlement): walk what is there; else one query.
+    ancestors = marketplace_selectors.work_ancestors(
+        work=work, with_licenses=True, use_loaded=hasattr(work, SPLIT_LICENSES)
+    )
+    own_by_level = [_own_characters(ancestor) for ancestor in ancestors]
     shares = []
     for row in _license_rows(work):
         level = 0

@@ -1,6 +1,8 @@
 """Licensing API serializers: input serializers validate, output serializers present.
 No business rules here; the services decide."""
 
+from functools import cached_property
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -102,19 +104,29 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
     def get_aliases(self, character: Character) -> list[dict]:
         return [{"text": a.text, "mode": a.mode} for a in character.aliases.all()]
 
+    # One nested serializer for every character of a page: building a ModelSerializer's
+    # fields is most of what serializing costs, so it is done once, not per character.
+    @cached_property
+    def _image_output(self) -> ImageOutputSerializer:
+        return ImageOutputSerializer(context=self.context)
+
+    @cached_property
+    def _offer_output(self) -> OfferOutputSerializer:
+        return OfferOutputSerializer(context=self.context)
+
     @extend_schema_field(ImageOutputSerializer(many=True))
     def get_images(self, character: Character) -> list[dict]:
         images = getattr(character, "ordered_images", None)
         if images is None:
             images = character.images.all()
-        return ImageOutputSerializer(images, many=True, context=self.context).data
+        return [self._image_output.to_representation(image) for image in images]
 
     @extend_schema_field(OfferOutputSerializer(many=True))
     def get_offers(self, character: Character) -> list[dict]:
         offers = getattr(character, "published_offers", [])
         for offer in offers:
             offer.character = character  # already loaded: no query per offer
-        return OfferOutputSerializer(offers, many=True, context=self.context).data
+        return [self._offer_output.to_representation(offer) for offer in offers]
 
 
 class CharacterCreateSerializer(serializers.Serializer):

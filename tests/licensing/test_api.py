@@ -53,6 +53,37 @@ def test_catalog_api_query_count_does_not_grow_with_page_size(
     assert response.json()["count"] == 15
 
 
+def test_catalog_api_search_query_count_does_not_grow_with_matches(
+    api_client, django_assert_num_queries
+):
+    # given: three matching characters, by name, by alias and by franchise
+    from licensing.models import CharacterAlias
+
+    publish_offer(CharacterFactory(name="Lumen Alpha"))
+    aliased = CharacterFactory(name="Other")
+    CharacterAlias.objects.create(character=aliased, text="Lumen the Bright")
+    publish_offer(aliased)
+    publish_offer(CharacterFactory(name="Third", franchise="Lumen Saga"))
+    publish_offer(CharacterFactory(name="Unrelated", franchise="Elsewhere"))
+    with django_assert_num_queries(5) as small:
+        first = api_client.get("/api/v1/characters/", {"q": "lumen"}).json()
+    assert first["count"] == 3
+
+    # when: twelve more match, each with aliases
+    for n in range(12):
+        character = CharacterFactory(name=f"Lumen {n}")
+        CharacterAlias.objects.create(character=character, text=f"Lumen alias {n}")
+        CharacterAlias.objects.create(character=character, text=f"Bright {n}")
+        publish_offer(character)
+
+    # then: the same queries, and each character once although it matches twice
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = api_client.get("/api/v1/characters/", {"q": "lumen"})
+    body = response.json()
+    assert body["count"] == 15
+    assert len({row["id"] for row in body["results"]}) == 15
+
+
 def test_member_registers_a_character_and_an_outsider_cannot_edit_it(api_client):
     membership = MembershipFactory(organization__verification_status="verified")
     api_client.force_authenticate(membership.user)

@@ -55,3 +55,11 @@ def test_flash_messages_are_shown(client, user):
 
 def test_healthz_checks_the_database(client):
     assert client.get("/healthz/").json() == {"status": "ok"}
+
+
+def test_api_ping_answers_through_drf_without_a_query(api_client, django_assert_num_queries):
+    # the latency floor of bench/api_latency.py: DRF's whole stack, no database
+    with django_assert_num_queries(0):
+        response = api_client.get("/api/v1/ping/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
