@@ -85,6 +85,21 @@ def character_detail(*, pk) -> Character | None:
     )
 
 
+def character_visible_to(*, pk, user: User) -> Character | None:
+    """The character's page: an active character for anyone; a suspended or archived
+    one only for the people who manage it (to anyone else it does not exist)."""
+    from licensing.services import character_can_edit
+
+    character = character_detail(pk=pk)
+    if character is None:
+        return None
+    if character.status != CharacterStatus.ACTIVE and not character_can_edit(
+        character=character, user=user
+    ):
+        return None
+    return character
+
+
 def characters_managed_by(*, user: User) -> QuerySet[Character]:
     """Characters the user may edit: their likenesses and their organizations'."""
     organizations = Membership.objects.filter(user=user, role__in=EDITOR_ROLES).values(

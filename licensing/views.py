@@ -63,12 +63,10 @@ def _summary(offer: Offer, character: Character) -> list[str]:
 
 
 def character_detail(request: HttpRequest, pk) -> HttpResponse:
-    character = selectors.character_detail(pk=pk)
+    character = selectors.character_visible_to(pk=pk, user=request.user)
     if character is None:
         raise Http404("No such character")
     can_edit = services.character_can_edit(character=character, user=request.user)
-    if character.status != "active" and not can_edit:
-        raise Http404("No such character")
     offers = [
         {
             "offer": offer,
