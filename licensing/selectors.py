@@ -143,19 +143,26 @@ def grants_for_licensor(*, user: User, status: str | None = None) -> QuerySet[Gr
 
 
 def grant_visible_to(*, grant_id, user: User) -> Grant | None:
-    """The grant if the user is its licensee or manages its character."""
+    """The grant if the user is its licensee, the person whose likeness it licenses, or
+    a member (any role: viewers read) of the organization that owns its character.
+    Acting on it is the services' decision: ending is the licensee's, deciding the
+    character's editors'."""
     grant = (
         Grant.objects.select_related("offer", "character__owner_organization", "licensee")
         .filter(pk=grant_id)
         .first()
     )
-    if grant is None:
+    if grant is None or not user.is_authenticated:
         return None
     if grant.licensee_id == user.pk:
         return grant
-    from licensing.services import character_can_edit
-
-    return grant if character_can_edit(character=grant.character, user=user) else None
+    character = grant.character
+    if character.owner_user_id is not None:
+        return grant if character.owner_user_id == user.pk else None
+    is_member = Membership.objects.filter(
+        organization_id=character.owner_organization_id, user=user
+    ).exists()
+    return grant if is_member else None
 
 
 # --- facts for the policy engine --------------------------------------------------------
