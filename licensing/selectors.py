@@ -159,9 +159,10 @@ def grant_visible_to(*, grant_id, user: User) -> Grant | None:
     character = grant.character
     if character.owner_user_id is not None:
         return grant if character.owner_user_id == user.pk else None
-    is_member = Membership.objects.filter(
-        organization_id=character.owner_organization_id, user=user
-    ).exists()
+    organization_id = character.owner_organization_id
+    if organization_id is None:
+        return None
+    is_member = Membership.objects.filter(organization_id=organization_id, user=user).exists()
     return grant if is_member else None
 
 
