@@ -374,7 +374,6 @@ def build_world() -> World:
             {"work": pending_a, "character": likeness},
         )
     ]
-    t["work_any"] = t["work_published"] + t["work_pending"]
     t["approval"] = [
         Target(
             "L's review of A's work",
