@@ -79,3 +79,11 @@ def user_has_totp(*, user: User) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def notification_exists_for(*, pk, user: User) -> bool:
+    """Whether ``pk`` is one of the user's notifications (read or not). A malformed id
+    raises ValidationError, as a lookup by it would."""
+    from accounts.models import Notification
+
+    return Notification.objects.filter(pk=pk, user=user).exists()

@@ -152,6 +152,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (``id``), or all of them."""
     one = request.POST.get("id")
     try:
+        # Someone else's notification does not exist for this user: 404, not a
+        # redirect that pretends it was marked.
+        if one and not selectors.notification_exists_for(pk=one, user=request.user):
+            raise Http404("No such notification")
         count = services.notifications_mark_read(user=request.user, ids=[one] if one else None)
     except ValidationError:
         raise Http404("No such notification") from None

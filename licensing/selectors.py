@@ -99,6 +99,21 @@ def character_detail(*, pk) -> Character | None:
     )
 
 
+def character_visible_to(*, pk, user: User) -> Character | None:
+    """The character's page: an active character for anyone; a suspended or archived
+    one only for the people who manage it (to anyone else it does not exist)."""
+    from licensing.services import character_can_edit
+
+    character = character_detail(pk=pk)
+    if character is None:
+        return None
+    if character.status != CharacterStatus.ACTIVE and not character_can_edit(
+        character=character, user=user
+    ):
+        return None
+    return character
+
+
 def characters_managed_by(*, user: User) -> QuerySet[Character]:
     """Characters the user may edit: their likenesses and their organizations'."""
     organizations = Membership.objects.filter(user=user, role__in=EDITOR_ROLES).values(
@@ -142,19 +157,27 @@ def grants_for_licensor(*, user: User, status: str | None = None) -> QuerySet[Gr
 
 
 def grant_visible_to(*, grant_id, user: User) -> Grant | None:
-    """The grant if the user is its licensee or manages its character."""
+    """The grant if the user is its licensee, the person whose likeness it licenses, or
+    a member (any role: viewers read) of the organization that owns its character.
+    Acting on it is the services' decision: ending is the licensee's, deciding the
+    character's editors'."""
     grant = (
         Grant.objects.select_related("offer", "character__owner_organization", "licensee")
         .filter(pk=grant_id)
         .first()
     )
-    if grant is None:
+    if grant is None or not user.is_authenticated:
         return None
     if grant.licensee_id == user.pk:
         return grant
-    from licensing.services import character_can_edit
-
-    return grant if character_can_edit(character=grant.character, user=user) else None
+    character = grant.character
+    if character.owner_user_id is not None:
+        return grant if character.owner_user_id == user.pk else None
+    organization_id = character.owner_organization_id
+    if organization_id is None:
+        return None
+    is_member = Membership.objects.filter(organization_id=organization_id, user=user).exists()
+    return grant if is_member else None
 
 
 # --- facts for the policy engine --------------------------------------------------------

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Organization, User
-from config.api import DomainError
+from config.api import DomainError, NotPermitted
 from licensing import forms, selectors, services
 from licensing.enums import CharacterKind, OfferStatus
 from licensing.models import Character, CharacterImage, Offer
@@ -63,12 +63,10 @@ def _summary(offer: Offer, character: Character) -> list[str]:
 
 
 def character_detail(request: HttpRequest, pk) -> HttpResponse:
-    character = selectors.character_detail(pk=pk)
+    character = selectors.character_visible_to(pk=pk, user=request.user)
     if character is None:
         raise Http404("No such character")
     can_edit = services.character_can_edit(character=character, user=request.user)
-    if character.status != "active" and not can_edit:
-        raise Http404("No such character")
     offers = [
         {
             "offer": offer,
@@ -209,9 +207,13 @@ def _form_errors(form, exc: DomainError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def character_create(request: HttpRequest) -> HttpResponse:
-    form = forms.CharacterForm(
-        request.POST or None, request.FILES or None, owners=_owner_choices(request.user)
-    )
+    owners = _owner_choices(request.user)
+    posted_owner = request.POST.get("owner", "")
+    if posted_owner.startswith("org:") and posted_owner not in dict(owners):
+        # The form offers only organizations the user edits; another one is refused as
+        # the API refuses it (403), not re-rendered as a form error on a 200 page.
+        raise NotPermitted("You cannot add characters to that organization.")
+    form = forms.CharacterForm(request.POST or None, request.FILES or None, owners=owners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner = data["owner"]

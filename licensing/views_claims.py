@@ -153,10 +153,12 @@ def claims_for_work(request: HttpRequest, pk) -> HttpResponse:
                     evidence=data["evidence"],
                     policy=data["policy"],
                 )
-            except (DomainError, NotPermitted) as exc:
+            except DomainError as exc:
                 _field_error(form, exc)
             else:
                 return _after_filing(request, claim)
+            # NotPermitted (not an owner or manager of the character's organization)
+            # propagates: a 403, as on the API, not a form error on a 200 page.
     is_creator = work.creator_id == request.user.pk
     claims = claims_visible_to(user=request.user).filter(work=work)
     context = {

@@ -112,7 +112,7 @@ class CharacterDetailView(APIView):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     def _get(self, pk) -> Character:
-        character = selectors.character_detail(pk=pk)
+        character = selectors.character_visible_to(pk=pk, user=self.request.user)
         if character is None:
             raise Http404("No such character")
         return character

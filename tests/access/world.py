@@ -1,0 +1,435 @@
+"""The world the access-control matrix walks: two verified organizations X and Y (an
+owner and a viewer each), a person L who licenses their own likeness, creators A and
+B, and staff; and, for every kind of object a URL can name, one object per owner.
+
+Every object is described by a Target: its label for the table ("X's draft offer"),
+the parties it belongs to (``{"owner": "X"}``, ``{"licensee": "A", "licensor": "X"}``,
+...), the URL keyword arguments that name it, and the rows a denied write must leave
+untouched. The policy table in test_matrix.py decides from the parties who may do
+what; nothing here knows about permissions."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+from PIL import Image
+from rest_framework.authtoken.models import Token
+
+from accounts import services as accounts_services
+from accounts.models import Membership, Notification, User
+from licensing import services as licensing_services
+from licensing.models import CharacterImage, WorkApproval
+from marketplace.models import GenerationRequest
+from payments import services as payments_services
+from payments.models import CheckoutSession, ConnectedAccount
+from payments.money import Money
+from tests.builders import claim_filed, pending_approval_work
+from tests.factories import (
+    CharacterFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    grant_for,
+    publish_offer,
+)
+from tests.payments.conftest import plain_work
+
+ANONYMOUS = "anonymous"
+ACTORS = (
+    ANONYMOUS,
+    "creator_a",
+    "creator_b",
+    "x_owner",
+    "x_viewer",
+    "y_owner",
+    "y_viewer",
+    "likeness_owner",
+    "staff",
+)
+
+# Who acts for each owner of objects: EDITORS may manage (an organization's owner, or
+# the person themselves), MEMBERS may read (any role), OWNER_ROLE holds the owner role.
+EDITORS = {
+    "X": {"x_owner"},
+    "Y": {"y_owner"},
+    "L": {"likeness_owner"},
+    "A": {"creator_a"},
+    "B": {"creator_b"},
+}
+MEMBERS = {
+    "X": {"x_owner", "x_viewer"},
+    "Y": {"y_owner", "y_viewer"},
+    "L": {"likeness_owner"},
+    "A": {"creator_a"},
+    "B": {"creator_b"},
+}
+OWNER_ROLE = {"X": {"x_owner"}, "Y": {"y_owner"}, "L": {"likeness_owner"}}
+
+
+@dataclass
+class Target:
+    """One object a row acts on (or none: the single target of an object-less URL)."""
+
+    label: str
+    parties: dict[str, str] = field(default_factory=dict)
+    kwargs: dict[str, str] = field(default_factory=dict)
+    rows: list[Model] = field(default_factory=list)  # snapshotted around denied writes
+    data: dict[str, Any] = field(default_factory=dict)  # what bodies and queries need
+
+
+NO_OBJECT = Target("-")
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    tokens: dict[str, str]
+    targets: dict[str, list[Target]]
+    secrets: dict[str, str] = field(default_factory=dict)  # TOTP secrets by actor
+
+    def user(self, actor: str) -> User | None:
+        return self.users.get(actor)
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 40, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _image(character) -> CharacterImage:
+    return CharacterImage.objects.create(
+        character=character,
+        image=f"characters/{character.pk}/ref.png",
+        thumbnail=f"characters/{character.pk}/ref-thumb.jpg",
+        width=64,
+        height=64,
+        content_type="image/png",
+        size_bytes=100,
+    )
+
+
+def _tip(work, payer, external_id: str) -> None:
+    event, _ = payments_services.revenue_event_record(
+        kind="tip", source="stripe", external_id=external_id, money=Money(5_000, "USD"), work=work
+    )
+    payments_services.revenue_event_settle(event=event)
+
+
+def build_world() -> World:
+    # --- people --------------------------------------------------------------------------
+    org_x = OrganizationFactory(name="Studio X", slug="studio-x", verification_status="verified")
+    org_y = OrganizationFactory(name="Studio Y", slug="studio-y", verification_status="verified")
+    users = {
+        "creator_a": UserFactory(email="a@access.test"),
+        "creator_b": UserFactory(email="b@access.test"),
+        "x_owner": MembershipFactory(organization=org_x, role="owner").user,
+        "x_viewer": MembershipFactory(organization=org_x, role="viewer").user,
+        "y_owner": MembershipFactory(organization=org_y, role="owner").user,
+        "y_viewer": MembershipFactory(organization=org_y, role="viewer").user,
+        "likeness_owner": UserFactory(email="l@access.test"),
+        "staff": UserFactory(email="staff@access.test", is_staff=True, is_superuser=True),
+    }
+    a, b, lp = users["creator_a"], users["creator_b"], users["likeness_owner"]
+    x_owner, y_owner = users["x_owner"], users["y_owner"]
+
+    # --- characters and offers -----------------------------------------------------------
+    char_x = CharacterFactory(owner_organization=org_x, name="Xena of X")
+    char_y = CharacterFactory(owner_organization=org_y, name="Yoru of Y")
+    likeness = CharacterFactory(
+        kind="likeness", owner_organization=None, owner_user=lp, name="Lena Likeness"
+    )
+    hidden_x = CharacterFactory(owner_organization=org_x, name="Xavier (suspended)")
+    publish_offer(hidden_x)
+    licensing_services.character_update(character=hidden_x, by=x_owner, status="suspended")
+    characters = {"X": char_x, "Y": char_y, "L": likeness}
+
+    grant_a_x = grant_for(char_x, a, commercial_use=True, rev_share_bps=1500)
+    grant_b_y = grant_for(char_y, b, commercial_use=True, rev_share_bps=1500)
+    grant_a_l = grant_for(likeness, a, approval="per_work")
+
+    # A second character per owner carries the offers that rows act on (accept, end,
+    # new version, drafts), so that no row depends on the grants above.
+    spare = {
+        "X": CharacterFactory(owner_organization=org_x, name="Xander of X"),
+        "Y": CharacterFactory(owner_organization=org_y, name="Yumi of Y"),
+        "L": likeness,
+    }
+    open_offer = {owner: publish_offer(c) for owner, c in spare.items()}
+    drafts = {
+        owner: licensing_services.offer_create_draft(
+            character=c,
+            by=lp if owner == "L" else (x_owner if owner == "X" else y_owner),
+            terms={"credit_text": c.rightsholder_name},
+        )
+        for owner, c in spare.items()
+    }
+    approval_offer = {
+        "X": publish_offer(CharacterFactory(owner_organization=org_x), approval="per_licensee"),
+        "Y": publish_offer(CharacterFactory(owner_organization=org_y), approval="per_licensee"),
+    }
+    pending_approval = {
+        "X": licensing_services.grant_accept(
+            offer=approval_offer["X"], by=b, max_fee=0, max_rev_share_bps=0
+        ),
+        "Y": licensing_services.grant_accept(
+            offer=approval_offer["Y"], by=a, max_fee=0, max_rev_share_bps=0
+        ),
+    }
+    fee_offer = {
+        "X": publish_offer(CharacterFactory(owner_organization=org_x), upfront_fee=2500),
+        "Y": publish_offer(CharacterFactory(owner_organization=org_y), upfront_fee=2500),
+    }
+    pending_payment = {
+        "X": licensing_services.grant_accept(
+            offer=fee_offer["X"], by=a, max_fee=2500, max_rev_share_bps=0
+        ),
+        "Y": licensing_services.grant_accept(
+            offer=fee_offer["Y"], by=b, max_fee=2500, max_rev_share_bps=0
+        ),
+    }
+    images = {owner: _image(c) for owner, c in characters.items()}
+
+    # --- works, generations, approvals -------------------------------------------------
+    work_a = plain_work(creator=a, grants=[grant_a_x], title="A dances with Xena")
+    work_b = plain_work(creator=b, grants=[grant_b_y], title="B dances with Yoru")
+    claimed_a = plain_work(creator=a, grants=[grant_a_x], title="A's claimed video")
+    claimed_b = plain_work(creator=b, grants=[grant_b_y], title="B's claimed video")
+    disputed_a = plain_work(creator=a, grants=[grant_a_x], title="A's disputed video")
+    disputed_b = plain_work(creator=b, grants=[grant_b_y], title="B's disputed video")
+    pending_a = pending_approval_work(
+        creator=a, grant=grant_a_l, character=likeness, title="A with Lena, awaiting Lena"
+    )
+    approval_l = WorkApproval.objects.get(work=pending_a)
+
+    # --- claims and disputes (they notify the creators and the claimants) ---------------
+    claim_x = claim_filed(claimed_a, char_x, x_owner)
+    claim_y = claim_filed(claimed_b, char_y, y_owner)
+    dispute_a = licensing_services.dispute_open(
+        claim=claim_filed(disputed_a, char_x, x_owner), by=a, reason="It is soda."
+    )
+    dispute_b = licensing_services.dispute_open(
+        claim=claim_filed(disputed_b, char_y, y_owner), by=b, reason="It is juice."
+    )
+
+    # --- money: a tip on A's video pays A and X; both are paid out -----------------------
+    _tip(work_a, b, "pi_access_a")
+    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
+    ConnectedAccount.objects.create(
+        stripe_account_id="acct_access_a", user=a, payouts_enabled=True, charges_enabled=True
+    )
+    ConnectedAccount.objects.create(
+        stripe_account_id="acct_access_x",
+        organization=org_x,
+        payouts_enabled=True,
+        charges_enabled=True,
+    )
+    payouts = payments_services.payouts_create(threshold=1)
+    by_owner = {
+        "A" if p.connected_account.user_id == a.pk else "X": p
+        for p in payouts
+        if p.connected_account.user_id == a.pk or p.connected_account.organization_id == org_x.pk
+    }
+    assert set(by_owner) == {"A", "X"}, payouts
+    checkouts = {
+        "A": CheckoutSession.objects.create(
+            stripe_session_id="cs_access_a",
+            purpose="tip",
+            payer=a,
+            work=work_b,
+            amount=500,
+            currency="USD",
+            url="https://checkout.stripe.test/cs_access_a",
+        ),
+        "B": CheckoutSession.objects.create(
+            stripe_session_id="cs_access_b",
+            purpose="tip",
+            payer=b,
+            work=work_a,
+            amount=500,
+            currency="USD",
+            url="https://checkout.stripe.test/cs_access_b",
+        ),
+    }
+    for actor in ("creator_a", "x_owner"):
+        accounts_services.notify(users=[users[actor]], kind="test", title=f"Hello {actor}")
+    notes = {
+        actor: Notification.objects.filter(user=users[actor]).first()
+        for actor in ("creator_a", "x_owner")
+    }
+
+    tokens = {actor: Token.objects.create(user=user).key for actor, user in users.items()}
+
+    # --- the targets, by kind ------------------------------------------------------------
+    def party(owner: str) -> dict[str, str]:
+        return {"owner": owner}
+
+    orgs = {"X": org_x, "Y": org_y}
+    t: dict[str, list[Target]] = {"none": [NO_OBJECT]}
+    t["org"] = [
+        Target(f"{o}'s organization", party(o), {"slug": org.slug}, [org], {"org": org})
+        for o, org in orgs.items()
+    ]
+    t["character"] = [
+        Target(f"{o}'s {c.kind}", party(o), {"pk": str(c.pk)}, [c], {"character": c})
+        for o, c in characters.items()
+    ]
+    t["character_hidden"] = [
+        Target(
+            "X's suspended character",
+            party("X"),
+            {"pk": str(hidden_x.pk)},
+            [hidden_x],
+            {"character": hidden_x},
+        )
+    ]
+    t["new_character"] = [
+        *(
+            Target(f"a character of {o}", party(o), rows=[org], data={"org": org})
+            for o, org in orgs.items()
+        ),
+        Target("one's own likeness", {}, data={"org": None}),
+    ]
+    t["character_offer"] = [
+        Target(
+            f"{o}'s published offer",
+            party(o),
+            {"pk": str(offer.character_id), "offer_pk": str(offer.pk)},
+            [offer],
+            {"offer": offer},
+        )
+        for o, offer in open_offer.items()
+    ]
+    t["image"] = [
+        Target(
+            f"{o}'s reference image",
+            party(o),
+            {"pk": str(image.character_id), "image_pk": str(image.pk)},
+            [image],
+        )
+        for o, image in images.items()
+    ]
+    t["offer_published"] = [
+        Target(f"{o}'s published offer", party(o), {"pk": str(offer.pk)}, [offer], {"offer": offer})
+        for o, offer in open_offer.items()
+    ]
+    t["offer_draft"] = [
+        Target(f"{o}'s draft offer", party(o), {"pk": str(offer.pk)}, [offer], {"offer": offer})
+        for o, offer in drafts.items()
+    ]
+
+    def grant_target(label, grant, licensee, licensor):
+        return Target(
+            label,
+            {"licensee": licensee, "licensor": licensor},
+            {"pk": str(grant.pk)},
+            [grant],
+            {"grant": grant},
+        )
+
+    t["grant_active"] = [
+        grant_target("A's licence of X's character", grant_a_x, "A", "X"),
+        grant_target("B's licence of Y's character", grant_b_y, "B", "Y"),
+        grant_target("A's licence of L's likeness", grant_a_l, "A", "L"),
+    ]
+    t["grant_pending_approval"] = [
+        grant_target("B's request for X's character", pending_approval["X"], "B", "X"),
+        grant_target("A's request for Y's character", pending_approval["Y"], "A", "Y"),
+    ]
+    t["grant_pending_payment"] = [
+        grant_target("A's unpaid licence of X's character", pending_payment["X"], "A", "X"),
+        grant_target("B's unpaid licence of Y's character", pending_payment["Y"], "B", "Y"),
+    ]
+    t["generation"] = [
+        Target(
+            f"{o}'s generation",
+            {"creator": o},
+            {"pk": str(w.request_id)},
+            [GenerationRequest.objects.get(pk=w.request_id)],
+        )
+        for o, w in (("A", work_a), ("B", work_b))
+    ]
+    t["work_published"] = [
+        Target(
+            f"{o}'s published work (showing {lic})",
+            {"creator": o, "licensor": lic},
+            {"pk": str(w.pk)},
+            [w],
+            {"work": w, "character": characters[lic]},
+        )
+        for o, lic, w in (("A", "X", work_a), ("B", "Y", work_b))
+    ]
+    t["work_pending"] = [
+        Target(
+            "A's work awaiting L's approval",
+            {"creator": "A", "licensor": "L"},
+            {"pk": str(pending_a.pk)},
+            [pending_a, approval_l],
+            {"work": pending_a, "character": likeness},
+        )
+    ]
+    t["approval"] = [
+        Target(
+            "L's review of A's work",
+            {"creator": "A", "licensor": "L"},
+            {"pk": str(approval_l.pk)},
+            [approval_l, pending_a],
+            {"approval": approval_l},
+        )
+    ]
+    t["claim_active"] = [
+        Target(
+            f"{o}'s claim on {c}'s work",
+            {"claimant": o, "creator": c},
+            {"pk": str(claim.pk)},
+            [claim, claim.work],
+            {"claim": claim},
+        )
+        for o, c, claim in (("X", "A", claim_x), ("Y", "B", claim_y))
+    ]
+    t["dispute_open"] = [
+        Target(
+            f"{c}'s dispute of {o}'s claim",
+            {"claimant": o, "creator": c},
+            {"pk": str(d.pk)},
+            [d, d.claim],
+            {"dispute": d},
+        )
+        for o, c, d in (("X", "A", dispute_a), ("Y", "B", dispute_b))
+    ]
+    t["money"] = [
+        Target("one's own money", {}, data={"org": None}),
+        *(
+            Target(f"{o}'s money", party(o), rows=[org], data={"org": org})
+            for o, org in orgs.items()
+        ),
+    ]
+    t["notification"] = [
+        Target(f"{actor}'s notification", {"user": actor}, rows=[note], data={"note": note})
+        for actor, note in notes.items()
+    ]
+    t["checkout"] = [
+        Target(f"{o}'s checkout", {"user": f"creator_{o.lower()}"}, rows=[s], data={"session": s})
+        for o, s in checkouts.items()
+    ]
+    t["viewer_membership"] = [
+        Target(
+            f"{o}'s viewer",
+            {"owner": o, "user": f"{o.lower()}_viewer"},
+            {"slug": org.slug, "user_id": str(users[f"{o.lower()}_viewer"].pk)},
+            [Membership.objects.get(organization=org, role="viewer")],
+            {"org": org},
+        )
+        for o, org in orgs.items()
+    ]
+    t["task"] = [Target("a task", {}, {"task_id": str(uuid.uuid4())})]
+    t["payout"] = [  # not in any URL: the leak check looks for their ids in lists
+        Target(f"{o}'s payout", party(o), rows=[p]) for o, p in by_owner.items()
+    ]
+    return World(users=users, tokens=tokens, targets=t)
