@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -72,6 +72,7 @@ class ApiPingView(APIView):
     @extend_schema(
         tags=["ops"],
         responses={200: inline_serializer("Ping", {"status": serializers.CharField()})},
+        examples=[OpenApiExample("Up", value={"status": "ok"}, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})

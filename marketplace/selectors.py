@@ -191,11 +191,11 @@ def _cached_ancestors(work: Work) -> list[Work] | None:
     chain: list[Work] = []
     current = work
     while current.parent_id is not None and len(chain) < MAX_LINEAGE:
-        if not Work.parent.is_cached(current):
+        parent = current.parent if Work.parent.is_cached(current) else None
+        if parent is None:
             return None
-        current = current.parent
-        chain.append(current)
-    return chain
+        chain.append(parent)
+        current = parent
     return chain
 
 

@@ -253,6 +253,7 @@ ROUTES: dict[str, dict[str, Op]] = {
     # --- API: accounts
     "api-token": {"post": Op({"none": ANYONE}, body=token_body, note="credentials in the body")},
     "api-me": {"get": Op({"none": SIGNED_IN})},
+    "api-ping": {"get": Op({"none": ANYONE}, note="the latency floor; reveals nothing")},
     # --- API: characters and offers
     "api-characters": {
         "get": Op({"none": ANYONE}),

@@ -203,6 +203,7 @@ RECIPES: dict[str, Call] = {
         None, 200, body=lambda w: {"email": w.users["creator"].email, "password": PASSWORD}
     ),
     "v1_me_retrieve": Call("creator", 200),
+    "v1_ping_retrieve": Call(None, 200),
     # catalog and characters
     "v1_characters_list": Call(None, 200, query={"kind": "character", "commercial": "true"}),
     "v1_characters_retrieve": Call(None, 200, params={"id": _id("hoshi")}),
