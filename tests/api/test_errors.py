@@ -35,6 +35,21 @@ def test_unknown_api_path_is_404(api_client, user):
     response = api_client.get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found.", "field": None}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/characters/null/", "/api/v1/works/1/split/"])
+def test_an_id_that_is_not_a_uuid_is_a_404_in_the_error_shape(api_client, user, path):
+    # given: the routes take <uuid:pk>, so these paths match no route at all
+    api_client.force_authenticate(user)
+
+    # when
+    response = api_client.get(path)
+
+    # then: the API's JSON error, not the site's HTML 404 page
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
 
 
 def test_wrong_method_is_405_in_the_error_shape(api_client):
