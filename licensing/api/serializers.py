@@ -86,10 +86,12 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
         {
             "type": "object",
             "properties": {
-                "kind": {"type": "string"},
+                "kind": {"type": "string", "enum": ["organization", "person"]},
                 "name": {"type": "string"},
-                "slug": {"type": "string"},
+                # A likeness belongs to a person, who has no slug.
+                "slug": {"type": "string", "nullable": True},
             },
+            "required": ["kind", "name", "slug"],
         }
     )
     def get_owner(self, character: Character) -> dict:

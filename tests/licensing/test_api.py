@@ -223,3 +223,23 @@ def test_screen_rejects_malformed_input_in_the_error_shape(api_client, user):
 
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["errors"]} == {"prompt", "character_ids.0"}
+
+
+def test_a_likeness_owned_by_a_person_matches_the_documented_character_schema(api_client):
+    # given: a likeness belongs to a person, not an organization, so its owner has no slug
+    from tests.api.openapi import openapi, operations, validate
+
+    person = UserFactory(display_name="Aiko Tanaka")
+    likeness = CharacterFactory(
+        kind="likeness", owner_organization=None, owner_user=person, name="Aiko Tanaka"
+    )
+    _path, _method, operation = operations(openapi())["v1_characters_retrieve"]
+
+    # when
+    response = api_client.get(f"/api/v1/characters/{likeness.pk}/")
+
+    # then
+    assert response.json()["owner"] == {"kind": "person", "name": "Aiko Tanaka", "slug": None}
+    validate(
+        response.json(), operation["responses"]["200"]["content"]["application/json"]["schema"]
+    )
