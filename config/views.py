@@ -62,6 +62,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     misspelt resource) answers in the API's error shape, as the API's own 404s do; a
     client reading JSON must never get the site's HTML page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found.", "field": None}, status=404)
+        return JsonResponse(
+            {"code": "not_found", "detail": "Not found.", "field": None}, status=404
+        )
     return defaults.page_not_found(request, exception)
-
