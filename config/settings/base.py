@@ -255,6 +255,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # JSON only: the bodies nest (aliases, terms), which form and multipart encodings
+    # cannot carry, and they turn every value into a string the schema cannot describe.
+    # Another content type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     # Throttles are config.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
 }

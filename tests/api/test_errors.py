@@ -95,3 +95,17 @@ def test_openapi_schema_is_valid_and_generates_without_warnings():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_the_api_reads_json_only_and_refuses_other_bodies_with_a_415(api_client, content_type):
+    # when: form encodings cannot carry the nested bodies (aliases, terms) nor their types
+    response = api_client.post(
+        "/api/v1/auth/token/", data="email=a%40b.test&password=x", content_type=content_type
+    )
+
+    # then
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
