@@ -109,3 +109,40 @@ def test_the_api_reads_json_only_and_refuses_other_bodies_with_a_415(api_client,
     # then
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "detail"),
+    [
+        ({"email": 5, "password": "x"}, "email", "Must be a string."),
+        ({"email": "a@b.test", "password": ["x"]}, "password", "Must be a string."),
+    ],
+)
+def test_a_body_value_of_the_wrong_json_type_is_a_400_naming_the_field(
+    api_client, body, field, detail
+):
+    # when: DRF alone would read 5 as the text "5"
+    response = api_client.post("/api/v1/auth/token/", body)
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": detail, "field": field}
+
+
+def test_numbers_and_booleans_are_taken_only_as_numbers_and_booleans(api_client, user):
+    # given
+    api_client.force_authenticate(user)
+
+    # when: "0" for a boolean, "5" for an integer
+    screened = api_client.post(
+        "/api/v1/screen/", {"prompt": "hello", "character_ids": [], "commercial": 0}
+    )
+    generated = api_client.post(
+        "/api/v1/generations/", {"prompt": "hello", "character_ids": [], "duration_s": "5"}
+    )
+
+    # then
+    assert (screened.status_code, screened.json()["field"]) == (400, "commercial")
+    assert screened.json()["detail"] == "Must be a boolean."
+    assert (generated.status_code, generated.json()["field"]) == (400, "duration_s")
+    assert generated.json()["detail"] == "Must be an integer."
