@@ -139,6 +139,24 @@ def _json_type(field: serializers.Field) -> tuple[tuple[type, ...], str] | None:
     return None
 
 
+def _wrong_type(field: serializers.Field, value: Any) -> str | None:
+    """What ``value`` should have been, when it is not the JSON type ``field`` reads (the
+    items of a list field too: DRF reads ``false`` as the UUID 00000000-...)."""
+    expected = _json_type(field)
+    if value is None or expected is None:
+        return None
+    types, label = expected
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        return f"Must be {label}."
+    child = getattr(field, "child", None)
+    if isinstance(field, serializers.ListField) and child is not None:
+        for item in value:
+            wrong = _wrong_type(child, item)
+            if wrong:
+                return f"Each item: {wrong[0].lower()}{wrong[1:]}"
+    return None
+
+
 class InputSerializer(serializers.Serializer):
     """A serializer for a JSON request body: each value must have the JSON type its field
     documents (no "0" for false, no 5 for "5"), else a 400 naming the field."""
@@ -147,15 +165,9 @@ class InputSerializer(serializers.Serializer):
         if isinstance(data, dict):
             errors = {}
             for field in self._writable_fields:
-                value = data.get(field.field_name)
-                expected = _json_type(field)
-                if value is None or expected is None:
-                    continue
-                types, label = expected
-                if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                    errors[field.field_name] = [
-                        exceptions.ErrorDetail(f"Must be {label}.", code="invalid")
-                    ]
+                wrong = _wrong_type(field, data.get(field.field_name))
+                if wrong:
+                    errors[field.field_name] = [exceptions.ErrorDetail(wrong, code="invalid")]
             if errors:
                 raise exceptions.ValidationError(errors)
         return super().to_internal_value(data)

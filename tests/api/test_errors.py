@@ -133,7 +133,7 @@ def test_numbers_and_booleans_are_taken_only_as_numbers_and_booleans(api_client,
     # given
     api_client.force_authenticate(user)
 
-    # when: "0" for a boolean, "5" for an integer
+    # when: "0" for a boolean, "5" for an integer, false for a UUID (DRF: UUID(int=0))
     screened = api_client.post(
         "/api/v1/screen/", {"prompt": "hello", "character_ids": [], "commercial": 0}
     )
@@ -141,7 +141,11 @@ def test_numbers_and_booleans_are_taken_only_as_numbers_and_booleans(api_client,
         "/api/v1/generations/", {"prompt": "hello", "character_ids": [], "duration_s": "5"}
     )
 
+    listed = api_client.post("/api/v1/screen/", {"prompt": "hello", "character_ids": [False]})
+
     # then
+    assert (listed.status_code, listed.json()["field"]) == (400, "character_ids")
+    assert listed.json()["detail"] == "Each item: must be a string."
     assert (screened.status_code, screened.json()["field"]) == (400, "commercial")
     assert screened.json()["detail"] == "Must be a boolean."
     assert (generated.status_code, generated.json()["field"]) == (400, "duration_s")
