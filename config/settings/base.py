@@ -208,6 +208,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ORGANIZATION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_SIDE = 4096
+# The provenance check (/verify/) reads the upload in memory, and stores nothing.
+VERIFY_MAX_BYTES = 100 * 1024 * 1024
 
 # Video generation: "local" renders on this machine's CPU; "openai" calls OpenAI's
 # video API (needs OPENAI_API_KEY).
