@@ -149,7 +149,7 @@ def _wrong_type(field: serializers.Field, value: Any) -> str | None:
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
         return f"Must be {label}."
     child = getattr(field, "child", None)
-    if isinstance(field, serializers.ListField) and child is not None:
+    if isinstance(field, serializers.ListField) and child is not None and isinstance(value, list):
         for item in value:
             wrong = _wrong_type(child, item)
             if wrong:

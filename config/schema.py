@@ -64,7 +64,7 @@ _DESCRIPTIONS = {
     429: "Too many requests: try again after `Retry-After` seconds.",
     503: "A provider this operation needs did not answer; try again.",
 }
-_EXAMPLES = {
+_EXAMPLES: dict[int, dict[str, Any]] = {
     400: {"code": "required", "detail": "This field is required.", "field": "prompt"},
     401: {"code": "authentication_failed", "detail": "Invalid token.", "field": None},
     403: {
@@ -169,4 +169,4 @@ class AutoSchema(SpectacularAutoSchema):
     @staticmethod
     def _examples(status: int) -> dict[str, Any]:
         example = _EXAMPLES[status]
-        return {example["code"].title().replace("_", ""): {"value": example}}
+        return {str(example["code"]).title().replace("_", ""): {"value": example}}
