@@ -2,6 +2,7 @@
 that ``by`` may do what it asks, and raises a DomainError naming the reason if not."""
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -12,7 +13,7 @@ from accounts import selectors
 from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
 from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
 from config.api import DomainError, NotPermitted, RateLimited
-from config.uploads import validate_document
+from config.uploads import reencode_image, validate_document
 
 
 def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
@@ -133,10 +134,16 @@ def organization_document_add(
         checked = validate_document(file, max_bytes=max_bytes)
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code=exc.code or "invalid", field="file") from exc
+    # Stored under a name made from the detected type (an image re-encoded), never the
+    # uploader's: a storage serving by extension never serves a document as a page.
+    if checked.content_type == "application/pdf":
+        stored: File = File(file, name="document.pdf")
+    else:
+        stored = reencode_image(file, checked)
     return OrganizationDocument.objects.create(
         organization=organization,
         title=title.strip() or file.name or "Document",
-        file=file,
+        file=stored,
         content_type=checked.content_type,
         size_bytes=checked.size_bytes,
         uploaded_by=by,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import DocumentForm, MemberForm, OrganizationForm
-from accounts.models import Notification, User
+from accounts.models import Notification, Organization, User
 from config.api import DomainError
 
 
@@ -50,6 +50,17 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization, role = _member_or_404(request, slug)
+    return _organization_page(request, organization, role)
+
+
+def _organization_page(
+    request: HttpRequest,
+    organization: Organization,
+    role: str,
+    *,
+    document_form: DocumentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "organization": selectors.organization_with_counts(organization=organization),
         "role": role,
@@ -58,9 +69,9 @@ def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members": selectors.organization_members(organization=organization),
         "documents": organization.documents.all(),
         "member_form": MemberForm(),
-        "document_form": DocumentForm(),
+        "document_form": document_form or DocumentForm(),
     }
-    return render(request, "accounts/organization_detail.html", context)
+    return render(request, "accounts/organization_detail.html", context, status=status)
 
 
 @login_required
@@ -103,7 +114,7 @@ def organization_member_remove(request: HttpRequest, slug: str, user_id: str) ->
 @login_required
 @require_POST
 def organization_document_add(request: HttpRequest, slug: str) -> HttpResponse:
-    organization, _ = _member_or_404(request, slug)
+    organization, role = _member_or_404(request, slug)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -114,12 +125,12 @@ def organization_document_add(request: HttpRequest, slug: str) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as exc:
-            messages.error(request, f"Document refused: {exc.detail}")
+            form.add_error("file", exc.detail)
         else:
             messages.success(request, "Document uploaded.")
-    else:
-        messages.error(request, "Choose a file and give it a title.")
-    return redirect(organization)
+            return redirect(organization)
+    # Refused: a 400, the page shown again with the reason next to the field.
+    return _organization_page(request, organization, role, document_form=form, status=400)
 
 
 @login_required

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -106,6 +106,71 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body["errors"] = errors
     response.data = body
     return response
+
+
+# --- request bodies ---------------------------------------------------------------------------
+# DRF coerces: 0 becomes the text "0", "false" and 0 become False, "5" becomes 5. The schema
+# promises types, and a client sending the wrong one has a bug it should hear about, so an
+# input serializer takes each value only in the JSON type the schema documents.
+
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "a boolean"),
+    (serializers.IntegerField, (int,), "an integer"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DecimalField, (int, float, str), "a number"),
+    (serializers.JSONField, (object,), "any JSON value"),
+    (serializers.DictField, (dict,), "an object"),
+    (serializers.ListField, (list,), "a list"),
+    (serializers.ListSerializer, (list,), "a list"),
+    (serializers.MultipleChoiceField, (list,), "a list"),
+    (serializers.BaseSerializer, (dict,), "an object"),
+    (serializers.ChoiceField, (str,), "a string"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.UUIDField, (str,), "a string"),
+    (serializers.DateTimeField, (str,), "a string"),
+    (serializers.DateField, (str,), "a string"),
+]
+
+
+def _json_type(field: serializers.Field) -> tuple[tuple[type, ...], str] | None:
+    for kind, types, label in _JSON_TYPES:
+        if isinstance(field, kind):
+            return types, label
+    return None
+
+
+def _wrong_type(field: serializers.Field, value: Any) -> str | None:
+    """What ``value`` should have been, when it is not the JSON type ``field`` reads (the
+    items of a list field too: DRF reads ``false`` as the UUID 00000000-...)."""
+    expected = _json_type(field)
+    if value is None or expected is None:
+        return None
+    types, label = expected
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        return f"Must be {label}."
+    child = getattr(field, "child", None)
+    if isinstance(field, serializers.ListField) and child is not None and isinstance(value, list):
+        for item in value:
+            wrong = _wrong_type(child, item)
+            if wrong:
+                return f"Each item: {wrong[0].lower()}{wrong[1:]}"
+    return None
+
+
+class InputSerializer(serializers.Serializer):
+    """A serializer for a JSON request body: each value must have the JSON type its field
+    documents (no "0" for false, no 5 for "5"), else a 400 naming the field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for field in self._writable_fields:
+                wrong = _wrong_type(field, data.get(field.field_name))
+                if wrong:
+                    errors[field.field_name] = [exceptions.ErrorDetail(wrong, code="invalid")]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)
 
 
 # --- query parameters -----------------------------------------------------------------------

@@ -1,15 +1,43 @@
 """Upload validation shared by every app: the real type is read from the bytes,
 never trusted from the name or the browser, and size and pixel limits are checked
-before anything is decoded in full."""
+before anything is decoded in full.
 
+Polyglots (one file that is two formats: a PNG with a ZIP appended, a PDF that is also
+an HTML page) are refused where they can be seen: bytes after the image's end, HTML
+markup in a PDF, and a name whose extension says another type than the bytes are. What cannot
+be seen (a payload inside an image's own metadata or private chunks) is dropped instead:
+an accepted image is stored re-encoded (``reencode_image``): its pixels saved afresh by
+Pillow, so nothing but the picture survives; this also drops EXIF, GPS included. Files
+are stored under a name made from their detected type, never the uploader's, so the
+storage never serves an upload as HTML."""
+
+import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 PDF_MAGIC = b"%PDF-"
+# The extension each type is stored under, and the ones an upload's name may carry.
+SUFFIXES = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+}
+# Extensions that name some other type: an upload called one of these is refused unless
+# the bytes are that type. A neutral name (".bin", none) is fine, as the stored name is
+# ours anyway.
+_TELLING_SUFFIXES = {
+    *(suffix for suffixes in SUFFIXES.values() for suffix in suffixes),
+    *(".gif", ".svg", ".svgz", ".html", ".htm", ".xhtml", ".xml", ".js", ".mjs", ".zip"),
+    *(".jar", ".exe", ".bmp", ".tif", ".tiff", ".heic", ".avif", ".mp4", ".txt"),
+}
+# Markup a browser would render if a PDF were ever served as, or sniffed as, HTML.
+_HTML_IN_PDF = (b"<html", b"<script", b"<body", b"<!doctype html", b"<iframe", b"<svg")
 
 
 @dataclass(frozen=True)
@@ -33,9 +61,78 @@ def _check_size(upload: UploadedFile, max_bytes: int) -> int:
     return size
 
 
+def _check_name(upload: UploadedFile, content_type: str) -> None:
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    if "." not in name:
+        return
+    suffix = "." + name.rsplit(".", 1)[1].lower()
+    if suffix in _TELLING_SUFFIXES and suffix not in SUFFIXES[content_type]:
+        raise ValidationError(
+            "The file is named %(name)s but it is a %(kind)s file.",
+            code="name_mismatch",
+            params={"name": name, "kind": SUFFIXES[content_type][0][1:].upper()},
+        )
+
+
+def _png_end(data: bytes) -> int | None:
+    position = 8
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        position += 12 + length
+        if kind == b"IEND":
+            return position
+    return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return position + 2
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker
+            while position + 1 < len(data) and not (
+                data[position] == 0xFF
+                and data[position + 1] != 0
+                and not 0xD0 <= data[position + 1] <= 0xD7
+            ):
+                position += 1
+    return None
+
+
+def _webp_end(data: bytes) -> int:
+    size = int.from_bytes(data[4:8], "little")
+    return 8 + size + (size & 1)
+
+
+def _check_nothing_after_image(upload: UploadedFile, kind: str) -> None:
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    end = {"PNG": _png_end, "JPEG": _jpeg_end, "WEBP": _webp_end}[kind](data)
+    if end is not None and data[end:].strip(b"\x00"):
+        raise ValidationError(
+            "The file has %(extra)s bytes after the image (another file appended to it?); "
+            "upload the image alone.",
+            code="data_after_image",
+            params={"extra": len(data) - end},
+        )
+
+
 def validate_image(upload: UploadedFile, *, max_bytes: int, max_side: int) -> CheckedUpload:
     """Accept a PNG, JPEG or WebP no larger than ``max_bytes`` and ``max_side`` pixels
-    on either side. Refuses decompression bombs without decoding them."""
+    on either side, named (if at all) for what it is, with nothing after the image.
+    Refuses decompression bombs without decoding them."""
     size = _check_size(upload, max_bytes)
     upload.seek(0)
     try:
@@ -55,16 +152,42 @@ def validate_image(upload: UploadedFile, *, max_bytes: int, max_side: int) -> Ch
         raise ValidationError("The file is not a readable image.", code="not_an_image") from exc
     finally:
         upload.seek(0)
+    _check_name(upload, IMAGE_TYPES[kind])
+    _check_nothing_after_image(upload, kind)
     return CheckedUpload(IMAGE_TYPES[kind], size, width, height)
 
 
+def reencode_image(upload: UploadedFile, checked: CheckedUpload) -> ContentFile:
+    """The validated image's pixels saved afresh in its own format (orientation applied,
+    metadata and anything else dropped), named for its type. Store this, not the
+    upload."""
+    kind = next(k for k, v in IMAGE_TYPES.items() if v == checked.content_type)
+    upload.seek(0)
+    with Image.open(upload) as image:
+        pixels = ImageOps.exif_transpose(image)
+        if kind == "JPEG" and pixels.mode not in ("RGB", "L"):
+            pixels = pixels.convert("RGB")
+        buffer = io.BytesIO()
+        pixels.save(buffer, kind, **({"optimize": True} if kind == "PNG" else {"quality": 95}))
+    upload.seek(0)
+    return ContentFile(buffer.getvalue(), name="image" + SUFFIXES[checked.content_type][0])
+
+
 def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
-    """Accept a PDF, or an image of a scanned document (up to 10,000 px a side)."""
+    """Accept a PDF with no HTML in it, or an image of a scanned document (up to 10,000
+    px a side)."""
     size = _check_size(upload, max_bytes)
     upload.seek(0)
     head = upload.read(len(PDF_MAGIC))
     upload.seek(0)
     if head == PDF_MAGIC:
+        _check_name(upload, "application/pdf")
+        data = upload.read().lower()
+        upload.seek(0)
+        if any(marker in data for marker in _HTML_IN_PDF):
+            raise ValidationError(
+                "The PDF contains HTML markup; upload a plain PDF.", code="html_in_pdf"
+            )
         return CheckedUpload("application/pdf", size)
     try:
         return validate_image(upload, max_bytes=max_bytes, max_side=10_000)

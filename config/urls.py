@@ -8,6 +8,7 @@ from marketplace import views as marketplace_views
 
 # django-allauth answers its rate limits (log-in, sign-up, ...) through this.
 handler429 = "config.ratelimit.handler429"
+handler404 = "config.views.not_found"
 
 api_v1 = [
     path("", include("accounts.api.urls")),

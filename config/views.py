@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
@@ -76,3 +77,14 @@ class ApiPingView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404. Under /api/ a path that matches no route (an id that is not a UUID, a
+    misspelt resource) answers in the API's error shape, as the API's own 404s do; a
+    client reading JSON must never get the site's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "detail": "Not found.", "field": None}, status=404
+        )
+    return defaults.page_not_found(request, exception)

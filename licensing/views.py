@@ -243,7 +243,9 @@ def character_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{character.name} is registered. Now publish an offer.")
             return redirect("licensing:character_manage", pk=character.pk)
-    return render(request, "licensing/character_form.html", {"form": form})
+    # A refused submission is a 400, the form shown again with its errors.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "licensing/character_form.html", {"form": form}, status=status)
 
 
 @login_required
@@ -275,18 +277,40 @@ def character_manage(request: HttpRequest, pk) -> HttpResponse:
         else:
             messages.success(request, "Saved. Prompt screening uses the new names at once.")
             return redirect("licensing:character_manage", pk=character.pk)
-    offers = selectors.offers_for_character(character=character)
+    return _manage_page(request, character, form=form)
+
+
+def _manage_page(
+    request: HttpRequest,
+    character: Character,
+    *,
+    form: forms.CharacterEditForm | None = None,
+    image_form: forms.ImageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if form is None:
+        form = forms.CharacterEditForm(
+            initial={
+                "name": character.name,
+                "aliases": forms.format_aliases(character.aliases.all()),
+                "franchise": character.franchise,
+                "description": character.description,
+                "status": character.status,
+                "disallowed": character.disallowed,
+            }
+        )
     return render(
         request,
         "licensing/character_manage.html",
         {
             "character": character,
             "form": form,
-            "image_form": forms.ImageForm(),
+            "image_form": image_form or forms.ImageForm(),
             "new_offer_form": forms.NewOfferForm(),
-            "offers": offers,
+            "offers": selectors.offers_for_character(character=character),
             "images": character.images.all(),
         },
+        status=status,
     )
 
 
@@ -295,20 +319,18 @@ def character_manage(request: HttpRequest, pk) -> HttpResponse:
 def character_image_add(request: HttpRequest, pk) -> HttpResponse:
     character = _editable_character(request, pk)
     form = forms.ImageForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(
-            request, "Image refused: " + " ".join(form.errors.get("image", ["choose a file"]))
-        )
-        return redirect("licensing:character_manage", pk=pk)
-    try:
-        services.character_image_add(
-            character=character, by=request.user, file=form.cleaned_data["image"]
-        )
-    except DomainError as exc:
-        messages.error(request, f"Image refused: {exc.detail}")
-    else:
-        messages.success(request, "Image added.")
-    return redirect("licensing:character_manage", pk=pk)
+    if form.is_valid():
+        try:
+            services.character_image_add(
+                character=character, by=request.user, file=form.cleaned_data["image"]
+            )
+        except DomainError as exc:
+            form.add_error("image", exc.detail)
+        else:
+            messages.success(request, "Image added.")
+            return redirect("licensing:character_manage", pk=pk)
+    # Refused: a 400, the page shown again with the reason next to the image field.
+    return _manage_page(request, character, image_form=form, status=400)
 
 
 @login_required

@@ -4,8 +4,10 @@ lineage, the feed, and the public provenance check."""
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +22,6 @@ from marketplace.forms import StudioForm, VerifyForm
 from marketplace.models import Work
 from payments.split import SplitLine
 
-VERIFY_MAX_BYTES = 100 * 1024 * 1024
 VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
@@ -231,8 +232,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         upload, work_id = form.cleaned_data.get("file"), form.cleaned_data.get("work")
         if upload is not None:
-            if upload.size > VERIFY_MAX_BYTES:
-                form.add_error("file", "The file is larger than 100 MB.")
+            limit = settings.VERIFY_MAX_BYTES
+            if upload.size > limit:
+                form.add_error("file", f"The file is larger than {limit // 1_048_576} MB.")
             else:
                 head = upload.read(16)
                 upload.seek(0)
@@ -243,6 +245,8 @@ def verify(request: HttpRequest) -> HttpResponse:
                     mime = "video/mp4"
                 if mime is None:
                     form.add_error("file", "Upload an MP4, JPEG or PNG.")
+                elif mime != "video/mp4" and (refusal := _image_refusal(upload, limit)):
+                    form.add_error("file", refusal)
                 else:
                     result = verify_media(data=upload.read(), mime=mime)
         else:
@@ -251,4 +255,20 @@ def verify(request: HttpRequest) -> HttpResponse:
                 form.add_error("work", "No published work has that id.")
             else:
                 result = verify_media(data=Path(work.video.path), mime="video/mp4")
-    return render(request, "marketplace/verify.html", {"form": form, "result": result})
+    # A refused upload (or work id) is a 400, the form shown again with the reason.
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "marketplace/verify.html", {"form": form, "result": result}, status=status
+    )
+
+
+def _image_refusal(upload, max_bytes: int) -> str | None:
+    """Why a JPEG or PNG to verify is refused (the checks every image upload gets:
+    a decompression bomb, data appended after the image, a name of another type)."""
+    from config.uploads import validate_image
+
+    try:
+        validate_image(upload, max_bytes=max_bytes, max_side=10_000)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return None

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from accounts.models import Membership, User
+from config.api import InputSerializer
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(InputSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 

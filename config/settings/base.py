@@ -208,6 +208,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ORGANIZATION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_SIDE = 4096
+# The provenance check (/verify/) reads the upload in memory, and stores nothing.
+VERIFY_MAX_BYTES = 100 * 1024 * 1024
 
 # Video generation: "local" renders on this machine's CPU; "openai" calls OpenAI's
 # video API (needs OPENAI_API_KEY).
@@ -254,7 +256,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # JSON only: the bodies nest (aliases, terms), which form and multipart encodings
+    # cannot carry, and they turn every value into a string the schema cannot describe.
+    # Another content type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     # Throttles are config.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
 }

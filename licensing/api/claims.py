@@ -16,7 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import query_choice
+from config.api import InputSerializer, query_choice
 from licensing import services
 from licensing.api.serializers import OfferOutputSerializer
 from licensing.api.views import offer_visible_or_404
@@ -40,18 +40,18 @@ DISPUTE_ID = "9f1d3c2b-7a6e-4d5c-8b4a-3e2f1d0c9b8a"
 # --- serializers --------------------------------------------------------------------------
 
 
-class ClaimFileInputSerializer(serializers.Serializer):
+class ClaimFileInputSerializer(InputSerializer):
     character_id = serializers.UUIDField()
     reason = serializers.ChoiceField(choices=ClaimReason.choices)
     evidence = serializers.CharField(max_length=4000, allow_blank=True)
     policy = serializers.ChoiceField(choices=ClaimPolicy.choices)
 
 
-class DisputeOpenInputSerializer(serializers.Serializer):
+class DisputeOpenInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=4000, allow_blank=True)
 
 
-class DisputeResolveInputSerializer(serializers.Serializer):
+class DisputeResolveInputSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=["release", "uphold"])
     note = serializers.CharField(max_length=300, allow_blank=True, default="")
 

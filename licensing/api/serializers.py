@@ -6,13 +6,14 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import InputSerializer
 from licensing.enums import AliasMode, CharacterKind
 from licensing.models import Character, CharacterImage, Grant, Offer
 from licensing.summary import summarize
 from licensing.terms import PRESETS_BY_KEY, RATINGS
 
 
-class AliasSerializer(serializers.Serializer):
+class AliasSerializer(InputSerializer):
     text = serializers.CharField(max_length=120)
     mode = serializers.ChoiceField(choices=AliasMode.choices, default=AliasMode.NORMAL)
 
@@ -88,10 +89,12 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
         {
             "type": "object",
             "properties": {
-                "kind": {"type": "string"},
+                "kind": {"type": "string", "enum": ["organization", "person"]},
                 "name": {"type": "string"},
-                "slug": {"type": "string"},
+                # A likeness belongs to a person, who has no slug.
+                "slug": {"type": "string", "nullable": True},
             },
+            "required": ["kind", "name", "slug"],
         }
     )
     def get_owner(self, character: Character) -> dict:
@@ -129,7 +132,7 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
         return [self._offer_output.to_representation(offer) for offer in offers]
 
 
-class CharacterCreateSerializer(serializers.Serializer):
+class CharacterCreateSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=CharacterKind.choices, default=CharacterKind.CHARACTER)
     organization = serializers.SlugField(required=False, help_text="Owner organization's slug.")
     name = serializers.CharField(max_length=120)
@@ -140,7 +143,7 @@ class CharacterCreateSerializer(serializers.Serializer):
     likeness_attested = serializers.BooleanField(default=False)
 
 
-class CharacterUpdateSerializer(serializers.Serializer):
+class CharacterUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     franchise = serializers.CharField(required=False, allow_blank=True, max_length=120)
@@ -149,7 +152,7 @@ class CharacterUpdateSerializer(serializers.Serializer):
     aliases = AliasSerializer(many=True, required=False)
 
 
-class OfferDraftSerializer(serializers.Serializer):
+class OfferDraftSerializer(InputSerializer):
     title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     preset = serializers.ChoiceField(
         choices=[("", "none"), *[(k, p.label) for k, p in PRESETS_BY_KEY.items()]],
@@ -161,12 +164,12 @@ class OfferDraftSerializer(serializers.Serializer):
     )
 
 
-class OfferUpdateSerializer(serializers.Serializer):
+class OfferUpdateSerializer(InputSerializer):
     title = serializers.CharField(max_length=120, required=False)
     terms = serializers.DictField()
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(InputSerializer):
     max_fee = serializers.IntegerField(
         min_value=0, help_text="Most you will pay upfront, minor units."
     )
@@ -209,16 +212,16 @@ class AcceptOutputSerializer(GrantOutputSerializer):
         fields = [*GrantOutputSerializer.Meta.fields, "checkout_url"]
 
 
-class GrantDecideSerializer(serializers.Serializer):
+class GrantDecideSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class GrantEndSerializer(serializers.Serializer):
+class GrantEndSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class ScreenSerializer(serializers.Serializer):
+class ScreenSerializer(InputSerializer):
     prompt = serializers.CharField(max_length=2000)
     character_ids = serializers.ListField(
         child=serializers.UUIDField(), default=list, max_length=10

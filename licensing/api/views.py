@@ -18,6 +18,7 @@ from config.api import (
     query_choice,
 )
 from config.ratelimit import ActionRateThrottle
+from config.schema import ErrorSerializer
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s
@@ -141,7 +142,10 @@ class CharacterDetailView(APIView):
     )
     def patch(self, request, pk):
         character = self._get(pk)
-        serializer = s.CharacterUpdateSerializer(data=request.data, partial=True)
+        # Not partial=True: every field is already optional, and a partial serializer would
+        # also skip the nested aliases' required text and default mode (a 500 on
+        # {"aliases": [{"text": "x"}]}, found by schemathesis).
+        serializer = s.CharacterUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         aliases = data.pop("aliases", None)
@@ -333,7 +337,8 @@ class OfferAcceptView(APIView):
     @extend_schema(
         tags=TAG,
         request=s.AcceptSerializer,
-        responses={201: s.AcceptOutputSerializer},
+        # 409: the licensor published a costlier version than max_fee/max_rev_share_bps.
+        responses={201: s.AcceptOutputSerializer, 409: ErrorSerializer},
         examples=[
             example_request("Accept", {"max_fee": 0, "max_rev_share_bps": 1500}),
             example_response("Active", {**ex.GRANT, "checkout_url": None}, status=201),

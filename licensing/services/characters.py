@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -17,7 +17,7 @@ from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Organization, User
 from config.api import DomainError, NotPermitted
-from config.uploads import validate_image
+from config.uploads import reencode_image, validate_image
 from licensing.enums import AliasMode, CharacterKind, CharacterStatus
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
@@ -158,7 +158,7 @@ def character_aliases_set(
     return created
 
 
-def _thumbnail(upload: UploadedFile) -> ContentFile:
+def _thumbnail(upload: File) -> ContentFile:
     upload.seek(0)
     with Image.open(upload) as image:
         rgb = ImageOps.exif_transpose(image).convert("RGB")
@@ -181,16 +181,18 @@ def character_image_add(*, character: Character, by: User, file: UploadedFile) -
         )
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code=exc.code or "invalid", field="image") from exc
+    # The pixels alone, re-encoded: whatever else the file carried is not stored.
+    clean = reencode_image(file, checked)
     last = character.images.aggregate(last=Max("position"))["last"]
     position = 0 if last is None else last + 1
     image = CharacterImage(
         character=character,
         content_type=checked.content_type,
-        size_bytes=checked.size_bytes,
+        size_bytes=clean.size,
         position=position,
     )
-    image.thumbnail.save("thumb.jpg", _thumbnail(file), save=False)
-    image.image.save(file.name or "image", file, save=False)
+    image.thumbnail.save("thumb.jpg", _thumbnail(clean), save=False)
+    image.image.save(clean.name or "image", clean, save=False)
     image.save()
     return image
 

@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from config.api import InputSerializer
 from licensing.enums import ApprovalStatus
 from licensing.terms import RATINGS
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import GenerationRequest, Work, WorkLicense
 
 
-class GenerationCreateSerializer(serializers.Serializer):
+class GenerationCreateSerializer(InputSerializer):
     prompt = serializers.CharField(max_length=2000)
     character_ids = serializers.ListField(child=serializers.UUIDField(), default=list, max_length=4)
     parent_work_id = serializers.UUIDField(required=False, allow_null=True)
@@ -132,6 +133,6 @@ class ApprovalOutputSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ApprovalDecideSerializer(serializers.Serializer):
+class ApprovalDecideSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=["approve", "deny"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

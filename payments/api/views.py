@@ -24,6 +24,7 @@ from config.api import (
     query_choice,
     query_currency,
 )
+from config.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from payments import selectors, services
 from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus
@@ -61,6 +62,8 @@ class StripeWebhookView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Verified byte for byte against the signature, never parsed by DRF (config/schema.py).
+    reads_raw_body = True
 
     @extend_schema(
         tags=TAG,
@@ -133,7 +136,7 @@ class GrantCheckoutView(APIView):
     @extend_schema(
         tags=TAG,
         request=None,
-        responses={200: CheckoutOutputSerializer},
+        responses={200: CheckoutOutputSerializer, 503: ErrorSerializer},
         examples=[
             example_response(
                 "Open checkout",

@@ -35,6 +35,21 @@ def test_unknown_api_path_is_404(api_client, user):
     response = api_client.get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found.", "field": None}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/characters/null/", "/api/v1/works/1/split/"])
+def test_an_id_that_is_not_a_uuid_is_a_404_in_the_error_shape(api_client, user, path):
+    # given: the routes take <uuid:pk>, so these paths match no route at all
+    api_client.force_authenticate(user)
+
+    # when
+    response = api_client.get(path)
+
+    # then: the API's JSON error, not the site's HTML 404 page
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
 
 
 def test_wrong_method_is_405_in_the_error_shape(api_client):
@@ -80,3 +95,58 @@ def test_openapi_schema_is_valid_and_generates_without_warnings():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
+def test_the_api_reads_json_only_and_refuses_other_bodies_with_a_415(api_client, content_type):
+    # when: form encodings cannot carry the nested bodies (aliases, terms) nor their types
+    response = api_client.post(
+        "/api/v1/auth/token/", data="email=a%40b.test&password=x", content_type=content_type
+    )
+
+    # then
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "detail"),
+    [
+        ({"email": 5, "password": "x"}, "email", "Must be a string."),
+        ({"email": "a@b.test", "password": ["x"]}, "password", "Must be a string."),
+    ],
+)
+def test_a_body_value_of_the_wrong_json_type_is_a_400_naming_the_field(
+    api_client, body, field, detail
+):
+    # when: DRF alone would read 5 as the text "5"
+    response = api_client.post("/api/v1/auth/token/", body)
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": detail, "field": field}
+
+
+def test_numbers_and_booleans_are_taken_only_as_numbers_and_booleans(api_client, user):
+    # given
+    api_client.force_authenticate(user)
+
+    # when: "0" for a boolean, "5" for an integer, false for a UUID (DRF: UUID(int=0))
+    screened = api_client.post(
+        "/api/v1/screen/", {"prompt": "hello", "character_ids": [], "commercial": 0}
+    )
+    generated = api_client.post(
+        "/api/v1/generations/", {"prompt": "hello", "character_ids": [], "duration_s": "5"}
+    )
+
+    listed = api_client.post("/api/v1/screen/", {"prompt": "hello", "character_ids": [False]})
+
+    # then
+    assert (listed.status_code, listed.json()["field"]) == (400, "character_ids")
+    assert listed.json()["detail"] == "Each item: must be a string."
+    assert (screened.status_code, screened.json()["field"]) == (400, "commercial")
+    assert screened.json()["detail"] == "Must be a boolean."
+    assert (generated.status_code, generated.json()["field"]) == (400, "duration_s")
+    assert generated.json()["detail"] == "Must be an integer."

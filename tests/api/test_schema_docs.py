@@ -54,3 +54,38 @@ def test_every_example_matches_its_schema(operation_id):
                 validate(example["value"], content["schema"])
             except Exception as exc:
                 raise AssertionError(f"{operation_id} {where} example {name!r}: {exc}") from exc
+
+
+def test_every_operation_documents_its_error_answers_in_the_one_error_shape():
+    # given
+    document = openapi()
+    error = {"$ref": "#/components/schemas/Error"}
+    ops = operations(document)
+
+    # when
+    documented = {
+        operation_id: {
+            status
+            for status, response in operation["responses"].items()
+            if response.get("content", {}).get("application/json", {}).get("schema") == error
+        }
+        for operation_id, (_path, _method, operation) in ops.items()
+    }
+
+    # then: what each kind of operation can answer (config/schema.py)
+    assert documented["v1_me_retrieve"] == {"401"}
+    assert documented["v1_characters_retrieve"] == {"401", "404"}
+    assert documented["v1_characters_list"] == {"400", "401", "404"}
+    assert documented["v1_screen_create"] == {"400", "401", "403", "404", "415", "429"}
+    assert documented["v1_offers_accept_create"] == {"400", "401", "403", "404", "409", "415"}
+    assert documented["v1_grants_checkout_create"] == {"401", "403", "404", "503"}
+    assert documented["v1_auth_token_create"] == {"400", "415", "429"}
+    # the webhook reads its raw body and documents its own text/plain 400
+    assert documented["v1_webhooks_stripe_create"] == set()
+    assert "Retry-After" in ops["v1_screen_create"][2]["responses"]["429"]["headers"]
+    assert all(
+        parameter["allowEmptyValue"]
+        for _path, _method, operation in ops.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    )

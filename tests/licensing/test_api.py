@@ -254,3 +254,42 @@ def test_screen_rejects_malformed_input_in_the_error_shape(api_client, user):
 
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["errors"]} == {"prompt", "character_ids.0"}
+
+
+def test_a_likeness_owned_by_a_person_matches_the_documented_character_schema(api_client):
+    # given: a likeness belongs to a person, not an organization, so its owner has no slug
+    from tests.api.openapi import openapi, operations, validate
+
+    person = UserFactory(display_name="Aiko Tanaka")
+    likeness = CharacterFactory(
+        kind="likeness", owner_organization=None, owner_user=person, name="Aiko Tanaka"
+    )
+    _path, _method, operation = operations(openapi())["v1_characters_retrieve"]
+
+    # when
+    response = api_client.get(f"/api/v1/characters/{likeness.pk}/")
+
+    # then
+    assert response.json()["owner"] == {"kind": "person", "name": "Aiko Tanaka", "slug": None}
+    validate(
+        response.json(), operation["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+
+
+def test_patching_aliases_applies_the_default_mode_and_requires_the_text(api_client):
+    # given
+    character = CharacterFactory(name="Hoshi-chan")
+    api_client.force_authenticate(editor_of(character))
+    url = f"/api/v1/characters/{character.pk}/"
+
+    # when: an alias without a mode, then one without a text
+    without_mode = api_client.patch(url, {"aliases": [{"text": "ほしちゃん"}]})
+    without_text = api_client.patch(url, {"aliases": [{"mode": "exact_case"}]})
+
+    # then
+    assert without_mode.status_code == 200, without_mode.content
+    assert without_mode.json()["aliases"] == [{"text": "ほしちゃん", "mode": "normal"}]
+    assert without_text.status_code == 400
+    assert without_text.json()["code"] == "required"
+    assert without_text.json()["field"].startswith("aliases")
+    assert list(character.aliases.values_list("text", flat=True)) == ["ほしちゃん"]

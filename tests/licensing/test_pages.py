@@ -582,7 +582,7 @@ def test_text_file_named_png_is_refused_next_to_the_image_field(client):
     )
 
     # then
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, with its errors
     errors = _field_errors(response.content.decode(), "image")
     assert errors and "valid image" in errors[0]
     assert not Character.objects.exists()
@@ -600,7 +600,7 @@ def test_image_of_a_refused_type_creates_no_character(client):
     )
 
     # then
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, with its errors
     assert _field_errors(response.content.decode(), "image") == [
         "Upload a PNG, JPEG or WebP image."
     ]
@@ -624,7 +624,7 @@ def test_likeness_without_attestation_shows_the_error_on_that_field(client, user
 
     response = client.post(CREATE, {"owner": "self", "name": "Me"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, with its errors
     assert _field_errors(response.content.decode(), "likeness_attested") == [
         "Confirm that this likeness is your own."
     ]
