@@ -6,46 +6,22 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from marketplace.models import GenerationRequest, Work, WorkLicense
+from marketplace.models import Work
 from tests.factories import CharacterFactory, UserFactory, grant_for
+from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 FEED_API_QUERIES = 2  # the works with creators and parents; their licences with characters
 
 
 def _published(creator, grants, *, minute: int, parent: Work | None = None) -> Work:
-    request = GenerationRequest.objects.create(
-        creator=creator, prompt=f"work {minute}", seed=minute, status="published"
-    )
-    work = Work.objects.create(
-        request=request,
+    return plain_work(
         creator=creator,
+        grants=grants,
         parent=parent,
-        depth=parent.depth + 1 if parent else 0,
         title=f"Work {minute}",
-        prompt=f"work {minute}",
-        status="published",
-        video="works/feed/video.mp4",
-        poster="works/feed/poster.jpg",
-        duration_s=4.0,
-        width=64,
-        height=64,
-        frame_count=96,
-        backend="local",
         published_at=timezone.now() - timedelta(hours=1) + timedelta(minutes=minute),
     )
-    for grant in grants:
-        WorkLicense.objects.create(
-            work=work,
-            character=grant.character,
-            grant=grant,
-            offer=grant.offer,
-            terms_hash=grant.offer.terms_hash,
-            rightsholder=grant.character.rightsholder_name,
-            rev_share_bps=0,
-            upstream_model="absolute",
-        )
-    return work
 
 
 def test_feed_api_query_count_does_not_grow_with_works_and_licences(

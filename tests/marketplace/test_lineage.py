@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from marketplace import selectors
-from marketplace.models import GenerationRequest, Work
+from marketplace.models import Work
 from payments.selectors import work_split_lines
 from tests.factories import UserFactory
+from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 START = timezone.now() - timedelta(days=1)
@@ -19,24 +20,11 @@ START = timezone.now() - timedelta(days=1)
 def _work(
     creator, *, title: str, parent: Work | None = None, minute: int = 0, status="published"
 ) -> Work:
-    request = GenerationRequest.objects.create(
-        creator=creator, prompt=title, seed=1, status="published"
-    )
-    return Work.objects.create(
-        request=request,
+    return plain_work(
         creator=creator,
         parent=parent,
-        depth=parent.depth + 1 if parent else 0,
         title=title,
-        prompt=title,
         status=status,
-        video="works/lineage/video.mp4",
-        poster="works/lineage/poster.jpg",
-        duration_s=4.0,
-        width=64,
-        height=64,
-        frame_count=96,
-        backend="local",
         published_at=START + timedelta(minutes=minute),
     )
 

@@ -38,8 +38,20 @@ def fake_stripe(live_server, settings, monkeypatch, eager_tasks):
         yield fake
 
 
-def plain_work(*, creator, grants, parent=None, title="A video") -> Work:
-    """A published work with licences, without rendering (money tests need no video)."""
+def plain_work(
+    *,
+    creator,
+    grants=(),
+    parent=None,
+    title="A video",
+    status=WorkStatus.PUBLISHED,
+    published_at=None,
+    commercial=False,
+    inherit=False,
+) -> Work:
+    """A work with licences, made as rows without rendering (tests that read no video).
+    With ``inherit``, a remix also carries its parent's licences as inherited rows, as
+    the pipeline records them."""
     request = GenerationRequest.objects.create(
         creator=creator, prompt=title, seed=1, status="published", parent=parent
     )
@@ -51,7 +63,9 @@ def plain_work(*, creator, grants, parent=None, title="A video") -> Work:
         depth=(parent.depth + 1) if parent else 0,
         title=title,
         prompt=title,
-        status=WorkStatus.PUBLISHED,
+        status=status,
+        published_at=published_at,
+        commercial=commercial,
         video="works/x/video.mp4",
         poster="works/x/poster.jpg",
         duration_s=4.0,
@@ -60,18 +74,28 @@ def plain_work(*, creator, grants, parent=None, title="A video") -> Work:
         frame_count=96,
         backend="local",
     )
+    rows = []
     for grant in grants:
         terms = grant.offer.parsed_terms
-        WorkLicense.objects.create(
-            work=work,
-            character=grant.character,
-            grant=grant,
-            offer=grant.offer,
-            terms_hash=grant.offer.terms_hash,
-            rightsholder=grant.character.rightsholder_name,
-            rev_share_bps=terms.rev_share_bps,
-            upstream_model=terms.upstream_model,
+        rows.append(
+            WorkLicense(
+                work=work,
+                character=grant.character,
+                grant=grant,
+                offer=grant.offer,
+                terms_hash=grant.offer.terms_hash,
+                rightsholder=grant.character.rightsholder_name,
+                rev_share_bps=terms.rev_share_bps,
+                upstream_model=terms.upstream_model,
+            )
         )
+    if inherit and parent is not None:
+        own = {g.character_id for g in grants}
+        for row in parent.licenses.all():
+            if row.character_id not in own:
+                row.pk, row.work, row.inherited = None, work, True
+                rows.append(row)
+    WorkLicense.objects.bulk_create(rows)
     return work
 
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from licensing.services.claims import claim_file, dispute_open
-from marketplace.models import GenerationRequest, Work, WorkLicense
+from marketplace.models import Work
 from payments.enums import AccountKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.money import Money
@@ -27,6 +27,7 @@ from payments.services import (
 )
 from payments.services.bulk import revenue_events_settle_bulk
 from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for
+from tests.payments.conftest import plain_work
 
 PER_SET = 100
 
@@ -36,50 +37,11 @@ pytestmark = pytest.mark.postgresql
 
 
 def _work(creator, *, title: str, grants=(), parent: Work | None = None) -> Work:
-    """A published work made as rows (nothing rendered), licensed under ``grants``; a
-    remix also carries its parent's licences as inherited rows."""
-    request = GenerationRequest.objects.create(
-        creator=creator, prompt=title, seed=1, status="published"
+    """A published commercial work made as rows (nothing rendered), licensed under
+    ``grants``; a remix also carries its parent's licences as inherited rows."""
+    return plain_work(
+        creator=creator, grants=grants, parent=parent, title=title, commercial=True, inherit=True
     )
-    work = Work.objects.create(
-        request=request,
-        creator=creator,
-        parent=parent,
-        depth=parent.depth + 1 if parent else 0,
-        title=title,
-        prompt=title,
-        status="published",
-        video="works/bench/video.mp4",
-        poster="works/bench/poster.jpg",
-        duration_s=4.0,
-        width=64,
-        height=64,
-        frame_count=96,
-        backend="local",
-        commercial=True,
-    )
-    rows = []
-    for grant in grants:
-        terms = grant.offer.parsed_terms
-        rows.append(
-            WorkLicense(
-                work=work,
-                character=grant.character,
-                grant=grant,
-                offer=grant.offer,
-                terms_hash=grant.offer.terms_hash,
-                rightsholder=grant.character.rightsholder_name,
-                rev_share_bps=terms.rev_share_bps,
-                upstream_model=terms.upstream_model,
-            )
-        )
-    own = {g.character_id for g in grants}
-    for row in parent.licenses.all() if parent else []:
-        if row.character_id not in own:
-            row.pk, row.work, row.inherited = None, work, True
-            rows.append(row)
-    WorkLicense.objects.bulk_create(rows)
-    return work
 
 
 @pytest.fixture
@@ -306,11 +268,6 @@ def test_events_locked_by_a_concurrent_settle_are_skipped_not_waited_for(market)
 def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_event_path():
     from licensing import services as licensing_services
     from payments import services as payments_services
-    from payments.enums import AccountKind
-    from payments.money import Money
-    from payments.services.bulk import revenue_events_settle_bulk
-    from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for
-    from tests.payments.conftest import plain_work
 
     hoshi = CharacterFactory()
     creator = UserFactory()
