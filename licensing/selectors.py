@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.enums import EDITOR_ROLES
+from accounts.enums import EDITOR_ROLES, VerificationStatus
 from accounts.models import Follow, Membership, User
 from licensing.enums import DISPUTE_WINDOW_DAYS, CharacterStatus, GrantStatus, OfferStatus
 from licensing.models import (
@@ -114,14 +114,11 @@ def character_visible_to(*, pk, user: User) -> Character | None:
     return character
 
 
-def characters_managed_by(*, user: User) -> QuerySet[Character]:
-    """Characters the user may edit: their likenesses and their organizations'."""
-    organizations = Membership.objects.filter(user=user, role__in=EDITOR_ROLES).values(
-        "organization"
-    )
+def characters_with_counts(qs: QuerySet[Character]) -> QuerySet[Character]:
+    """``qs`` by name, with owners and the counts the dashboards show: active licences
+    (``live_grants``) and published offers (``offer_count``)."""
     return (
-        Character.objects.filter(Q(owner_user=user) | Q(owner_organization__in=organizations))
-        .select_related("owner_organization", "owner_user")
+        qs.select_related("owner_organization", "owner_user")
         .annotate(
             live_grants=Count("grants", filter=Q(grants__status=GrantStatus.ACTIVE), distinct=True),
             offer_count=Count(
@@ -129,6 +126,27 @@ def characters_managed_by(*, user: User) -> QuerySet[Character]:
             ),
         )
         .order_by("name", "id")
+    )
+
+
+def editable_organization_ids(*, user: User, verified_only: bool = False) -> set:
+    """The organizations where the user is an owner or manager (verified ones only, if
+    asked)."""
+    memberships = Membership.objects.filter(user=user, role__in=EDITOR_ROLES)
+    if verified_only:
+        memberships = memberships.filter(
+            organization__verification_status=VerificationStatus.VERIFIED
+        )
+    return set(memberships.values_list("organization_id", flat=True))
+
+
+def characters_managed_by(*, user: User) -> QuerySet[Character]:
+    """Characters the user may edit: their likenesses and their organizations'."""
+    organizations = Membership.objects.filter(user=user, role__in=EDITOR_ROLES).values(
+        "organization"
+    )
+    return characters_with_counts(
+        Character.objects.filter(Q(owner_user=user) | Q(owner_organization__in=organizations))
     )
 
 
@@ -340,6 +358,20 @@ def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
 
 
 # --- claims and disputes ------------------------------------------------------------
+
+
+def claimable_characters(*, work, user: User) -> list[Character]:
+    """The characters shown in the work (its licences) that a verified organization
+    where the user is an owner or manager owns."""
+    if not user.is_authenticated:
+        return []
+    organizations = editable_organization_ids(user=user, verified_only=True)
+    found: dict = {}
+    for licence in work.licenses.all():
+        character = licence.character
+        if character.owner_organization_id in organizations:
+            found.setdefault(character.pk, character)
+    return list(found.values())
 
 
 def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Membership, Organization, User
-from licensing.enums import ApprovalStatus, ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
+from licensing.enums import ApprovalStatus, ClaimStatus, DisputeStatus, GrantStatus
 from licensing.models import Character, Claim, Grant, PolicyDecision, WorkApproval
+from licensing.selectors import characters_with_counts
 from marketplace import selectors_stats as marketplace_stats
 from payments import selectors_stats as payments_stats
 
@@ -76,17 +77,12 @@ def dashboard_scope(*, user: User) -> DashboardScope:
         .order_by("organization__name", "organization_id")
     )
     characters = list(
-        Character.objects.filter(
-            Q(owner_user=user) | Q(owner_organization__in=[m.organization_id for m in memberships])
+        characters_with_counts(
+            Character.objects.filter(
+                Q(owner_user=user)
+                | Q(owner_organization__in=[m.organization_id for m in memberships])
+            )
         )
-        .select_related("owner_organization", "owner_user")
-        .annotate(
-            live_grants=Count("grants", filter=Q(grants__status=GrantStatus.ACTIVE), distinct=True),
-            offer_count=Count(
-                "offers", filter=Q(offers__status=OfferStatus.PUBLISHED), distinct=True
-            ),
-        )
-        .order_by("name", "id")
     )
     scope = DashboardScope(user=user, memberships=memberships, characters=characters)
     for character in characters:

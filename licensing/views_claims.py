@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.enums import EDITOR_ROLES, VerificationStatus
-from accounts.models import Membership, User
 from config.api import DomainError, NotPermitted
 from licensing import services
 from licensing.enums import (
@@ -31,37 +29,14 @@ from licensing.enums import (
 from licensing.models import Character, Claim
 from licensing.selectors import (
     claim_visible_to,
+    claimable_characters,
     claims_visible_to,
     dispute_until,
     dispute_visible_to,
+    editable_organization_ids,
 )
 from licensing.views import editable_offer_or_404
 from marketplace.selectors import work_visible_to
-
-# --- reads ------------------------------------------------------------------------------
-# These belong in licensing/selectors.py; they live here until that module's owner
-# takes them. The API (licensing/api/claims.py) uses the same ones.
-
-
-def _claimable_characters(*, work, user: User) -> list[Character]:
-    """The characters shown in the work (its licences) that an organization where the
-    user is an owner or manager, and which is verified, owns."""
-    if not user.is_authenticated:
-        return []
-    organizations = set(
-        Membership.objects.filter(
-            user=user,
-            role__in=EDITOR_ROLES,
-            organization__verification_status=VerificationStatus.VERIFIED,
-        ).values_list("organization_id", flat=True)
-    )
-    found: dict = {}
-    for licence in work.licenses.all():
-        character = licence.character
-        if character.owner_organization_id in organizations:
-            found.setdefault(character.pk, character)
-    return list(found.values())
-
 
 # --- forms -----------------------------------------------------------------------------
 
@@ -132,7 +107,7 @@ def claims_for_work(request: HttpRequest, pk) -> HttpResponse:
     work = work_visible_to(pk=pk, user=request.user)
     if work is None:
         raise Http404("No such work")
-    characters = _claimable_characters(work=work, user=request.user)
+    characters = claimable_characters(work=work, user=request.user)
     form = ClaimForm(request.POST or None, characters=characters)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -235,11 +210,7 @@ def dispute_escalate(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 def claims_dashboard(request: HttpRequest) -> HttpResponse:
     claims = _decorated(claims_visible_to(user=request.user, role="claimant"))
-    editor_of = set(
-        Membership.objects.filter(user=request.user, role__in=EDITOR_ROLES).values_list(
-            "organization_id", flat=True
-        )
-    )
+    editor_of = editable_organization_ids(user=request.user)
     for claim in claims:
         claim.can_act = claim.organization_id in editor_of
     return render(request, "licensing/claims.html", {"claims": claims})
