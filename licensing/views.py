@@ -248,20 +248,24 @@ def character_create(request: HttpRequest) -> HttpResponse:
     return render(request, "licensing/character_form.html", {"form": form}, status=status)
 
 
+def _edit_initial(character: Character) -> dict:
+    return {
+        "name": character.name,
+        "aliases": forms.format_aliases(character.aliases.all()),
+        "franchise": character.franchise,
+        "description": character.description,
+        "status": character.status,
+        "disallowed": character.disallowed,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def character_manage(request: HttpRequest, pk) -> HttpResponse:
     character = _editable_character(request, pk)
     form = forms.CharacterEditForm(
         request.POST or None,
-        initial={
-            "name": character.name,
-            "aliases": forms.format_aliases(character.aliases.all()),
-            "franchise": character.franchise,
-            "description": character.description,
-            "status": character.status,
-            "disallowed": character.disallowed,
-        },
+        initial=_edit_initial(character),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -289,16 +293,7 @@ def _manage_page(
     status: int = 200,
 ) -> HttpResponse:
     if form is None:
-        form = forms.CharacterEditForm(
-            initial={
-                "name": character.name,
-                "aliases": forms.format_aliases(character.aliases.all()),
-                "franchise": character.franchise,
-                "description": character.description,
-                "status": character.status,
-                "disallowed": character.disallowed,
-            }
-        )
+        form = forms.CharacterEditForm(initial=_edit_initial(character))
     return render(
         request,
         "licensing/character_manage.html",
