@@ -24,6 +24,7 @@ from marketplace.management.seed.money import (
 from marketplace.management.seed.people import seed_people, seed_studios
 from marketplace.management.seed.stripe_offline import OfflineStripe
 from marketplace.management.seed.works import seed_works
+from payments.money import Money
 
 
 @dataclass(frozen=True)
@@ -75,5 +76,5 @@ def seed_demo() -> SeedReport:
         characters=len(characters),
         works=sum(1 for work in works.values() if work.status == "published"),
         remix_depth=max(work.depth for work in works.values()) + 1,
-        payout=f"{payout.amount / 100:.2f} {payout.currency} to {payout.connected_account}",
+        payout=f"{Money(payout.amount, payout.currency)} to {payout.connected_account}",
     )
