@@ -19,7 +19,6 @@ moves it). See README.md, "Access control"."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import time
 from collections import Counter
@@ -51,7 +50,7 @@ from tests.access.world import (
     png_bytes,
 )
 from tests.factories import PASSWORD
-from tests.fakes.stripe_fake import FakeStripe, sign
+from tests.fakes.stripe_fake import FakeStripe, post_signed_event
 from tests.mfa import log_in_with_totp, totp_activate
 
 ARTIFACTS = Path(
@@ -752,20 +751,8 @@ def _call(client, method: str, path: str, op: Op, world: World, target: Target, 
     if path == "/api/v1/webhooks/stripe/":
         from django.conf import settings
 
-        payload = json.dumps(
-            {
-                "id": f"evt_matrix_{actor}",
-                "object": "event",
-                "type": "balance.available",
-                "created": int(time.time()),
-                "data": {"object": {"object": "balance"}},
-            }
-        )
-        return client.post(
-            path,
-            data=payload,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=sign(payload, settings.STRIPE_WEBHOOK_SECRET),
+        return post_signed_event(
+            client, path, secret=settings.STRIPE_WEBHOOK_SECRET, event_id=f"evt_matrix_{actor}"
         )
     if method == "get":
         return client.get(path, query)

@@ -7,7 +7,6 @@ for an endpoint that went away) fails here."""
 
 import json
 import re
-import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,7 +14,7 @@ from rest_framework.test import APIClient
 from tests.api.openapi import openapi, operations, response_content, validate
 from tests.api.walk import RECIPES, World, build_world
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
-from tests.fakes.stripe_fake import FakeStripe, sign
+from tests.fakes.stripe_fake import FakeStripe, post_signed_event
 
 pytestmark = pytest.mark.django_db
 
@@ -38,24 +37,6 @@ def _tokens(client: APIClient, world: World) -> dict[str, str]:
         assert response.status_code == 200, response.content
         tokens[name] = response.json()["token"]
     return tokens
-
-
-def _webhook_call(client: APIClient, path: str, secret: str):
-    payload = json.dumps(
-        {
-            "id": "evt_schema_walk",
-            "object": "event",
-            "type": "balance.available",
-            "created": int(time.time()),
-            "data": {"object": {"object": "balance"}},
-        }
-    )
-    return client.post(
-        path,
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=sign(payload, secret),
-    )
 
 
 def _check_against_schema(operation_id: str, operation: dict, response) -> None:
@@ -104,7 +85,9 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
 
             # when
             if operation_id == "v1_webhooks_stripe_create":
-                response = _webhook_call(client, path, settings.STRIPE_WEBHOOK_SECRET)
+                response = post_signed_event(
+                    client, path, secret=settings.STRIPE_WEBHOOK_SECRET, event_id="evt_schema_walk"
+                )
             elif method == "get":
                 query = recipe.query(world) if callable(recipe.query) else recipe.query
                 response = client.get(path, query)

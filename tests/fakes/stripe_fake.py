@@ -158,6 +158,26 @@ def sign(payload: bytes | str, secret: str, timestamp: int | None = None) -> str
     return f"t={stamp},v1={digest}"
 
 
+def post_signed_event(client, path: str, *, secret: str, event_id: str):
+    """POST a minimal signed Stripe event (``balance.available``, which the app
+    acknowledges and ignores) to the webhook at ``path`` with a Django test client."""
+    payload = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "balance.available",
+            "created": int(time.time()),
+            "data": {"object": {"object": "balance"}},
+        }
+    )
+    return client.post(
+        path,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(payload, secret),
+    )
+
+
 def parse_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """``a[b][0][c]=v`` pairs into nested dicts and lists (values stay strings)."""
     root: dict[str, Any] = {}
