@@ -16,9 +16,6 @@ SECRET_KEY = env(
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 VAR_DIR = BASE_DIR / "var"
-# The newcomer's fallbacks (SQLite, the file cache, the filesystem broker) live here; a
-# bare `manage.py migrate` on a fresh clone must find it.
-VAR_DIR.mkdir(exist_ok=True)
 
 INSTALLED_APPS = [
     # The Django admin, on a site that requires staff to have signed in with TOTP.
@@ -78,6 +75,10 @@ TEMPLATES = [
     },
 ]
 
+if "DATABASE_URL" not in env.ENVIRON:
+    # The newcomer's SQLite fallback lives in var/; a bare `manage.py migrate` on a fresh
+    # clone must find the folder. (Production sets DATABASE_URL and writes nothing here.)
+    VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
