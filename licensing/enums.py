@@ -58,6 +58,7 @@ class ApprovalStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     DENIED = "denied", "Denied"
     EXPIRED = "expired", "Expired (not reviewed in time)"
+    WITHDRAWN = "withdrawn", "Withdrawn (the video was deleted)"
 
 
 class ClaimReason(models.TextChoices):

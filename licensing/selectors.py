@@ -324,10 +324,6 @@ def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -
     qs = WorkApproval.objects.filter(character__in=characters_managed_by(user=user).values("pk"))
     if status:
         qs = qs.filter(status=status)
-    if status == "pending":
-        # A video deleted while it waited (by its creator or the person it shows) has
-        # nothing left to review.
-        qs = qs.exclude(work__status="deleted")
     return qs.select_related("character", "work__creator").order_by("deadline", "id")
 
 

@@ -5,6 +5,7 @@ from licensing.services.approvals import (
     work_approval_decide,
     work_approvals_expire,
     work_approvals_open,
+    work_approvals_withdraw,
 )
 from licensing.services.characters import (
     character_aliases_set,
@@ -72,4 +73,5 @@ __all__ = [
     "work_approval_decide",
     "work_approvals_expire",
     "work_approvals_open",
+    "work_approvals_withdraw",
 ]

@@ -97,3 +97,11 @@ def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> i
         expired += len(due)
         if len(due) < batch:
             return expired
+
+
+def work_approvals_withdraw(*, work_id) -> int:
+    """Close the pending reviews of a work deleted while it waited: there is nothing
+    left to decide. Returns how many were withdrawn."""
+    return WorkApproval.objects.filter(work_id=work_id, status=ApprovalStatus.PENDING).update(
+        status=ApprovalStatus.WITHDRAWN, decided_at=timezone.now(), updated_at=timezone.now()
+    )

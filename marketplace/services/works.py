@@ -76,10 +76,13 @@ def work_delete(*, work: Work, by: User) -> Work:
         work.status = WorkStatus.DELETED
         work.save(update_fields=["status", "updated_at"])
         if was_pending:
+            from licensing import services as licensing_services
+
             reason = "The video was deleted before it was approved."
             generation_transition(
                 request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
             )
+            licensing_services.work_approvals_withdraw(work_id=work.pk)
         transaction.on_commit(lambda: _delete_files(work))
     return work
 

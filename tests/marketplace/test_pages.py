@@ -838,6 +838,7 @@ def test_deleting_from_the_approvals_queue_returns_there_and_empties_it(client, 
     assert response.status_code == 302 and response.url == queue
     html = client.get(queue).content.decode()
     assert "No videos are waiting for your review." in html
+    assert set(work.approvals.values_list("status", flat=True)) == {"withdrawn"}
 
 
 def test_delete_ignores_a_next_address_on_another_site(client, signing):
