@@ -37,6 +37,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import uuid6
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -264,7 +266,8 @@ def _load_events(rng: random.Random, creators, grants, works) -> list[uuid.UUID]
         cursor.cursor.copy(f"COPY {RevenueEvent._meta.db_table} ({columns}) FROM STDIN") as copy,
     ):
         for i, (kind, currency) in enumerate(zip(kinds, currencies, strict=True)):
-            event_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            # As the model makes them (UUIDv7): events written in time order, ids ascending.
+            event_id = uuid6.uuid7()
             work_id = grant_id = payer_id = None
             if kind == "tip":
                 work_id, payer_id = rng.choice(work_ids), rng.choice(creator_ids)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from licensing.models import Claim, Grant
 from payments import selectors
@@ -92,10 +91,10 @@ RETURNING e.id::text, e.kind, e.source, e.external_id, e.work_id::text, e.grant_
 
 # Text COPY: the rows are built as strings (a tuple per event, no per-row objects), the
 # only free text (the memo) escaped for COPY's text format.
-_COPY_TRANSACTIONS = f"COPY {_TRANSACTIONS} (id, key, kind, memo, meta, created_at) FROM STDIN"
+# ``created_at`` is left to the column's default, the statement's timestamp.
+_COPY_TRANSACTIONS = f"COPY {_TRANSACTIONS} (id, key, kind, memo, meta) FROM STDIN"
 _COPY_ENTRIES = (
-    f"COPY {_ENTRIES} (transaction_id, account_id, amount, currency, work_id, created_at)"
-    " FROM STDIN"
+    f"COPY {_ENTRIES} (transaction_id, account_id, amount, currency, work_id) FROM STDIN"
 )
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_CHUNK = 4_000  # events per write to the COPY stream
@@ -286,7 +285,6 @@ def _post(cursor, settler: _Settler, events: list[_Event]) -> None:
     """Write the transactions and entries of claimed events: two COPY statements."""
     settler.prepare(events)
     plans, block_for = settler.plans, settler.block
-    now = timezone.now().isoformat()
     transactions: list[str] = []
     entries: list[str] = []
     for event in events:
@@ -294,12 +292,12 @@ def _post(cursor, settler: _Settler, events: list[_Event]) -> None:
         memo = f"{KIND_LABELS.get(kind, kind)} {source}:{external}"[:300].translate(_COPY_ESCAPE)
         transactions.append(
             f'{tid}\trevenue:{eid}\trevenue.{kind}\t{memo}\t{{"event": "{eid}", '
-            f'"escrow": false, "work": "{work or ""}"}}\t{now}\n'
+            f'"escrow": false, "work": "{work or ""}"}}\n'
         )
         plan = plans[_plan_key(event)]
         block = plan.blocks.get(amount) or block_for(plan, amount, currency)
         head = f"{tid}\t"
-        tail = f"\t{currency}\t{work or NULL}\t{now}\n"
+        tail = f"\t{currency}\t{work or NULL}\n"
         entries.append(head + (tail + head).join(block) + tail)
     with cursor.copy(_COPY_TRANSACTIONS) as copy:
         for start in range(0, len(transactions), _COPY_CHUNK):

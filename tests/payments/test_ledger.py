@@ -1,5 +1,5 @@
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from payments import services
@@ -110,6 +110,65 @@ def test_the_database_checks_every_transaction_of_a_many_transaction_insert():
                 LedgerEntry(transaction=posted, account=mine, amount=2, currency="USD"),
             ]
         )
+
+
+@pytest.mark.postgresql
+def test_the_database_refuses_entries_naming_a_missing_account_or_transaction():
+    # given a posted transaction (entries name their account and transaction without a
+    # foreign key: the balance trigger checks both once per statement, migration 0007)
+    mine, _, clearing = _accounts()
+    txn, _ = services.ledger_post(
+        key="ok",
+        kind="test",
+        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
+    )
+    ghost_txn = LedgerTransaction(key="never-saved", kind="test")
+
+    # when a statement's entries name an account or a transaction that does not exist,
+    # even balanced, then it is refused, naming it, and nothing is written
+    with pytest.raises(IntegrityError, match=f"account {mine.pk + 1000}"), transaction.atomic():
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(transaction=txn, account=clearing, amount=-1, currency="USD"),
+                LedgerEntry(transaction=txn, account_id=mine.pk + 1000, amount=1, currency="USD"),
+            ]
+        )
+    with pytest.raises(IntegrityError, match=str(ghost_txn.pk)), transaction.atomic():
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(transaction=ghost_txn, account=clearing, amount=-1, currency="USD"),
+                LedgerEntry(transaction=ghost_txn, account=mine, amount=1, currency="USD"),
+            ]
+        )
+    assert LedgerEntry.objects.count() == 2
+
+
+@pytest.mark.postgresql
+def test_ledger_accounts_and_transactions_are_never_deleted_or_renumbered():
+    # given a posted transaction on two accounts
+    mine, _, clearing = _accounts()
+    txn, _ = services.ledger_post(
+        key="ok",
+        kind="test",
+        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
+    )
+
+    # when SQL (not the ORM, whose PROTECT stops it first) deletes or renumbers them,
+    # then the database refuses: what the entries name stays there
+    for sql, params in [
+        ("DELETE FROM payments_ledgertransaction WHERE id = %s", [txn.pk]),
+        ("UPDATE payments_ledgertransaction SET id = gen_random_uuid() WHERE id = %s", [txn.pk]),
+        ("DELETE FROM payments_ledgeraccount WHERE id = %s", [mine.pk]),
+        ("UPDATE payments_ledgeraccount SET id = id + 1000 WHERE id = %s", [mine.pk]),
+    ]:
+        with (
+            pytest.raises(IntegrityError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+    assert services.balance(account=mine) == Money(5, "USD")
+    assert LedgerTransaction.objects.filter(pk=txn.pk).exists()
 
 
 def test_staff_see_any_accounts_entries_in_the_admin(staff_client, staff):
