@@ -10,7 +10,7 @@ RECEIVED revenue events with COPY (setup, not timed). Then, in the same run:
   (b) ``revenue_events_settle_bulk`` over the other BENCH_EVENTS events, all of them:
       the figure the goal (a million in under 60 s) is about. BENCH_WORKERS settlers
       (default 2, one per core of the target machine) run side by side, each in its own
-      thread and connection, as that many Celery workers would; SKIP LOCKED gives each
+      process and connection, as that many Celery workers would; SKIP LOCKED gives each
       its own batches.
 
 Afterwards it checks the ledger: every event settled with its transaction, the entries
@@ -28,10 +28,10 @@ BENCH_EVENTS (1,000,000; or --events N), BENCH_SAMPLE (10,000), BENCH_WORKS (1,0
 """
 
 import argparse
+import multiprocessing
 import os
 import random
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -365,32 +365,26 @@ def _check_ledger(expected: int) -> tuple[bool, list[str]]:
     return ok, lines
 
 
-def _settle_side_by_side(workers: int) -> list[int]:
-    """``workers`` bulk settlers at once, each on its own connection, as that many Celery
-    workers would run them: SKIP LOCKED hands each its own batches."""
+def _settle_one(_index: int) -> int:
     from django.db import connections
 
     from payments.services.bulk import revenue_events_settle_bulk
 
-    counts = [0] * workers
-    failures: list[BaseException] = []
+    try:
+        return revenue_events_settle_bulk(batch=BATCH)
+    finally:
+        connections.close_all()
 
-    def settle(index: int) -> None:
-        try:
-            counts[index] = revenue_events_settle_bulk(batch=BATCH)
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=settle, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
-    return counts
+def _settle_side_by_side(workers: int) -> list[int]:
+    """``workers`` bulk settlers at once, each a forked process with its own connection,
+    as that many Celery (prefork) workers would run them: SKIP LOCKED hands each its own
+    batches."""
+    from django.db import connections
+
+    connections.close_all()  # no connection shared across the fork
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_settle_one, range(workers))
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import pycountry
 
@@ -16,6 +17,13 @@ BPS = 10_000
 
 class CurrencyMismatch(ValueError):
     pass
+
+
+@cache
+def _iso_4217(code: str) -> bool:
+    # A few codes, looked up once each: pycountry's own lookup costs more than the rest
+    # of building a Money, and settlement builds millions of them.
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +38,7 @@ class Money:
             )
         if len(self.currency) != 3 or self.currency != self.currency.upper():
             raise ValueError(f"{self.currency!r} is not an upper-case ISO 4217 code")
-        if pycountry.currencies.get(alpha_3=self.currency) is None:
+        if not _iso_4217(self.currency):
             raise ValueError(f"{self.currency!r} is not an ISO 4217 currency")
 
     @classmethod
