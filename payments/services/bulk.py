@@ -25,6 +25,7 @@ the batches settle therefore has no hold: its meta says ``"escrow": false``."""
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,6 @@ SplitKey = tuple[str, str | None, str | None]
 
 FEE_KINDS = frozenset({RevenueKind.LICENSE_FEE, RevenueKind.GENERATION_FEE})
 GENERATION_FEE = RevenueKind.GENERATION_FEE.value
-NULL = "\\N"  # COPY's text format
 KIND_LABELS = dict(RevenueKind.choices)
 PARTS_CACHE_SIZE = 200_000
 
@@ -89,13 +89,24 @@ RETURNING e.id::text, e.kind, e.source, e.external_id, e.work_id::text, e.grant_
           COALESCE((SELECT TRUE FROM {_TRANSACTIONS} AS t WHERE t.id = e.transaction_id), FALSE)
 """  # noqa: S608 - table names from the models; values are parameters
 
-# Text COPY: the rows are built as strings (a tuple per event, no per-row objects), the
-# only free text (the memo) escaped for COPY's text format.
-# ``created_at`` is left to the column's default, the statement's timestamp.
+# The transactions go as text COPY: rows built as strings (a tuple per event, no per-row
+# objects), the only free text (the memo) escaped for COPY's text format. The entries,
+# 4.5 per event and nothing but ids and numbers, go as binary COPY: PostgreSQL copies 16
+# bytes per uuid and 8 per bigint instead of parsing their text. ``created_at`` is left
+# to the column's default, the statement's timestamp.
 _COPY_TRANSACTIONS = f"COPY {_TRANSACTIONS} (id, key, kind, memo, meta) FROM STDIN"
 _COPY_ENTRIES = (
-    f"COPY {_ENTRIES} (transaction_id, account_id, amount, currency, work_id) FROM STDIN"
+    f"COPY {_ENTRIES} (transaction_id, account_id, amount, currency, work_id)"
+    " FROM STDIN (FORMAT BINARY)"
 )
+# Binary COPY framing: the signature with no flags and no header extension, a tuple as
+# its field count then each field's byte length and bytes (length -1: NULL), the trailer.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+_ENTRY_START = struct.pack(">hi", 5, 16)  # five fields, the first a uuid (16 bytes)
+_UUID_FIELD = struct.pack(">i", 16)
+_NULL_FIELD = struct.pack(">i", -1)
+_ENTRY_MIDDLE = struct.Struct(">iqiqi")  # account id, amount (bigints), currency length
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_CHUNK = 4_000  # events per write to the COPY stream
 # For this transaction only: the balance trigger's transition table (a batch's entries,
@@ -114,13 +125,14 @@ PlanKey = tuple[str, str | None, str | None, str | None, str]
 @dataclass(slots=True)
 class _Plan:
     """How the events of one ``PlanKey`` post: the source account, the split's target
-    accounts and weights, and per amount the entries already rendered as COPY fields
-    (``account<TAB>amount``, zero parts dropped)."""
+    accounts and weights, and per amount the entries' middle fields (account, amount,
+    currency) already encoded for binary COPY, zero parts dropped."""
 
-    source: str
-    targets: tuple[str, ...]
+    source: int
+    targets: tuple[int, ...]
     weights: tuple[int, ...]
-    blocks: dict[int, list[str]]
+    currency: bytes
+    blocks: dict[int, list[bytes]]
 
 
 def _plan_key(event: _Event) -> PlanKey:
@@ -164,7 +176,16 @@ class _Settler:
         self.plans: dict[PlanKey, _Plan] = {}
         self.parts: dict[tuple[tuple[int, ...], int], list[int]] = {}
         self.accounts: dict[AccountKey, int] = {}
+        self.work_fields: dict[str | None, bytes] = {}
         self.cached_blocks = 0
+
+    def work_field(self, work: str | None) -> bytes:
+        """An entry's last field, its work id (or NULL), in binary COPY's encoding."""
+        field = _NULL_FIELD if work is None else _UUID_FIELD + uuid.UUID(work).bytes
+        if len(self.work_fields) >= PARTS_CACHE_SIZE:
+            self.work_fields.clear()
+        self.work_fields[work] = field
+        return field
 
     def load_splits(self, keys: Iterable[SplitKey]) -> None:
         missing = [key for key in set(keys) if key not in self.splits]
@@ -201,15 +222,17 @@ class _Settler:
         accounts = self.accounts
         for key, (source, targets, lines) in wanted.items():
             self.plans[key] = _Plan(
-                source=str(accounts[source]),
-                targets=tuple(str(accounts[t]) for t in targets),
+                source=accounts[source],
+                targets=tuple(accounts[t] for t in targets),
                 weights=tuple(line.weight for line in lines),
+                currency=key[4].encode(),
                 blocks={},
             )
 
-    def block(self, plan: _Plan, amount: int, currency: str) -> list[str]:
+    def block(self, plan: _Plan, amount: int, currency: str) -> list[bytes]:
         """The entries of an event of ``amount`` under ``plan``, in ``settlement_lines``
-        order (source first, zero parts dropped), as ``account<TAB>amount`` fields."""
+        order (source first, zero parts dropped), as their middle fields (account,
+        amount, currency) in binary COPY's encoding."""
         parts = self.parts.get((plan.weights, amount))
         if parts is None:
             # ``allocate`` is a pure function of (total, weights): tips, fees and ad
@@ -218,8 +241,10 @@ class _Settler:
             if len(self.parts) >= PARTS_CACHE_SIZE:
                 self.parts.clear()
             self.parts[(plan.weights, amount)] = parts
-        block = [f"{plan.source}\t{-amount}"]
-        block += [f"{t}\t{part}" for t, part in zip(plan.targets, parts, strict=True) if part]
+        lines = [(plan.source, -amount)]
+        lines += [(t, part) for t, part in zip(plan.targets, parts, strict=True) if part]
+        code, pack = plan.currency, _ENTRY_MIDDLE.pack
+        block = [pack(8, account, 8, part, len(code)) + code for account, part in lines]
         if self.cached_blocks >= PARTS_CACHE_SIZE:
             for other in self.plans.values():
                 other.blocks.clear()
@@ -288,9 +313,9 @@ def _claim(cursor, *, where: str, params: dict, limit: int) -> list[_Event]:
 def _post(cursor, settler: _Settler, events: list[_Event]) -> None:
     """Write the transactions and entries of claimed events: two COPY statements."""
     settler.prepare(events)
-    plans, block_for = settler.plans, settler.block
+    plans, block_for, work_fields = settler.plans, settler.block, settler.work_fields
     transactions: list[str] = []
-    entries: list[str] = []
+    entries: list[bytes] = [_BINARY_HEADER]
     for event in events:
         eid, kind, source, external, work, _, _, amount, currency, tid, _ = event
         memo = f"{KIND_LABELS.get(kind, kind)} {source}:{external}"[:300].translate(_COPY_ESCAPE)
@@ -300,16 +325,17 @@ def _post(cursor, settler: _Settler, events: list[_Event]) -> None:
         )
         plan = plans[_plan_key(event)]
         block = plan.blocks.get(amount) or block_for(plan, amount, currency)
-        head = f"{tid}\t"
-        tail = f"\t{currency}\t{work or NULL}\n"
+        head = _ENTRY_START + bytes.fromhex(tid.replace("-", ""))
+        tail = work_fields.get(work) or settler.work_field(work)
         entries.append(head + (tail + head).join(block) + tail)
+    entries.append(_BINARY_TRAILER)
     with cursor.copy(_COPY_TRANSACTIONS) as copy:
         for start in range(0, len(transactions), _COPY_CHUNK):
             copy.write("".join(transactions[start : start + _COPY_CHUNK]))
     # Every entry of the batch in one statement: the balance trigger checks them together.
     with cursor.copy(_COPY_ENTRIES) as copy:
         for start in range(0, len(entries), _COPY_CHUNK):
-            copy.write("".join(entries[start : start + _COPY_CHUNK]))
+            copy.write(b"".join(entries[start : start + _COPY_CHUNK]))
 
 
 def _settle_batch(settler: _Settler, *, where: str, params: dict, limit: int) -> list[_Event]:
