@@ -36,7 +36,13 @@ from marketplace.generation import (
     get_backend,
 )
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
-from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
+from marketplace.models import (
+    GenerationEvent,
+    GenerationRequest,
+    Work,
+    WorkLicense,
+    work_media_path,
+)
 from payments import services as payments_services
 
 log = logging.getLogger(__name__)
@@ -216,6 +222,10 @@ def generation_charge(*, request_id) -> None:
     generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
 
 
+# Namespace of the works' ids, derived from their requests' (uuid5).
+WORK_ID_NAMESPACE = uuid.UUID("6f1c2b8e-3d0a-5e47-9b21-c0c0a7e5f1d2")
+
+
 def _render_dir(request_id) -> Path:
     return Path(settings.MEDIA_ROOT) / "renders" / str(request_id)
 
@@ -343,7 +353,9 @@ def generation_sign(*, request_id) -> None:
         return
     rendered = request.render_output
     licenses = _licenses_for(request)
-    work_id = uuid.uuid4()
+    # The request's one work always has this id, so a re-run after a crash signs the
+    # same id into the manifest and writes to the same folder (see below).
+    work_id = uuid.uuid5(WORK_ID_NAMESPACE, str(request.pk))
     from licensing.models import Offer
 
     versions = dict(
@@ -401,6 +413,13 @@ def generation_sign(*, request_id) -> None:
             manifest=manifest,
             commercial=request.commercial,
         )
+        # No work exists for the request, so files at its paths are what a worker killed
+        # between storing them and committing left behind: replace them instead of
+        # storing beside them under new names.
+        for name in ("video.mp4", "poster.jpg"):
+            path = work_media_path(work, name)
+            if work.video.storage.exists(path):
+                work.video.storage.delete(path)
         with signed_video.open("rb") as video, signed_poster.open("rb") as poster:
             work.video.save("video.mp4", File(video), save=False)
             work.poster.save("poster.jpg", File(poster), save=False)
