@@ -12,11 +12,12 @@ in one database transaction:
    of a work under a claim are left out: see below);
 2. the splits are computed in Python (weights cached per work and per grant, parts per
    weights and amount) and any missing accounts are created in one INSERT;
-3. one COPY writes the transactions and one COPY all their entries, so the balance
-   trigger runs once per batch and sees every entry of every transaction.
+3. one COPY writes the transactions (text) and one COPY all their entries (binary), so
+   the ledger's statement trigger runs once per batch: every entry's account and
+   transaction exist, and every transaction's entries sum to zero per currency.
 
-The foreign keys are deferred: they are checked when the batch commits, once the
-transactions the events point at exist.
+The events' foreign key to their transaction is deferred: it is checked when the batch
+commits, once the transactions the claim pointed them at exist.
 
 A work with a claim may owe its revenue to escrow (an open dispute) or to the claimant (a
 monetize claim), which ``settlement_lines`` decides per event; such works are few, so
