@@ -144,7 +144,8 @@ class RevenueEvent(models.Model):
     source = models.CharField(max_length=20)  # stripe | import | internal
     external_id = models.CharField(max_length=200)
     # Indexed only where set (see Meta.indexes): each event has a work or a grant, and
-    # many no payer, so settling (an UPDATE of every event) writes fewer index entries.
+    # many no payer, so the indexes hold only the rows they can find. (Settling changes
+    # no indexed column: see ``transaction`` below.)
     work = models.ForeignKey(
         "marketplace.Work",
         null=True,

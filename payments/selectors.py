@@ -44,11 +44,11 @@ def _license_rows(work) -> list:
     )
 
 
-def _own_characters(work) -> set:
+def _ancestor_rows(work) -> list:
+    """An ancestor's licence rows as already loaded: by ``works_for_split``, else
+    prefetched by ``work_ancestors(with_licenses=True)``. No query either way."""
     rows = getattr(work, SPLIT_LICENSES, None)
-    if rows is None:
-        rows = work.licenses.all()  # prefetched by work_ancestors(with_licenses=True)
-    return {row.character_id for row in rows if not row.inherited}
+    return list(work.licenses.all()) if rows is None else rows
 
 
 def works_for_split(*, work_ids: Iterable) -> dict:
@@ -92,7 +92,10 @@ def lineage(*, work) -> tuple[list[LicenseShare], list[Ancestor]]:
     ancestors = marketplace_selectors.work_ancestors(
         work=work, with_licenses=True, use_loaded=hasattr(work, SPLIT_LICENSES)
     )
-    own_by_level = [_own_characters(ancestor) for ancestor in ancestors]
+    own_by_level = [
+        {row.character_id for row in _ancestor_rows(ancestor) if not row.inherited}
+        for ancestor in ancestors
+    ]
     shares = []
     for row in _license_rows(work):
         level = 0
@@ -113,10 +116,7 @@ def lineage(*, work) -> tuple[list[LicenseShare], list[Ancestor]]:
             )
         )
     parent_model = "absolute"
-    parent_rows = getattr(ancestors[0], SPLIT_LICENSES, None) if ancestors else None
-    if parent_rows is None and ancestors:
-        parent_rows = ancestors[0].licenses.all()
-    if parent_rows is not None and any(lic.upstream_model == "relative" for lic in parent_rows):
+    if ancestors and any(row.upstream_model == "relative" for row in _ancestor_rows(ancestors[0])):
         parent_model = "relative"
     upstream = [
         Ancestor(party_for_user(a.creator), level, parent_model)
