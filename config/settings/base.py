@@ -7,7 +7,7 @@ uses kombu's filesystem transport, so ``make run`` works on a bare machine.
 
 from datetime import timedelta
 
-from config.env import BASE_DIR, env
+from config.env import BASE_DIR, env, tune_postgresql
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
@@ -80,7 +80,9 @@ if "DATABASE_URL" not in env.ENVIRON:
     # clone must find the folder. (Production sets DATABASE_URL and writes nothing here.)
     VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": tune_postgresql(
+        env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)

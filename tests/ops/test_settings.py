@@ -76,3 +76,24 @@ def test_production_sends_cookies_over_https_only_with_hsts_and_the_csp():
     assert values["csp"]["script-src"] == ["'self'"]
     assert values["csp"]["object-src"] == ["'none'"]
     assert values["csp"]["frame-ancestors"] == ["'none'"]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(("override", "expected"), [(None, "1.1"), ("2", "2")])
+def test_postgresql_connections_start_with_the_ssd_random_page_cost(override, expected):
+    # given: production settings, with and without the override
+    env = dict(PRODUCTION_ENV)
+    if override is not None:
+        env["DATABASE_RANDOM_PAGE_COST"] = override
+    script = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('SHOW random_page_cost'); print(c.fetchone()[0])"
+    )
+
+    # when: a connection asks PostgreSQL what its planner uses
+    result = _manage("shell", "-c", script, env=env)
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
