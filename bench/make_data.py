@@ -698,6 +698,24 @@ def _set_foreign_keys_aside(cursor, tables: list[str]) -> list[tuple[str, str, s
     return keys
 
 
+def _set_search_indexes_aside(cursor, tables: list[str]) -> list[str]:
+    """Drop the GIN (trigram) indexes of ``tables``, returning their definitions. They
+    merge every new row's trigrams at write time (licensing migration 0008), which made
+    the catalog's load 3.4 times slower (84 s against 25 s); built once from the loaded
+    rows they take seconds, and end the same, with nothing pending."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
+        "  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        "  JOIN pg_am a ON a.oid = c.relam"
+        " WHERE a.amname = 'gin' AND i.indrelid::regclass::text = ANY(%s)",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in indexes]
+
+
 def _restore_foreign_keys(cursor, keys: list[tuple[str, str, str]]) -> None:
     """Re-add each foreign key as it was, and validate it against every row."""
     for table, name, definition in keys:
@@ -715,6 +733,7 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
         cursor = wrapper.cursor  # psycopg's own cursor, for copy()
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         keys = _set_foreign_keys_aside(cursor, _loaded_tables())
+        indexes = _set_search_indexes_aside(cursor, _loaded_tables())
         loader = Loader(cursor, counts, seed)
         for phase in (loader.people, loader.catalog, loader.grants, loader.works, loader.ledger):
             started = time.perf_counter()
@@ -726,6 +745,11 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
             time.perf_counter() - started
         )
         _say(f"  {len(keys)} foreign keys re-added and validated in {took:.1f} s")
+        started = time.perf_counter()
+        for definition in indexes:
+            cursor.execute(definition)
+        took = loader.seconds["(search indexes rebuilt)"] = time.perf_counter() - started
+        _say(f"  {len(indexes)} search indexes rebuilt in {took:.1f} s")
         if analyze:
             started = time.perf_counter()
             cursor.execute("ANALYZE")
@@ -801,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"{'table':<42} {'rows':>12} {'seconds':>9}")
     for table in sorted(loaded.rows, key=lambda t: -loaded.rows[t]):
         _say(f"{table:<42} {loaded.rows[table]:>12,} {loaded.seconds[table]:>9.1f}")
-    for step in ("(foreign keys re-added and validated)", "(analyze)"):
+    for step in ("(foreign keys re-added and validated)", "(search indexes rebuilt)", "(analyze)"):
         _say(f"{step:<42} {'':>12} {loaded.seconds[step]:>9.1f}")
     ok = True
     for label, passed, detail in checks():

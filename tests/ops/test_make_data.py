@@ -11,6 +11,7 @@ from django.db.models import Count, Max
 
 from accounts.models import Organization, User
 from licensing.models import Character, CharacterAlias, Grant, Offer
+from licensing.selectors import catalog_characters
 from marketplace import selectors
 from marketplace.models import GenerationRequest, Work, WorkLicense
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
@@ -82,6 +83,15 @@ def test_make_data_at_a_tiny_scale_fills_every_table_and_keeps_the_rules():
     ancestors = selectors.work_ancestors(work=tail)
     assert [a.depth for a in ancestors] == list(range(19, -1, -1))
     assert ancestors[-1].parent_id is None
+
+    # the catalog's search indexes, set aside for the load, are back as they were
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reloptions FROM pg_class c WHERE c.relname LIKE 'licensing%%_trgm'"
+        )
+        assert sorted(cursor.fetchall()) == [(["fastupdate=off"],)] * 4
+    character = tail.licenses.first().character
+    assert character in catalog_characters(q=character.name)[:25]
 
 
 def test_make_data_refuses_a_database_that_holds_users():
