@@ -31,27 +31,15 @@ def catalog_characters(
     franchise: str = "",
     commercial: bool | None = None,
     free: bool | None = None,
-) -> QuerySet[Character]:
+) -> "QuerySet[Character] | CatalogSearch":
     """Active, licensable characters with at least one published offer, newest first,
     with owners, first image and published offers loaded in a constant number of
-    queries whatever the page size."""
+    queries whatever the page size. With ``q``, a ``CatalogSearch`` (see there) unless
+    the term matches more than ``SEARCH_IDS_MAX`` characters."""
     offers = Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED)
     qs = Character.objects.filter(status=CharacterStatus.ACTIVE, disallowed=False).filter(
         Exists(offers)
     )
-    if q:
-        # The ids matching by name, franchise or description, united with those matching
-        # by alias: no join to the aliases, so no DISTINCT over the catalog, and each side
-        # can use its trigram index (licensing migration 0006) on PostgreSQL.
-        by_character = (
-            Character.objects.filter(
-                Q(name__icontains=q) | Q(franchise__icontains=q) | Q(description__icontains=q)
-            )
-            .order_by()
-            .values("pk")
-        )
-        by_alias = CharacterAlias.objects.filter(text__icontains=q).order_by().values("character")
-        qs = qs.filter(pk__in=by_character.union(by_alias))
     if kind:
         qs = qs.filter(kind=kind)
     if franchise:
@@ -62,18 +50,77 @@ def catalog_characters(
         qs = qs.filter(Exists(offers.filter(upfront_fee=0)))
     elif free is False:
         qs = qs.filter(Exists(offers.filter(upfront_fee__gt=0)))
-    return (
-        qs.select_related("owner_organization", "owner_user")
-        .prefetch_related(
-            Prefetch("offers", queryset=_published_offers(), to_attr="published_offers"),
-            Prefetch(
-                "images",
-                queryset=CharacterImage.objects.order_by("position", "created_at"),
-                to_attr="ordered_images",
-            ),
-        )
-        .order_by("-created_at", "id")
+    if q:
+        qs = qs.filter(pk__in=_matching(q))
+    qs = qs.order_by("-created_at", "id")
+    if q:
+        ids = list(qs.values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
+        if len(ids) <= SEARCH_IDS_MAX:
+            return CatalogSearch(ids, _with_card_relations(Character.objects.all()))
+    return _with_card_relations(qs)
+
+
+def _with_card_relations(qs: QuerySet[Character]) -> QuerySet[Character]:
+    """What a catalog card shows besides the character: its owner, published offers
+    and images in order."""
+    return qs.select_related("owner_organization", "owner_user").prefetch_related(
+        Prefetch("offers", queryset=_published_offers(), to_attr="published_offers"),
+        Prefetch(
+            "images",
+            queryset=CharacterImage.objects.order_by("position", "created_at"),
+            to_attr="ordered_images",
+        ),
     )
+
+
+# A search matching more characters than this (a term of a letter or two) is paginated
+# as a plain queryset, with a COUNT; below it, the ids are read once.
+SEARCH_IDS_MAX = 5_000
+
+
+def _matching(q: str) -> QuerySet:
+    """The ids of characters matching ``q`` by name, franchise or description, united
+    with those matching by alias: no join to the aliases, so no DISTINCT over the
+    catalog, and each side can use its trigram index (licensing migration 0006)."""
+    by_character = (
+        Character.objects.filter(
+            Q(name__icontains=q) | Q(franchise__icontains=q) | Q(description__icontains=q)
+        )
+        .order_by()
+        .values("pk")
+    )
+    by_alias = CharacterAlias.objects.filter(text__icontains=q).order_by().values("character")
+    return by_character.union(by_alias)
+
+
+class CatalogSearch:
+    """A search's matching characters in catalog order, for a paginator (Django's and
+    DRF's take any sequence with ``len`` and slices).
+
+    The search is run once, for the ordered ids of all its matches, which gives the
+    count too; a page loads its characters by id. As a queryset the paginator ran the
+    trigram scans twice, once for the page and again for its COUNT: at 100,000
+    characters, a franchise's 700 matches cost 20 ms a time (bench/api_latency.py)."""
+
+    def __init__(self, ids: list, queryset: QuerySet[Character]) -> None:
+        self.ids = ids
+        self.queryset = queryset
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: slice) -> list[Character]:
+        if not isinstance(index, slice):
+            raise TypeError("a catalog search is read a page (a slice) at a time")
+        ids = self.ids[index]
+        if not ids:
+            return []
+        by_id = {character.pk: character for character in self.queryset.filter(pk__in=ids)}
+        # A character changed between the two queries is left out, not shown stale.
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def prefetch_related(self, *lookups) -> "CatalogSearch":
+        return CatalogSearch(self.ids, self.queryset.prefetch_related(*lookups))
 
 
 def catalog_franchises() -> list[str]:

@@ -293,3 +293,65 @@ def test_patching_aliases_applies_the_default_mode_and_requires_the_text(api_cli
     assert without_text.json()["code"] == "required"
     assert without_text.json()["field"].startswith("aliases")
     assert list(character.aliases.values_list("text", flat=True)) == ["ほしちゃん"]
+
+
+@pytest.mark.parametrize("inline_limit", [None, 2], ids=["ids read once", "over the limit"])
+def test_catalog_search_pages_are_the_same_whichever_way_the_matches_are_read(
+    api_client, monkeypatch, inline_limit
+):
+    # given: 30 matching characters with an offer, one without, one that does not match
+    from licensing import selectors
+    from licensing.models import CharacterAlias
+
+    if inline_limit is not None:  # more matches than this: a plain queryset and a COUNT
+        monkeypatch.setattr(selectors, "SEARCH_IDS_MAX", inline_limit)
+    made = []
+    for n in range(30):
+        character = CharacterFactory(name=f"Kaze {n}" if n % 2 else f"Other {n}")
+        if n % 2 == 0:
+            CharacterAlias.objects.create(character=character, text=f"kaze alias {n}")
+        publish_offer(character)
+        made.append(character)
+    CharacterFactory(name="Kaze without an offer")
+    publish_offer(CharacterFactory(name="Elsewhere"))
+    newest_first = [
+        str(c.pk) for c in sorted(made, key=lambda c: (-c.created_at.timestamp(), c.pk))
+    ]
+
+    # when: both pages of the search are read
+    first = api_client.get("/api/v1/characters/", {"q": "KAZE"}).json()
+    second = api_client.get(first["next"]).json()
+
+    # then: every match once, newest first, counted, with the pages linked both ways
+    assert first["count"] == second["count"] == 30
+    assert [row["id"] for row in first["results"] + second["results"]] == newest_first
+    assert second["next"] is None and second["previous"] is not None
+    assert api_client.get("/api/v1/characters/", {"q": "kaze", "page": 3}).status_code == 404
+
+
+@pytest.mark.postgresql
+def test_catalog_search_indexes_merge_new_entries_at_write_time():
+    # given: a character and an alias written after the indexes were built
+    from django.db import connection
+
+    from licensing.models import CharacterAlias
+
+    CharacterAlias.objects.create(character=CharacterFactory(name="Fresh"), text="Fresh alias")
+
+    # when: PostgreSQL reports the trigram indexes' options and pending entries
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_am a ON a.oid = c.relam"
+            " WHERE a.amname = 'gin' AND c.relname LIKE 'licensing%%_trgm' ORDER BY 1"
+        )
+        options = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT sum(gin_clean_pending_list(c.oid)) FROM pg_class c WHERE c.relname = ANY(%s)",
+            [list(options)],
+        )
+        pending = cursor.fetchone()[0]
+
+    # then: all four write through, so a search never reads a pending list
+    assert len(options) == 4
+    assert set(map(tuple, options.values())) == {("fastupdate=off",)}
+    assert pending == 0
