@@ -116,7 +116,7 @@ class CatalogSearch:
         if not ids:
             return []
         by_id = {character.pk: character for character in self.queryset.filter(pk__in=ids)}
-        # A character changed between the two queries is left out, not shown stale.
+        # A character deleted between the two queries is left out.
         return [by_id[pk] for pk in ids if pk in by_id]
 
     def prefetch_related(self, *lookups) -> "CatalogSearch":
