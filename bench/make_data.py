@@ -732,8 +732,9 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor, for copy()
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        keys = _set_foreign_keys_aside(cursor, _loaded_tables())
-        indexes = _set_search_indexes_aside(cursor, _loaded_tables())
+        tables = _loaded_tables()
+        keys = _set_foreign_keys_aside(cursor, tables)
+        indexes = _set_search_indexes_aside(cursor, tables)
         loader = Loader(cursor, counts, seed)
         for phase in (loader.people, loader.catalog, loader.grants, loader.works, loader.ledger):
             started = time.perf_counter()

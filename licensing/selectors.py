@@ -50,10 +50,9 @@ def catalog_characters(
         qs = qs.filter(Exists(offers.filter(upfront_fee=0)))
     elif free is False:
         qs = qs.filter(Exists(offers.filter(upfront_fee__gt=0)))
-    if q:
-        qs = qs.filter(pk__in=_matching(q))
     qs = qs.order_by("-created_at", "id")
     if q:
+        qs = qs.filter(pk__in=_matching(q))
         ids = list(qs.values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
         if len(ids) <= SEARCH_IDS_MAX:
             return CatalogSearch(ids, _with_card_relations(Character.objects.all()))
