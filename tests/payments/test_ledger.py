@@ -20,6 +20,16 @@ def _accounts():
     )
 
 
+def _posted(mine, clearing):
+    """A posted transaction moving 5 USD from the clearing account to ``mine``."""
+    txn, _ = services.ledger_post(
+        key="ok",
+        kind="test",
+        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
+    )
+    return txn
+
+
 def test_a_balanced_transaction_posts_once_and_balances_derive_from_entries():
     mine, theirs, clearing = _accounts()
     lines = [
@@ -57,11 +67,7 @@ def test_an_unbalanced_or_mixed_currency_transaction_is_refused():
 @pytest.mark.postgresql
 def test_the_database_refuses_unbalanced_entries_and_changes_to_entries():
     mine, _, clearing = _accounts()
-    txn, _ = services.ledger_post(
-        key="ok",
-        kind="test",
-        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
-    )
+    txn = _posted(mine, clearing)
 
     with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
         LedgerEntry.objects.create(transaction=txn, account=mine, amount=1, currency="USD")
@@ -117,11 +123,7 @@ def test_the_database_refuses_entries_naming_a_missing_account_or_transaction():
     # given a posted transaction (entries name their account and transaction without a
     # foreign key: the balance trigger checks both once per statement, migration 0007)
     mine, _, clearing = _accounts()
-    txn, _ = services.ledger_post(
-        key="ok",
-        kind="test",
-        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
-    )
+    txn = _posted(mine, clearing)
     ghost_txn = LedgerTransaction(key="never-saved", kind="test")
 
     # when a statement's entries name an account or a transaction that does not exist,
@@ -147,11 +149,7 @@ def test_the_database_refuses_entries_naming_a_missing_account_or_transaction():
 def test_ledger_accounts_and_transactions_are_never_deleted_or_renumbered():
     # given a posted transaction on two accounts
     mine, _, clearing = _accounts()
-    txn, _ = services.ledger_post(
-        key="ok",
-        kind="test",
-        lines=[services.Line(clearing, Money(-5, "USD")), services.Line(mine, Money(5, "USD"))],
-    )
+    txn = _posted(mine, clearing)
 
     # when SQL (not the ORM, whose PROTECT stops it first) deletes or renumbers them,
     # then the database refuses: what the entries name stays there
