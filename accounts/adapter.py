@@ -1,5 +1,5 @@
 """django-allauth adapter: allauth's lockout after failed log-ins, told in minutes and
-answered with 429 + Retry-After (by config.middleware.RetryAfterMiddleware)."""
+answered with 429 + Retry-After (by core.middleware.RetryAfterMiddleware)."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from config.ratelimit import allauth_retry_after, duration_text
+from core.ratelimit import allauth_retry_after, duration_text
 
 LOCKED_OUT = "too_many_login_attempts"
 

@@ -12,8 +12,8 @@ from django.utils.text import slugify
 from accounts import selectors
 from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
 from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
-from config.api import DomainError, NotPermitted, RateLimited
-from config.uploads import reencode_image, validate_document
+from core.errors import DomainError, NotPermitted, RateLimited
+from core.uploads import reencode_image, validate_document
 
 
 def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:

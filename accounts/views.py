@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import DocumentForm, MemberForm, OrganizationForm
 from accounts.models import Notification, Organization, User
-from config.api import DomainError
+from core.errors import DomainError
 
 
 def _member_or_404(request: HttpRequest, slug: str):

@@ -30,7 +30,7 @@ def main() -> int:
 
     django.setup()
     from config.celery import app
-    from config.tasks import ping
+    from core.tasks import ping
 
     client = redis.Redis.from_url(redis_url)
     baseline = []

@@ -47,7 +47,7 @@ def _run(workers: int, creator, character, label: int) -> tuple[float, list[str]
     """Seconds from the first submission until all N are settled, their statuses, and
     how many tasks each worker ran (pings included)."""
     from config.celery import app
-    from config.tasks import ping
+    from core.tasks import ping
     from marketplace import services
     from marketplace.models import GenerationRequest
 

@@ -33,7 +33,7 @@ of the load (each locks the row it finds).
 
 The amounts are synthetic: each revenue transaction debits Stripe clearing and credits
 the platform fee, the work's creator, its first rightsholder and, for a remix, the
-parent's creator, split with ``payments.money.allocate``; they are shaped like the
+parent's creator, split with ``core.money.allocate``; they are shaped like the
 settlement engine's postings but are not recomputed with it (bench/settlement.py does
 that). Nothing is rendered: video and poster paths point at files that do not exist.
 """
@@ -536,8 +536,8 @@ class Loader:
     def ledger(self) -> None:
         from psycopg.types.json import Jsonb
 
+        from core.money import Money, allocate
         from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
-        from payments.money import Money, allocate
 
         rng, target = self.rng, self.counts["entries"]
         table = LedgerAccount._meta.db_table

@@ -50,7 +50,7 @@ def main() -> int:
 
     from accounts.models import User
     from config.celery import app
-    from config.tasks import ping
+    from core.tasks import ping
     from licensing.models import Character
     from marketplace import services
     from marketplace.models import GenerationRequest

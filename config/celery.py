@@ -6,17 +6,13 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from django.db import InterfaceError, OperationalError
 from kombu import Queue
 
 from config.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-# Errors worth retrying a task for: the database or broker went away for a moment.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-
-app = Celery("cocreate", include=["config.tasks"])
+app = Celery("cocreate")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_serializer="json",

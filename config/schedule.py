@@ -5,7 +5,7 @@ from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {
-        "task": "config.heartbeat",
+        "task": "core.heartbeat",
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },

@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import views as ops
+from core.web import views as ops
 from marketplace import views as marketplace_views
 
 # django-allauth answers its rate limits (log-in, sign-up, ...) through this.
-handler429 = "config.ratelimit.handler429"
-handler404 = "config.views.not_found"
+handler429 = "core.ratelimit.handler429"
+handler404 = "core.web.views.not_found"
 
 api_v1 = [
     path("", include("accounts.api.urls")),

@@ -197,7 +197,7 @@ class WorkApprovalAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "deny_selected"]
 
     def _decide(self, request, queryset, approve: bool) -> None:
-        from config.api import DomainError
+        from core.errors import DomainError
 
         done = 0
         for approval in queryset.filter(status="pending"):
@@ -265,7 +265,7 @@ class DisputeAdmin(admin.ModelAdmin):
         return False
 
     def _resolve(self, request, queryset, uphold: bool) -> None:
-        from config.api import DomainError
+        from core.errors import DomainError
 
         done = 0
         for dispute in queryset.filter(status__in=["open", "escalated"]):

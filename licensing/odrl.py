@@ -58,7 +58,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from licensing.summary import minor_to_major, percent_from_bps
+from core.money import minor_to_major, percent_from_bps
 from licensing.terms import ACTIONS, RATINGS, Terms
 
 ODRL = "http://www.w3.org/ns/odrl/2/"

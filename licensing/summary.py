@@ -9,41 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 
 import pycountry
 
+from core.money import format_bps, format_minor
 from licensing.terms import Terms
-
-# ISO 4217 minor-unit exponents that differ from the usual 2. Kept explicit rather than
-# derived, because pycountry does not carry them.
-CURRENCY_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 CATEGORY_NAMES = {
     "violence": "violence",
@@ -75,37 +45,6 @@ _COUNTRY_NAMES = {
     "VG": "the British Virgin Islands",
     "VI": "the US Virgin Islands",
 }
-
-
-def currency_exponent(currency: str) -> int:
-    """Digits after the decimal point in ``currency``'s major unit (ISO 4217)."""
-    return CURRENCY_EXPONENTS.get(currency.upper(), 2)
-
-
-def minor_to_major(amount: int, currency: str) -> Decimal:
-    """``amount`` minor units as an exact decimal of major units: (2000, "USD") -> 20.00."""
-    return Decimal(amount).scaleb(-currency_exponent(currency))
-
-
-def format_minor(amount: int, currency: str) -> str:
-    """``amount`` minor units for people: "$20.00", "¥500", "€1,234.50", "KWD 1.500"."""
-    code = currency.upper()
-    exponent = currency_exponent(code)
-    number = f"{abs(minor_to_major(amount, code)):,.{exponent}f}"
-    sign = "-" if amount < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
-
-
-def percent_from_bps(bps: int) -> str:
-    """Basis points as an exact percentage number: 1500 -> "15", 1250 -> "12.5"."""
-    whole, fraction = divmod(bps, 100)
-    return f"{whole}.{fraction:02d}".rstrip("0").rstrip(".")
-
-
-def format_bps(bps: int) -> str:
-    """Basis points for people: 1500 -> "15%", 1250 -> "12.5%", 5 -> "0.05%"."""
-    return f"{percent_from_bps(bps)}%"
 
 
 def country_name(code: str) -> str:

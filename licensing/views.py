@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Organization, User
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
+from core.money import format_bps, format_minor
 from licensing import forms, selectors, services
 from licensing.enums import CharacterKind, OfferStatus
 from licensing.models import Character, CharacterImage, Offer
-from licensing.summary import format_bps, format_minor, summary_points
+from licensing.summary import summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
 
 CATALOG_PAGE_SIZE = 24

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from licensing import services
 from licensing.enums import (
     DISPUTE_WINDOW_DAYS,

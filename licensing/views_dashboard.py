@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import User
-from config import charts
+from core import charts
+from core.money import Money
 from licensing import selectors_dashboard
 from licensing.selectors_dashboard import PERIOD_DAYS, DashboardOverview
-from payments.money import Money
 
 # What a refusal's term is called on the dashboard (the engine's Reason.term values).
 TERM_LABELS = {

@@ -6,7 +6,7 @@ import logging
 
 from celery import chain, shared_task
 
-from config.celery import TRANSIENT_ERRORS
+from core.tasks import TRANSIENT_ERRORS
 from marketplace import services
 from marketplace.generation import RenderFailed
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.api import DomainError, NotPermitted
-from config.ratelimit import rate_limit_response
+from core.errors import DomainError, NotPermitted
+from core.ratelimit import rate_limit_response
 from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, WorkStatus
@@ -265,7 +265,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def _image_refusal(upload, max_bytes: int) -> str | None:
     """Why a JPEG or PNG to verify is refused (the checks every image upload gets:
     a decompression bomb, data appended after the image, a name of another type)."""
-    from config.uploads import validate_image
+    from core.uploads import validate_image
 
     try:
         validate_image(upload, max_bytes=max_bytes, max_side=10_000)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from payments.money import Money, allocate
+from core.money import Money, allocate
 
 BPS = 10_000
 SCALE = 10_000  # weights carry four more digits than basis points

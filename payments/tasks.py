@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from config.celery import TRANSIENT_ERRORS
+from core.tasks import TRANSIENT_ERRORS
 from payments import services
 from payments.models import StripeEvent
 from payments.services import payouts, stripe_flows

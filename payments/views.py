@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
-from config import charts
-from config.api import DomainError
+from core import charts
+from core.errors import DomainError
+from core.money import Money
 from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
 from payments import selectors, selectors_stats, services
 from payments.models import CheckoutSession, ConnectedAccount
-from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 
 STATEMENT_PAGE = 50

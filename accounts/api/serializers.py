@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Membership, User
-from config.api import InputSerializer
+from core.api import InputSerializer
 
 
 class TokenRequestSerializer(InputSerializer):

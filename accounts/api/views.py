@@ -12,7 +12,7 @@ from accounts.api.serializers import (
     TokenResponseSerializer,
 )
 from accounts.models import User
-from config.ratelimit import ActionRateThrottle
+from core.ratelimit import ActionRateThrottle
 
 
 class TokenObtainView(APIView):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
     "accounts",
     "licensing",
     "marketplace",
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.RetryAfterMiddleware",
+    "core.middleware.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,14 +260,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     # JSON only: the bodies nest (aliases, terms), which form and multipart encodings
     # cannot carry, and they turn every value into a string the schema cannot describe.
     # Another content type is a 415.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # Throttles are config.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Throttles are core.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
 }
 
 SPECTACULAR_SETTINGS = {

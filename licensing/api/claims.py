@@ -16,7 +16,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import InputSerializer, query_choice
+from core.api import InputSerializer, query_choice
 from licensing import services
 from licensing.api.serializers import OfferOutputSerializer
 from licensing.api.views import offer_visible_or_404

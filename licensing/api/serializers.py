@@ -6,7 +6,7 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import InputSerializer
+from core.api import InputSerializer
 from licensing.enums import AliasMode, CharacterKind
 from licensing.models import Character, CharacterImage, Grant, Offer
 from licensing.summary import summarize

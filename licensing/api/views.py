@@ -10,15 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
-from config.api import (
-    DomainError,
-    example_request,
-    example_response,
-    query_bool,
-    query_choice,
-)
-from config.ratelimit import ActionRateThrottle
-from config.schema import ErrorSerializer
+from core.api import example_request, example_response, query_bool, query_choice
+from core.errors import DomainError
+from core.ratelimit import ActionRateThrottle
+from core.schema import ErrorSerializer
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s

@@ -3,7 +3,7 @@
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from accounts.models import User
-from config.api import NotPermitted
+from core.errors import NotPermitted
 from licensing.models import Character
 
 

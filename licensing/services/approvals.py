@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from licensing.enums import ApprovalStatus
 from licensing.models import WorkApproval
 from licensing.services._common import character_can_edit

@@ -16,8 +16,8 @@ from PIL import Image, ImageOps
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Organization, User
-from config.api import DomainError, NotPermitted
-from config.uploads import reencode_image, validate_image
+from core.errors import DomainError, NotPermitted
+from core.uploads import reencode_image, validate_image
 from licensing.enums import AliasMode, CharacterKind, CharacterStatus
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed

@@ -16,7 +16,7 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.enums import EDITOR_ROLES
 from accounts.models import User
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from licensing.enums import (
     DISPUTE_ANSWER_DAYS,
     DISPUTE_WINDOW_DAYS,

@@ -5,13 +5,13 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
+from core.money import format_minor
 from licensing import selectors
 from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.services._common import character_can_edit
-from licensing.summary import format_minor
 
 
 class PriceChanged(DomainError):

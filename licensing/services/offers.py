@@ -7,7 +7,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from config.api import DomainError
+from core.errors import DomainError
 from licensing.enums import CharacterKind, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import require_character_editor

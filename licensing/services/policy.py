@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.api import DomainError
+from core.errors import DomainError
 from licensing import selectors
 from licensing.models import Character, Grant, PolicyDecision
 from licensing.policy.engine import evaluate

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
-from config.api import DomainError
+from core.errors import DomainError
 from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.models import Grant, Offer

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api import InputSerializer
+from core.api import InputSerializer
 from licensing.enums import ApprovalStatus
 from licensing.terms import RATINGS
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS

@@ -9,15 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import (
-    DomainError,
-    example_request,
-    example_response,
-    query_bool,
-    query_choice,
-    query_uuid,
-)
-from config.ratelimit import ActionRateThrottle
+from core.api import example_request, example_response, query_bool, query_choice, query_uuid
+from core.errors import DomainError
+from core.ratelimit import ActionRateThrottle
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.enums import ApprovalStatus

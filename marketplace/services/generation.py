@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.api import DomainError
+from core.errors import DomainError
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.policy.facts import ParentFacts

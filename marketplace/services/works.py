@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.api import NotPermitted
+from core.errors import NotPermitted
 from licensing.enums import ApprovalStatus, CharacterKind
 from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work

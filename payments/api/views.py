@@ -17,14 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as accounts_selectors
-from config.api import (
-    DomainError,
-    example_request,
-    example_response,
-    query_choice,
-    query_currency,
-)
-from config.schema import ErrorSerializer
+from core.api import example_request, example_response, query_choice, query_currency
+from core.errors import DomainError
+from core.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from payments import selectors, services
 from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus

@@ -4,9 +4,9 @@ as revenue events (from the creator's available balance to the rightsholders).""
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from core.money import Money
 from payments.enums import RevenueKind
 from payments.models import GenerationCharge
-from payments.money import Money
 
 
 def generation_fees_charge(

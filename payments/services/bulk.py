@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Q
 
+from core.money import Money, allocate
 from licensing.models import Claim, Grant
 from payments import selectors
 from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
-from payments.money import Money, allocate
 from payments.services.revenue import revenue_event_settle, split_lines_for
 from payments.split import SplitLine
 

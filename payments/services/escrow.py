@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
+from core.money import Money
 from payments.enums import AccountKind
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
-from payments.money import Money
 from payments.services.ledger import Line, account_for, ledger_post
 
 

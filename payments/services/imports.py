@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.money import Money
 from payments.enums import RevenueKind
-from payments.money import Money
 from payments.services.revenue import revenue_event_record, revenue_event_settle
 
 COLUMNS = ("external_id", "work_id", "amount", "currency", "occurred_at")

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from core.money import Money
 from payments.enums import AccountKind
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from payments.money import Money
 
 
 class LedgerError(Exception):

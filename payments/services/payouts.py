@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.money import Money
 from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
 from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
-from payments.money import Money
 from payments.services.ledger import Line, ledger_post, platform_account
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from core.money import Money
 from payments import selectors
 from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
-from payments.money import Money
 from payments.services.ledger import Line, account_for, ledger_post, platform_account
 from payments.split import Party, SplitLine, fee_weights, split_money
 

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Organization, User
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
+from core.money import Money
 from payments.enums import AccountKind, CheckoutPurpose, CheckoutStatus, RevenueKind, RevenueStatus
 from payments.models import (
     CheckoutSession,
@@ -22,7 +23,6 @@ from payments.models import (
     LedgerTransaction,
     RevenueEvent,
 )
-from payments.money import Money
 from payments.services import payouts
 from payments.services.ledger import Line, account_for, ledger_post, platform_account
 from payments.services.revenue import revenue_event_record, revenue_event_settle

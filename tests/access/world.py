@@ -23,12 +23,12 @@ from rest_framework.authtoken.models import Token
 
 from accounts import services as accounts_services
 from accounts.models import Membership, Notification, User
+from core.money import Money
 from licensing import services as licensing_services
 from licensing.models import CharacterImage, WorkApproval
 from marketplace.models import GenerationRequest
 from payments import services as payments_services
 from payments.models import CheckoutSession, ConnectedAccount
-from payments.money import Money
 from tests.builders import claim_filed, pending_approval_work
 from tests.factories import (
     CharacterFactory,

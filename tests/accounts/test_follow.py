@@ -1,7 +1,7 @@
 import pytest
 
 from accounts import selectors, services
-from config.api import DomainError
+from core.errors import DomainError
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

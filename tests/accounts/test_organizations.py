@@ -8,7 +8,7 @@ from PIL import Image
 from accounts import selectors, services
 from accounts.enums import MembershipRole, VerificationStatus
 from accounts.models import Membership, Organization
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Organization
-from config.api import NotPermitted
+from core.errors import NotPermitted
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.money import Money
 from licensing import services as licensing_services
 from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
 from licensing.models import Character, WorkApproval
@@ -19,7 +20,6 @@ from marketplace.enums import WorkStatus
 from marketplace.models import GenerationRequest, Work
 from payments import services as payments_services
 from payments.models import ConnectedAccount, StripeEvent
-from payments.money import Money
 from tests.builders import claim_filed, pending_approval_work
 from tests.factories import (
     PASSWORD,

@@ -6,10 +6,10 @@ import psycopg
 import pytest
 from django.db import OperationalError, connection
 
+from core.money import Money
 from payments import services
 from payments.enums import AccountKind
 from payments.models import LedgerTransaction, Payout, PayoutEvent
-from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 from tests.payments.conftest import creator_with_available
 

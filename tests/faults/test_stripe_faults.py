@@ -11,10 +11,10 @@ import fnmatch
 import pytest
 from django.urls import reverse
 
+from core.money import Money
 from payments import services
 from payments.enums import AccountKind
 from payments.models import CheckoutSession, ConnectedAccount, Payout, RevenueEvent
-from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 from payments.tasks import payouts_run
 from tests.factories import CharacterFactory, UserFactory, grant_for

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from licensing import services
 from licensing.models import Character
 from tests.factories import CharacterFactory, MembershipFactory, UserFactory, editor_of

@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
+from core.money import Money
 from licensing import services
 from licensing.models import Claim
 from marketplace import selectors as marketplace_selectors
 from payments import services as payments_services
 from payments.enums import AccountKind
-from payments.money import Money
 from tests.factories import CharacterFactory, MembershipFactory, UserFactory, editor_of, grant_for
 from tests.payments.conftest import plain_work
 

@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import Money
 from licensing import selectors_dashboard
 from licensing import services as licensing_services
 from marketplace import services as marketplace_services
 from marketplace.models import GenerationRequest
 from payments import services as payments_services
-from payments.money import Money
 from tests.factories import (
     CharacterFactory,
     MembershipFactory,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from accounts import services as accounts_services
-from config.api import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted
 from licensing import services
 from licensing.models import Grant, GrantEvent
 from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for, publish_offer

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from config.api import DomainError
+from core.errors import DomainError
 from licensing import services
 from licensing.models import Offer
 from licensing.terms import Terms

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from licensing.summary import format_bps, format_minor, summarize, summary_points
+from core.money import format_bps, format_minor
+from licensing.summary import summarize, summary_points
 from licensing.terms import Terms, preset_terms
 
 # Terms that restrict nothing the summary would mention.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from config.celery import app
-from config.tasks import ping
+from core.tasks import ping
 
 
 def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process):
@@ -27,7 +27,7 @@ def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process)
     assert result.successful()
     # the worker logs "received" before it runs the task (its "succeeded" line, written
     # after the result is stored, may not be on disk yet)
-    assert f"config.ping[{result.id}] received" in celery_worker_process.log_path.read_text()
+    assert f"core.ping[{result.id}] received" in celery_worker_process.log_path.read_text()
 
 
 def test_task_defaults_follow_the_style_guide():

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from config.charts import Datum, bar_chart, column_chart, scale
+from core.charts import Datum, bar_chart, column_chart, scale
 
 
 def test_scale_maps_the_top_value_to_the_whole_span_and_clamps_the_rest():

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.money import Money
 from payments.models import LedgerEntry, RevenueEvent
-from payments.money import Money
 from payments.selectors import work_split_lines, works_for_split
 from payments.services import revenue_event_record, settlement_lines
 from payments.services.bulk import revenue_events_settle_bulk

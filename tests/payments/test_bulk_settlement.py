@@ -13,11 +13,11 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from core.money import Money
 from licensing.services.claims import claim_file, dispute_open
 from marketplace.models import Work
 from payments.enums import AccountKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
-from payments.money import Money
 from payments.services import (
     ledger_post,
     ledger_totals,

@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import Money
 from payments import services
 from payments.enums import AccountKind
 from payments.models import (
@@ -19,7 +20,6 @@ from payments.models import (
     RevenueEvent,
     StripeEvent,
 )
-from payments.money import Money
 from payments.stripe_gateway import StripeGateway
 from tests.factories import CharacterFactory, UserFactory, grant_for
 from tests.payments.conftest import creator_with_available, plain_work

@@ -2,10 +2,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from core.money import Money
 from payments import services
 from payments.enums import AccountKind
 from payments.models import LedgerEntry, LedgerTransaction
-from payments.money import Money
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.money import CurrencyMismatch, Money, allocate
+from core.money import CurrencyMismatch, Money, allocate
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 weights = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=12).filter(

@@ -4,8 +4,8 @@ import io
 import pytest
 from django.urls import reverse
 
+from core.money import Money
 from payments import services
-from payments.money import Money
 from tests.factories import CharacterFactory, MembershipFactory, UserFactory, grant_for
 from tests.payments.conftest import plain_work
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments.money import Money
+from core.money import Money
 from payments.split import Ancestor, LicenseShare, Party, split_money, split_weights
 
 X = Party("organization", "x", "Studio X")  # rightsholder of Hoshi, entered at A

@@ -8,7 +8,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from config.api import DomainError
+from core.errors import DomainError
 from licensing.services import policy_screen
 
 

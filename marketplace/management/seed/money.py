@@ -15,12 +15,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import User
+from core.money import Money
 from marketplace.management.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
 from marketplace.models import Work
 from payments import services as payments
 from payments.enums import PayoutStatus, RevenueKind
 from payments.models import ConnectedAccount, Payout
-from payments.money import Money
 from payments.services.imports import revenue_import_csv
 
 CURRENCY = "USD"

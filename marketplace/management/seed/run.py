@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from core.money import Money
 from marketplace.management.seed.catalog import seed_characters, seed_grants
 from marketplace.management.seed.claims import seed_claim
 from marketplace.management.seed.data import PEOPLE, Person
@@ -24,7 +25,6 @@ from marketplace.management.seed.money import (
 from marketplace.management.seed.people import seed_people, seed_studios
 from marketplace.management.seed.stripe_offline import OfflineStripe
 from marketplace.management.seed.works import seed_works
-from payments.money import Money
 
 
 @dataclass(frozen=True)

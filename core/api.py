@@ -15,41 +15,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class DomainError(Exception):
-    """A refusal by a service, with a stable machine code and a readable reason."""
-
-    code = "invalid"
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        if code:
-            self.code = code
-
-
-class RateLimited(DomainError):
-    """Too many requests of one kind: 429 with ``Retry-After`` (seconds)."""
-
-    code = "throttled"
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-
-    def __init__(self, detail: str, *, retry_after: int):
-        super().__init__(detail)
-        self.retry_after = retry_after
-
-
-class NotPermitted(PermissionDenied):
-    """The actor may not do this. A PermissionDenied, so a web view that does not catch
-    it answers 403 with our 403 page; the API answers 403 in the error shape."""
-
-    code = "permission_denied"
-
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+from core.errors import DomainError, NotPermitted
 
 
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from rest_framework.throttling import BaseThrottle
 
-from config.api import RateLimited
+from core.errors import RateLimited
 
 _RATE = re.compile(r"^(\d+)/(\d*)([smhd])[a-z]*$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -1,0 +1,27 @@
+"""Operational tasks (a ping to prove a worker is alive, a heartbeat for beat) and the
+errors every app's tasks retry."""
+
+import time
+
+from celery import shared_task
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+
+HEARTBEAT_CACHE_KEY = "ops:beat-heartbeat"
+
+# Errors worth retrying a task for: the database or broker went away for a moment.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(name="core.ping", expires=300, time_limit=30, soft_time_limit=25)
+def ping(token: str) -> dict:
+    """Answer with the token and the time, proving a worker consumed the message."""
+    return {"pong": token, "at": time.time()}
+
+
+@shared_task(name="core.heartbeat", expires=55, time_limit=30, soft_time_limit=25)
+def heartbeat() -> float:
+    """Record that beat scheduled and a worker ran this; the status page shows it."""
+    now = time.time()
+    cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
+    return now
