@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "licensing",
     "marketplace",
     "payments",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from accounts.models import User
 from licensing import services as licensing
 from licensing.enums import ClaimStatus
 from licensing.models import Character, Claim, Dispute
-from marketplace.management.seed.data import CLAIM
+from demo.seed.data import CLAIM
 from marketplace.models import Work
 
 

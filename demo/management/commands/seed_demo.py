@@ -1,5 +1,5 @@
 """Seed a small, believable, living demo marketplace, through the apps' services as
-the people in it would have built it (see marketplace/management/seed/). Idempotent: a
+the people in it would have built it (see demo/seed/). Idempotent: a
 second run finds everything and changes nothing."""
 
 import time
@@ -7,8 +7,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.management.seed import seed_demo
-from marketplace.management.seed.data import DEMO_PASSWORD
+from demo.seed import seed_demo
+from demo.seed.data import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

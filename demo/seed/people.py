@@ -10,8 +10,8 @@ from django.contrib.auth.hashers import make_password
 from accounts import services as accounts
 from accounts.enums import VerificationStatus
 from accounts.models import Organization, User
-from marketplace.management.seed import art
-from marketplace.management.seed.data import DEMO_PASSWORD, PEOPLE, STUDIOS
+from demo.seed import art
+from demo.seed.data import DEMO_PASSWORD, PEOPLE, STUDIOS
 
 FOLLOWS = (("viewer", "mika"), ("viewer", "jun"), ("viewer", "priya"), ("priya", "jun"))
 

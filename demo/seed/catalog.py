@@ -10,8 +10,8 @@ from licensing import services as licensing
 from licensing.enums import CharacterKind, GrantStatus, OfferStatus
 from licensing.models import Character, Grant
 from licensing.terms import preset_terms
-from marketplace.management.seed import art
-from marketplace.management.seed.data import CHARACTERS, GRANTS, STUDIOS
+from demo.seed import art
+from demo.seed.data import CHARACTERS, GRANTS, STUDIOS
 from payments import services as payments
 
 

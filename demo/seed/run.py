@@ -13,18 +13,18 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from core.money import Money
-from marketplace.management.seed.catalog import seed_characters, seed_grants
-from marketplace.management.seed.claims import seed_claim
-from marketplace.management.seed.data import PEOPLE, Person
-from marketplace.management.seed.money import (
+from demo.seed.catalog import seed_characters, seed_grants
+from demo.seed.claims import seed_claim
+from demo.seed.data import PEOPLE, Person
+from demo.seed.money import (
     seed_ad_revenue,
     seed_after_payout,
     seed_payout,
     seed_tips,
 )
-from marketplace.management.seed.people import seed_people, seed_studios
-from marketplace.management.seed.stripe_offline import OfflineStripe
-from marketplace.management.seed.works import seed_works
+from demo.seed.people import seed_people, seed_studios
+from demo.seed.stripe_offline import OfflineStripe
+from demo.seed.works import seed_works
 
 
 @dataclass(frozen=True)

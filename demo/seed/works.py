@@ -15,7 +15,7 @@ from licensing.models import Character, WorkApproval
 from marketplace import services as marketplace
 from marketplace.enums import GenerationStatus
 from marketplace.generation.base import MIN_SECONDS
-from marketplace.management.seed.data import WORKS, WorkSpec
+from demo.seed.data import WORKS, WorkSpec
 from marketplace.models import GenerationRequest, Work
 
 PIPELINE = (

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.money import Money
-from marketplace.management.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
+from demo.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
 from marketplace.models import Work
 from payments import services as payments
 from payments.enums import PayoutStatus, RevenueKind
