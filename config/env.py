@@ -24,9 +24,10 @@ def tune_postgresql(database: dict) -> dict:
 
     ``random_page_cost``: PostgreSQL's default of 4 prices a random page read at four
     sequential ones, a spinning-disk figure. Our data sits on SSDs with the working set
-    in memory, where 1.1 is the usual setting. At 4, the catalog's search looked up a few
-    hundred matching characters by scanning all 100,000 rather than by primary key
-    (bench/api_latency.py). ``DATABASE_RANDOM_PAGE_COST`` overrides it."""
+    in memory, where 1.1 is the usual setting. At 4, the planner would join a broad catalog
+    search's few hundred matches to the characters by scanning the whole table rather
+    than by primary key (bench/api_latency.py shows the difference).
+    ``DATABASE_RANDOM_PAGE_COST`` overrides it."""
     if database["ENGINE"].endswith("postgresql"):
         cost = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
         database.setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={cost}"

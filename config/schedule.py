@@ -1,5 +1,4 @@
-"""Every periodic task, in one place (STYLE.md). Later issues add payouts, grant
-revocation and dispute deadlines here."""
+"""Every periodic task, in one place (STYLE.md)."""
 
 from celery.schedules import crontab
 

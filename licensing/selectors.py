@@ -80,7 +80,8 @@ SEARCH_IDS_MAX = 5_000
 def _matching(q: str) -> QuerySet:
     """The ids of characters matching ``q`` by name, franchise or description, united
     with those matching by alias: no join to the aliases, so no DISTINCT over the
-    catalog, and each side can use its trigram index (licensing migration 0006)."""
+    catalog, and each side can use its trigram index (the ``*_trgm`` GIN indexes on
+    PostgreSQL, created in licensing's migrations)."""
     by_character = (
         Character.objects.filter(
             Q(name__icontains=q) | Q(franchise__icontains=q) | Q(description__icontains=q)
@@ -97,9 +98,10 @@ class CatalogSearch:
     DRF's take any sequence with ``len`` and slices).
 
     The search is run once, for the ordered ids of all its matches, which gives the
-    count too; a page loads its characters by id. As a queryset the paginator ran the
-    trigram scans twice, once for the page and again for its COUNT: at 100,000
-    characters, a franchise's 700 matches cost 20 ms a time (bench/api_latency.py)."""
+    count too; a page loads its characters by id. Given a queryset, the paginator would
+    run the trigram scans twice, once for the page and again for its COUNT, and for a
+    broad term (a franchise's hundreds of matches) those scans are the search's
+    costliest part."""
 
     def __init__(self, ids: list, queryset: QuerySet[Character]) -> None:
         self.ids = ids

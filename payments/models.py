@@ -101,9 +101,10 @@ class LedgerEntry(models.Model):
     matching negatives (money held at Stripe)."""
 
     # Both references are checked by the database once per INSERT or COPY statement, for
-    # all its rows together, rather than by a foreign key's trigger per row (migration
-    # 0007): transactions and accounts cannot be deleted, so existence when inserted is
-    # existence for good.
+    # all its rows together (the ledger's statement trigger,
+    # ``payments_transaction_balanced``), rather than by a foreign key's trigger per row,
+    # which would run two queries for every entry: transactions and accounts cannot be
+    # deleted, so existence when inserted is existence for good.
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
@@ -119,8 +120,8 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     # Not indexed: the one query by work (``revenue_by_work``) selects the owners'
-    # entries through the account index first, and an index here cost every posting
-    # 4.5 inserts at random pages (migration 0008).
+    # entries through the account index first, and an index here would cost every
+    # posting one insert per entry, each at a random page.
     work_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
@@ -179,7 +180,9 @@ class RevenueEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The transaction keyed ``revenue:<event id>`` (unique), the only one an event is ever
     # linked to: that key keeps the link one-to-one. Not indexed, so settling (status and
-    # this column) is a heap-only update that writes no index entry (migration 0007).
+    # this column) changes no indexed column and is a heap-only update that writes no
+    # index entry; the table's fillfactor of 50 (set in SQL by a migration) leaves room
+    # on each page for the new row version.
     transaction = models.ForeignKey(
         LedgerTransaction,
         null=True,

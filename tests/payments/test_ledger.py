@@ -121,7 +121,7 @@ def test_the_database_checks_every_transaction_of_a_many_transaction_insert():
 @pytest.mark.postgresql
 def test_the_database_refuses_entries_naming_a_missing_account_or_transaction():
     # given a posted transaction (entries name their account and transaction without a
-    # foreign key: the balance trigger checks both once per statement, migration 0007)
+    # foreign key: the balance trigger checks both once per statement)
     mine, _, clearing = _accounts()
     txn = _posted(mine, clearing)
     ghost_txn = LedgerTransaction(key="never-saved", kind="test")
