@@ -7,14 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import MembershipRole, VerificationStatus
-
-
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from core.models import TimeStamped
 
 
 class UserManager(BaseUserManager["User"]):

@@ -1,9 +1,10 @@
 """Reads for people, organizations and the follow graph."""
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Count, QuerySet
 
 from accounts.enums import EDITOR_ROLES
-from accounts.models import Follow, Membership, Organization, User
+from accounts.models import Follow, Membership, Notification, Organization, User
 
 
 def membership_role(*, organization: Organization, user: User) -> str | None:
@@ -76,14 +77,35 @@ def mutual_ids(*, user: User) -> QuerySet:
 
 def user_has_totp(*, user: User) -> bool:
     """Whether ``user`` has an authenticator app (TOTP) set up with allauth."""
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def notification_exists_for(*, pk, user: User) -> bool:
     """Whether ``pk`` is one of the user's notifications (read or not). A malformed id
     raises ValidationError, as a lookup by it would."""
-    from accounts.models import Notification
-
     return Notification.objects.filter(pk=pk, user=user).exists()
+
+
+def user_get(*, pk) -> User:
+    return User.objects.get(pk=pk)
+
+
+def organization_get(*, pk) -> Organization:
+    return Organization.objects.get(pk=pk)
+
+
+def organization_ids_for_member(*, user: User) -> QuerySet:
+    """The ids of the organizations the user belongs to, in any role (a subquery)."""
+    return Membership.objects.filter(user=user).values("organization")
+
+
+def organization_people(*, organization: Organization | None, roles=EDITOR_ROLES) -> list[User]:
+    """The members of an organization with one of ``roles`` (whom to notify)."""
+    if organization is None:
+        return []
+    return [m.user for m in organization.memberships.filter(role__in=roles).select_related("user")]
+
+
+def is_organization(owner) -> bool:
+    """Whether a money owner (a user or an organization) is an organization."""
+    return isinstance(owner, Organization)

@@ -1,17 +1,28 @@
 """Writes for people, organizations, memberships and follows. Every function checks
 that ``by`` may do what it asks, and raises a DomainError naming the reason if not."""
 
+from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import selectors
+from accounts.adapter import LOCKED_OUT
 from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
-from accounts.models import Follow, Membership, Organization, OrganizationDocument, User
+from accounts.models import (
+    Follow,
+    Membership,
+    Notification,
+    Organization,
+    OrganizationDocument,
+    User,
+)
 from core.errors import DomainError, NotPermitted, RateLimited
 from core.uploads import reencode_image, validate_document
 
@@ -23,10 +34,6 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Use
 
     Raises RateLimited (429, with the seconds left) while locked out, and a DomainError
     coded "authorization" for a wrong email or password."""
-    from allauth.account.adapter import get_adapter
-
-    from accounts.adapter import LOCKED_OUT
-
     try:
         user = get_adapter(request).authenticate(request, email=email, password=password)
     except ValidationError as exc:
@@ -229,11 +236,6 @@ def follow_delete(*, follower: User, followee: User) -> None:
 def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list:
     """Tell people something: an in-app notification each, and an email once the
     transaction commits (the console backend in development)."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    from accounts.models import Notification
-
     recipients = [u for u in dict.fromkeys(users) if u is not None and u.is_active]
     notes = Notification.objects.bulk_create(
         [
@@ -259,16 +261,7 @@ def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> li
 
 def notifications_mark_read(*, user: User, ids=None) -> int:
     """Mark the user's notifications read (all, or the given ids). Returns how many."""
-    from accounts.models import Notification
-
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
-
-
-def organization_people(*, organization: Organization | None, roles=EDITOR_ROLES) -> list[User]:
-    """The members of an organization with one of ``roles`` (whom to notify)."""
-    if organization is None:
-        return []
-    return [m.user for m in organization.memberships.filter(role__in=roles).select_related("user")]

@@ -368,7 +368,7 @@ def _check_ledger(expected: int) -> tuple[bool, list[str]]:
 def _settle_one(_index: int) -> int:
     from django.db import connections
 
-    from payments.services.bulk import revenue_events_settle_bulk
+    from payments.services.settlement_bulk import revenue_events_settle_bulk
 
     try:
         return revenue_events_settle_bulk(batch=BATCH)
@@ -414,7 +414,7 @@ def main() -> int:
 
     from payments.models import RevenueEvent
     from payments.services import revenue_event_settle
-    from payments.services.bulk import revenue_events_settle_bulk
+    from payments.services.settlement_bulk import revenue_events_settle_bulk
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

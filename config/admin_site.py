@@ -7,6 +7,7 @@ session completed an MFA step (allauth records each authentication step in the
 session). A staff user without TOTP is sent to set it up; one whose session skipped
 the code (e.g. logged in before setting it up) is asked for a code again."""
 
+from allauth.account.authentication import get_authentication_records
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -22,8 +23,6 @@ from accounts import selectors
 def session_used_mfa(request: HttpRequest) -> bool:
     """Whether this session's sign-in included an allauth MFA step (a TOTP or a
     recovery code), at log-in or at re-authentication."""
-    from allauth.account.authentication import get_authentication_records
-
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
 

@@ -12,6 +12,19 @@ from config.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
+QUEUES = ("default", "render", "money")
+
+
+def route_to_declared_queue(name, args, kwargs, options, task=None, **kw) -> dict | None:
+    """Send a task to the queue it declares where it is defined
+    (``@shared_task(name=..., on_queue="render")``). Celery deprecates a task's own
+    ``queue`` attribute (no effect from 6.0), hence a name of our own, read here."""
+    queue = getattr(task, "on_queue", None)
+    if queue is None:
+        return None
+    return {"queue": queue, "routing_key": queue}
+
+
 app = Celery("cocreate")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -37,12 +50,10 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Three queues so a payout never waits behind a video (DESIGN.md).
     task_default_queue="default",
-    task_queues=[Queue(name, routing_key=name) for name in ("default", "render", "money")],
+    task_queues=[Queue(name, routing_key=name) for name in QUEUES],
     task_default_routing_key="default",
-    task_routes={
-        "marketplace.render.*": {"queue": "render", "routing_key": "render"},
-        "payments.*": {"queue": "money", "routing_key": "money"},
-    },
+    # Every task names its queue where it is defined (``on_queue=``); see below.
+    task_routes=(route_to_declared_queue,),
     timezone="UTC",
 )
 app.conf.beat_schedule = BEAT_SCHEDULE

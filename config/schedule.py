@@ -19,7 +19,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 3000},
     },
     "disputes-expire": {
-        "task": "licensing.disputes_expire",
+        "task": "marketplace.disputes_expire",
         "schedule": crontab(minute=15),
         "options": {"expires": 3000},
     },
@@ -29,7 +29,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 3000},
     },
     "approvals-expire": {
-        "task": "licensing.approvals_expire",
+        "task": "marketplace.approvals_expire",
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },

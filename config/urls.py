@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.web import views as ops
-from marketplace import views as marketplace_views
+from marketplace.web import views as marketplace_views
 
 # django-allauth answers its rate limits (log-in, sign-up, ...) through this.
 handler429 = "core.ratelimit.handler429"
@@ -21,11 +21,11 @@ api_v1 = [
 urlpatterns = [
     path("", marketplace_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
-    path("", include("licensing.urls_compliance")),
-    path("organizations/", include("accounts.urls")),
-    path("", include("licensing.urls")),
-    path("", include("marketplace.urls")),
-    path("", include("payments.urls")),
+    path("", include("accounts.web.urls")),
+    path("", include("licensing.web.urls")),
+    path("", include("marketplace.web.urls")),
+    path("", include("payments.web.urls")),
+    path("", include("dashboard.web.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,3 +7,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the Celery tasks in every process (they are enqueued by name).
+        from core import tasks  # noqa: F401

@@ -19,6 +19,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -110,8 +112,6 @@ def ident_for(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    from allauth.account.adapter import get_adapter
-
     return f"ip:{get_adapter().get_client_ip(request)}"
 
 
@@ -169,8 +169,6 @@ def allauth_retry_after(request: HttpRequest, *, action: str, key: str | None = 
     read from allauth's own counters (its cache keys and sliding windows). Rates keyed
     by something other than this client, user or ``key`` are assumed spent for their
     whole window."""
-    from allauth.core.internal import ratelimit as allauth_ratelimit
-
     rates = allauth_ratelimit.get_rates(app="allauth.account", action=action)
     now = time.time()
     waits = []

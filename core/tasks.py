@@ -13,13 +13,15 @@ HEARTBEAT_CACHE_KEY = "ops:beat-heartbeat"
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
-@shared_task(name="core.ping", expires=300, time_limit=30, soft_time_limit=25)
+@shared_task(name="core.ping", on_queue="default", expires=300, time_limit=30, soft_time_limit=25)
 def ping(token: str) -> dict:
     """Answer with the token and the time, proving a worker consumed the message."""
     return {"pong": token, "at": time.time()}
 
 
-@shared_task(name="core.heartbeat", expires=55, time_limit=30, soft_time_limit=25)
+@shared_task(
+    name="core.heartbeat", on_queue="default", expires=55, time_limit=30, soft_time_limit=25
+)
 def heartbeat() -> float:
     """Record that beat scheduled and a worker ran this; the status page shows it."""
     now = time.time()

@@ -1,32 +1,17 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from licensing import services
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
-    Claim,
-    Dispute,
     Grant,
     GrantEvent,
     Offer,
     PolicyDecision,
-    WorkApproval,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For append-only records: staff read them; nobody adds, edits or deletes here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AliasInline(admin.TabularInline):
@@ -185,103 +170,3 @@ class CharacterImageAdmin(admin.ModelAdmin):
     search_fields = ["character__name"]
     list_select_related = ["character"]
     readonly_fields = ["width", "height", "content_type", "size_bytes"]
-
-
-@admin.register(WorkApproval)
-class WorkApprovalAdmin(admin.ModelAdmin):
-    list_display = ["work", "character", "status", "deadline", "decided_by", "decided_at"]
-    list_filter = ["status"]
-    search_fields = ["work__title", "character__name"]
-    list_select_related = ["work", "character", "decided_by"]
-    readonly_fields = ["work", "character", "deadline", "decided_by", "decided_at", "status"]
-    actions = ["approve_selected", "deny_selected"]
-
-    def _decide(self, request, queryset, approve: bool) -> None:
-        from core.errors import DomainError
-
-        done = 0
-        for approval in queryset.filter(status="pending"):
-            try:
-                services.work_approval_decide(
-                    approval=approval, by=request.user, approve=approve, note="decided by staff"
-                )
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{approval}: {exc.detail}", level="warning")
-        self.message_user(request, f"{'Approved' if approve else 'Denied'} {done} video(s).")
-
-    @admin.action(description="Approve selected videos")
-    def approve_selected(self, request, queryset):
-        self._decide(request, queryset, True)
-
-    @admin.action(description="Deny selected videos")
-    def deny_selected(self, request, queryset):
-        self._decide(request, queryset, False)
-
-
-class DisputeInline(admin.StackedInline):
-    model = Dispute
-    extra = 0
-    can_delete = False
-    readonly_fields = [
-        "opened_by",
-        "reason",
-        "status",
-        "deadline",
-        "resolved_by",
-        "resolved_at",
-        "resolution_note",
-    ]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organization", "character", "work", "policy", "status"]
-    list_filter = ["status", "policy", "reason"]
-    search_fields = ["organization__name", "character__name", "work__title", "evidence"]
-    list_select_related = ["organization", "character", "work"]
-    readonly_fields = [f.name for f in Claim._meta.fields]
-    inlines = [DisputeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
-    """Staff resolve escalated disputes here (or any open one)."""
-
-    list_display = ["deadline", "claim", "status", "opened_by", "resolved_by"]
-    list_filter = ["status"]
-    search_fields = ["claim__organization__name", "claim__work__title", "reason"]
-    list_select_related = ["claim__organization", "claim__character", "opened_by", "resolved_by"]
-    readonly_fields = [f.name for f in Dispute._meta.fields]
-    actions = ["release_selected", "uphold_selected"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def _resolve(self, request, queryset, uphold: bool) -> None:
-        from core.errors import DomainError
-
-        done = 0
-        for dispute in queryset.filter(status__in=["open", "escalated"]):
-            try:
-                services.dispute_resolve(
-                    dispute=dispute, by=request.user, uphold=uphold, note="decided by staff"
-                )
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{dispute}: {exc.detail}", level="warning")
-        self.message_user(request, f"{'Upheld' if uphold else 'Released'} {done} dispute(s).")
-
-    @admin.action(description="Release: the creator was right (escrow to recipients)")
-    def release_selected(self, request, queryset):
-        self._resolve(request, queryset, False)
-
-    @admin.action(description="Uphold: the claim stands (escrow to the claimant)")
-    def uphold_selected(self, request, queryset):
-        self._resolve(request, queryset, True)

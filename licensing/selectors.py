@@ -1,21 +1,20 @@
 """Reads for the catalog, the dashboards and the policy engine's facts."""
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES, VerificationStatus
 from accounts.models import Follow, Membership, User
-from licensing.enums import DISPUTE_WINDOW_DAYS, CharacterStatus, GrantStatus, OfferStatus
+from licensing.enums import CharacterStatus, GrantStatus, OfferStatus
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
-    Claim,
-    Dispute,
     Grant,
     Offer,
+    PolicyDecision,
 )
 from licensing.policy.facts import AudienceFacts, CharacterFacts, GrantFacts
 
@@ -147,11 +146,23 @@ def character_detail(*, pk) -> Character | None:
     )
 
 
+def character_can_edit(*, character: Character, user: User) -> bool:
+    """A likeness is edited only by its person; a character by its organization's
+    owners and managers."""
+    if not user.is_authenticated:
+        return False
+    if character.owner_user_id is not None:
+        return character.owner_user_id == user.pk
+    organization = character.owner_organization
+    if organization is None:
+        return False
+    role = accounts_selectors.membership_role(organization=organization, user=user)
+    return role in EDITOR_ROLES
+
+
 def character_visible_to(*, pk, user: User) -> Character | None:
     """The character's page: an active character for anyone; a suspended or archived
     one only for the people who manage it (to anyone else it does not exist)."""
-    from licensing.services import character_can_edit
-
     character = character_detail(pk=pk)
     if character is None:
         return None
@@ -365,98 +376,124 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
     return facts
 
 
-def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -> QuerySet:
-    """Per-work reviews on characters the user manages, soonest deadline first."""
-    from licensing.models import WorkApproval
-
-    qs = WorkApproval.objects.filter(character__in=characters_managed_by(user=user).values("pk"))
-    if status:
-        qs = qs.filter(status=status)
-    return qs.select_related("character", "work__creator").order_by("deadline", "id")
-
-
-def work_approval_for_licensor(*, pk, user: User):
-    """The approval if the user manages its character, else None."""
-    return work_approvals_for_licensor(user=user, status=None).filter(pk=pk).first()
-
-
-def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
-    """Where a work's revenue must go instead of its usual recipients:
-    ("escrow", None) while a dispute on it is open, ("claimant", organization) while a
-    monetize claim stands, else None."""
-    from licensing.enums import ClaimPolicy, ClaimStatus, DisputeStatus
-    from licensing.models import Claim
-
-    claims = Claim.objects.filter(work_id=work_id).select_related("organization", "dispute")
-    for claim in claims:
-        dispute = getattr(claim, "dispute", None)
-        if dispute is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
-            return "escrow", None
-    for claim in claims:
-        if claim.policy == ClaimPolicy.MONETIZE and claim.status in (
-            ClaimStatus.ACTIVE,
-            ClaimStatus.UPHELD,
-        ):
-            return "claimant", claim.organization
-    return None
-
-
-# --- claims and disputes ------------------------------------------------------------
-
-
-def claimable_characters(*, work, user: User) -> list[Character]:
-    """The characters shown in the work (its licences) that a verified organization
-    where the user is an owner or manager owns."""
-    if not user.is_authenticated:
-        return []
-    organizations = editable_organization_ids(user=user, verified_only=True)
-    found: dict = {}
-    for licence in work.licenses.all():
-        character = licence.character
-        if character.owner_organization_id in organizations:
-            found.setdefault(character.pk, character)
-    return list(found.values())
-
-
-def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:
-    """Claims filed by an organization the user belongs to (any role), or against the
-    user's own works; ``role`` keeps one side only ("claimant" or "creator")."""
-    as_claimant = Q(organization__in=Membership.objects.filter(user=user).values("organization"))
-    as_creator = Q(work__creator=user)
-    condition = {"claimant": as_claimant, "creator": as_creator}.get(
-        role or "", as_claimant | as_creator
-    )
-    return (
-        Claim.objects.filter(condition)
-        .select_related("work__creator", "character", "organization", "dispute")
-        .order_by("-created_at", "id")
-    )
-
-
-def claim_visible_to(*, pk, user: User) -> Claim | None:
-    """The claim if the user may see it (a party to it, or staff), else None."""
-    qs = Claim.objects.all() if user.is_staff else claims_visible_to(user=user)
-    return qs.select_related("work__creator", "character", "organization").filter(pk=pk).first()
-
-
-def dispute_visible_to(*, pk, user: User) -> Dispute | None:
-    """The dispute if the user may see its claim (a party to it, or staff), else None."""
-    qs = Dispute.objects.all()
-    if not user.is_staff:
-        qs = qs.filter(claim__in=claims_visible_to(user=user).values("pk"))
-    return qs.select_related("claim__work__creator", "claim__organization").filter(pk=pk).first()
-
-
-def dispute_until(claim: Claim):
-    """The last moment the creator may dispute the claim."""
-    return claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS)
-
-
 def character_licensors(*, character: Character) -> list[User]:
     """Whom to tell about a character's licences: the person, or the organization's
     owners and managers."""
     if character.owner_user is not None:
         return [character.owner_user]
-    from accounts import services as accounts_services
+    return accounts_selectors.organization_people(organization=character.owner_organization)
 
-    return accounts_services.organization_people(organization=character.owner_organization)
+
+def characters_licensed_to(*, user: User) -> QuerySet[Character]:
+    """The characters the user may generate with: those of their active grants."""
+    return (
+        Character.objects.filter(grants__licensee=user, grants__status=GrantStatus.ACTIVE)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def grants_active_for(*, licensee: User, character_ids: Iterable[str]) -> QuerySet[Grant]:
+    """The licensee's active grants on these characters, with offers and rightsholders."""
+    return Grant.objects.filter(
+        licensee=licensee, status=GrantStatus.ACTIVE, character_id__in=list(character_ids)
+    ).select_related("offer", "character__owner_organization", "character__owner_user")
+
+
+def offer_visible_to(*, pk, user: User) -> Offer | None:
+    """The offer version if the user may see it: published and superseded versions are
+    public; drafts only to their character's editors."""
+    offer = (
+        Offer.objects.select_related("character__owner_organization", "character__owner_user")
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None:
+        return None
+    if offer.status == OfferStatus.DRAFT and not character_can_edit(
+        character=offer.character, user=user
+    ):
+        return None
+    return offer
+
+
+def character_with_owner(*, pk) -> Character | None:
+    """The character with its owning organization, or None."""
+    return Character.objects.select_related("owner_organization").filter(pk=pk).first()
+
+
+def offer_acceptable(*, pk, character_id) -> Offer | None:
+    """A published or superseded version of one of the character's offers: what an
+    accept form may post (accepting takes the series' current version)."""
+    return Offer.objects.filter(
+        pk=pk,
+        character_id=character_id,
+        status__in=[OfferStatus.PUBLISHED, OfferStatus.SUPERSEDED],
+    ).first()
+
+
+def grant_active_latest(*, licensee: User, character_id) -> Grant | None:
+    """The licensee's most recently activated active grant on the character."""
+    return (
+        Grant.objects.filter(
+            licensee=licensee, character_id=character_id, status=GrantStatus.ACTIVE
+        )
+        .order_by("-activated_at")
+        .first()
+    )
+
+
+def grants_by_id(*, ids: Iterable) -> dict:
+    """Grants by id, with their characters' rightsholders (for splitting revenue)."""
+    return Grant.objects.select_related(
+        "character__owner_organization", "character__owner_user"
+    ).in_bulk(list(ids))
+
+
+def characters_by_ids(*, ids: Iterable) -> list[Character]:
+    return list(Character.objects.filter(pk__in=list(ids)))
+
+
+def characters_with_images(*, ids: Iterable) -> QuerySet[Character]:
+    """The characters with their reference images, by name."""
+    return Character.objects.filter(pk__in=list(ids)).prefetch_related("images").order_by("name")
+
+
+def characters_with_owners(*, ids: Iterable) -> QuerySet[Character]:
+    return Character.objects.filter(pk__in=list(ids)).select_related(
+        "owner_organization", "owner_user"
+    )
+
+
+def offer_versions(*, ids: Iterable) -> dict:
+    """Each offer version's number, by offer id."""
+    return dict(Offer.objects.filter(pk__in=list(ids)).values_list("pk", "version"))
+
+
+def characters_of_organization(*, organization) -> QuerySet[Character]:
+    return Character.objects.filter(owner_organization=organization)
+
+
+def decisions_involving(*, character_ids: Iterable, start, end) -> QuerySet[PolicyDecision]:
+    """Policy decisions made in [start, end) that involved any of these characters."""
+    return (
+        PolicyDecision.objects.filter(
+            characters__in=list(character_ids), created_at__gte=start, created_at__lt=end
+        )
+        .distinct()
+        .order_by("created_at", "id")
+        .prefetch_related("characters")
+    )
+
+
+def grants_live_in(*, character_ids: Iterable, start, end) -> QuerySet[Grant]:
+    """Grants on these characters made in [start, end), or active at its end."""
+    return (
+        Grant.objects.filter(character__in=list(character_ids))
+        .filter(
+            Q(created_at__gte=start, created_at__lt=end)
+            | Q(activated_at__lt=end, ended_at__isnull=True)
+        )
+        .select_related("character", "offer", "licensee")
+        .order_by("created_at", "id")
+    )

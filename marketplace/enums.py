@@ -52,3 +52,43 @@ class WorkStatus(models.TextChoices):
     DENIED = "denied", "Denied"
     DELISTED = "delisted", "Delisted"
     DELETED = "deleted", "Deleted"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+    EXPIRED = "expired", "Expired (not reviewed in time)"
+    WITHDRAWN = "withdrawn", "Withdrawn (the video was deleted)"
+
+
+class ClaimReason(models.TextChoices):
+    UNLICENSED = "unlicensed", "Shows our character without a licence"
+    TERMS_BREACH = "terms_breach", "Breaks the terms of its licence"
+    BANNED_CONTENT = "banned_content", "Puts our character in banned content"
+    LIKENESS = "likeness", "Misuses a likeness"
+    OTHER = "other", "Other"
+
+
+class ClaimPolicy(models.TextChoices):
+    BLOCK = "block", "Block: delist it and stop playback"
+    MONETIZE = "monetize", "Monetize: its future revenue goes to us"
+    TRACK = "track", "Track: record only"
+
+
+class ClaimStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISPUTED = "disputed", "Disputed"
+    RELEASED = "released", "Released"
+    UPHELD = "upheld", "Upheld"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ESCALATED = "escalated", "Escalated to staff"
+    RELEASED = "released", "Released (the creator was right)"
+    UPHELD = "upheld", "Upheld (the claim stands)"
+
+
+DISPUTE_WINDOW_DAYS = 30
+DISPUTE_ANSWER_DAYS = 30

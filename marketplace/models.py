@@ -4,8 +4,18 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import TimeStamped
-from marketplace.enums import GenerationStatus, WorkStatus
+from accounts.models import Organization
+from core.models import TimeStamped
+from licensing.models import Character
+from marketplace.enums import (
+    ApprovalStatus,
+    ClaimPolicy,
+    ClaimReason,
+    ClaimStatus,
+    DisputeStatus,
+    GenerationStatus,
+    WorkStatus,
+)
 
 
 class GenerationRequest(TimeStamped):
@@ -137,3 +147,89 @@ class WorkLicense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work} · {self.character}"
+
+
+class WorkApproval(TimeStamped):
+    """A rightsholder's per-work review. Pending until decided; a request left pending
+    past its deadline is denied by a beat task (default deny)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="approvals")
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="approvals")
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    deadline = models.DateTimeField(db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "character"], name="work_approval_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.character} on {self.work_id} ({self.status})"
+
+
+class Claim(TimeStamped):
+    """A rightsholder's Content-ID-style claim against a published work. One per
+    (work, character); every claim is kept, released or not."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey(Work, on_delete=models.PROTECT, related_name="claims")
+    character = models.ForeignKey(Character, on_delete=models.PROTECT, related_name="claims")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=ClaimReason.choices)
+    evidence = models.TextField()
+    policy = models.CharField(max_length=10, choices=ClaimPolicy.choices)
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work", "character"], name="claim_one_per_work_and_character"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} claims {self.character} ({self.policy}, {self.status})"
+
+
+class Dispute(TimeStamped):
+    """The creator's answer to a claim. While it is open, the work's revenue is held in
+    escrow; the claimant releases or upholds it, staff settle escalations, and an
+    unanswered dispute is released when its deadline passes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="dispute")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    deadline = models.DateTimeField(db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return f"dispute of {self.claim_id} ({self.status})"

@@ -1,23 +1,37 @@
 """Marketplace reads: the feed, works with their lineage, a creator's requests."""
 
+from __future__ import annotations
+
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
+from accounts import selectors as accounts_selectors
 from accounts.models import User
-from licensing.enums import GrantStatus
-from licensing.models import Grant
-from marketplace.enums import WorkStatus
-from marketplace.models import GenerationRequest, Work, WorkLicense
-from payments.split import SplitLine
+from licensing import selectors as licensing_selectors
+from marketplace.enums import (
+    DISPUTE_WINDOW_DAYS,
+    ClaimPolicy,
+    ClaimStatus,
+    DisputeStatus,
+    WorkStatus,
+)
+from marketplace.models import Claim, Dispute, GenerationRequest, Work, WorkApproval, WorkLicense
+
+if TYPE_CHECKING:
+    from licensing.models import Character
 
 FEED_PAGE = 10
+# The claims' table, which payments' bulk settlement joins in SQL to leave claimed works
+# to the per-event path (whose revenue a claim may hold).
+CLAIMS_TABLE = Claim._meta.db_table
 MAX_LINEAGE = 20
 
 
@@ -120,11 +134,13 @@ def work_visible_to(*, pk, user: User) -> Work | None:
         return work
     if work.status == WorkStatus.DELISTED:
         return None  # blocked or delisted: playable only by its creator
-    from licensing.services import character_can_edit
-
     characters = [lic.character for lic in work.licenses.all()]
     characters += list(work.request.characters.all())
-    return work if any(character_can_edit(character=c, user=user) for c in characters) else None
+    return (
+        work
+        if any(licensing_selectors.character_can_edit(character=c, user=user) for c in characters)
+        else None
+    )
 
 
 def _pk_param(pk) -> object:
@@ -226,47 +242,6 @@ def work_descendants(*, work: Work, limit: int = 50) -> list[Work]:
     )
 
 
-def work_split(*, work: Work) -> list[SplitLine]:
-    """Who receives what share of this work's revenue: the split engine's weights."""
-    from payments import selectors as payments_selectors
-
-    return payments_selectors.work_split_lines(work=work)
-
-
-def remix_split_preview(
-    *, parent: Work, character_ids: list[str], creator: User
-) -> list[SplitLine]:
-    """The split a remix of ``parent`` with these extra characters would have, from the
-    same engine that splits its revenue."""
-    from payments import selectors as payments_selectors
-    from payments.split import LicenseShare
-
-    parent_chars = {str(lic.character_id) for lic in parent.licenses.all()}
-    grants = (
-        Grant.objects.filter(
-            licensee=creator, status=GrantStatus.ACTIVE, character_id__in=character_ids
-        )
-        .exclude(character_id__in=parent_chars)
-        .select_related("offer", "character__owner_organization", "character__owner_user")
-    )
-    extra = []
-    for grant in grants:
-        terms = grant.offer.parsed_terms
-        extra.append(
-            LicenseShare(
-                payments_selectors.party_for_character(grant.character),
-                grant.character.name,
-                terms.rev_share_bps,
-                terms.upstream_model,
-                0,
-                terms.max_stack_bps,
-            )
-        )
-    return payments_selectors.remix_split_lines(
-        parent=parent, extra_licenses=extra, creator=creator
-    )
-
-
 def requests_for_creator(*, user: User) -> QuerySet[GenerationRequest]:
     return (
         GenerationRequest.objects.filter(creator=user)
@@ -300,10 +275,124 @@ def works_showing_likeness_of(*, user: User) -> QuerySet[Work]:
 
 def active_grant_characters(*, user: User):
     """The characters the user may generate with: those of their active grants."""
-    from licensing.models import Character
+    return licensing_selectors.characters_licensed_to(user=user)
 
+
+# --- per-work approvals -----------------------------------------------------------------
+
+
+def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -> QuerySet:
+    """Per-work reviews on characters the user manages, soonest deadline first."""
+    managed = licensing_selectors.characters_managed_by(user=user).values("pk")
+    qs = WorkApproval.objects.filter(character__in=managed)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("character", "work__creator").order_by("deadline", "id")
+
+
+def work_approval_for_licensor(*, pk, user: User):
+    """The approval if the user manages its character, else None."""
+    return work_approvals_for_licensor(user=user, status=None).filter(pk=pk).first()
+
+
+def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
+    """Where a work's revenue must go instead of its usual recipients:
+    ("escrow", None) while a dispute on it is open, ("claimant", organization) while a
+    monetize claim stands, else None."""
+    claims = Claim.objects.filter(work_id=work_id).select_related("organization", "dispute")
+    for claim in claims:
+        dispute = getattr(claim, "dispute", None)
+        if dispute is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
+            return "escrow", None
+    for claim in claims:
+        if claim.policy == ClaimPolicy.MONETIZE and claim.status in (
+            ClaimStatus.ACTIVE,
+            ClaimStatus.UPHELD,
+        ):
+            return "claimant", claim.organization
+    return None
+
+
+# --- claims and disputes --------------------------------------------------------------
+
+
+def claimable_characters(*, work, user: User) -> list[Character]:
+    """The characters shown in the work (its licences) that a verified organization
+    where the user is an owner or manager owns."""
+    if not user.is_authenticated:
+        return []
+    organizations = licensing_selectors.editable_organization_ids(user=user, verified_only=True)
+    found: dict = {}
+    for licence in work.licenses.all():
+        character = licence.character
+        if character.owner_organization_id in organizations:
+            found.setdefault(character.pk, character)
+    return list(found.values())
+
+
+def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:
+    """Claims filed by an organization the user belongs to (any role), or against the
+    user's own works; ``role`` keeps one side only ("claimant" or "creator")."""
+    as_claimant = Q(organization__in=accounts_selectors.organization_ids_for_member(user=user))
+    as_creator = Q(work__creator=user)
+    condition = {"claimant": as_claimant, "creator": as_creator}.get(
+        role or "", as_claimant | as_creator
+    )
     return (
-        Character.objects.filter(grants__licensee=user, grants__status=GrantStatus.ACTIVE)
+        Claim.objects.filter(condition)
+        .select_related("work__creator", "character", "organization", "dispute")
+        .order_by("-created_at", "id")
+    )
+
+
+def claim_visible_to(*, pk, user: User) -> Claim | None:
+    """The claim if the user may see it (a party to it, or staff), else None."""
+    qs = Claim.objects.all() if user.is_staff else claims_visible_to(user=user)
+    return qs.select_related("work__creator", "character", "organization").filter(pk=pk).first()
+
+
+def dispute_visible_to(*, pk, user: User) -> Dispute | None:
+    """The dispute if the user may see its claim (a party to it, or staff), else None."""
+    qs = Dispute.objects.all()
+    if not user.is_staff:
+        qs = qs.filter(claim__in=claims_visible_to(user=user).values("pk"))
+    return qs.select_related("claim__work__creator", "claim__organization").filter(pk=pk).first()
+
+
+def dispute_until(claim: Claim):
+    """The last moment the creator may dispute the claim."""
+    return claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+def published_works_by_id(*, ids) -> dict:
+    """The published works among ``ids``, by id."""
+    return {w.pk: w for w in Work.objects.filter(pk__in=list(ids), status=WorkStatus.PUBLISHED)}
+
+
+def claimed_work_ids() -> QuerySet:
+    """The ids of works with any claim, released or not (a subquery)."""
+    return Claim.objects.values("work_id")
+
+
+def works_showing_made_in(*, character_ids, start, end) -> QuerySet[Work]:
+    """Works made in [start, end) under a licence for any of these characters."""
+    return (
+        Work.objects.filter(
+            licenses__character__in=list(character_ids),
+            created_at__gte=start,
+            created_at__lt=end,
+        )
         .distinct()
-        .order_by("name")
+        .select_related("creator")
+        .prefetch_related("licenses__character")
+        .order_by("created_at", "id")
+    )
+
+
+def claims_filed_in(*, organization, start, end) -> QuerySet[Claim]:
+    """The organization's claims filed in [start, end), with their disputes."""
+    return (
+        Claim.objects.filter(organization=organization, created_at__gte=start, created_at__lt=end)
+        .select_related("character", "work", "dispute")
+        .order_by("created_at", "id")
     )

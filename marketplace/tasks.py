@@ -4,7 +4,7 @@ redelivered message (acks_late after a crashed worker) repeats nothing."""
 
 import logging
 
-from celery import chain, shared_task
+from celery import shared_task
 
 from core.tasks import TRANSIENT_ERRORS
 from marketplace import services
@@ -46,7 +46,12 @@ def _guard(task, request_id: str, step) -> None:
 
 
 @shared_task(
-    bind=True, name="marketplace.generation.check", time_limit=120, soft_time_limit=100, **COMMON
+    bind=True,
+    name="marketplace.generation_check",
+    on_queue="default",
+    time_limit=120,
+    soft_time_limit=100,
+    **COMMON,
 )
 def generation_check(self, request_id: str) -> str:
     _guard(self, request_id, services.generation_check)
@@ -54,16 +59,9 @@ def generation_check(self, request_id: str) -> str:
 
 
 @shared_task(
-    bind=True, name="payments.generation_charge", time_limit=120, soft_time_limit=100, **COMMON
-)
-def generation_charge(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_charge)
-    return request_id
-
-
-@shared_task(
     bind=True,
-    name="marketplace.render.render",
+    name="marketplace.generation_render",
+    on_queue="render",
     time_limit=15 * 60,
     soft_time_limit=14 * 60,
     **COMMON,
@@ -74,7 +72,12 @@ def generation_render(self, request_id: str) -> str:
 
 
 @shared_task(
-    bind=True, name="marketplace.render.sign", time_limit=300, soft_time_limit=280, **COMMON
+    bind=True,
+    name="marketplace.generation_sign",
+    on_queue="render",
+    time_limit=300,
+    soft_time_limit=280,
+    **COMMON,
 )
 def generation_sign(self, request_id: str) -> str:
     _guard(self, request_id, services.generation_sign)
@@ -82,20 +85,39 @@ def generation_sign(self, request_id: str) -> str:
 
 
 @shared_task(
-    bind=True, name="marketplace.generation.route", time_limit=120, soft_time_limit=100, **COMMON
+    bind=True,
+    name="marketplace.generation_route",
+    on_queue="default",
+    time_limit=120,
+    soft_time_limit=100,
+    **COMMON,
 )
 def generation_route(self, request_id: str) -> str:
     _guard(self, request_id, services.generation_route)
     return request_id
 
 
-def pipeline(request_id) -> chain:
-    """check → charge → render → sign → route, each on its queue (config/celery.py)."""
-    rid = str(request_id)
-    return chain(
-        generation_check.si(rid),
-        generation_charge.si(rid),
-        generation_render.si(rid),
-        generation_sign.si(rid),
-        generation_route.si(rid),
-    )
+@shared_task(
+    name="marketplace.approvals_expire",
+    on_queue="default",
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=280,
+    expires=240,
+)
+def approvals_expire() -> int:
+    """Deny per-work approvals left unreviewed past their deadline."""
+    return services.work_approvals_expire()
+
+
+@shared_task(
+    name="marketplace.disputes_expire",
+    on_queue="default",
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=280,
+    expires=3000,
+)
+def disputes_expire() -> int:
+    """Release disputes the claimant left unanswered past the deadline."""
+    return services.disputes_expire()

@@ -3,7 +3,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
-from licensing.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
@@ -16,6 +16,8 @@ from payments.models import (
     RevenueEvent,
     StripeEvent,
 )
+from payments.services import payout_submit
+from payments.stripe_gateway import StripeGateway
 
 
 @admin.register(LedgerAccount)
@@ -107,9 +109,6 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry submitting selected created payouts")
     def retry_submission(self, request, queryset):
-        from payments.services import payout_submit
-        from payments.stripe_gateway import StripeGateway
-
         gateway = StripeGateway.from_settings()
         done = [
             payout_submit(payout_id=p.pk, gateway=gateway)

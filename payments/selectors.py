@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from accounts.models import User
+from licensing import selectors as licensing_selectors
+from marketplace import selectors as marketplace_selectors
+from marketplace.models import Work, WorkLicense
+from marketplace.selectors import MAX_LINEAGE
 from payments.models import LedgerAccount, LedgerEntry, Payout
 from payments.split import Ancestor, LicenseShare, Party, SplitLine, split_weights
 
@@ -56,9 +60,6 @@ def works_for_split(*, work_ids: Iterable) -> dict:
     creators, every licence row with its offer and rightsholder) loaded in one query per
     lineage level plus one for the licences, so that computing the splits of many works
     (bulk settlement) reads nothing more per work. Same result as loading each alone."""
-    from marketplace.models import Work, WorkLicense
-    from marketplace.selectors import MAX_LINEAGE
-
     works = Work.objects.select_related("creator").in_bulk(list(work_ids))
     loaded = dict(works)
     frontier = list(works.values())
@@ -86,8 +87,6 @@ def works_for_split(*, work_ids: Iterable) -> dict:
 def lineage(*, work) -> tuple[list[LicenseShare], list[Ancestor]]:
     """The licences a work's revenue owes (each with the level its character entered
     the lineage) and its upstream creators."""
-    from marketplace import selectors as marketplace_selectors
-
     # Loaded by works_for_split (bulk settlement): walk what is there; else one query.
     ancestors = marketplace_selectors.work_ancestors(
         work=work, with_licenses=True, use_loaded=hasattr(work, SPLIT_LICENSES)
@@ -162,6 +161,29 @@ def remix_split_lines(
     )
 
 
+def remix_split_preview(*, parent, character_ids: list[str], creator: User) -> list[SplitLine]:
+    """The split a remix of ``parent`` with these extra characters would have, from the
+    same engine that splits its revenue."""
+    parent_characters = {str(lic.character_id) for lic in parent.licenses.all()}
+    extra = []
+    for grant in licensing_selectors.grants_active_for(
+        licensee=creator,
+        character_ids=[c for c in character_ids if str(c) not in parent_characters],
+    ):
+        terms = grant.offer.parsed_terms
+        extra.append(
+            LicenseShare(
+                party_for_character(grant.character),
+                grant.character.name,
+                terms.rev_share_bps,
+                terms.upstream_model,
+                0,
+                terms.max_stack_bps,
+            )
+        )
+    return remix_split_lines(parent=parent, extra_licenses=extra, creator=creator)
+
+
 def statement(
     *, owner, kind: str | None = None, currency: str | None = None
 ) -> QuerySet[LedgerEntry]:
@@ -185,3 +207,21 @@ def payouts_for(*, owner) -> QuerySet[Payout]:
         "connected_account__user" if isinstance(owner, User) else "connected_account__organization"
     )
     return Payout.objects.filter(**{field: owner}).order_by("-created_at", "id")
+
+
+def entries_of_in(*, owner, start, end) -> QuerySet[LedgerEntry]:
+    """The organization's ledger entries made in [start, end)."""
+    return (
+        LedgerEntry.objects.filter(
+            account__organization=owner, created_at__gte=start, created_at__lt=end
+        )
+        .select_related("account", "transaction")
+        .order_by("created_at", "id")
+    )
+
+
+def payouts_of_in(*, owner, start, end) -> QuerySet[Payout]:
+    """The organization's payouts made in [start, end)."""
+    return Payout.objects.filter(
+        connected_account__organization=owner, created_at__gte=start, created_at__lt=end
+    ).order_by("created_at", "id")

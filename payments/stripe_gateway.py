@@ -169,3 +169,8 @@ class StripeGateway:
     def webhook_event(*, payload: bytes, signature: str) -> stripe.Event:
         """Verify the signature (with Stripe's default 300 s tolerance) and parse."""
         return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+
+
+def stripe_gateway() -> StripeGateway:
+    """The Stripe gateway the settings configure."""
+    return StripeGateway.from_settings()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.tasks import TRANSIENT_ERRORS
 from payments import services
 from payments.models import StripeEvent
-from payments.services import payouts, stripe_flows
+from payments.services import payouts, webhooks
 from payments.stripe_gateway import TRANSIENT_STRIPE_ERRORS, StripeGateway
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ TRANSIENT = (*TRANSIENT_ERRORS, *TRANSIENT_STRIPE_ERRORS)
 
 @shared_task(
     name="payments.webhook_handle",
+    on_queue="money",
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=2,
@@ -33,7 +34,7 @@ def webhook_handle(event_id: str) -> str:
     event = StripeEvent.objects.get(pk=event_id)
     if event.processed_at is not None:
         return event.result
-    result = stripe_flows.webhook_handle(event=event.payload, gateway=StripeGateway.from_settings())
+    result = webhooks.webhook_handle(event=event.payload, gateway=StripeGateway.from_settings())
     StripeEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
         processed_at=timezone.now(), result=result[:300]
     )
@@ -42,6 +43,7 @@ def webhook_handle(event_id: str) -> str:
 
 @shared_task(
     name="payments.payouts_run",
+    on_queue="money",
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=5,
@@ -58,6 +60,7 @@ def payouts_run() -> int:
 
 @shared_task(
     name="payments.release_pending",
+    on_queue="money",
     acks_late=True,
     time_limit=600,
     soft_time_limit=580,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from licensing import services as licensing_services
+from marketplace import services as marketplace_services
 from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from tests.payments.conftest import plain_work
@@ -19,7 +19,7 @@ def pending_approval_work(*, creator, grant, character, title) -> Work:
     GenerationRequest.objects.filter(pk=work.request_id).update(
         status=GenerationStatus.AWAITING_APPROVAL
     )
-    licensing_services.work_approvals_open(
+    marketplace_services.work_approvals_open(
         work=work, character_ids=[character.pk], deadline=timezone.now() + timedelta(hours=72)
     )
     return Work.objects.get(pk=work.pk)
@@ -27,7 +27,7 @@ def pending_approval_work(*, creator, grant, character, title) -> Work:
 
 def claim_filed(work, character, by, policy="track"):
     """A claim by ``character``'s organization on ``work``, filed by ``by``."""
-    return licensing_services.claim_file(
+    return marketplace_services.claim_file(
         work=work,
         character=character,
         by=by,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "licensing",
     "marketplace",
     "payments",
+    "dashboard",
     "demo",
 ]
 
@@ -71,7 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "accounts.web.context_processors.navigation",
             ],
         },
     },

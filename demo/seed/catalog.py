@@ -4,14 +4,14 @@ where the offer has a fee and approved by the licensor where the offer asks for 
 
 from __future__ import annotations
 
-from accounts import services as accounts
+from accounts import selectors as accounts_selectors
 from accounts.models import Organization, User
+from demo.seed import art
+from demo.seed.data import CHARACTERS, GRANTS, STUDIOS
 from licensing import services as licensing
 from licensing.enums import CharacterKind, GrantStatus, OfferStatus
 from licensing.models import Character, Grant
 from licensing.terms import preset_terms
-from demo.seed import art
-from demo.seed.data import CHARACTERS, GRANTS, STUDIOS
 from payments import services as payments
 
 
@@ -98,6 +98,6 @@ def _licensor(character: Character) -> User:
     owner of the organization that holds it."""
     if character.owner_user is not None:
         return character.owner_user
-    return accounts.organization_people(
+    return accounts_selectors.organization_people(
         organization=character.owner_organization, roles=("owner",)
     )[0]

@@ -5,11 +5,11 @@ revenue waits in escrow until the studio (or staff) settles it."""
 from __future__ import annotations
 
 from accounts.models import User
-from licensing import services as licensing
-from licensing.enums import ClaimStatus
-from licensing.models import Character, Claim, Dispute
 from demo.seed.data import CLAIM
-from marketplace.models import Work
+from licensing.models import Character
+from marketplace import services as marketplace
+from marketplace.enums import ClaimStatus
+from marketplace.models import Claim, Dispute, Work
 
 
 def seed_claim(
@@ -20,7 +20,7 @@ def seed_claim(
     work, character = works[CLAIM.work], characters[CLAIM.character]
     claim = Claim.objects.filter(work=work, character=character).first()
     if claim is None:
-        claim = licensing.claim_file(
+        claim = marketplace.claim_file(
             work=work,
             character=character,
             by=users[CLAIM.by],
@@ -29,5 +29,5 @@ def seed_claim(
             policy=CLAIM.policy,
         )
     if claim.status == ClaimStatus.ACTIVE:
-        return licensing.dispute_open(claim=claim, by=work.creator, reason=CLAIM.dispute)
+        return marketplace.dispute_open(claim=claim, by=work.creator, reason=CLAIM.dispute)
     return Dispute.objects.filter(claim=claim).first()

@@ -1,5 +1,5 @@
-"""Videos: each made by the real generation pipeline, its five steps run in this
-process (check, charge, render with the local backend, sign, route), as the Celery
+"""Videos: each made by the real generation pipeline, its four steps run in this
+process (check and charge, render with the local backend, sign, route), as the Celery
 chain would run them. Per-work approvals are then decided by the likeness owner."""
 
 from __future__ import annotations
@@ -9,18 +9,15 @@ import zlib
 from django.core.management.base import CommandError
 
 from accounts.models import User
-from licensing import services as licensing
-from licensing.enums import ApprovalStatus
-from licensing.models import Character, WorkApproval
-from marketplace import services as marketplace
-from marketplace.enums import GenerationStatus
-from marketplace.generation.base import MIN_SECONDS
 from demo.seed.data import WORKS, WorkSpec
-from marketplace.models import GenerationRequest, Work
+from licensing.models import Character
+from marketplace import services as marketplace
+from marketplace.enums import ApprovalStatus, GenerationStatus
+from marketplace.generation.base import MIN_SECONDS
+from marketplace.models import GenerationRequest, Work, WorkApproval
 
 PIPELINE = (
     marketplace.generation_check,
-    marketplace.generation_charge,
     marketplace.generation_render,
     marketplace.generation_sign,
     marketplace.generation_route,
@@ -84,6 +81,6 @@ def _approve(work: Work) -> None:
         reviewer = approval.character.owner_user
         if reviewer is None:  # the demo asks for review only on a likeness
             raise CommandError(f"{approval.character.name} has no person to review it.")
-        licensing.work_approval_decide(
+        marketplace.work_approval_decide(
             approval=approval, by=reviewer, approve=True, note="Lovely, thank you!"
         )

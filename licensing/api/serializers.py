@@ -169,13 +169,6 @@ class OfferUpdateSerializer(InputSerializer):
     terms = serializers.DictField()
 
 
-class AcceptSerializer(InputSerializer):
-    max_fee = serializers.IntegerField(
-        min_value=0, help_text="Most you will pay upfront, minor units."
-    )
-    max_rev_share_bps = serializers.IntegerField(min_value=0, max_value=10_000)
-
-
 class GrantOutputSerializer(serializers.ModelSerializer):
     character_name = serializers.CharField(source="character.name")
     offer_version = serializers.IntegerField(source="offer.version")
@@ -200,16 +193,6 @@ class GrantOutputSerializer(serializers.ModelSerializer):
             "ended_at",
             "end_reason",
         ]
-
-
-class AcceptOutputSerializer(GrantOutputSerializer):
-    checkout_url = serializers.URLField(
-        allow_null=True,
-        help_text="Stripe Checkout page paying the upfront fee; null when nothing is due.",
-    )
-
-    class Meta(GrantOutputSerializer.Meta):
-        fields = [*GrantOutputSerializer.Meta.fields, "checkout_url"]
 
 
 class GrantDecideSerializer(InputSerializer):

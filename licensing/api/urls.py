@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licensing.api import claims, views
+from licensing.api import views
 
 urlpatterns = [
     path("characters/", views.CharacterListCreateView.as_view(), name="api-characters"),
@@ -16,26 +16,11 @@ urlpatterns = [
         name="api-offer-new-version",
     ),
     path("offers/<uuid:pk>/odrl/", views.OfferOdrlView.as_view(), name="api-offer-odrl"),
-    path("offers/<uuid:pk>/accept/", views.OfferAcceptView.as_view(), name="api-offer-accept"),
     path("grants/", views.GrantListView.as_view(), name="api-grants"),
     path("grants/<uuid:pk>/", views.GrantDetailView.as_view(), name="api-grant"),
     path("grants/<uuid:pk>/end/", views.GrantEndView.as_view(), name="api-grant-end"),
     path("grants/<uuid:pk>/decide/", views.GrantDecideView.as_view(), name="api-grant-decide"),
     path("grants/<uuid:pk>/odrl/", views.GrantOdrlView.as_view(), name="api-grant-odrl"),
     path("screen/", views.ScreenView.as_view(), name="api-screen"),
-    path("offers/<uuid:pk>/end/", claims.OfferEndView.as_view(), name="api-offer-end"),
-    path("works/<uuid:pk>/claims/", claims.WorkClaimCreateView.as_view(), name="api-work-claims"),
-    path("claims/", claims.ClaimListView.as_view(), name="api-claims"),
-    path("claims/<uuid:pk>/dispute/", claims.ClaimDisputeView.as_view(), name="api-claim-dispute"),
-    path("claims/<uuid:pk>/release/", claims.ClaimReleaseView.as_view(), name="api-claim-release"),
-    path(
-        "disputes/<uuid:pk>/resolve/",
-        claims.DisputeResolveView.as_view(),
-        name="api-dispute-resolve",
-    ),
-    path(
-        "disputes/<uuid:pk>/escalate/",
-        claims.DisputeEscalateView.as_view(),
-        name="api-dispute-escalate",
-    ),
+    path("offers/<uuid:pk>/end/", views.OfferEndView.as_view(), name="api-offer-end"),
 ]

@@ -1,6 +1,5 @@
 """Licensing API: one view per operation; validated data goes straight to a service."""
 
-import stripe
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,15 +12,13 @@ from accounts.models import Organization
 from core.api import example_request, example_response, query_bool, query_choice
 from core.errors import DomainError
 from core.ratelimit import ActionRateThrottle
-from core.schema import ErrorSerializer
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s
-from licensing.enums import CharacterKind, GrantStatus, OfferStatus
+from licensing.enums import CharacterKind, GrantStatus
 from licensing.models import Character, Offer
 from licensing.odrl import agreement_to_odrl, offer_to_odrl
 from licensing.terms import PRESETS_BY_KEY
-from payments import services as payments_services
 
 TAG = ["licensing"]
 
@@ -160,16 +157,8 @@ class CharacterDetailView(APIView):
 
 def offer_visible_or_404(request, pk) -> Offer:
     """Published and superseded versions are public; drafts only to their editors."""
-    offer = (
-        Offer.objects.select_related("character__owner_organization", "character__owner_user")
-        .filter(pk=pk)
-        .first()
-    )
+    offer = selectors.offer_visible_to(pk=pk, user=request.user)
     if offer is None:
-        raise Http404("No such offer")
-    if offer.status == OfferStatus.DRAFT and not services.character_can_edit(
-        character=offer.character, user=request.user
-    ):
         raise Http404("No such offer")
     return offer
 
@@ -320,53 +309,6 @@ def _assigner_uri(request, character: Character) -> str:
     if character.owner_organization_id:
         return request.build_absolute_uri(f"/organizations/{character.owner_organization.slug}/")
     return request.build_absolute_uri(f"/people/{character.owner_user_id}/")
-
-
-class OfferAcceptView(APIView):
-    """Accept the offer's current version. Returns the grant; when an upfront fee is due
-    the grant waits in ``pending_payment`` and ``checkout_url`` is the Stripe Checkout
-    page that pays it (the webhook activates the grant). ``checkout_url`` is null when
-    nothing is due, or when Stripe could not be reached: then
-    ``POST /api/v1/grants/{id}/checkout/`` asks again."""
-
-    @extend_schema(
-        tags=TAG,
-        request=s.AcceptSerializer,
-        # 409: the licensor published a costlier version than max_fee/max_rev_share_bps.
-        responses={201: s.AcceptOutputSerializer, 409: ErrorSerializer},
-        examples=[
-            example_request("Accept", {"max_fee": 0, "max_rev_share_bps": 1500}),
-            example_response("Active", {**ex.GRANT, "checkout_url": None}, status=201),
-            example_response(
-                "Fee due",
-                {
-                    **ex.GRANT,
-                    "status": "pending_payment",
-                    "max_fee": 2500,
-                    "activated_at": None,
-                    "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
-                },
-                status=201,
-                summary="Pay at checkout_url; the grant activates when Stripe confirms",
-            ),
-        ],
-    )
-    def post(self, request, pk):
-        serializer = s.AcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        offer = offer_visible_or_404(request, pk)
-        grant = services.grant_accept(offer=offer, by=request.user, **serializer.validated_data)
-        grant.checkout_url = None
-        if grant.status == GrantStatus.PENDING_PAYMENT:
-            try:
-                session = payments_services.checkout_for_grant(
-                    grant=grant, by=request.user, gateway=payments_services.stripe_gateway()
-                )
-            except stripe.StripeError:
-                pass  # the grant stands; the client asks again at grants/{id}/checkout/
-            else:
-                grant.checkout_url = session.url
-        return Response(s.AcceptOutputSerializer(grant).data, status=201)
 
 
 class GrantListView(ListAPIView):
@@ -540,3 +482,37 @@ class ScreenView(APIView):
             rating=data["rating"],
         )
         return Response({"id": record.pk, **decision.to_dict()})
+
+
+class OfferEndView(APIView):
+    """The licensor ends an offer: no new grants from now; existing grants end after the
+    version's grace days, and their works then follow its ``on_revoke``."""
+
+    @extend_schema(
+        tags=["licensing"],
+        request=None,
+        responses={200: s.OfferOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Ended",
+                value={
+                    "id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+                    "character": ex.CHARACTER_ID,
+                    "series": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+                    "version": 2,
+                    "status": "ended",
+                    "title": "Commercial remix",
+                    "preset": "commercial_remix",
+                    "terms": {"on_revoke": "delist", "grace_days": 14},
+                    "terms_hash": "3f2a…",
+                    "summary": "You may generate, remix and publish videos of Hoshi-chan…",
+                    "published_at": "2025-04-01T09:00:00Z",
+                    "odrl_url": "https://cocreate.example/api/v1/offers/2a3b…/odrl/",
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def post(self, request, pk):
+        offer = services.offer_end(offer=offer_visible_or_404(request, pk), by=request.user)
+        return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)

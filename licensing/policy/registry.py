@@ -11,6 +11,7 @@ import threading
 from django.core.cache import cache
 from django.db import transaction
 
+from licensing.models import Character, CharacterAlias
 from licensing.policy.screening import Entry, Registry
 
 VERSION_KEY = "licensing:registry-version"
@@ -42,8 +43,6 @@ def registry_changed() -> None:
 
 
 def _entries():
-    from licensing.models import Character, CharacterAlias
-
     for pk, name in Character.objects.values_list("pk", "name").iterator(chunk_size=5000):
         yield Entry(str(pk), name, "normal")
     aliases = CharacterAlias.objects.values_list("character_id", "text", "mode")

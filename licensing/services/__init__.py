@@ -1,12 +1,5 @@
 """Licensing writes. Import the functions from here: ``from licensing import services``."""
 
-from licensing.services._common import character_can_edit
-from licensing.services.approvals import (
-    work_approval_decide,
-    work_approvals_expire,
-    work_approvals_open,
-    work_approvals_withdraw,
-)
 from licensing.services.characters import (
     character_aliases_set,
     character_create,
@@ -14,14 +7,6 @@ from licensing.services.characters import (
     character_image_delete,
     character_update,
     characters_mark_disallowed,
-)
-from licensing.services.claims import (
-    claim_file,
-    claim_release,
-    dispute_escalate,
-    dispute_open,
-    dispute_resolve,
-    disputes_expire,
 )
 from licensing.services.grants import (
     PriceChanged,
@@ -45,18 +30,11 @@ __all__ = [
     "PriceChanged",
     "TermsInvalid",
     "character_aliases_set",
-    "character_can_edit",
     "character_create",
     "character_image_add",
     "character_image_delete",
     "character_update",
     "characters_mark_disallowed",
-    "claim_file",
-    "claim_release",
-    "dispute_escalate",
-    "dispute_open",
-    "dispute_resolve",
-    "disputes_expire",
     "grant_accept",
     "grant_approve",
     "grant_end",
@@ -70,8 +48,4 @@ __all__ = [
     "offer_publish",
     "offer_update_draft",
     "policy_screen",
-    "work_approval_decide",
-    "work_approvals_expire",
-    "work_approvals_open",
-    "work_approvals_withdraw",
 ]

@@ -11,7 +11,7 @@ from licensing import selectors
 from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
-from licensing.services._common import character_can_edit
+from licensing.selectors import character_can_edit
 
 
 class PriceChanged(DomainError):

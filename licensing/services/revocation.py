@@ -12,12 +12,15 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
+from core import events
 from core.errors import DomainError
 from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
+from licensing.events import GrantEnded
 from licensing.models import Grant, Offer
-from licensing.services._common import character_can_edit, require_character_editor
-from licensing.services.grants import grant_transition
+from licensing.selectors import character_can_edit
+from licensing.services._common import require_character_editor
+from licensing.services.grants import grant_end, grant_transition
 
 PAST_TENSE = {"keep": "kept", "delist": "delisted", "delete": "deleted"}
 
@@ -64,9 +67,7 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
 def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
     """End the live grants of every ended offer whose grace period has passed (grants
     on older, superseded versions of it included), and apply the ended version's
-    on_revoke to their works. Returns how many grants ended."""
-    from marketplace import services as marketplace_services
-
+    on_revoke to their works (GrantEnded). Returns how many grants ended."""
     now = now or timezone.now()
     ended = 0
     for offer in Offer.objects.filter(
@@ -86,17 +87,19 @@ def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
                 grant = grant_transition(
                     grant=grant, to=GrantStatus.REVOKED, by=None, note="the offer ended"
                 )
-                changed = marketplace_services.works_apply_revocation(
-                    grant_id=grant.pk,
-                    policy=terms.on_revoke,
-                    reason=f"licence for {grant.character.name} ended",
+                events.publish(
+                    GrantEnded(
+                        grant_id=grant.pk,
+                        on_revoke=terms.on_revoke,
+                        reason=f"licence for {grant.character.name} ended",
+                    )
                 )
                 accounts_services.notify(
                     users=[grant.licensee],
                     kind="grant.ended",
                     title=f"Your licence for {grant.character.name} has ended",
-                    body=f"The offer ended and its grace period is over. {changed} of your videos "
-                    f"were {PAST_TENSE[terms.on_revoke]}.",
+                    body="The offer ended and its grace period is over. The videos you made "
+                    f"with it are {PAST_TENSE[terms.on_revoke]}, as its terms say.",
                     url="/grants/",
                 )
             ended += 1
@@ -104,15 +107,17 @@ def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
 
 
 def grant_end_by_licensee(*, grant: Grant, by: User, reason: str = "") -> Grant:
-    """The creator ends their own licence going forward; its works follow on_revoke now."""
-    from licensing.services.grants import grant_end
-    from marketplace import services as marketplace_services
-
+    """The creator ends their own licence going forward; its works follow on_revoke now
+    (GrantEnded)."""
     with transaction.atomic():
         grant = grant_end(grant=grant, by=by, reason=reason)
         terms = grant.offer.parsed_terms
-        marketplace_services.works_apply_revocation(
-            grant_id=grant.pk, policy=terms.on_revoke, reason="the creator ended the licence"
+        events.publish(
+            GrantEnded(
+                grant_id=grant.pk,
+                on_revoke=terms.on_revoke,
+                reason="the creator ended the licence",
+            )
         )
         licensors = [
             u

@@ -84,32 +84,6 @@ WORK = {
 }
 WORK_DETAIL = {**WORK, "ancestors": [], "descendants": [PARENT_ID]}
 
-SPLIT = [
-    {
-        "party": "Hoshi Studio",
-        "party_kind": "organization",
-        "role": "rightsholder",
-        "bps": 1500.0,
-        "percent": 15.0,
-        "detail": "Hoshi-chan, 15% (absolute)",
-    },
-    {
-        "party": "Cocreate",
-        "party_kind": "platform",
-        "role": "platform",
-        "bps": 1000.0,
-        "percent": 10.0,
-        "detail": "platform fee",
-    },
-    {
-        "party": "Mika Sato",
-        "party_kind": "user",
-        "role": "creator",
-        "bps": 7500.0,
-        "percent": 75.0,
-        "detail": "the rest",
-    },
-]
 
 APPROVAL = {
     "id": APPROVAL_ID,

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from core.api import InputSerializer
-from licensing.enums import ApprovalStatus
 from licensing.terms import RATINGS
+from marketplace.enums import ApprovalStatus
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import GenerationRequest, Work, WorkLicense
 
@@ -103,17 +103,6 @@ class WorkDetailSerializer(WorkOutputSerializer):
 
     class Meta(WorkOutputSerializer.Meta):
         fields = [*WorkOutputSerializer.Meta.fields, "ancestors", "descendants"]
-
-
-class SplitLineSerializer(serializers.Serializer):
-    party = serializers.CharField()
-    party_kind = serializers.ChoiceField(choices=["user", "organization", "platform"])
-    role = serializers.ChoiceField(
-        choices=["rightsholder", "upstream_creator", "platform", "creator"]
-    )
-    bps = serializers.FloatField(help_text="Basis points of each unit of revenue")
-    percent = serializers.FloatField()
-    detail = serializers.CharField()
 
 
 class FeedSerializer(serializers.Serializer):

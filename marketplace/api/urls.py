@@ -1,18 +1,31 @@
 from django.urls import path
 
-from marketplace.api import views
+from marketplace.api import claims, views
 
 urlpatterns = [
     path("generations/", views.GenerationListCreateView.as_view(), name="api-generations"),
     path("generations/<uuid:pk>/", views.GenerationDetailView.as_view(), name="api-generation"),
     path("works/", views.WorkListView.as_view(), name="api-works"),
     path("works/<uuid:pk>/", views.WorkDetailView.as_view(), name="api-work"),
-    path("works/<uuid:pk>/split/", views.WorkSplitView.as_view(), name="api-work-split"),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
     path("approvals/", views.ApprovalListView.as_view(), name="api-approvals"),
     path(
         "approvals/<uuid:pk>/decide/",
         views.ApprovalDecideView.as_view(),
         name="api-approval-decide",
+    ),
+    path("works/<uuid:pk>/claims/", claims.WorkClaimCreateView.as_view(), name="api-work-claims"),
+    path("claims/", claims.ClaimListView.as_view(), name="api-claims"),
+    path("claims/<uuid:pk>/dispute/", claims.ClaimDisputeView.as_view(), name="api-claim-dispute"),
+    path("claims/<uuid:pk>/release/", claims.ClaimReleaseView.as_view(), name="api-claim-release"),
+    path(
+        "disputes/<uuid:pk>/resolve/",
+        claims.DisputeResolveView.as_view(),
+        name="api-dispute-resolve",
+    ),
+    path(
+        "disputes/<uuid:pk>/escalate/",
+        claims.DisputeEscalateView.as_view(),
+        name="api-dispute-escalate",
     ),
 ]

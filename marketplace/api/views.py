@@ -12,13 +12,10 @@ from rest_framework.views import APIView
 from core.api import example_request, example_response, query_bool, query_choice, query_uuid
 from core.errors import DomainError
 from core.ratelimit import ActionRateThrottle
-from licensing import selectors as licensing_selectors
-from licensing import services as licensing_services
-from licensing.enums import ApprovalStatus
 from marketplace import selectors, services
 from marketplace.api import examples as ex
 from marketplace.api import serializers as s
-from marketplace.enums import GenerationStatus, WorkStatus
+from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
 
 TAG = ["generation"]
 
@@ -183,33 +180,6 @@ class WorkDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WorkSplitView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        tags=TAG,
-        responses={200: s.SplitLineSerializer(many=True)},
-        examples=[
-            example_response(f"{line['role'].capitalize()}'s line", line) for line in ex.SPLIT
-        ],
-    )
-    def get(self, request, pk):
-        work = _work(request, pk)
-        return Response(
-            [
-                {
-                    "party": line.party.name,
-                    "party_kind": line.party.kind,
-                    "role": line.role,
-                    "bps": line.bps,
-                    "percent": line.percent,
-                    "detail": line.detail,
-                }
-                for line in selectors.work_split(work=work)
-            ]
-        )
-
-
 class FeedView(APIView):
     permission_classes = [AllowAny]
 
@@ -250,7 +220,7 @@ class ApprovalListView(ListAPIView):
     serializer_class = s.ApprovalOutputSerializer
 
     def get_queryset(self):
-        return licensing_selectors.work_approvals_for_licensor(
+        return selectors.work_approvals_for_licensor(
             user=self.request.user,
             status=query_choice(
                 self.request.query_params, "status", ApprovalStatus.values, default="pending"
@@ -289,10 +259,10 @@ class ApprovalDecideView(APIView):
     def post(self, request, pk):
         serializer = s.ApprovalDecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        approval = licensing_selectors.work_approval_for_licensor(pk=pk, user=request.user)
+        approval = selectors.work_approval_for_licensor(pk=pk, user=request.user)
         if approval is None:
             raise Http404("No such approval")
-        approval = licensing_services.work_approval_decide(
+        approval = services.work_approval_decide(
             approval=approval,
             by=request.user,
             approve=serializer.validated_data["decision"] == "approve",

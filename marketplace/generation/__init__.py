@@ -18,6 +18,8 @@ def available_backends() -> list[str]:
 
 def get_backend(name: str | None = None) -> Backend:
     name = name or settings.VIDEO_BACKEND
+    # Each backend is imported when chosen: a process pays only for the one it uses
+    # (PyAV and the encoder for local, the OpenAI SDK for openai).
     if name == "local":
         from marketplace.generation.local import LocalBackend
 

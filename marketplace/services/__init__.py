@@ -1,19 +1,31 @@
 """Marketplace writes. Import from here: ``from marketplace import services``."""
 
+from marketplace.services.approvals import (
+    work_approval_decide,
+    work_approval_settled,
+    work_approvals_expire,
+    work_approvals_open,
+    work_approvals_withdraw,
+)
+from marketplace.services.claims import (
+    claim_file,
+    claim_release,
+    dispute_escalate,
+    dispute_open,
+    dispute_resolve,
+    disputes_expire,
+)
 from marketplace.services.generation import (
-    generation_charge,
     generation_check,
-    generation_fail,
     generation_render,
     generation_request_create,
     generation_route,
     generation_sign,
-    generation_transition,
     parent_facts,
     render_failed,
 )
+from marketplace.services.transitions import generation_fail, generation_transition
 from marketplace.services.works import (
-    work_approval_settled,
     work_block,
     work_delete,
     work_unblock,
@@ -21,7 +33,12 @@ from marketplace.services.works import (
 )
 
 __all__ = [
-    "generation_charge",
+    "claim_file",
+    "claim_release",
+    "dispute_escalate",
+    "dispute_open",
+    "dispute_resolve",
+    "disputes_expire",
     "generation_check",
     "generation_fail",
     "generation_render",
@@ -31,7 +48,11 @@ __all__ = [
     "generation_transition",
     "parent_facts",
     "render_failed",
+    "work_approval_decide",
     "work_approval_settled",
+    "work_approvals_expire",
+    "work_approvals_open",
+    "work_approvals_withdraw",
     "work_block",
     "work_delete",
     "work_unblock",

@@ -1,5 +1,5 @@
 """The generation pipeline's writes: create a request, move it through its states,
-and the idempotent step services the Celery chain calls (check, charge, render, sign,
+and the idempotent step services the Celery chain calls (check, render, sign,
 route). Each step returns at once if the request's status shows it already ran."""
 
 import logging
@@ -10,24 +10,24 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
+from celery import chain, signature
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core import events
 from core.errors import DomainError
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.policy.facts import ParentFacts
 from licensing.terms import RATINGS, Terms
 from marketplace.enums import (
-    GENERATION_TRANSITIONS,
-    STAGE_PROGRESS,
-    TERMINAL_STATUSES,
     GenerationStatus,
     WorkStatus,
 )
+from marketplace.events import FeeLine, GenerationAllowed
 from marketplace.generation import (
     CharacterRef,
     RenderFailed,
@@ -43,16 +43,35 @@ from marketplace.models import (
     WorkLicense,
     work_media_path,
 )
-from payments import services as payments_services
+from marketplace.provenance.sign import (
+    LicenseClaim,
+    ParentIngredient,
+    ProvenanceInfo,
+    sign_media,
+)
+from marketplace.services.approvals import work_approvals_open
+from marketplace.services.transitions import generation_fail, generation_transition
 
 log = logging.getLogger(__name__)
+# The pipeline's Celery tasks in order (defined in marketplace/tasks.py).
+PIPELINE_TASKS = (
+    "marketplace.generation_check",
+    "marketplace.generation_render",
+    "marketplace.generation_sign",
+    "marketplace.generation_route",
+)
 MAX_CHARACTERS = 4
 
 
 def _enqueue(request_id: uuid.UUID) -> None:
-    from marketplace.tasks import pipeline
-
     pipeline(request_id).apply_async()
+
+
+def pipeline(request_id) -> chain:
+    """check (and charge) → render → sign → route, each task on its own queue. The
+    tasks are named, not imported: marketplace/tasks.py calls these services."""
+    rid = str(request_id)
+    return chain(*(signature(name, args=(rid,), immutable=True) for name in PIPELINE_TASKS))
 
 
 @transaction.atomic
@@ -95,9 +114,7 @@ def generation_request_create(
     ids = list(dict.fromkeys(str(c) for c in character_ids))
     if len(ids) > MAX_CHARACTERS:
         raise DomainError(f"Use at most {MAX_CHARACTERS} characters.", field="character_ids")
-    from licensing.models import Character
-
-    characters = list(Character.objects.filter(pk__in=ids))
+    characters = licensing_selectors.characters_by_ids(ids=ids)
     if len(characters) != len(ids):
         raise DomainError("One of the characters does not exist.", field="character_ids")
     if not ids and parent is None:
@@ -124,41 +141,6 @@ def generation_request_create(
     return request
 
 
-def generation_transition(*, request_id, to: str, note: str = "", **fields) -> GenerationRequest:
-    """The one way a request's status moves: lock the row, refuse an illegal move,
-    save, record the event. Extra ``fields`` are saved with the move."""
-    with transaction.atomic():
-        request = GenerationRequest.objects.select_for_update().get(pk=request_id)
-        if to not in GENERATION_TRANSITIONS[request.status]:
-            raise DomainError(
-                f"A request that is {request.status} cannot become {to}.", code="invalid_transition"
-            )
-        previous = request.status
-        request.status = to
-        stage = STAGE_PROGRESS.get(GenerationStatus(to), request.progress)
-        request.progress = max(request.progress, stage)
-        if to in TERMINAL_STATUSES:
-            request.finished_at = timezone.now()
-        for name, value in fields.items():
-            setattr(request, name, value)
-        request.save(update_fields=["status", "progress", "finished_at", "updated_at", *fields])
-        GenerationEvent.objects.create(
-            request=request, from_status=previous, to_status=to, note=note
-        )
-    return request
-
-
-def generation_fail(*, request_id, reason: str) -> None:
-    """Mark a request failed with a reason the creator can read, unless it already
-    reached a final state."""
-    request = GenerationRequest.objects.get(pk=request_id)
-    if request.status in TERMINAL_STATUSES:
-        return
-    generation_transition(
-        request_id=request_id, to=GenerationStatus.FAILED, note=reason, reason=reason
-    )
-
-
 # --- the pipeline steps ----------------------------------------------------------------
 
 
@@ -175,7 +157,9 @@ def parent_facts(parent: Work | None) -> ParentFacts | None:
 
 
 def generation_check(*, request_id) -> None:
-    """Step 1: the policy check. Refused requests stop here with every reason."""
+    """Step 1: the policy check. Refused requests stop here with every reason; allowed
+    ones have their per-generation fees charged (GenerationAllowed) and move on to
+    rendering, in one transaction."""
     request = GenerationRequest.objects.select_related("creator", "parent").get(pk=request_id)
     if request.status == GenerationStatus.QUEUED:
         request = generation_transition(request_id=request_id, to=GenerationStatus.CHECKING)
@@ -203,23 +187,24 @@ def generation_check(*, request_id) -> None:
             decision=record,
         )
         return
-    GenerationRequest.objects.filter(pk=request_id).update(
-        decision=record, reasons=reasons, effective_terms=decision.effective
-    )
-
-
-def generation_charge(*, request_id) -> None:
-    """Step 2: per-generation fees, charged once per request (idempotency key: the
-    request id), then on to rendering."""
-    request = GenerationRequest.objects.get(pk=request_id)
-    if request.status != GenerationStatus.CHECKING or not request.decision_id:
-        return
-    fees = request.effective_terms.get("per_generation_fees", {})
-    lines = [{"character_id": cid, **fee} for cid, fee in sorted(fees.items())]
-    payments_services.generation_fees_charge(
-        request_id=request.pk, creator=request.creator, lines=lines
-    )
-    generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
+    fees = decision.effective.get("per_generation_fees", {})
+    with transaction.atomic():
+        GenerationRequest.objects.filter(pk=request_id).update(
+            decision=record, reasons=reasons, effective_terms=decision.effective
+        )
+        # Payments charges the fees in this transaction (payments/handlers.py): the
+        # request renders only once they are paid, and a re-run finds the decision.
+        events.publish(
+            GenerationAllowed(
+                request_id=request.pk,
+                creator_id=request.creator_id,
+                fees=tuple(
+                    FeeLine(character_id=cid, amount=fee["amount"], currency=fee["currency"])
+                    for cid, fee in sorted(fees.items())
+                ),
+            )
+        )
+        generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
 
 
 # Namespace of the works' ids, derived from their requests' (uuid5).
@@ -231,15 +216,11 @@ def _render_dir(request_id) -> Path:
 
 
 def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
-    from licensing.models import Character
-
     ids = set(request.characters.values_list("pk", flat=True))
     if request.parent is not None:
         ids |= set(request.parent.licenses.values_list("character_id", flat=True))
     refs = []
-    for character in (
-        Character.objects.filter(pk__in=ids).prefetch_related("images").order_by("name")
-    ):
+    for character in licensing_selectors.characters_with_images(ids=ids):
         paths = tuple(Path(img.image.path) for img in character.images.all()[:1])
         refs.append(CharacterRef(str(character.pk), character.name, paths))
     return tuple(refs)
@@ -295,8 +276,6 @@ def generation_render(*, request_id) -> None:
 def _licenses_for(request: GenerationRequest) -> list[dict]:
     """The licences the work relies on: the creator's grants for its own characters,
     plus the parent's (inherited) for characters only the parent brought in."""
-    from licensing.models import Character
-
     parent_ids: set[str] = set()
     if request.parent is not None:
         parent_ids = {
@@ -310,12 +289,7 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
     facts = licensing_selectors.policy_facts(
         user=request.creator, character_ids=[*own_ids, *parent_ids]
     )
-    characters = {
-        str(c.pk): c
-        for c in Character.objects.filter(pk__in=facts).select_related(
-            "owner_organization", "owner_user"
-        )
-    }
+    characters = {str(c.pk): c for c in licensing_selectors.characters_with_owners(ids=facts)}
     rows = []
     for cid, fact in facts.items():
         if fact.grant is None or fact.grant.status != "active":
@@ -339,13 +313,6 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
 def generation_sign(*, request_id) -> None:
     """Step 4: sign the video and poster (C2PA) and create the Work, exactly once:
     the Work's one-to-one with the request makes a re-run find it instead."""
-    from marketplace.provenance.sign import (
-        LicenseClaim,
-        ParentIngredient,
-        ProvenanceInfo,
-        sign_media,
-    )
-
     request = GenerationRequest.objects.select_related("creator", "parent", "decision").get(
         pk=request_id
     )
@@ -356,11 +323,7 @@ def generation_sign(*, request_id) -> None:
     # The request's one work always has this id, so a re-run after a crash signs the
     # same id into the manifest and writes to the same folder (see below).
     work_id = uuid.uuid5(WORK_ID_NAMESPACE, str(request.pk))
-    from licensing.models import Offer
-
-    versions = dict(
-        Offer.objects.filter(pk__in=[r["offer_id"] for r in licenses]).values_list("pk", "version")
-    )
+    versions = licensing_selectors.offer_versions(ids=[r["offer_id"] for r in licenses])
     info = ProvenanceInfo(
         work_id=str(work_id),
         title=request.prompt[:120],
@@ -464,7 +427,7 @@ def generation_route(*, request_id) -> None:
             default=72,
         )
         with transaction.atomic():
-            licensing_services.work_approvals_open(
+            work_approvals_open(
                 work=work,
                 character_ids=sorted(review_ids),
                 deadline=timezone.now() + timedelta(hours=hours),

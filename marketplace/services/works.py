@@ -1,4 +1,5 @@
-"""Writes on published works: approval outcomes, and deletion by a likeness owner."""
+"""Writes on made works: deletion (by its creator, staff or the person it shows), blocks
+and the effect of an ended licence."""
 
 import functools
 
@@ -7,47 +8,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import NotPermitted
-from licensing.enums import ApprovalStatus, CharacterKind
-from marketplace.enums import GenerationStatus, WorkStatus
+from licensing.enums import CharacterKind
+from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
-from marketplace.services.generation import generation_transition
-
-
-def work_approval_settled(*, work_id) -> Work:
-    """Called when a per-work approval is decided or expires. Any denial (or expiry:
-    review defaults to deny) refuses the work; when every approval is given, it is
-    published. Otherwise it keeps waiting."""
-    from licensing.models import WorkApproval
-
-    with transaction.atomic():
-        work = Work.objects.select_for_update().get(pk=work_id)
-        if work.status != WorkStatus.PENDING_APPROVAL:
-            return work
-        approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
-        refused = [
-            a for a in approvals if a.status in (ApprovalStatus.DENIED, ApprovalStatus.EXPIRED)
-        ]
-        if refused:
-            first = refused[0]
-            reason = (
-                f"{first.character.name}'s rightsholder did not review the video in time."
-                if first.status == ApprovalStatus.EXPIRED
-                else f"{first.character.name}'s rightsholder declined the video"
-                + (f": {first.note}" if first.note else ".")
-            )
-            work.status = WorkStatus.DENIED
-            work.save(update_fields=["status", "updated_at"])
-            generation_transition(
-                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
-            )
-        elif approvals and all(a.status == ApprovalStatus.APPROVED for a in approvals):
-            work.status = WorkStatus.PUBLISHED
-            work.published_at = timezone.now()
-            work.save(update_fields=["status", "published_at", "updated_at"])
-            generation_transition(
-                request_id=work.request_id, to=GenerationStatus.PUBLISHED, note="approved"
-            )
-    return work
+from marketplace.services.approvals import work_approvals_withdraw
+from marketplace.services.transitions import generation_transition
 
 
 def _shows_likeness_of(work: Work, user: User) -> bool:
@@ -76,13 +41,11 @@ def work_delete(*, work: Work, by: User) -> Work:
         work.status = WorkStatus.DELETED
         work.save(update_fields=["status", "updated_at"])
         if was_pending:
-            from licensing import services as licensing_services
-
             reason = "The video was deleted before it was approved."
             generation_transition(
                 request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
             )
-            licensing_services.work_approvals_withdraw(work_id=work.pk)
+            work_approvals_withdraw(work_id=work.pk)
         transaction.on_commit(lambda: _delete_files(work))
     return work
 
@@ -98,8 +61,6 @@ def work_block(*, work: Work, reason: str) -> Work:
 
 def work_unblock(*, work: Work) -> Work:
     """Lift a block, unless another blocking claim still stands."""
-    from licensing.enums import ClaimPolicy, ClaimStatus
-
     still_blocked = work.claims.filter(
         policy=ClaimPolicy.BLOCK,
         status__in=[ClaimStatus.ACTIVE, ClaimStatus.DISPUTED, ClaimStatus.UPHELD],

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from payments.api import views
+from payments.api import licences, splits, views
 
 urlpatterns = [
+    path("works/<uuid:pk>/split/", splits.WorkSplitView.as_view(), name="api-work-split"),
+    path("offers/<uuid:pk>/accept/", licences.OfferAcceptView.as_view(), name="api-offer-accept"),
     path("webhooks/stripe/", views.StripeWebhookView.as_view(), name="api-stripe-webhook"),
     path(
         "grants/<uuid:pk>/checkout/", views.GrantCheckoutView.as_view(), name="api-grant-checkout"

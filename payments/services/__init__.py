@@ -1,7 +1,14 @@
 """Payments writes. Import from here: ``from payments import services``."""
 
-from payments.services._charges import generation_fees_charge
+from payments.services.checkout import (
+    checkout_completed,
+    checkout_expired,
+    checkout_for_grant,
+    checkout_for_tip,
+)
+from payments.services.connect import connect_account_sync, connect_onboarding_link
 from payments.services.escrow import escrow_settle
+from payments.services.generation_fees import generation_fees_charge
 from payments.services.ledger import (
     LedgerError,
     Line,
@@ -11,6 +18,12 @@ from payments.services.ledger import (
     ledger_post,
     ledger_totals,
     platform_account,
+)
+from payments.services.licences import (
+    Acceptance,
+    PaymentUnavailable,
+    grant_checkout_start,
+    offer_accept_and_pay,
 )
 from payments.services.payouts import (
     payout_confirm,
@@ -25,22 +38,15 @@ from payments.services.revenue import (
     revenue_event_settle,
     settlement_lines,
 )
-from payments.services.stripe_flows import (
-    checkout_completed,
-    checkout_expired,
-    checkout_for_grant,
-    checkout_for_tip,
-    connect_account_sync,
-    connect_onboarding_link,
-    revenue_reverse,
-    stripe_gateway,
-    webhook_handle,
-)
-from payments.services.webhooks import WebhookRejected, webhook_receive
+from payments.services.reversals import revenue_reverse
+from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
+from payments.stripe_gateway import stripe_gateway
 
 __all__ = [
+    "Acceptance",
     "LedgerError",
     "Line",
+    "PaymentUnavailable",
     "WebhookRejected",
     "account_for",
     "balance",
@@ -53,9 +59,11 @@ __all__ = [
     "connect_onboarding_link",
     "escrow_settle",
     "generation_fees_charge",
+    "grant_checkout_start",
     "ledger_post",
     "ledger_release_pending",
     "ledger_totals",
+    "offer_accept_and_pay",
     "payout_confirm",
     "payout_fail",
     "payout_submit",

@@ -6,6 +6,7 @@ from core.money import Money
 from payments.enums import AccountKind
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.services.ledger import Line, account_for, ledger_post
+from payments.services.revenue import escrow_intended_recipients
 
 
 def escrow_settle(*, work_id, to_claimant=None) -> int:
@@ -34,8 +35,6 @@ def escrow_settle(*, work_id, to_claimant=None) -> int:
                 )
                 lines.append(Line(claimant, Money(total, currency), work_id))
             else:
-                from payments.services.revenue import escrow_intended_recipients
-
                 event = RevenueEvent.objects.get(transaction=txn)
                 for owner, amount in escrow_intended_recipients(event):
                     account = account_for(owner=owner, kind=AccountKind.PENDING, currency=currency)

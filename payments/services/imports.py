@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from core.money import Money
+from marketplace import selectors as marketplace_selectors
 from payments.enums import RevenueKind
 from payments.services.revenue import revenue_event_record, revenue_event_settle
 
@@ -53,8 +54,6 @@ def revenue_import_csv(*, text: str) -> RevenueImport:
     """Validate every row first; if any is bad, import nothing and report each bad row
     by its line number. Otherwise record and settle each row's ad revenue, idempotent
     on external id (a re-imported file changes nothing)."""
-    from marketplace.models import Work
-
     report = RevenueImport()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -68,7 +67,7 @@ def revenue_import_csv(*, text: str) -> RevenueImport:
             ids.append(uuid.UUID((row.get("work_id") or "").strip()))
         except ValueError:
             continue
-    works = {w.pk: w for w in Work.objects.filter(pk__in=ids, status="published")}
+    works = marketplace_selectors.published_works_by_id(ids=ids)
     parsed, seen = [], set()
     for line, row in enumerate(rows, start=2):
         data, problem = _row(line, row, works)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from accounts import selectors as accounts_selectors
 from core.money import Money
 from payments.enums import AccountKind
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -34,9 +35,7 @@ class Line:
 def _owner(owner) -> dict:
     if owner is None:
         return {"user": None, "organization": None}
-    from accounts.models import Organization
-
-    if isinstance(owner, Organization):
+    if accounts_selectors.is_organization(owner):
         return {"user": None, "organization": owner}
     return {"user": owner, "organization": None}
 

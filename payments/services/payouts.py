@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
 from core.money import Money
 from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
 from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
@@ -172,13 +174,11 @@ def payout_confirm(*, transfer_id: str, payout_id: str = "") -> Payout | None:
 
 
 def _notify(payout: Payout, title: str, body: str) -> None:
-    from accounts import services as accounts_services
-
     connected = payout.connected_account
     users = (
         [connected.user]
         if connected.user_id
-        else accounts_services.organization_people(
+        else accounts_selectors.organization_people(
             organization=connected.organization, roles=("owner",)
         )
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from core.money import Money
+from marketplace import selectors as marketplace_selectors
 from payments import selectors
 from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
@@ -123,12 +124,10 @@ def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list
 
 def revenue_hold_for(event: RevenueEvent):
     """A disputed work's revenue goes to escrow; a monetize-claimed work's to the
-    claimant (licensing decides which)."""
+    claimant (the work's claims decide which)."""
     if event.work_id is None:
         return None
-    from licensing import selectors as licensing_selectors
-
-    return licensing_selectors.work_revenue_hold(work_id=event.work_id)
+    return marketplace_selectors.work_revenue_hold(work_id=event.work_id)
 
 
 def escrow_intended_recipients(event: RevenueEvent) -> list[tuple[object, int]]:

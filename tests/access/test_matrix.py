@@ -36,7 +36,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from licensing.views import _offer_form_initial
+from licensing.web.manage import _offer_form_initial
 from tests.access.world import (
     ACTORS,
     ANONYMOUS,
@@ -392,7 +392,7 @@ ROUTES: dict[str, dict[str, Op]] = {
         "get": Op({"work_published": ANYONE, "work_pending": WORK_READERS})
     },
     # --- pages: licensing (creators)
-    "licensing:offer_accept": {
+    "payments:offer_accept": {
         "post": Op(
             {"character_offer": SIGNED_IN},
             body=_const({"max_fee": "0", "max_rev_share_bps": "10000"}),
@@ -401,7 +401,7 @@ ROUTES: dict[str, dict[str, Op]] = {
     "licensing:my_grants": {"get": Op({"none": SIGNED_IN})},
     "licensing:grant_end": {"post": Op({"grant_active": editors("licensee")})},
     # --- pages: rightsholder dashboard
-    "licensing:dashboard": {"get": Op({"none": SIGNED_IN})},
+    "dashboard:overview": {"get": Op({"none": SIGNED_IN})},
     "licensing:character_create": {
         "get": Op({"none": SIGNED_IN}),
         "post": Op({"new_character": OWN_OR_EDITORS}, body=new_character_web),
@@ -430,7 +430,7 @@ ROUTES: dict[str, dict[str, Op]] = {
     "licensing:offer_preview": {"post": Op({"offer_draft": editors("owner")}, body=offer_form)},
     "licensing:offer_publish": {"post": Op({"offer_draft": editors("owner")})},
     "licensing:offer_end": {"post": Op({"offer_published": editors("owner")})},
-    "licensing:approvals": {
+    "marketplace:approvals": {
         "get": Op({"none": SIGNED_IN}),
         "post": Op(
             {"grant_pending_approval": editors("licensor"), "approval": editors("licensor")},
@@ -443,27 +443,27 @@ ROUTES: dict[str, dict[str, Op]] = {
         ),
     },
     # --- pages: claims and disputes
-    "licensing:claims_for_work": {
+    "marketplace:claims_for_work": {
         "get": Op({"work_published": SIGNED_IN, "work_pending": WORK_READERS}),
         "post": Op({"work_published": editors("licensor")}, body=claim_body_web),
     },
-    "licensing:claim_dispute": {
+    "marketplace:claim_dispute": {
         "post": Op({"claim_active": editors("creator")}, body=_const({"reason": "Not so."}))
     },
-    "licensing:dispute_escalate": {
+    "marketplace:dispute_escalate": {
         "post": Op({"dispute_open": editors("creator") | editors("claimant")})
     },
-    "licensing:claims_dashboard": {"get": Op({"none": SIGNED_IN})},
-    "licensing:claim_release": {"post": Op({"claim_active": editors("claimant")})},
-    "licensing:dispute_resolve": {
+    "marketplace:claims_dashboard": {"get": Op({"none": SIGNED_IN})},
+    "marketplace:claim_release": {"post": Op({"claim_active": editors("claimant")})},
+    "marketplace:dispute_resolve": {
         "post": Op(
             {"dispute_open": editors("claimant") | STAFF},
             body=_const({"decision": "release", "note": ""}),
         )
     },
     # --- pages: notifications
-    "licensing:notifications": {"get": Op({"none": SIGNED_IN})},
-    "licensing:notifications_read": {
+    "accounts:notifications": {"get": Op({"none": SIGNED_IN})},
+    "accounts:notifications_read": {
         "post": Op(
             {"notification": the_user("user"), "none": SIGNED_IN},
             body=lambda w, t, a: {"id": str(t.data["note"].pk)} if "note" in t.data else {},
@@ -471,7 +471,7 @@ ROUTES: dict[str, dict[str, Op]] = {
         )
     },
     # --- pages: organizations and compliance
-    "compliance_download": {"get": Op({"org": members("owner")})},
+    "dashboard:compliance_download": {"get": Op({"org": members("owner")})},
     "accounts:organization_list": {"get": Op({"none": SIGNED_IN})},
     "accounts:organization_create": {
         "get": Op({"none": SIGNED_IN}),

@@ -25,8 +25,9 @@ from accounts import services as accounts_services
 from accounts.models import Membership, Notification, User
 from core.money import Money
 from licensing import services as licensing_services
-from licensing.models import CharacterImage, WorkApproval
-from marketplace.models import GenerationRequest
+from licensing.models import CharacterImage
+from marketplace import services as marketplace_services
+from marketplace.models import GenerationRequest, WorkApproval
 from payments import services as payments_services
 from payments.models import CheckoutSession, ConnectedAccount
 from tests.builders import claim_filed, pending_approval_work
@@ -211,10 +212,10 @@ def build_world() -> World:
     # --- claims and disputes (they notify the creators and the claimants) ---------------
     claim_x = claim_filed(claimed_a, char_x, x_owner)
     claim_y = claim_filed(claimed_b, char_y, y_owner)
-    dispute_a = licensing_services.dispute_open(
+    dispute_a = marketplace_services.dispute_open(
         claim=claim_filed(disputed_a, char_x, x_owner), by=a, reason="It is soda."
     )
-    dispute_b = licensing_services.dispute_open(
+    dispute_b = marketplace_services.dispute_open(
         claim=claim_filed(disputed_b, char_y, y_owner), by=b, reason="It is juice."
     )
 

@@ -9,7 +9,6 @@ import pytest
 import stripe
 from django.utils import timezone
 
-from licensing import services as licensing_services
 from licensing.models import Grant
 from marketplace import services as marketplace_services
 from marketplace.enums import WorkStatus
@@ -167,7 +166,7 @@ def test_generations_list_query_count_does_not_grow_with_the_page(
 def test_approvals_queue_is_paginated_and_only_for_the_characters_rightsholders(api_client, market):
     # given: ana's delisted work waits for hoshi's studio
     work = market["works"]["ana_delisted"]
-    licensing_services.work_approvals_open(
+    marketplace_services.work_approvals_open(
         work=work,
         character_ids=[market["hoshi"].pk],
         deadline=timezone.now() + timedelta(hours=72),

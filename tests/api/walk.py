@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from core.money import Money
 from licensing import services as licensing_services
-from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
-from licensing.models import Character, WorkApproval
-from marketplace.enums import WorkStatus
-from marketplace.models import GenerationRequest, Work
+from licensing.enums import GrantStatus, OfferStatus
+from licensing.models import Character
+from marketplace import services as marketplace_services
+from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
+from marketplace.models import GenerationRequest, Work, WorkApproval
 from payments import services as payments_services
 from payments.models import ConnectedAccount, StripeEvent
 from tests.builders import claim_filed, pending_approval_work
@@ -117,10 +118,10 @@ def build_world() -> World:
     # claims and disputes
     w.o["claim_to_dispute"] = claim_filed(works["to_dispute"], hoshi, studio)
     w.o["claim_to_release"] = claim_filed(works["to_release"], hoshi, studio, policy="block")
-    w.o["dispute_to_resolve"] = licensing_services.dispute_open(
+    w.o["dispute_to_resolve"] = marketplace_services.dispute_open(
         claim=claim_filed(works["to_resolve"], hoshi, studio), by=creator, reason="It is soda."
     )
-    w.o["dispute_to_escalate"] = licensing_services.dispute_open(
+    w.o["dispute_to_escalate"] = marketplace_services.dispute_open(
         claim=claim_filed(works["to_escalate"], hoshi, studio), by=creator, reason="It is juice."
     )
 

@@ -19,11 +19,10 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 
 # The stages of marketplace/tasks.py, by their task names.
 STAGES = [
-    "marketplace.generation.check",
-    "payments.generation_charge",
-    "marketplace.render.render",
-    "marketplace.render.sign",
-    "marketplace.generation.route",
+    "marketplace.generation_check",
+    "marketplace.generation_render",
+    "marketplace.generation_sign",
+    "marketplace.generation_route",
 ]
 
 

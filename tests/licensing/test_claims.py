@@ -13,8 +13,9 @@ from django.utils import timezone
 from core.errors import DomainError, NotPermitted
 from core.money import Money
 from licensing import services
-from licensing.models import Claim
 from marketplace import selectors as marketplace_selectors
+from marketplace import services as marketplace_services
+from marketplace.models import Claim
 from payments import services as payments_services
 from payments.enums import AccountKind
 from tests.factories import CharacterFactory, MembershipFactory, UserFactory, editor_of, grant_for
@@ -57,7 +58,7 @@ def claimed_setting():
 
 
 def _claim(hoshi, work, by, policy="track"):
-    return services.claim_file(
+    return marketplace_services.claim_file(
         work=work,
         character=hoshi,
         by=by,
@@ -77,7 +78,7 @@ def test_claim_then_dispute_then_release_returns_the_escrow_to_the_original_reci
     assert mail.outbox[-1].to == [creator.email] and "claimed your video" in mail.outbox[-1].subject
 
     # when: the creator disputes, and $10 of tips arrive while the dispute is open
-    services.dispute_open(claim=claim, by=creator, reason="It is a juice ad, not beer.")
+    marketplace_services.dispute_open(claim=claim, by=creator, reason="It is a juice ad, not beer.")
     _tip(work, 1)
 
     # then: the parties' shares wait in escrow; only the platform fee is booked
@@ -85,7 +86,7 @@ def test_claim_then_dispute_then_release_returns_the_escrow_to_the_original_reci
     assert _pending(creator) == 0 and _pending(studio) == 0
 
     # when: the claimant releases the claim
-    services.dispute_resolve(dispute=claim.dispute, by=studio_owner, uphold=False)
+    marketplace_services.dispute_resolve(dispute=claim.dispute, by=studio_owner, uphold=False)
 
     # then: escrow goes to who the split engine names (10% studio, 80% creator)
     assert _escrow() == 0
@@ -103,10 +104,10 @@ def test_claim_then_dispute_then_uphold_gives_the_escrow_to_the_claimant_and_kee
     hoshi, creator, work, studio_owner = claimed_setting
     studio = hoshi.owner_organization
     claim = _claim(hoshi, work, studio_owner, policy="block")
-    services.dispute_open(claim=claim, by=creator, reason="I had a licence.")
+    marketplace_services.dispute_open(claim=claim, by=creator, reason="I had a licence.")
     _tip(work, 1)
 
-    services.dispute_resolve(
+    marketplace_services.dispute_resolve(
         dispute=claim.dispute, by=studio_owner, uphold=True, note="Beer is banned."
     )
 
@@ -119,11 +120,11 @@ def test_claim_then_dispute_then_uphold_gives_the_escrow_to_the_claimant_and_kee
 def test_an_unanswered_dispute_is_released_at_its_deadline(claimed_setting):
     hoshi, creator, work, studio_owner = claimed_setting
     claim = _claim(hoshi, work, studio_owner, policy="block")
-    dispute = services.dispute_open(claim=claim, by=creator, reason="Fair use.")
+    dispute = marketplace_services.dispute_open(claim=claim, by=creator, reason="Fair use.")
     _tip(work, 1)
 
-    assert services.disputes_expire(now=timezone.now() + timedelta(days=29)) == 0
-    assert services.disputes_expire(now=timezone.now() + timedelta(days=31)) == 1
+    assert marketplace_services.disputes_expire(now=timezone.now() + timedelta(days=29)) == 0
+    assert marketplace_services.disputes_expire(now=timezone.now() + timedelta(days=31)) == 1
 
     dispute.refresh_from_db()
     work.refresh_from_db()
@@ -183,17 +184,17 @@ def test_only_the_creator_disputes_and_only_within_30_days(claimed_setting):
     claim = _claim(hoshi, work, studio_owner)
 
     with pytest.raises(NotPermitted):
-        services.dispute_open(claim=claim, by=UserFactory(), reason="me too")
+        marketplace_services.dispute_open(claim=claim, by=UserFactory(), reason="me too")
     Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - timedelta(days=31))
     with pytest.raises(DomainError, match="within 30 days"):
-        services.dispute_open(claim=claim, by=creator, reason="late")
+        marketplace_services.dispute_open(claim=claim, by=creator, reason="late")
 
 
 def test_claims_released_on_dispute_are_counted_in_the_admin(claimed_setting, staff_client, staff):
     hoshi, creator, work, studio_owner = claimed_setting
     claim = _claim(hoshi, work, studio_owner)
-    services.dispute_open(claim=claim, by=creator, reason="wrong")
-    services.dispute_resolve(dispute=claim.dispute, by=studio_owner, uphold=False)
+    marketplace_services.dispute_open(claim=claim, by=creator, reason="wrong")
+    marketplace_services.dispute_resolve(dispute=claim.dispute, by=studio_owner, uphold=False)
 
     html = staff_client.get(reverse("admin:accounts_organization_changelist")).content.decode()
 
@@ -306,7 +307,7 @@ def test_the_compliance_export_holds_exactly_the_organizations_records(claimed_s
 
 def test_the_compliance_download_is_for_members_only(claimed_setting, client):
     hoshi, *_ = claimed_setting
-    url = reverse("compliance_download", args=[hoshi.owner_organization.slug])
+    url = reverse("dashboard:compliance_download", args=[hoshi.owner_organization.slug])
     client.force_login(editor_of(hoshi))
     mine = client.get(url, {"format": "json"})
     client.force_login(UserFactory())

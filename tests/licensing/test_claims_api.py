@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from licensing import services
-from licensing.models import Claim, Dispute
+from marketplace import services as marketplace_services
+from marketplace.models import Claim, Dispute
 from tests.factories import (
     CharacterFactory,
     MembershipFactory,
@@ -40,7 +40,7 @@ def _body(hoshi, **overrides) -> dict:
 
 
 def _file(hoshi, work, by, policy="track") -> Claim:
-    return services.claim_file(
+    return marketplace_services.claim_file(
         work=work,
         character=hoshi,
         by=by,
@@ -193,7 +193,9 @@ def test_claims_list_shows_each_party_its_side(api_client, setting):
 def test_claims_list_query_count_does_not_grow(api_client, setting, django_assert_num_queries):
     # given: two claims, one disputed
     hoshi, creator, work, studio_owner = setting
-    services.dispute_open(claim=_file(hoshi, work, studio_owner), by=creator, reason="No.")
+    marketplace_services.dispute_open(
+        claim=_file(hoshi, work, studio_owner), by=creator, reason="No."
+    )
     second = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Two")
     _file(hoshi, second, studio_owner)
     api_client.force_authenticate(studio_owner)
@@ -259,7 +261,7 @@ def test_only_the_creator_disputes_via_the_api(api_client, setting):
 def test_creator_escalates_a_dispute_and_a_stranger_cannot(api_client, setting):
     # given
     hoshi, creator, work, studio_owner = setting
-    dispute = services.dispute_open(
+    dispute = marketplace_services.dispute_open(
         claim=_file(hoshi, work, studio_owner), by=creator, reason="No."
     )
     url = f"/api/v1/disputes/{dispute.pk}/escalate/"
@@ -313,7 +315,7 @@ def test_claimant_resolves_a_dispute_via_the_api(
 ):
     # given: a disputed block
     hoshi, creator, work, studio_owner = setting
-    dispute = services.dispute_open(
+    dispute = marketplace_services.dispute_open(
         claim=_file(hoshi, work, studio_owner, policy="block"), by=creator, reason="No."
     )
     api_client.force_authenticate(studio_owner)
@@ -339,7 +341,9 @@ def test_claimant_resolves_a_dispute_via_the_api(
 def test_only_the_claimant_or_staff_resolve_a_dispute_via_the_api(api_client, setting, staff):
     # given
     hoshi, creator, work, studio_owner = setting
-    dispute = services.dispute_open(claim=_file(hoshi, work, studio_owner), by=creator, reason="No")
+    dispute = marketplace_services.dispute_open(
+        claim=_file(hoshi, work, studio_owner), by=creator, reason="No"
+    )
     url = f"/api/v1/disputes/{dispute.pk}/resolve/"
 
     def post(user, decision="release"):

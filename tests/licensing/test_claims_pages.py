@@ -14,7 +14,9 @@ from django.utils import timezone
 from accounts.models import Notification
 from accounts.services import notify
 from licensing import services
-from licensing.models import Claim, Dispute, Grant, Offer
+from licensing.models import Grant, Offer
+from marketplace import services as marketplace_services
+from marketplace.models import Claim, Dispute
 from tests.factories import (
     CharacterFactory,
     MembershipFactory,
@@ -29,8 +31,8 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 FEED = reverse("marketplace:feed")
-DASHBOARD = reverse("licensing:claims_dashboard")
-NOTIFICATIONS = reverse("licensing:notifications")
+DASHBOARD = reverse("marketplace:claims_dashboard")
+NOTIFICATIONS = reverse("accounts:notifications")
 
 
 @pytest.fixture
@@ -45,11 +47,11 @@ def setting():
 
 
 def _panel(work) -> str:
-    return reverse("licensing:claims_for_work", args=[work.pk])
+    return reverse("marketplace:claims_for_work", args=[work.pk])
 
 
 def _file(hoshi, work, by, policy="track") -> Claim:
-    return services.claim_file(
+    return marketplace_services.claim_file(
         work=work,
         character=hoshi,
         by=by,
@@ -237,7 +239,7 @@ def test_creator_sees_the_claim_and_disputes_it_from_the_work_page(
     claim = _file(hoshi, work, studio_owner)
     client.force_login(creator)
     panel = client.get(_panel(work), **HTMX).content.decode()
-    dispute_url = reverse("licensing:claim_dispute", args=[claim.pk])
+    dispute_url = reverse("marketplace:claim_dispute", args=[claim.pk])
     assert "claims Hoshi-chan" in panel and f'action="{dispute_url}"' in panel
 
     # when
@@ -260,7 +262,7 @@ def test_the_dispute_form_is_gone_after_30_days_and_a_late_dispute_is_refused(cl
     claim = _file(hoshi, work, studio_owner)
     Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - timedelta(days=31))
     client.force_login(creator)
-    dispute_url = reverse("licensing:claim_dispute", args=[claim.pk])
+    dispute_url = reverse("marketplace:claim_dispute", args=[claim.pk])
 
     # when
     panel = client.get(_panel(work), **HTMX).content.decode()
@@ -276,7 +278,7 @@ def test_only_the_creator_can_dispute_from_the_page(client, setting):
     # given
     hoshi, _, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner)
-    url = reverse("licensing:claim_dispute", args=[claim.pk])
+    url = reverse("marketplace:claim_dispute", args=[claim.pk])
 
     # when: a stranger, then the claimant
     client.force_login(UserFactory())
@@ -308,7 +310,7 @@ def test_claimant_releases_an_active_block_claim_from_the_dashboard(client, sett
     hoshi, _, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
     client.force_login(studio_owner)
-    release = reverse("licensing:claim_release", args=[claim.pk])
+    release = reverse("marketplace:claim_release", args=[claim.pk])
     html = client.get(DASHBOARD).content.decode()
     assert f'action="{release}"' in html and 'data-confirm="Release this claim?' in html
     assert "Disputable until" in html
@@ -333,9 +335,9 @@ def test_claimant_answers_a_dispute_from_the_dashboard(
     # given: a disputed block
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
-    dispute = services.dispute_open(claim=claim, by=creator, reason="It is a soda can.")
+    dispute = marketplace_services.dispute_open(claim=claim, by=creator, reason="It is a soda can.")
     client.force_login(studio_owner)
-    resolve = reverse("licensing:dispute_resolve", args=[dispute.pk])
+    resolve = reverse("marketplace:dispute_resolve", args=[dispute.pk])
     html = client.get(DASHBOARD).content.decode()
     assert f'action="{resolve}"' in html and "It is a soda can." in html
     assert f"Answer by {dispute.deadline:%-d %b %Y}" in html
@@ -356,12 +358,12 @@ def test_dashboard_actions_need_an_owner_or_manager_of_the_claimant(client, sett
     hoshi, creator, work, studio_owner = setting
     active = _file(hoshi, work, studio_owner)
     other = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Another")
-    dispute = services.dispute_open(
+    dispute = marketplace_services.dispute_open(
         claim=_file(hoshi, other, studio_owner), by=creator, reason="Mine."
     )
     viewer = MembershipFactory(organization=hoshi.owner_organization, role="viewer").user
-    release = reverse("licensing:claim_release", args=[active.pk])
-    resolve = reverse("licensing:dispute_resolve", args=[dispute.pk])
+    release = reverse("marketplace:claim_release", args=[active.pk])
+    resolve = reverse("marketplace:dispute_resolve", args=[dispute.pk])
 
     # when: a viewer of the studio looks and tries; the creator and a stranger try
     client.force_login(viewer)
@@ -395,16 +397,16 @@ def test_staff_resolve_an_escalated_dispute_with_the_admin_action(setting, staff
     # given: the creator escalates a disputed block from the work page
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
-    dispute = services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
+    dispute = marketplace_services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
     creator_client = Client()
     creator_client.force_login(creator)
-    creator_client.post(reverse("licensing:dispute_escalate", args=[dispute.pk]))
+    creator_client.post(reverse("marketplace:dispute_escalate", args=[dispute.pk]))
     dispute.refresh_from_db()
     assert dispute.status == "escalated"
 
     # when: staff release it from the admin
     response = staff_client.post(
-        reverse("admin:licensing_dispute_changelist"),
+        reverse("admin:marketplace_dispute_changelist"),
         {"action": "release_selected", "_selected_action": [str(dispute.pk)]},
         follow=True,
     )
@@ -420,12 +422,12 @@ def test_staff_uphold_a_dispute_with_the_admin_action(staff_client, setting, sta
     # given
     hoshi, creator, work, studio_owner = setting
     claim = _file(hoshi, work, studio_owner, policy="block")
-    dispute = services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
-    services.dispute_escalate(dispute=dispute, by=creator)
+    dispute = marketplace_services.dispute_open(claim=claim, by=creator, reason="I hold a licence.")
+    marketplace_services.dispute_escalate(dispute=dispute, by=creator)
 
     # when
     staff_client.post(
-        reverse("admin:licensing_dispute_changelist"),
+        reverse("admin:marketplace_dispute_changelist"),
         {"action": "uphold_selected", "_selected_action": [str(dispute.pk)]},
     )
 
@@ -462,7 +464,7 @@ def test_licensor_ends_an_offer_from_the_manage_page_and_new_acceptances_are_ref
     assert Notification.objects.filter(user=holder, kind="grant.ending").exists()
     client.force_login(UserFactory())
     refused = client.post(
-        reverse("licensing:offer_accept", args=[hoshi.pk, offer.pk]),
+        reverse("payments:offer_accept", args=[hoshi.pk, offer.pk]),
         {"max_fee": 0, "max_rev_share_bps": 0},
         follow=True,
     )
@@ -525,7 +527,7 @@ def test_mark_all_read_clears_the_highlight_and_the_badge(client):
     client.force_login(creator)
 
     # when
-    response = client.post(reverse("licensing:notifications_read"), follow=True)
+    response = client.post(reverse("accounts:notifications_read"), follow=True)
 
     # then
     html = response.content.decode()
@@ -542,7 +544,7 @@ def test_unread_badge_counts_only_the_users_unread_notifications(client):
         notify(users=[user], kind="note", title=title)
     notify(users=[UserFactory()], kind="note", title="Not yours")
     client.force_login(user)
-    client.post(reverse("licensing:notifications_read"), {"id": str(first.pk)})
+    client.post(reverse("accounts:notifications_read"), {"id": str(first.pk)})
 
     # when
     html = client.get(reverse("licensing:my_grants")).content.decode()

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.money import Money
-from licensing import selectors_dashboard
-from licensing import services as licensing_services
+from dashboard import selectors as dashboard_selectors
 from marketplace import services as marketplace_services
 from marketplace.models import GenerationRequest
 from payments import services as payments_services
@@ -30,7 +29,7 @@ from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("licensing:dashboard")
+DASHBOARD = reverse("dashboard:overview")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -157,7 +156,7 @@ def world():
     _earn(nap, 2_000, "pi_nap")  # 5% of $20: $1.00 to A
     _earn(secret, 5_000, "pi_secret")  # 20% of $50: $10.00 to B
     payments_services.ledger_release_pending()
-    licensing_services.claim_file(
+    marketplace_services.claim_file(
         work=nap,
         character=kuro,
         by=studio,
@@ -200,8 +199,8 @@ def test_cards_show_the_rightsholders_numbers(client, world):
     assert _card(html, "card-approvals") == "1"
     assert _card(html, "card-claims") == "1"
     assert _card(html, "card-balance") == "$4.00"
-    assert f'href="{reverse("licensing:approvals")}" id="card-approvals"' in html
-    assert f'href="{reverse("licensing:claims_dashboard")}" id="card-claims"' in html
+    assert f'href="{reverse("marketplace:approvals")}" id="card-approvals"' in html
+    assert f'href="{reverse("marketplace:claims_dashboard")}" id="card-claims"' in html
     assert f'href="{reverse("payments:earnings")}" id="card-balance"' in html
 
 
@@ -268,10 +267,10 @@ def test_dashboard_links_to_where_the_rightsholder_acts(client, world):
 
     slug = world["organization"].slug
     assert reverse("licensing:character_manage", args=[world["hoshi"].pk]) in html
-    assert reverse("licensing:approvals") in html
-    assert reverse("licensing:claims_dashboard") in html
+    assert reverse("marketplace:approvals") in html
+    assert reverse("marketplace:claims_dashboard") in html
     assert f"{reverse('payments:earnings')}?org={slug}" in html
-    assert reverse("compliance_download", args=[slug]) in html
+    assert reverse("dashboard:compliance_download", args=[slug]) in html
 
 
 # --- who sees what ------------------------------------------------------------------------
@@ -297,7 +296,7 @@ def test_another_organizations_data_never_appears(client, world):
     # ...and nothing of studio A's
     for name in ("Hoshi", "Kuro", "at the beach"):
         assert name not in html
-    assert reverse("compliance_download", args=[world["organization"].slug]) not in html
+    assert reverse("dashboard:compliance_download", args=[world["organization"].slug]) not in html
 
 
 def test_studio_a_never_sees_studio_b(client, world):
@@ -353,7 +352,7 @@ def test_member_of_an_organization_without_characters_is_asked_to_register_one(c
 
     assert "Nothing to manage yet" in html and "chart-generations" not in html
     assert reverse("accounts:organization_create") not in html
-    assert reverse("compliance_download", args=[membership.organization.slug]) in html
+    assert reverse("dashboard:compliance_download", args=[membership.organization.slug]) in html
 
 
 def test_a_likeness_owner_sees_their_own_likeness(client):
@@ -397,7 +396,7 @@ def test_query_count_does_not_grow_with_characters_and_works(client, django_asse
     with CaptureQueriesContext(connection) as one:
         small = client.get(DASHBOARD)
     with django_assert_num_queries(OVERVIEW_QUERIES):
-        selectors_dashboard.dashboard_overview(user=owner)
+        dashboard_selectors.dashboard_overview(user=owner)
     # when: ten of each
     _add_characters(organization, creator, 9, start=1)
     with CaptureQueriesContext(connection) as ten:
@@ -411,7 +410,7 @@ def test_query_count_does_not_grow_with_characters_and_works(client, django_asse
     assert len(large.context["top_works"]["rows"]) == 5
     assert len(one.captured_queries) == len(ten.captured_queries)
     with django_assert_num_queries(OVERVIEW_QUERIES):
-        selectors_dashboard.dashboard_overview(user=owner)
+        dashboard_selectors.dashboard_overview(user=owner)
 
 
 # memberships, characters, generations per day, decisions, refusal terms, licensees,

@@ -12,10 +12,10 @@ from django.utils.html import escape
 from PIL import Image
 
 from licensing import services
-from licensing.forms import OfferTermsForm
 from licensing.models import Character, CharacterImage, Grant, Offer
 from licensing.summary import summary_points
 from licensing.terms import Terms
+from licensing.web.forms import OfferTermsForm
 from tests.factories import (
     CharacterFactory,
     MembershipFactory,
@@ -295,7 +295,7 @@ def test_character_page_shows_the_plain_language_summary_and_accept_form(client,
     assert points
     for point in points:
         assert escape(point) in html
-    assert reverse("licensing:offer_accept", args=[character.pk, offer.pk]) in html
+    assert reverse("payments:offer_accept", args=[character.pk, offer.pk]) in html
     assert _hidden_value(html, "max_fee") == "0"
     assert _hidden_value(html, "max_rev_share_bps") == "500"
 
@@ -356,7 +356,7 @@ def test_accepting_the_displayed_terms_creates_an_active_grant(client, user):
 
     # when
     response = client.post(
-        reverse("licensing:offer_accept", args=[character.pk, offer.pk]),
+        reverse("payments:offer_accept", args=[character.pk, offer.pk]),
         {
             "max_fee": _hidden_value(html, "max_fee"),
             "max_rev_share_bps": _hidden_value(html, "max_rev_share_bps"),
@@ -391,7 +391,7 @@ def test_price_raised_after_the_page_was_shown_is_refused_with_the_new_terms(cli
 
     # when
     response = client.post(
-        reverse("licensing:offer_accept", args=[character.pk, v1.pk]), stale, follow=True
+        reverse("payments:offer_accept", args=[character.pk, v1.pk]), stale, follow=True
     )
 
     # then
@@ -414,7 +414,7 @@ def test_revenue_share_raised_after_the_page_was_shown_is_refused(client, user):
     client.force_login(user)
 
     response = client.post(
-        reverse("licensing:offer_accept", args=[character.pk, v1.pk]),
+        reverse("payments:offer_accept", args=[character.pk, v1.pk]),
         {"max_fee": "0", "max_rev_share_bps": "500"},
         follow=True,
     )
@@ -512,7 +512,7 @@ def test_dashboard_lists_only_the_users_characters(client, studio_a):
     mine = CharacterFactory(name="Kuro")
     client.force_login(editor_of(mine))
 
-    html = client.get(reverse("licensing:dashboard")).content.decode()
+    html = client.get(reverse("dashboard:overview")).content.decode()
 
     assert reverse("licensing:character_manage", args=[mine.pk]) in html
     assert reverse("licensing:character_manage", args=[studio_a["character"].pk]) not in html
@@ -843,7 +843,7 @@ def pending_request():
 def test_likeness_owner_sees_and_approves_a_pending_request(client, pending_request):
     # given
     client.force_login(pending_request.character.owner_user)
-    url = reverse("licensing:approvals")
+    url = reverse("marketplace:approvals")
 
     # when
     page = client.get(url).content.decode()
@@ -861,7 +861,7 @@ def test_likeness_owner_declines_a_request_with_a_reason(client, pending_request
     client.force_login(pending_request.character.owner_user)
 
     client.post(
-        reverse("licensing:approvals"),
+        reverse("marketplace:approvals"),
         {"grant": pending_request.pk, "decision": "reject", "reason": "Not this time"},
     )
 
@@ -877,7 +877,7 @@ def test_only_the_rightsholder_can_decide_a_request(client, pending_request, who
 
     # when
     response = client.post(
-        reverse("licensing:approvals"), {"grant": pending_request.pk, "decision": "approve"}
+        reverse("marketplace:approvals"), {"grant": pending_request.pk, "decision": "approve"}
     )
 
     # then
@@ -890,7 +890,7 @@ def test_malformed_request_id_is_not_found(client, pending_request):
     client.force_login(pending_request.character.owner_user)
 
     response = client.post(
-        reverse("licensing:approvals"), {"grant": "not-a-uuid", "decision": "approve"}
+        reverse("marketplace:approvals"), {"grant": "not-a-uuid", "decision": "approve"}
     )
 
     assert response.status_code == 404

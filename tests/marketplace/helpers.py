@@ -1,4 +1,4 @@
-"""Make real works in-process, without a worker: the pipeline's five steps run inline."""
+"""Make real works in-process, without a worker: the pipeline's four steps run inline."""
 
 from datetime import datetime
 
@@ -10,10 +10,10 @@ SETTLED_WITH_A_WORK = (GenerationStatus.PUBLISHED, GenerationStatus.AWAITING_APP
 
 
 def run_pipeline(*, request_id) -> GenerationRequest:
-    """Check, charge, render, sign and route one request, as the Celery chain would."""
+    """Check (and charge), render, sign and route one request, as the Celery chain
+    would."""
     for step in (
         services.generation_check,
-        services.generation_charge,
         services.generation_render,
         services.generation_sign,
         services.generation_route,

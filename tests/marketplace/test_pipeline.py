@@ -11,9 +11,8 @@ import av
 from django.utils import timezone
 
 from licensing import services as licensing_services
-from licensing.models import WorkApproval
 from marketplace import selectors
-from marketplace.models import GenerationRequest, Work
+from marketplace.models import GenerationRequest, Work, WorkApproval
 from marketplace.provenance.verify import verify_media
 from payments.models import GenerationCharge
 from tests.factories import CharacterFactory, UserFactory, grant_for, publish_offer
@@ -172,7 +171,7 @@ def test_per_work_approval_left_past_its_deadline_is_denied(pipeline, api_client
     )
 
     # when: beat's task runs (through the real worker)
-    from licensing.tasks import approvals_expire
+    from marketplace.tasks import approvals_expire
 
     assert approvals_expire.delay().get(timeout=30, disable_sync_subtasks=False) == 1
 

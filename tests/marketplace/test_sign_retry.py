@@ -30,7 +30,6 @@ def test_a_sign_step_killed_after_storing_files_leaves_one_work_and_no_stray_fil
     )
     for step in (
         services.generation_check,
-        services.generation_charge,
         services.generation_render,
     ):
         step(request_id=request.pk)

@@ -93,7 +93,7 @@ def test_every_main_page_runs_without_inline_script_under_the_policy(signing, st
         work.get_absolute_url(),
         reverse("marketplace:verify"),
         reverse("licensing:my_grants"),
-        reverse("licensing:notifications"),
+        reverse("accounts:notifications"),
         reverse("payments:earnings"),
         reverse("accounts:organization_list"),
         reverse("accounts:organization_create"),
@@ -102,12 +102,12 @@ def test_every_main_page_runs_without_inline_script_under_the_policy(signing, st
         reverse("api-docs"),
     ]
     owner_pages = [
-        reverse("licensing:dashboard"),
+        reverse("dashboard:overview"),
         reverse("licensing:character_create"),
         reverse("licensing:character_manage", kwargs={"pk": character.pk}),
         reverse("licensing:offer_edit", kwargs={"pk": draft.pk}),
-        reverse("licensing:approvals"),
-        reverse("licensing:claims_dashboard"),
+        reverse("marketplace:approvals"),
+        reverse("marketplace:claims_dashboard"),
         reverse("accounts:organization_detail", kwargs={"slug": organization.slug}),
     ]
     anonymous_pages = [reverse("account_login"), reverse("account_signup"), reverse("home")]

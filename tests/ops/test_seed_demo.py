@@ -20,22 +20,27 @@ from django.test.utils import override_settings
 
 from accounts.enums import VerificationStatus
 from accounts.models import Follow, Membership, Notification, Organization, User
-from licensing.enums import ClaimStatus, DisputeStatus, GrantStatus, OfferStatus
+from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
-    Claim,
-    Dispute,
     Grant,
     GrantEvent,
     Offer,
     PolicyDecision,
-    WorkApproval,
 )
 from licensing.terms import PRESETS_BY_KEY
-from marketplace.enums import WorkStatus
-from marketplace.models import GenerationEvent, GenerationRequest, Work, WorkLicense
+from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
+from marketplace.models import (
+    Claim,
+    Dispute,
+    GenerationEvent,
+    GenerationRequest,
+    Work,
+    WorkApproval,
+    WorkLicense,
+)
 from marketplace.services import generation_request_create
 from payments.enums import AccountKind, PayoutStatus, RevenueKind, RevenueStatus
 from payments.models import (

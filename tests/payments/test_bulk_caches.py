@@ -12,7 +12,7 @@ from core.money import Money
 from payments.models import LedgerEntry, RevenueEvent
 from payments.selectors import work_split_lines, works_for_split
 from payments.services import revenue_event_record, settlement_lines
-from payments.services.bulk import revenue_events_settle_bulk
+from payments.services.settlement_bulk import revenue_events_settle_bulk
 from tests.payments.test_bulk_settlement import _work, market  # noqa: F401
 
 pytestmark = pytest.mark.postgresql

@@ -14,8 +14,9 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.money import Money
-from licensing.services.claims import claim_file, dispute_open
+from marketplace import services as marketplace_services
 from marketplace.models import Work
+from marketplace.services.claims import claim_file, dispute_open
 from payments.enums import AccountKind, RevenueStatus
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.services import (
@@ -25,7 +26,7 @@ from payments.services import (
     revenue_event_settle,
     settlement_lines,
 )
-from payments.services.bulk import revenue_events_settle_bulk
+from payments.services.settlement_bulk import revenue_events_settle_bulk
 from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for
 from tests.payments.conftest import plain_work
 
@@ -266,13 +267,12 @@ def test_events_locked_by_a_concurrent_settle_are_skipped_not_waited_for(market)
 @pytest.mark.postgresql
 @pytest.mark.django_db
 def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_event_path():
-    from licensing import services as licensing_services
     from payments import services as payments_services
 
     hoshi = CharacterFactory()
     creator = UserFactory()
     work = plain_work(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
-    claim = licensing_services.claim_file(
+    claim = marketplace_services.claim_file(
         work=work,
         character=hoshi,
         by=editor_of(hoshi),
@@ -280,7 +280,7 @@ def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_e
         evidence="x",
         policy="track",
     )
-    licensing_services.dispute_open(claim=claim, by=creator, reason="no")
+    marketplace_services.dispute_open(claim=claim, by=creator, reason="no")
     payments_services.revenue_event_record(
         kind="tip", source="stripe", external_id="pi_held", money=Money(1_000, "USD"), work=work
     )

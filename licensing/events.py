@@ -1,0 +1,18 @@
+"""The domain events licensing publishes (core/events.py explains the mechanism).
+Licensing sits below marketplace and payments, so it never calls them: what they must
+do when a licence changes, they do in their own handlers of these events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GrantEnded:
+    """A live grant ended (its offer's grace period passed, or its licensee ended it).
+    The works made under it now follow ``on_revoke`` (keep, delist or delete)."""
+
+    grant_id: uuid.UUID
+    on_revoke: str
+    reason: str

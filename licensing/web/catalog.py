@@ -1,0 +1,111 @@
+"""Licensing pages for creators: the catalog, a character's page with its offers in
+plain language, and their own licences."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from licensing import selectors, services
+from licensing.models import Character, Offer
+from licensing.summary import summary_points
+from licensing.web import forms
+
+CATALOG_PAGE_SIZE = 24
+
+
+def _bool_filter(value: str, yes: str, no: str) -> bool | None:
+    return True if value == yes else False if value == no else None
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    form = forms.CatalogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    characters = selectors.catalog_characters(
+        q=filters.get("q", "").strip(),
+        kind=filters.get("kind", ""),
+        franchise=filters.get("franchise", "").strip(),
+        commercial=_bool_filter(filters.get("use", ""), "commercial", "noncommercial"),
+        free=_bool_filter(filters.get("price", ""), "free", "paid"),
+    )
+    page = Paginator(characters, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "licensing/_catalog_results.html" if request.htmx else "licensing/catalog.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "franchises": selectors.catalog_franchises(),
+        },
+    )
+
+
+def offer_summary(offer: Offer, character: Character) -> list[str]:
+    """The offer's terms in plain language, as its character's page shows them."""
+    return summary_points(
+        offer.parsed_terms, kind=character.kind, rightsholder=character.rightsholder_name
+    )
+
+
+def character_detail(request: HttpRequest, pk) -> HttpResponse:
+    character = selectors.character_visible_to(pk=pk, user=request.user)
+    if character is None:
+        raise Http404("No such character")
+    can_edit = selectors.character_can_edit(character=character, user=request.user)
+    offers = [
+        {
+            "offer": offer,
+            "terms": offer.parsed_terms,
+            "summary": offer_summary(offer, character),
+            "form": forms.AcceptForm(
+                initial={
+                    "max_fee": offer.upfront_fee,
+                    "max_rev_share_bps": offer.parsed_terms.rev_share_bps,
+                }
+            ),
+        }
+        for offer in character.published_offers
+    ]
+    held = set()
+    if request.user.is_authenticated:
+        held = set(
+            selectors.grants_for_licensee(user=request.user)
+            .filter(
+                character=character, status__in=["active", "pending_payment", "pending_approval"]
+            )
+            .values_list("series", flat=True)
+        )
+    return render(
+        request,
+        "licensing/character_detail.html",
+        {"character": character, "offers": offers, "can_edit": can_edit, "held_series": held},
+    )
+
+
+@login_required
+def my_grants(request: HttpRequest) -> HttpResponse:
+    grants = selectors.grants_for_licensee(user=request.user)
+    return render(request, "licensing/my_grants.html", {"grants": grants})
+
+
+@login_required
+@require_POST
+def grant_end(request: HttpRequest, pk) -> HttpResponse:
+    # Only the licensee ends a licence; to anyone else it does not exist.
+    grant = selectors.grants_for_licensee(user=request.user).filter(pk=pk).first()
+    if grant is None:
+        raise Http404("No such grant")
+    try:
+        services.grant_end_by_licensee(grant=grant, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Your licence for {grant.character.name} has ended.")
+    return redirect("licensing:my_grants")

@@ -1,0 +1,360 @@
+"""Licensing pages for rightsholders: register and edit characters and their images,
+and the offer editor (draft, preview, publish a version, end an offer)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors as accounts_selectors
+from accounts.enums import EDITOR_ROLES
+from accounts.models import Organization, User
+from core.errors import DomainError, NotPermitted
+from licensing import selectors, services
+from licensing.enums import CharacterKind, OfferStatus
+from licensing.models import Character, CharacterImage, Offer
+from licensing.summary import summary_points
+from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
+from licensing.web import forms
+from licensing.web.catalog import offer_summary
+
+# Service field names that a form shows under another name.
+_FORM_FIELD_FOR = {"owner_organization": "owner"}
+
+
+_EFFECT = {
+    "keep": "their videos stay up",
+    "delist": "their videos are delisted",
+    "delete": "their videos are deleted",
+}
+
+
+def _owner_choices(user: User) -> list[tuple[str, str]]:
+    choices = [
+        (f"org:{m.organization.slug}", m.organization.name)
+        for m in accounts_selectors.organization_list_for_user(user=user)
+        if m.role in EDITOR_ROLES
+    ]
+    return [*choices, ("self", "My own likeness")]
+
+
+def _editable_character(request: HttpRequest, pk) -> Character:
+    character = (
+        Character.objects.select_related("owner_organization", "owner_user").filter(pk=pk).first()
+    )
+    if character is None or not selectors.character_can_edit(
+        character=character, user=request.user
+    ):
+        raise Http404("No such character")
+    return character
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    errors = getattr(exc, "errors", None) or {exc.field: [exc.detail]}
+    for field, messages_ in errors.items():
+        field = _FORM_FIELD_FOR.get(field, field)
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(
+                target, message if target else f"{field}: {message}" if field else message
+            )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def character_create(request: HttpRequest) -> HttpResponse:
+    owners = _owner_choices(request.user)
+    posted_owner = request.POST.get("owner", "")
+    if posted_owner.startswith("org:") and posted_owner not in dict(owners):
+        # The form offers only organizations the user edits; another one is refused as
+        # the API refuses it (403), not re-rendered as a form error on a 200 page.
+        raise NotPermitted("You cannot add characters to that organization.")
+    form = forms.CharacterForm(request.POST or None, request.FILES or None, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner = data["owner"]
+        organization = None
+        if owner.startswith("org:"):
+            organization = Organization.objects.filter(slug=owner[4:]).first()
+        try:
+            # One transaction, so that a refused image leaves no character behind.
+            with transaction.atomic():
+                character = services.character_create(
+                    by=request.user,
+                    kind=CharacterKind.LIKENESS if owner == "self" else CharacterKind.CHARACTER,
+                    owner_organization=organization,
+                    name=data["name"],
+                    aliases=data["aliases"],
+                    description=data["description"],
+                    franchise=data["franchise"],
+                    disallowed=data["disallowed"],
+                    likeness_attested=data["likeness_attested"],
+                )
+                if data.get("image"):
+                    services.character_image_add(
+                        character=character, by=request.user, file=data["image"]
+                    )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{character.name} is registered. Now publish an offer.")
+            return redirect("licensing:character_manage", pk=character.pk)
+    # A refused submission is a 400, the form shown again with its errors.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "licensing/character_form.html", {"form": form}, status=status)
+
+
+def _edit_initial(character: Character) -> dict:
+    return {
+        "name": character.name,
+        "aliases": forms.format_aliases(character.aliases.all()),
+        "franchise": character.franchise,
+        "description": character.description,
+        "status": character.status,
+        "disallowed": character.disallowed,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def character_manage(request: HttpRequest, pk) -> HttpResponse:
+    character = _editable_character(request, pk)
+    form = forms.CharacterEditForm(
+        request.POST or None,
+        initial=_edit_initial(character),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        aliases = data.pop("aliases")
+        try:
+            with transaction.atomic():
+                services.character_update(character=character, by=request.user, **data)
+                services.character_aliases_set(
+                    character=character, by=request.user, aliases=aliases
+                )
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Saved. Prompt screening uses the new names at once.")
+            return redirect("licensing:character_manage", pk=character.pk)
+    return _manage_page(request, character, form=form)
+
+
+def _manage_page(
+    request: HttpRequest,
+    character: Character,
+    *,
+    form: forms.CharacterEditForm | None = None,
+    image_form: forms.ImageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if form is None:
+        form = forms.CharacterEditForm(initial=_edit_initial(character))
+    return render(
+        request,
+        "licensing/character_manage.html",
+        {
+            "character": character,
+            "form": form,
+            "image_form": image_form or forms.ImageForm(),
+            "new_offer_form": forms.NewOfferForm(),
+            "offers": selectors.offers_for_character(character=character),
+            "images": character.images.all(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def character_image_add(request: HttpRequest, pk) -> HttpResponse:
+    character = _editable_character(request, pk)
+    form = forms.ImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.character_image_add(
+                character=character, by=request.user, file=form.cleaned_data["image"]
+            )
+        except DomainError as exc:
+            form.add_error("image", exc.detail)
+        else:
+            messages.success(request, "Image added.")
+            return redirect("licensing:character_manage", pk=pk)
+    # Refused: a 400, the page shown again with the reason next to the image field.
+    return _manage_page(request, character, image_form=form, status=400)
+
+
+@login_required
+@require_POST
+def character_image_delete(request: HttpRequest, pk, image_pk) -> HttpResponse:
+    character = _editable_character(request, pk)
+    image = CharacterImage.objects.filter(pk=image_pk, character=character).first()
+    if image is None:
+        raise Http404("No such image")
+    services.character_image_delete(image=image, by=request.user)
+    messages.success(request, "Image removed.")
+    return redirect("licensing:character_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def offer_create(request: HttpRequest, pk) -> HttpResponse:
+    character = _editable_character(request, pk)
+    form = forms.NewOfferForm(request.POST)
+    preset = form.cleaned_data["preset"] if form.is_valid() else ""
+    terms = (
+        preset_terms(preset, credit_text=character.rightsholder_name)
+        if preset
+        else Terms(credit_text=character.rightsholder_name)
+    )
+    offer = services.offer_create_draft(
+        character=character, by=request.user, terms=terms.to_dict(), preset=preset
+    )
+    return redirect("licensing:offer_edit", pk=offer.pk)
+
+
+def editable_offer_or_404(request: HttpRequest, pk) -> Offer:
+    offer = (
+        Offer.objects.select_related("character__owner_organization", "character__owner_user")
+        .filter(pk=pk)
+        .first()
+    )
+    if offer is None or not selectors.character_can_edit(
+        character=offer.character, user=request.user
+    ):
+        raise Http404("No such offer")
+    return offer
+
+
+def _resolve_people_and_costars(form: forms.OfferTermsForm) -> tuple[list[str], list[str]] | None:
+    emails = form.list_value("audience_allowlist")
+    users = {
+        u.email.lower(): str(u.pk)
+        for u in User.objects.filter(email__in=[e.lower() for e in emails])
+    }
+    unknown = [e for e in emails if e.lower() not in users]
+    if unknown:
+        form.add_error("audience_allowlist", f"No account uses: {', '.join(unknown)}.")
+    names = form.list_value("banned_costars")
+    found = {c.name.lower(): str(c.pk) for c in Character.objects.filter(name__in=names)}
+    missing = [n for n in names if n.lower() not in found]
+    if missing:
+        form.add_error("banned_costars", f"No character called: {', '.join(missing)}.")
+    if unknown or missing:
+        return None
+    return [users[e.lower()] for e in emails], [found[n.lower()] for n in names]
+
+
+def _offer_form_initial(offer: Offer) -> dict:
+    terms = offer.parsed_terms
+    emails = list(
+        User.objects.filter(pk__in=terms.audience_allowlist).values_list("email", flat=True)
+    )
+    costars = list(
+        Character.objects.filter(pk__in=terms.banned_costars).values_list("name", flat=True)
+    )
+    return forms.OfferTermsForm.initial_from(
+        terms, title=offer.title, emails=emails, costar_names=costars
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, pk) -> HttpResponse:
+    offer = editable_offer_or_404(request, pk)
+    if offer.status != OfferStatus.DRAFT:
+        try:
+            draft = services.offer_new_version(offer=offer, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("licensing:character_manage", pk=offer.character_id)
+        messages.info(
+            request, f"Version {offer.version} is {offer.status} and frozen; this is a new draft."
+        )
+        return redirect("licensing:offer_edit", pk=draft.pk)
+    form = forms.OfferTermsForm(request.POST or None, initial=_offer_form_initial(offer))
+    if request.method == "POST" and form.is_valid():
+        resolved = _resolve_people_and_costars(form)
+        if resolved is not None:
+            allowlist, costars = resolved
+            try:
+                services.offer_update_draft(
+                    offer=offer,
+                    by=request.user,
+                    terms=form.to_terms(allowlist_ids=allowlist, costar_ids=costars),
+                    title=form.cleaned_data["title"],
+                )
+                if request.POST.get("publish"):
+                    services.offer_publish(offer=offer, by=request.user)
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                if request.POST.get("publish"):
+                    messages.success(request, f"Version {offer.version} is published.")
+                    return redirect("licensing:character_manage", pk=offer.character_id)
+                messages.success(request, "Draft saved.")
+                return redirect("licensing:offer_edit", pk=offer.pk)
+    preview = offer_summary(offer, offer.character)
+    return render(
+        request,
+        "licensing/offer_edit.html",
+        {"offer": offer, "form": form, "preview": preview, "presets": PRESETS_BY_KEY.values()},
+    )
+
+
+@login_required
+@require_POST
+def offer_preview(request: HttpRequest, pk) -> HttpResponse:
+    """The live plain-language preview while editing (htmx)."""
+    offer = editable_offer_or_404(request, pk)
+    form = forms.OfferTermsForm(request.POST)
+    points: list[str] = []
+    problems: list[str] = []
+    if form.is_valid():
+        data = form.to_terms(allowlist_ids=[], costar_ids=[])
+        errors = validate_terms(data)
+        if errors:
+            problems = [f"{field.replace('_', ' ')}: {msgs[0]}" for field, msgs in errors.items()]
+        else:
+            character = offer.character
+            points = summary_points(
+                Terms.from_dict(data), kind=character.kind, rightsholder=character.rightsholder_name
+            )
+    else:
+        problems = [f"{field.replace('_', ' ')}: {errs[0]}" for field, errs in form.errors.items()]
+    return render(
+        request, "licensing/_summary_preview.html", {"preview": points, "problems": problems}
+    )
+
+
+@login_required
+@require_POST
+def offer_publish(request: HttpRequest, pk) -> HttpResponse:
+    offer = editable_offer_or_404(request, pk)
+    try:
+        services.offer_publish(offer=offer, by=request.user)
+    except DomainError as exc:
+        messages.error(request, f"Not published: {exc.detail}")
+    else:
+        messages.success(request, f"Version {offer.version} is published.")
+    return redirect("licensing:character_manage", pk=offer.character_id)
+
+
+@login_required
+@require_POST
+def offer_end(request: HttpRequest, pk) -> HttpResponse:
+    offer = editable_offer_or_404(request, pk)
+    try:
+        ended = services.offer_end(offer=offer, by=request.user)
+    except DomainError as exc:
+        messages.error(request, f"Not ended: {exc.detail}")
+    else:
+        terms = ended.parsed_terms
+        messages.success(
+            request,
+            f"“{ended.title}” is ended: no one can accept it from now. Existing licences end "
+            f"in {terms.grace_days} days, and then {_EFFECT[terms.on_revoke]}.",
+        )
+    return redirect("licensing:character_manage", pk=offer.character_id)

@@ -1,0 +1,14 @@
+"""What marketplace does when a lower app publishes an event (core/events.py).
+Connected once, from ``MarketplaceConfig.ready()``."""
+
+from core.events import IN_TRANSACTION, subscribe
+from licensing.events import GrantEnded
+from marketplace import services
+
+
+@subscribe(GrantEnded, when=IN_TRANSACTION)
+def works_follow_ended_grant(event: GrantEnded) -> None:
+    """The works made under an ended licence are kept, delisted or deleted with it."""
+    services.works_apply_revocation(
+        grant_id=event.grant_id, policy=event.on_revoke, reason=event.reason
+    )

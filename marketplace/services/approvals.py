@@ -1,0 +1,139 @@
+"""Per-work approvals: opened by the generation pipeline, decided by the rightsholder,
+and denied by default when left past their deadline."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from accounts.models import User
+from core.errors import DomainError, NotPermitted
+from licensing import selectors as licensing_selectors
+from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
+from marketplace.models import Work, WorkApproval
+from marketplace.services.transitions import generation_transition
+
+
+def work_approvals_open(
+    *, work, character_ids: Iterable[str], deadline: datetime
+) -> list[WorkApproval]:
+    """One pending approval per character that demands review. Idempotent."""
+    WorkApproval.objects.bulk_create(
+        [WorkApproval(work=work, character_id=cid, deadline=deadline) for cid in character_ids],
+        ignore_conflicts=True,
+    )
+    approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
+    for approval in approvals:
+        accounts_services.notify(
+            users=licensing_selectors.character_licensors(character=approval.character),
+            kind="approval.work",
+            title=f"Review a video showing {approval.character.name}",
+            body=f"By {work.creator}. Decide by {deadline:%d %b %H:%M} UTC, or it is denied.",
+            url="/dashboard/approvals/",
+        )
+    return approvals
+
+
+def work_approval_decide(
+    *, approval: WorkApproval, by: User, approve: bool, note: str = ""
+) -> WorkApproval:
+    """The rightsholder (or staff, resolving from the admin) approves or denies a work
+    showing their character."""
+    if not by.is_staff and not licensing_selectors.character_can_edit(
+        character=approval.character, user=by
+    ):
+        raise NotPermitted("Only the character's rightsholder can review this video.")
+    with transaction.atomic():
+        approval = WorkApproval.objects.select_for_update().get(pk=approval.pk)
+        if approval.status != ApprovalStatus.PENDING:
+            raise DomainError(
+                f"This review is already {approval.get_status_display().lower()}.",
+                code="invalid_state",
+            )
+        if timezone.now() >= approval.deadline:
+            raise DomainError(
+                "The review deadline has passed; the video was denied.", code="expired"
+            )
+        approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
+        approval.decided_by = by
+        approval.decided_at = timezone.now()
+        approval.note = note[:200]
+        approval.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+        work = work_approval_settled(work_id=approval.work_id)
+        accounts_services.notify(
+            users=[work.creator],
+            kind="approval.decided",
+            title=f"{approval.character.name}'s rightsholder "
+            f"{'approved' if approve else 'denied'} your video",
+            body=note,
+            url=work.get_absolute_url(),
+        )
+    return approval
+
+
+def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Deny every pending approval past its deadline (review defaults to deny), in
+    bounded batches. Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                WorkApproval.objects.select_for_update(skip_locked=True)
+                .filter(status=ApprovalStatus.PENDING, deadline__lte=now)
+                .order_by("deadline", "id")[:batch]
+            )
+            for approval in due:
+                approval.status = ApprovalStatus.EXPIRED
+                approval.decided_at = now
+                approval.save(update_fields=["status", "decided_at", "updated_at"])
+            for work_id in sorted({a.work_id for a in due}):
+                work_approval_settled(work_id=work_id)
+        expired += len(due)
+        if len(due) < batch:
+            return expired
+
+
+def work_approvals_withdraw(*, work_id) -> int:
+    """Close the pending reviews of a work deleted while it waited: there is nothing
+    left to decide. Returns how many were withdrawn."""
+    return WorkApproval.objects.filter(work_id=work_id, status=ApprovalStatus.PENDING).update(
+        status=ApprovalStatus.WITHDRAWN, decided_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def work_approval_settled(*, work_id) -> Work:
+    """Called when a per-work approval is decided or expires. Any denial (or expiry:
+    review defaults to deny) refuses the work; when every approval is given, it is
+    published. Otherwise it keeps waiting."""
+    with transaction.atomic():
+        work = Work.objects.select_for_update().get(pk=work_id)
+        if work.status != WorkStatus.PENDING_APPROVAL:
+            return work
+        approvals = list(WorkApproval.objects.filter(work=work).select_related("character"))
+        refused = [
+            a for a in approvals if a.status in (ApprovalStatus.DENIED, ApprovalStatus.EXPIRED)
+        ]
+        if refused:
+            first = refused[0]
+            reason = (
+                f"{first.character.name}'s rightsholder did not review the video in time."
+                if first.status == ApprovalStatus.EXPIRED
+                else f"{first.character.name}'s rightsholder declined the video"
+                + (f": {first.note}" if first.note else ".")
+            )
+            work.status = WorkStatus.DENIED
+            work.save(update_fields=["status", "updated_at"])
+            generation_transition(
+                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
+            )
+        elif approvals and all(a.status == ApprovalStatus.APPROVED for a in approvals):
+            work.status = WorkStatus.PUBLISHED
+            work.published_at = timezone.now()
+            work.save(update_fields=["status", "published_at", "updated_at"])
+            generation_transition(
+                request_id=work.request_id, to=GenerationStatus.PUBLISHED, note="approved"
+            )
+    return work

@@ -1,0 +1,257 @@
+"""Claims and disputes, Content-ID style, with an appeal and no money lost in limbo.
+
+A claim's policy acts at once (block delists the work; monetize sends its future
+revenue to the claimant; track only records). A dispute holds the work's revenue in
+escrow until the claimant releases or upholds the claim (or staff settle an
+escalation, or the deadline passes, which releases it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.enums import EDITOR_ROLES
+from accounts.models import User
+from core import events
+from core.errors import DomainError, NotPermitted
+from licensing.models import Character
+from marketplace.enums import (
+    DISPUTE_ANSWER_DAYS,
+    DISPUTE_WINDOW_DAYS,
+    ClaimPolicy,
+    ClaimReason,
+    ClaimStatus,
+    DisputeStatus,
+)
+from marketplace.events import DisputeSettled
+from marketplace.models import Claim, Dispute
+from marketplace.services.works import work_block, work_unblock
+
+
+def _claimant_members(claim: Claim) -> list[User]:
+    return accounts_selectors.organization_people(organization=claim.organization)
+
+
+def _work_shows(work, character: Character) -> bool:
+    if work.licenses.filter(character=character).exists():
+        return True
+    if work.request.characters.filter(pk=character.pk).exists():
+        return True
+    decision = work.request.decision
+    return bool(decision and str(character.pk) in decision.character_ids)
+
+
+@transaction.atomic
+def claim_file(
+    *, work, character: Character, by: User, reason: str, evidence: str, policy: str
+) -> Claim:
+    """File a claim for the organization that owns ``character``. Refused if ``by`` is
+    not an owner or manager of it, if it is not verified, if the work does not show
+    the character, or if this work and character are already claimed."""
+    organization = character.owner_organization
+    if organization is None:
+        raise DomainError(
+            "Claims are filed by organizations; a likeness owner can delete the video instead."
+        )
+    role = accounts_selectors.membership_role(organization=organization, user=by)
+    if role not in EDITOR_ROLES:
+        raise NotPermitted(
+            f"Only {organization.name}'s owners and managers can claim {character.name}."
+        )
+    if not organization.is_verified:
+        raise DomainError(
+            f"{organization.name} must be verified before it can file claims.", code="unverified"
+        )
+    if reason not in ClaimReason.values:
+        raise DomainError(f"Unknown reason {reason!r}.", field="reason")
+    if policy not in ClaimPolicy.values:
+        raise DomainError(f"Unknown policy {policy!r}.", field="policy")
+    if not evidence.strip():
+        raise DomainError("Describe what the video does wrong.", code="required", field="evidence")
+    if work.status not in ("published", "delisted"):
+        raise DomainError("Only published videos can be claimed.", code="invalid_state")
+    if not _work_shows(work, character):
+        raise DomainError(
+            f"This video does not show {character.name}.", code="not_shown", field="character"
+        )
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(
+                work=work,
+                character=character,
+                organization=organization,
+                filed_by=by,
+                reason=reason,
+                evidence=evidence.strip(),
+                policy=policy,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            f"{character.name} has already been claimed in this video.", code="duplicate"
+        ) from exc
+    if policy == ClaimPolicy.BLOCK:
+        work_block(work=work, reason=f"blocked by {organization.name}'s claim")
+    accounts_services.notify(
+        users=[work.creator],
+        kind="claim.filed",
+        title=f"{organization.name} claimed your video “{work.title[:60]}”",
+        body=f"Policy: {claim.get_policy_display()}. Reason: {claim.get_reason_display()}.\n"
+        f"{claim.evidence}\nYou can dispute it within {DISPUTE_WINDOW_DAYS} days.",
+        url=work.get_absolute_url(),
+    )
+    return claim
+
+
+def _locked(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().select_related("work", "organization").get(pk=claim.pk)
+
+
+@transaction.atomic
+def dispute_open(*, claim: Claim, by: User, reason: str) -> Dispute:
+    """The work's creator disputes a claim, within the window. The work's revenue is
+    held in escrow from now until the dispute is settled."""
+    claim = _locked(claim)
+    if claim.work.creator_id != by.pk:
+        raise NotPermitted("Only the video's creator can dispute this claim.")
+    if claim.status != ClaimStatus.ACTIVE:
+        raise DomainError(
+            f"This claim is {claim.get_status_display().lower()}.", code="invalid_state"
+        )
+    if timezone.now() > claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS):
+        raise DomainError(
+            f"Claims can be disputed within {DISPUTE_WINDOW_DAYS} days.", code="too_late"
+        )
+    if not reason.strip():
+        raise DomainError("Say why the claim is wrong.", code="required", field="reason")
+    dispute = Dispute.objects.create(
+        claim=claim,
+        opened_by=by,
+        reason=reason.strip(),
+        deadline=timezone.now() + timedelta(days=DISPUTE_ANSWER_DAYS),
+    )
+    claim.status = ClaimStatus.DISPUTED
+    claim.save(update_fields=["status", "updated_at"])
+    accounts_services.notify(
+        users=_claimant_members(claim),
+        kind="dispute.opened",
+        title=f"Your claim on “{claim.work.title[:60]}” is disputed",
+        body=f"{by}: {dispute.reason}\nRelease or uphold it within {DISPUTE_ANSWER_DAYS} days, "
+        "or it is released.",
+        url="/dashboard/claims/",
+    )
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(*, dispute: Dispute, by: User | None, uphold: bool, note: str = "") -> Dispute:
+    """Settle a dispute. The claimant (its owners and managers) or staff may; ``by`` is
+    None for the deadline. Release: the escrow goes to the original recipients and a
+    block is lifted. Uphold: the escrow goes to the claimant and a block stays."""
+    dispute = (
+        Dispute.objects.select_for_update()
+        .select_related("claim__work", "claim__organization")
+        .get(pk=dispute.pk)
+    )
+    claim = dispute.claim
+    if by is not None and not by.is_staff:
+        role = accounts_selectors.membership_role(organization=claim.organization, user=by)
+        if role not in EDITOR_ROLES:
+            raise NotPermitted("Only the claimant or staff can settle this dispute.")
+    if dispute.status not in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
+        raise DomainError(
+            f"This dispute is already {dispute.get_status_display().lower()}.", code="invalid_state"
+        )
+    now = timezone.now()
+    dispute.status = DisputeStatus.UPHELD if uphold else DisputeStatus.RELEASED
+    dispute.resolved_by = by
+    dispute.resolved_at = now
+    dispute.resolution_note = note[:300]
+    dispute.save(
+        update_fields=["status", "resolved_by", "resolved_at", "resolution_note", "updated_at"]
+    )
+    claim.status = ClaimStatus.UPHELD if uphold else ClaimStatus.RELEASED
+    claim.resolved_at = now
+    claim.save(update_fields=["status", "resolved_at", "updated_at"])
+    events.publish(
+        DisputeSettled(
+            dispute_id=dispute.pk,
+            work_id=claim.work_id,
+            upheld=uphold,
+            claimant_organization_id=claim.organization_id,
+        )
+    )
+    if not uphold and claim.policy == ClaimPolicy.BLOCK:
+        work_unblock(work=claim.work)
+    outcome = "upheld" if uphold else "released"
+    accounts_services.notify(
+        users=[claim.work.creator, *_claimant_members(claim)],
+        kind=f"dispute.{outcome}",
+        title=f"The claim on “{claim.work.title[:60]}” was {outcome}",
+        body=note or ("The deadline passed without an answer." if by is None else ""),
+        url=claim.work.get_absolute_url(),
+    )
+    return dispute
+
+
+def dispute_escalate(*, dispute: Dispute, by: User) -> Dispute:
+    """The creator or the claimant asks staff to decide."""
+    with transaction.atomic():
+        dispute = (
+            Dispute.objects.select_for_update().select_related("claim__work").get(pk=dispute.pk)
+        )
+        claim = dispute.claim
+        is_party = (
+            claim.work.creator_id == by.pk
+            or accounts_selectors.membership_role(organization=claim.organization, user=by)
+            in EDITOR_ROLES
+        )
+        if not is_party:
+            raise NotPermitted("Only the creator or the claimant can escalate this dispute.")
+        if dispute.status != DisputeStatus.OPEN:
+            raise DomainError("Only an open dispute can be escalated.", code="invalid_state")
+        dispute.status = DisputeStatus.ESCALATED
+        dispute.save(update_fields=["status", "updated_at"])
+    return dispute
+
+
+@transaction.atomic
+def claim_release(*, claim: Claim, by: User) -> Claim:
+    """The claimant withdraws an undisputed claim."""
+    claim = _locked(claim)
+    if (
+        accounts_selectors.membership_role(organization=claim.organization, user=by)
+        not in EDITOR_ROLES
+    ):
+        raise NotPermitted("Only the claimant can release this claim.")
+    if claim.status != ClaimStatus.ACTIVE:
+        raise DomainError(
+            "Only an active, undisputed claim can be released here.", code="invalid_state"
+        )
+    claim.status = ClaimStatus.RELEASED
+    claim.resolved_at = timezone.now()
+    claim.save(update_fields=["status", "resolved_at", "updated_at"])
+    if claim.policy == ClaimPolicy.BLOCK:
+        work_unblock(work=claim.work)
+    return claim
+
+
+def disputes_expire(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Release every dispute the claimant left unanswered past its deadline."""
+    now = now or timezone.now()
+    due = list(
+        Dispute.objects.filter(status=DisputeStatus.OPEN, deadline__lte=now).order_by(
+            "deadline", "id"
+        )[:batch]
+    )
+    for dispute in due:
+        dispute_resolve(
+            dispute=dispute,
+            by=None,
+            uphold=False,
+            note="Released: the claimant did not answer in time.",
+        )
+    return len(due)

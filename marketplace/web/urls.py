@@ -1,0 +1,28 @@
+from django.urls import path
+
+from marketplace.web import approvals, claims, views
+
+app_name = "marketplace"
+
+urlpatterns = [
+    path("studio/", views.studio, name="studio"),
+    path("studio/check/", views.studio_check, name="studio_check"),
+    path("studio/requests/<uuid:pk>/", views.generation_detail, name="generation_detail"),
+    path("works/mine/", views.my_works, name="my_works"),
+    path("works/<uuid:pk>/", views.work_detail, name="work_detail"),
+    path("works/<uuid:pk>/delete/", views.work_delete, name="work_delete"),
+    path("feed/", views.feed, name="feed"),
+    path("verify/", views.verify, name="verify"),
+    path("dashboard/approvals/", approvals.approvals, name="approvals"),
+    # Claims and disputes (DESIGN flow 8).
+    path("works/<uuid:pk>/claims/", claims.claims_for_work, name="claims_for_work"),
+    path("claims/<uuid:pk>/dispute/", claims.claim_dispute, name="claim_dispute"),
+    path("disputes/<uuid:pk>/escalate/", claims.dispute_escalate, name="dispute_escalate"),
+    path("dashboard/claims/", claims.claims_dashboard, name="claims_dashboard"),
+    path("dashboard/claims/<uuid:pk>/release/", claims.claim_release, name="claim_release"),
+    path(
+        "dashboard/disputes/<uuid:pk>/resolve/",
+        claims.dispute_resolve,
+        name="dispute_resolve",
+    ),
+]

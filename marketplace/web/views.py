@@ -1,0 +1,245 @@
+"""Marketplace pages: home, studio with live progress, my works, work page with
+lineage, the feed, and the public provenance check."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError, NotPermitted
+from core.ratelimit import rate_limit_response
+from core.uploads import validate_image
+from licensing import services as licensing_services
+from marketplace import selectors, services
+from marketplace.enums import TERMINAL_STATUSES, WorkStatus
+from marketplace.models import Work
+from marketplace.provenance.verify import verify_media
+from marketplace.web.forms import StudioForm, VerifyForm
+
+VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    works, _ = selectors.feed_page(size=6)
+    return render(request, "marketplace/home.html", {"works": works})
+
+
+def _studio_form(request: HttpRequest, data=None) -> StudioForm:
+    characters = selectors.active_grant_characters(user=request.user)
+    return StudioForm(
+        data,
+        character_choices=[(str(c.pk), c.name) for c in characters],
+        initial={"parent": request.GET.get("parent")},
+    )
+
+
+def _parent(request: HttpRequest, parent_id) -> Work | None:
+    if not parent_id:
+        return None
+    try:
+        parent_id = uuid.UUID(str(parent_id))
+    except ValueError:
+        raise Http404("No such work to remix") from None
+    work = selectors.work_visible_to(pk=parent_id, user=request.user)
+    if work is None or work.status != WorkStatus.PUBLISHED:
+        raise Http404("No such work to remix")
+    return work
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studio(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (refused := rate_limit_response(request, "generate")):
+        return refused
+    form = _studio_form(request, request.POST or None)
+    parent = _parent(request, request.POST.get("parent") or request.GET.get("parent"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = services.generation_request_create(
+                creator=request.user,
+                prompt=data["prompt"],
+                character_ids=data["characters"],
+                duration_s=data["duration_s"],
+                parent=parent,
+                commercial=data["commercial"],
+                territory=data["territory"],
+                rating=data["rating"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            return redirect(generation)
+    # With a parent, the page shows the remix's split for the characters chosen so far.
+    context = {
+        "form": form,
+        "parent": parent,
+        "split_characters": request.POST.getlist("characters"),
+    }
+    return render(request, "marketplace/studio.html", context)
+
+
+@login_required
+@require_POST
+def studio_check(request: HttpRequest) -> HttpResponse:
+    """The "check terms" button: the policy decision without generating (htmx)."""
+    refused = rate_limit_response(request, "screen", template="marketplace/_check_result.html")
+    if refused:
+        return refused
+    form = _studio_form(request, request.POST)
+    parent = _parent(request, request.POST.get("parent"))
+    context: dict = {"parent": parent}
+    if not form.is_valid():
+        context["problems"] = [
+            f"{form[name].label}: {errors[0]}" if name in form.fields else errors[0]
+            for name, errors in form.errors.items()
+        ]
+        return render(request, "marketplace/_check_result.html", context)
+    data = form.cleaned_data
+    try:
+        decision, _ = licensing_services.policy_screen(
+            creator=request.user,
+            prompt=data["prompt"],
+            character_ids=data["characters"],
+            territory=data["territory"] or None,
+            commercial=data["commercial"],
+            rating=data["rating"],
+            parent=services.parent_facts(parent),
+        )
+    except DomainError as exc:
+        context["problems"] = [exc.detail]
+    else:
+        context["decision"] = decision
+    context["split_characters"] = data["characters"]
+    return render(request, "marketplace/_check_result.html", context)
+
+
+@login_required
+def generation_detail(request: HttpRequest, pk) -> HttpResponse:
+    generation = selectors.request_for_creator(pk=pk, user=request.user)
+    if generation is None:
+        raise Http404("No such request")
+    work = Work.objects.filter(request=generation).first()
+    context = {
+        "generation": generation,
+        "work": work,
+        "done": generation.status in TERMINAL_STATUSES,
+    }
+    if request.htmx:
+        return render(request, "marketplace/_progress.html", context)
+    return render(request, "marketplace/generation_detail.html", context)
+
+
+@login_required
+def my_works(request: HttpRequest) -> HttpResponse:
+    generations = selectors.requests_for_creator(user=request.user)[:100]
+    likeness_works = selectors.works_showing_likeness_of(user=request.user)[:100]
+    return render(
+        request,
+        "marketplace/my_works.html",
+        {"generations": generations, "likeness_works": likeness_works},
+    )
+
+
+def work_detail(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.work_visible_to(pk=pk, user=request.user)
+    if work is None:
+        raise Http404("No such work")
+    can_delete = request.user.is_authenticated and (
+        work.creator_id == request.user.pk
+        or request.user.is_staff
+        or services.works._shows_likeness_of(work, request.user)
+    )
+    context = {
+        "work": work,
+        "ancestors": selectors.work_ancestors(work=work),
+        "descendants": selectors.work_descendants(work=work),
+        "can_delete": can_delete,
+    }
+    return render(request, "marketplace/work_detail.html", context)
+
+
+@login_required
+@require_POST
+def work_delete(request: HttpRequest, pk) -> HttpResponse:
+    work = selectors.work_visible_to(pk=pk, user=request.user)
+    if work is None:
+        raise Http404("No such work")
+    try:
+        services.work_delete(work=work, by=request.user)
+    except NotPermitted:
+        # The same answer as for a work they cannot see: nothing to act on here.
+        raise Http404("No such work") from None
+    messages.success(request, "The video is deleted.")
+    # The approvals queue sends its own page back; anything else goes to "my works".
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("marketplace:my_works")
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
+    template = "marketplace/_feed_items.html" if request.htmx else "marketplace/feed.html"
+    return render(request, template, {"works": works, "next_cursor": next_cursor})
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a file's (or a work's) C2PA provenance and the licences it names."""
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+    elif "work" in request.GET:
+        # The work page's "Verify provenance" link: check that work straight away.
+        form = VerifyForm({"work": request.GET["work"]})
+    else:
+        form = VerifyForm()
+    result = None
+    if form.is_bound and form.is_valid():
+        upload, work_id = form.cleaned_data.get("file"), form.cleaned_data.get("work")
+        if upload is not None:
+            limit = settings.VERIFY_MAX_BYTES
+            if upload.size > limit:
+                form.add_error("file", f"The file is larger than {limit // 1_048_576} MB.")
+            else:
+                head = upload.read(16)
+                upload.seek(0)
+                mime = next(
+                    (m for magic, m in VERIFY_TYPES.items() if head.startswith(magic)), None
+                )
+                if mime is None and head[4:8] == b"ftyp":
+                    mime = "video/mp4"
+                if mime is None:
+                    form.add_error("file", "Upload an MP4, JPEG or PNG.")
+                elif mime != "video/mp4" and (refusal := _image_refusal(upload, limit)):
+                    form.add_error("file", refusal)
+                else:
+                    result = verify_media(data=upload.read(), mime=mime)
+        else:
+            work = selectors.work_visible_to(pk=work_id, user=request.user)
+            if work is None:
+                form.add_error("work", "No published work has that id.")
+            else:
+                result = verify_media(data=Path(work.video.path), mime="video/mp4")
+    # A refused upload (or work id) is a 400, the form shown again with the reason.
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "marketplace/verify.html", {"form": form, "result": result}, status=status
+    )
+
+
+def _image_refusal(upload, max_bytes: int) -> str | None:
+    """Why a JPEG or PNG to verify is refused (the checks every image upload gets:
+    a decompression bomb, data appended after the image, a name of another type)."""
+    try:
+        validate_image(upload, max_bytes=max_bytes, max_side=10_000)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return None

@@ -1,0 +1,162 @@
+"""Stripe Checkout: paying a licence's upfront fee and tipping a work, and the
+webhook handlers that settle them. They re-read the session from Stripe when its state
+matters, so events arriving late or out of order do the right thing."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from accounts.models import User
+from core.errors import DomainError, NotPermitted
+from core.links import absolute_url
+from core.money import Money
+from licensing import services as licensing_services
+from payments.enums import CheckoutPurpose, CheckoutStatus, RevenueKind
+from payments.models import (
+    CheckoutSession,
+)
+from payments.services.revenue import revenue_event_record, revenue_event_settle
+from payments.services.reversals import revenue_reverse
+
+log = logging.getLogger(__name__)
+TIP_MIN, TIP_MAX = 100, 100_000
+
+
+def checkout_for_grant(*, grant, by: User, gateway) -> CheckoutSession:
+    """A Checkout Session for a grant's upfront fee (transfer_group = the grant id). An
+    earlier open session is reused; after expiry or cancellation a new one is made."""
+    if grant.licensee_id != by.pk:
+        raise NotPermitted("Only the licensee pays for this licence.")
+    if grant.status != "pending_payment":
+        raise DomainError("This licence is not waiting for payment.", code="invalid_state")
+    terms = grant.offer.parsed_terms
+    open_session = CheckoutSession.objects.filter(grant=grant, status=CheckoutStatus.OPEN).first()
+    if open_session is not None:
+        return open_session
+    attempt = CheckoutSession.objects.filter(grant=grant).count()
+    session = gateway.checkout_session_create(
+        key=f"grant-{grant.pk}-checkout-{attempt}",
+        amount=terms.upfront_fee,
+        currency=terms.currency,
+        name=f"Licence: {grant.character.name} ({grant.offer.title} v{grant.offer.version})",
+        success_url=absolute_url("payments:checkout_done") + "?session={CHECKOUT_SESSION_ID}",
+        cancel_url=absolute_url("licensing:my_grants"),
+        transfer_group=str(grant.pk),
+        metadata={"purpose": CheckoutPurpose.LICENSE_FEE, "grant_id": str(grant.pk)},
+        customer_email=by.email,
+    )
+    return CheckoutSession.objects.create(
+        stripe_session_id=session.id,
+        purpose=CheckoutPurpose.LICENSE_FEE,
+        payer=by,
+        grant=grant,
+        amount=terms.upfront_fee,
+        currency=terms.currency,
+        url=session.url,
+    )
+
+
+def checkout_for_tip(*, work, by: User, money: Money, gateway) -> CheckoutSession:
+    """A viewer tips a published work."""
+    if work.status != "published":
+        raise DomainError("Only published videos can be tipped.", code="invalid_state")
+    if not TIP_MIN <= money.amount <= TIP_MAX:
+        raise DomainError(
+            f"Tips are between {Money(TIP_MIN, money.currency)} and "
+            f"{Money(TIP_MAX, money.currency)}.",
+            field="amount",
+        )
+    attempt = CheckoutSession.objects.filter(work=work, payer=by).count()
+    session = gateway.checkout_session_create(
+        key=f"tip-{work.pk}-{by.pk}-{attempt}",
+        amount=money.amount,
+        currency=money.currency,
+        name=f"Tip for “{work.title[:60]}”",
+        success_url=absolute_url("payments:checkout_done") + "?session={CHECKOUT_SESSION_ID}",
+        cancel_url=absolute_url("marketplace:work_detail", pk=work.pk),
+        transfer_group=f"work-{work.pk}",
+        metadata={"purpose": CheckoutPurpose.TIP, "work_id": str(work.pk)},
+        customer_email=by.email,
+    )
+    return CheckoutSession.objects.create(
+        stripe_session_id=session.id,
+        purpose=CheckoutPurpose.TIP,
+        payer=by,
+        work=work,
+        amount=money.amount,
+        currency=money.currency,
+        url=session.url,
+    )
+
+
+def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
+    """``checkout.session.completed``: re-read the session; if paid, activate the grant
+    or record the tip, and settle the revenue. Idempotent."""
+    local = CheckoutSession.objects.filter(stripe_session_id=session_id).first()
+    if local is None:
+        return None
+    session = gateway.checkout_session_retrieve(session_id)
+    if session.payment_status != "paid":
+        return local
+    with transaction.atomic():
+        local = CheckoutSession.objects.select_for_update().get(pk=local.pk)
+        if local.status == CheckoutStatus.COMPLETE:
+            return local
+        local.status = CheckoutStatus.COMPLETE
+        local.payment_intent_id = session.payment_intent or ""
+        local.save(update_fields=["status", "payment_intent_id", "updated_at"])
+        money = Money(local.amount, local.currency)
+        if local.purpose == CheckoutPurpose.LICENSE_FEE:
+            grant = local.grant
+            assert grant is not None  # a licence-fee checkout always has its grant
+            event, _ = revenue_event_record(
+                kind=RevenueKind.LICENSE_FEE,
+                source="stripe",
+                external_id=local.payment_intent_id or session_id,
+                money=money,
+                grant=grant,
+                payer=local.payer,
+            )
+            if grant.status == "pending_payment":
+                terms = grant.offer.parsed_terms
+                needs_approval = terms.approval == "per_licensee" or terms.audience == "approved"
+                licensing_services.grant_transition(
+                    grant=grant,
+                    to="pending_approval" if needs_approval else "active",
+                    by=None,
+                    note="paid",
+                )
+        else:
+            event, _ = revenue_event_record(
+                kind=RevenueKind.TIP,
+                source="stripe",
+                external_id=local.payment_intent_id or session_id,
+                money=money,
+                work=local.work,
+                payer=local.payer,
+            )
+        revenue_event_settle(event=event)
+    # Out of order: a refund or chargeback may have arrived before this event and found
+    # nothing to reverse. Re-read the charge and reverse now if so.
+    if local.payment_intent_id:
+        intent = gateway.payment_intent_retrieve(local.payment_intent_id, expand_charge=True)
+        charge = intent.latest_charge if not isinstance(intent.latest_charge, str) else None
+        if charge is not None and (charge.refunded or charge.disputed):
+            kind = "refund" if charge.refunded else "chargeback"
+            revenue_reverse(
+                event=event, reason=kind, key=f"{kind}:{local.payment_intent_id}", gateway=gateway
+            )
+    return local
+
+
+def checkout_expired(*, session_id: str) -> CheckoutSession | None:
+    """``checkout.session.expired``: the grant stays pending_payment; the creator may
+    start a new Checkout from My licences."""
+    local = CheckoutSession.objects.filter(stripe_session_id=session_id).first()
+    if local is None or local.status != CheckoutStatus.OPEN:
+        return local
+    local.status = CheckoutStatus.EXPIRED
+    local.save(update_fields=["status", "updated_at"])
+    return local
