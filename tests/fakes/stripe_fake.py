@@ -12,8 +12,9 @@ It serves exactly the calls in ``payments/stripe_gateway.py``, over real HTTP on
 - ``POST /v1/transfers``, ``GET /v1/transfers/{id}``, ``POST /v1/transfers/{id}/reversals``;
 - ``POST /v1/refunds``, ``GET /v1/balance``, ``GET /v1/events``, ``GET /v1/events/{id}``.
 
-Every object starts as a deep copy of Stripe's own example (``shared/stripe/fixtures3.json``),
-so it carries every key the real one has. ``expand`` works on id fields.
+Every object starts as a deep copy of Stripe's own example (``tests/fakes/stripe/fixtures3.json``,
+copied from Stripe's public OpenAPI repository; its MIT licence sits beside it), so it carries
+every key the real one has. ``expand`` works on id fields.
 
 What it enforces, as Stripe does:
 
@@ -87,7 +88,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
-FIXTURES_PATH = Path(__file__).resolve().parents[3] / "shared" / "stripe" / "fixtures3.json"
+FIXTURES_PATH = Path(__file__).resolve().parent / "stripe" / "fixtures3.json"
 API_VERSION: str = stripe.api_version
 WEBHOOK_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 _ALPHANUMERIC = string.ascii_letters + string.digits
