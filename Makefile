@@ -9,8 +9,9 @@ PORT ?= 8000
 # Installs are skipped when pyproject.toml has not changed since the last one.
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
-# mypy checks the layers that hold the rules: services, selectors, the policy engine.
-MYPY_TARGETS := config $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
+# mypy checks the layers that hold the rules: services, selectors, the policy engine,
+# money and domain events.
+MYPY_TARGETS := config core/events.py core/money.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
 .PHONY: help install install-dev run test lint format bench bench-data clean
 
@@ -47,9 +48,11 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 test: install-dev ## Run the test suite (uses DATABASE_URL and REDIS_URL when set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install-dev ## ruff check, ruff format --check, mypy on services/selectors, makemigrations --check
+lint: install-dev ## ruff, import-linter (one-way apps), mypy on services/selectors, makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache importlinter.ini
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy $(MYPY_TARGETS)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -109,3 +109,38 @@ def organization_people(*, organization: Organization | None, roles=EDITOR_ROLES
 def is_organization(owner) -> bool:
     """Whether a money owner (a user or an organization) is an organization."""
     return isinstance(owner, Organization)
+
+
+def organization_by_slug(*, slug: str) -> Organization | None:
+    return Organization.objects.filter(slug=slug).first()
+
+
+def organizations_by_slug(*, slugs) -> dict[str, Organization]:
+    return {o.slug: o for o in Organization.objects.filter(slug__in=list(slugs))}
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return User.objects.filter(email__iexact=email).first()
+
+
+def user_ids_by_email(*, emails) -> dict[str, str]:
+    """The ids of the users with these emails, by lower-cased email."""
+    return {
+        u.email.lower(): str(u.pk)
+        for u in User.objects.filter(email__in=[e.lower() for e in emails])
+    }
+
+
+def emails_of(*, user_ids) -> list[str]:
+    return list(User.objects.filter(pk__in=list(user_ids)).values_list("email", flat=True))
+
+
+def owner_get(*, kind: str, pk) -> User | Organization:
+    """A money owner by its party kind ("user" or "organization") and id."""
+    model = User if kind == "user" else Organization
+    return model.objects.get(pk=pk)
+
+
+def organization_named(*, name: str) -> Organization | None:
+    return Organization.objects.filter(name=name).first()

@@ -2,6 +2,7 @@
 that ``by`` may do what it asks, and raises a DomainError naming the reason if not."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -265,3 +266,39 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def screening_user_ensure() -> User:
+    """The inactive account that ``screen_prompt`` screens as when no creator is named:
+    it holds no licences and cannot sign in."""
+    user, _ = User.objects.get_or_create(
+        email="screening@cocreate.invalid", defaults={"is_active": False}
+    )
+    return user
+
+
+def user_create(
+    *,
+    email: str,
+    display_name: str = "",
+    password_hash: str | None = None,
+    is_staff: bool = False,
+    email_verified: bool = False,
+) -> User:
+    """An account made without the sign-up form (operators, the demo seed): with an
+    already-hashed password (or none, so it cannot sign in with one), and its email
+    recorded as the primary address, verified or not."""
+    user = User.objects.create_user(
+        email=email,
+        password=None,
+        display_name=display_name,
+        is_staff=is_staff,
+        is_superuser=is_staff,
+    )
+    if password_hash is not None:
+        user.password = password_hash
+        user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": email_verified, "primary": True}
+    )
+    return user

@@ -17,7 +17,7 @@ It migrates the database, refuses one that already holds users unless ``--flush`
 given (which empties it first), and prints each table's row count and the seconds spent
 making and copying its rows.
 
-How the ledger stays within its rules (payments/migrations 0003 and 0004): its triggers
+How the ledger stays within its rules (the triggers of payments/migrations/0002): they
 stay enabled. Every transaction's entries are written whole inside one COPY statement
 (50,000 transactions a statement), so the statement-level balance trigger checks each
 COPY's transactions and aborts the load on any that does not sum to zero per currency;
@@ -700,9 +700,9 @@ def _set_foreign_keys_aside(cursor, tables: list[str]) -> list[tuple[str, str, s
 
 def _set_search_indexes_aside(cursor, tables: list[str]) -> list[str]:
     """Drop the GIN (trigram) indexes of ``tables``, returning their definitions. They
-    merge every new row's trigrams at write time (licensing migration 0008), which made
-    the catalog's load 3.4 times slower (84 s against 25 s); built once from the loaded
-    rows they take seconds, and end the same, with nothing pending."""
+    merge every new row's trigrams at write time (``fastupdate = off``, see
+    licensing/migrations/0002), which would slow the catalog's load several times over;
+    built once from the loaded rows they take seconds, and end the same."""
     cursor.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
         "  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"

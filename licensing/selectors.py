@@ -497,3 +497,17 @@ def grants_live_in(*, character_ids: Iterable, start, end) -> QuerySet[Grant]:
         .select_related("character", "offer", "licensee")
         .order_by("created_at", "id")
     )
+
+
+def character_named(*, name: str, owner_user=None, owner_organization=None) -> Character | None:
+    """The person's or the organization's character called ``name``, if any."""
+    if owner_user is not None:
+        return Character.objects.filter(owner_user=owner_user, name=name).first()
+    return Character.objects.filter(owner_organization=owner_organization, name=name).first()
+
+
+def grant_first_for(*, licensee: User, character: Character) -> Grant | None:
+    """The licensee's first grant on the character, in any state."""
+    return (
+        Grant.objects.filter(licensee=licensee, character=character).order_by("created_at").first()
+    )

@@ -18,6 +18,7 @@ from accounts.models import User
 from licensing import selectors as licensing_selectors
 from marketplace.enums import (
     DISPUTE_WINDOW_DAYS,
+    ApprovalStatus,
     ClaimPolicy,
     ClaimStatus,
     DisputeStatus,
@@ -395,4 +396,28 @@ def claims_filed_in(*, organization, start, end) -> QuerySet[Claim]:
         Claim.objects.filter(organization=organization, created_at__gte=start, created_at__lt=end)
         .select_related("character", "work", "dispute")
         .order_by("created_at", "id")
+    )
+
+
+def claim_on(*, work: Work, character) -> Claim | None:
+    return Claim.objects.filter(work=work, character=character).first()
+
+
+def request_by_prompt(*, creator: User, prompt: str) -> GenerationRequest | None:
+    """The creator's first request with exactly this prompt."""
+    return (
+        GenerationRequest.objects.filter(creator=creator, prompt=prompt)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def work_of_request(*, request: GenerationRequest) -> Work | None:
+    return Work.objects.filter(request=request).first()
+
+
+def work_approvals_pending(*, work: Work) -> QuerySet[WorkApproval]:
+    """The work's reviews still waiting, with each character's person."""
+    return WorkApproval.objects.filter(work=work, status=ApprovalStatus.PENDING).select_related(
+        "character__owner_user"
     )

@@ -12,7 +12,7 @@ from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
 from marketplace.models import Work, WorkLicense
 from marketplace.selectors import MAX_LINEAGE
-from payments.models import LedgerAccount, LedgerEntry, Payout
+from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout
 from payments.split import Ancestor, LicenseShare, Party, SplitLine, split_weights
 
 
@@ -225,3 +225,11 @@ def payouts_of_in(*, owner, start, end) -> QuerySet[Payout]:
     return Payout.objects.filter(
         connected_account__organization=owner, created_at__gte=start, created_at__lt=end
     ).order_by("created_at", "id")
+
+
+def connected_account_of(*, user: User) -> ConnectedAccount | None:
+    return ConnectedAccount.objects.filter(user=user).first()
+
+
+def first_payout_of(*, connected: ConnectedAccount) -> Payout | None:
+    return Payout.objects.filter(connected_account=connected).order_by("created_at").first()

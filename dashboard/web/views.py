@@ -2,17 +2,22 @@
 characters table, for everything the user may view (any membership role, and their
 own likenesses)."""
 
-from typing import cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import User
 from core import charts
 from core.money import Money
 from dashboard import selectors as dashboard_selectors
 from dashboard.selectors import PERIOD_DAYS, DashboardOverview
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 # What a refusal's term is called on the dashboard (the engine's Reason.term values).
 TERM_LABELS = {
@@ -155,7 +160,7 @@ def _top_works_chart(overview: DashboardOverview) -> dict | None:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)  # login_required
+    user = cast("User", request.user)  # login_required
     overview = dashboard_selectors.dashboard_overview(user=user)
     scope = overview.scope
     context: dict = {

@@ -4,15 +4,20 @@ where the offer has a fee and approved by the licensor where the offer asks for 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from accounts import selectors as accounts_selectors
-from accounts.models import Organization, User
 from demo.seed import art
 from demo.seed.data import CHARACTERS, GRANTS, STUDIOS
+from licensing import selectors as licensing_selectors
 from licensing import services as licensing
 from licensing.enums import CharacterKind, GrantStatus, OfferStatus
-from licensing.models import Character, Grant
 from licensing.terms import preset_terms
 from payments import services as payments
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+    from licensing.models import Character, Grant
 
 
 def seed_characters(
@@ -24,14 +29,14 @@ def seed_characters(
     for spec in CHARACTERS:
         if spec.likeness:
             by = users[spec.owner]
-            character = Character.objects.filter(owner_user=by, name=spec.name).first()
+            character = licensing_selectors.character_named(owner_user=by, name=spec.name)
             credit = by.display_name
         else:
             by = owners[spec.owner]
             organization = studios[spec.owner]
-            character = Character.objects.filter(
+            character = licensing_selectors.character_named(
                 owner_organization=organization, name=spec.name
-            ).first()
+            )
             credit = organization.name
         if character is None:
             character = licensing.character_create(
@@ -69,11 +74,7 @@ def seed_grants(
         creator = users[creator_key]
         for name in names:
             character = characters[name]
-            grant = (
-                Grant.objects.filter(licensee=creator, character=character)
-                .order_by("created_at")
-                .first()
-            )
+            grant = licensing_selectors.grant_first_for(licensee=creator, character=character)
             if grant is None:
                 offer = character.offers.get(status=OfferStatus.PUBLISHED, preset=presets[name])
                 terms = offer.parsed_terms

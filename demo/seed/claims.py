@@ -4,12 +4,17 @@ revenue waits in escrow until the studio (or staff) settles it."""
 
 from __future__ import annotations
 
-from accounts.models import User
+from typing import TYPE_CHECKING
+
 from demo.seed.data import CLAIM
-from licensing.models import Character
+from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace
 from marketplace.enums import ClaimStatus
-from marketplace.models import Claim, Dispute, Work
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from licensing.models import Character
+    from marketplace.models import Dispute, Work
 
 
 def seed_claim(
@@ -18,7 +23,7 @@ def seed_claim(
     """The claim and its dispute, made once. Returns None only if demo users settled
     the claim without a dispute since an earlier run."""
     work, character = works[CLAIM.work], characters[CLAIM.character]
-    claim = Claim.objects.filter(work=work, character=character).first()
+    claim = marketplace_selectors.claim_on(work=work, character=character)
     if claim is None:
         claim = marketplace.claim_file(
             work=work,
@@ -30,4 +35,4 @@ def seed_claim(
         )
     if claim.status == ClaimStatus.ACTIVE:
         return marketplace.dispute_open(claim=claim, by=work.creator, reason=CLAIM.dispute)
-    return Dispute.objects.filter(claim=claim).first()
+    return getattr(claim, "dispute", None)

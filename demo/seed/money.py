@@ -9,19 +9,24 @@ the transfer webhook use, with OfflineStripe standing in for the network."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import User
 from core.money import Money
 from demo.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
-from marketplace.models import Work
+from payments import selectors as payments_selectors
 from payments import services as payments
 from payments.enums import PayoutStatus, RevenueKind
-from payments.models import ConnectedAccount, Payout
 from payments.services.imports import revenue_import_csv
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from marketplace.models import Work
+    from payments.models import Payout
+
 
 CURRENCY = "USD"
 
@@ -61,22 +66,23 @@ def seed_payout(users: dict[str, User], *, gateway) -> Payout:
     """The payee onboards with Connect (``account.updated`` enables payouts), and is
     paid out their available balance: reserved, transferred, confirmed."""
     payee = users[PAYEE]
-    connected = ConnectedAccount.objects.filter(user=payee).first()
+    connected = payments_selectors.connected_account_of(user=payee)
     if connected is None:
         payments.connect_onboarding_link(by=payee, gateway=gateway)
-        connected = ConnectedAccount.objects.get(user=payee)
+        connected = payments_selectors.connected_account_of(user=payee)
+        assert connected is not None  # onboarding made it
     if not connected.payouts_enabled:
         payments.connect_account_sync(
             stripe_account_id=connected.stripe_account_id, gateway=gateway
         )
-    payout = Payout.objects.filter(connected_account=connected).order_by("created_at").first()
+    payout = payments_selectors.first_payout_of(connected=connected)
     if payout is None:
         # What beat does once the hold has passed: pending revenue becomes available,
         # then the payout run takes every balance at or above the threshold.
         hold = timedelta(hours=settings.PENDING_HOLD_HOURS)
         payments.ledger_release_pending(now=timezone.now() + hold)
         payments.payouts_create()
-        payout = Payout.objects.filter(connected_account=connected).first()
+        payout = payments_selectors.first_payout_of(connected=connected)
         if payout is None:
             raise CommandError(f"{payee} has nothing available to pay out.")
     if payout.status == PayoutStatus.CREATED:

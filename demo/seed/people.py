@@ -3,15 +3,20 @@ by staff (with a document each), and a few follows."""
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
+from accounts import selectors as accounts_selectors
 from accounts import services as accounts
 from accounts.enums import VerificationStatus
-from accounts.models import Organization, User
 from demo.seed import art
 from demo.seed.data import DEMO_PASSWORD, PEOPLE, STUDIOS
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+
 
 FOLLOWS = (("viewer", "mika"), ("viewer", "jun"), ("viewer", "priya"), ("priya", "jun"))
 
@@ -21,23 +26,18 @@ def seed_people() -> dict[str, User]:
     users = {}
     password = None
     for person in PEOPLE:
-        user = User.objects.filter(email=person.email).first()
+        user = accounts_selectors.user_by_email(email=person.email)
         if user is None:
             # One hash for the one public demo password: hashing it per person would
             # cost a few hundred milliseconds each (the hasher is slow on purpose).
             password = password or make_password(DEMO_PASSWORD)
-            user = User.objects.create_user(
+            user = accounts.user_create(
                 email=person.email,
-                password=None,
                 display_name=person.name,
+                password_hash=password,
                 is_staff=person.staff,
-                is_superuser=person.staff,
+                email_verified=True,
             )
-            user.password = password
-            user.save(update_fields=["password"])
-        EmailAddress.objects.get_or_create(
-            user=user, email=person.email, defaults={"verified": True, "primary": True}
-        )
         users[person.key] = user
     for follower, followee in FOLLOWS:
         accounts.follow_create(follower=users[follower], followee=users[followee])
@@ -49,7 +49,7 @@ def seed_studios(users: dict[str, User]) -> dict[str, Organization]:
     studios = {}
     for studio in STUDIOS:
         owner = users[studio.owner]
-        organization = Organization.objects.filter(name=studio.name).first()
+        organization = accounts_selectors.organization_named(name=studio.name)
         if organization is None:
             organization = accounts.organization_create(
                 by=owner,

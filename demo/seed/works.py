@@ -5,16 +5,21 @@ chain would run them. Per-work approvals are then decided by the likeness owner.
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError
 
-from accounts.models import User
 from demo.seed.data import WORKS, WorkSpec
-from licensing.models import Character
+from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace
-from marketplace.enums import ApprovalStatus, GenerationStatus
+from marketplace.enums import GenerationStatus
 from marketplace.generation.base import MIN_SECONDS
-from marketplace.models import GenerationRequest, Work, WorkApproval
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from licensing.models import Character
+    from marketplace.models import Work
+
 
 PIPELINE = (
     marketplace.generation_check,
@@ -41,11 +46,7 @@ def _work(
     made: dict[str, Work],
 ) -> Work:
     creator = users[spec.creator]
-    request = (
-        GenerationRequest.objects.filter(creator=creator, prompt=spec.prompt)
-        .order_by("created_at")
-        .first()
-    )
+    request = marketplace_selectors.request_by_prompt(creator=creator, prompt=spec.prompt)
     if request is None:
         request = marketplace.generation_request_create(
             creator=creator,
@@ -66,7 +67,8 @@ def _work(
         raise CommandError(
             f"The demo video {spec.key} ({spec.prompt!r}) was {request.status}: {request.reason}"
         )
-    work = Work.objects.get(request=request)
+    work = marketplace_selectors.work_of_request(request=request)
+    assert work is not None  # a settled request has its work
     if spec.approve:
         _approve(work)
         work.refresh_from_db()
@@ -75,9 +77,7 @@ def _work(
 
 def _approve(work: Work) -> None:
     """The rightsholder approves every pending review of this work."""
-    for approval in WorkApproval.objects.filter(
-        work=work, status=ApprovalStatus.PENDING
-    ).select_related("character__owner_user"):
+    for approval in marketplace_selectors.work_approvals_pending(work=work):
         reviewer = approval.character.owner_user
         if reviewer is None:  # the demo asks for review only on a likeness
             raise CommandError(f"{approval.character.name} has no person to review it.")

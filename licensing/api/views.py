@@ -1,5 +1,9 @@
 """Licensing API: one view per operation; validated data goes straight to a service."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
@@ -8,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Organization
+from accounts import selectors as accounts_selectors
 from core.api import example_request, example_response, query_bool, query_choice
 from core.errors import DomainError
 from core.ratelimit import ActionRateThrottle
@@ -19,6 +23,10 @@ from licensing.enums import CharacterKind, GrantStatus
 from licensing.models import Character, Offer
 from licensing.odrl import agreement_to_odrl, offer_to_odrl
 from licensing.terms import PRESETS_BY_KEY
+
+if TYPE_CHECKING:
+    pass
+
 
 TAG = ["licensing"]
 
@@ -86,7 +94,7 @@ class CharacterListCreateView(ListAPIView):
         slug = data.pop("organization", None)
         organization = None
         if slug:
-            organization = Organization.objects.filter(slug=slug).first()
+            organization = accounts_selectors.organization_by_slug(slug=slug)
             if organization is None:
                 raise Http404("No such organization")
         data["aliases"] = [(a["text"], a["mode"]) for a in data["aliases"]]

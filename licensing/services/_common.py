@@ -1,9 +1,15 @@
 """Permission checks shared by the licensing services."""
 
-from accounts.models import User
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from core.errors import NotPermitted
 from licensing.models import Character
 from licensing.selectors import character_can_edit
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def require_character_editor(*, character: Character, by: User) -> None:

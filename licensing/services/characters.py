@@ -1,7 +1,10 @@
 """Writes for characters, their aliases and reference images."""
 
+from __future__ import annotations
+
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -15,13 +18,16 @@ from PIL import Image, ImageOps
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
-from accounts.models import Organization, User
 from core.errors import DomainError, NotPermitted
 from core.uploads import reencode_image, validate_image
 from licensing.enums import AliasMode, CharacterKind, CharacterStatus
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+
 
 THUMBNAIL_SIZE = (320, 320)
 EDITABLE_FIELDS = frozenset({"name", "description", "franchise", "disallowed", "status"})

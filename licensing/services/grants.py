@@ -1,10 +1,13 @@
 """Writes for grants: accepting an offer version, approval by the licensor, ending."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from accounts.models import User
 from core.errors import DomainError, NotPermitted
 from core.money import format_minor
 from licensing import selectors
@@ -12,6 +15,9 @@ from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus,
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class PriceChanged(DomainError):

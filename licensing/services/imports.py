@@ -1,14 +1,20 @@
 """Bulk import of a catalogue (``manage.py import_characters``)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import Organization, User
+from accounts import selectors as accounts_selectors
 from licensing.enums import AliasMode, CharacterKind
 from licensing.models import Character, CharacterAlias
 from licensing.policy.registry import registry_changed
+
+if TYPE_CHECKING:
+    pass
+
 
 MAX_NAME = 120
 
@@ -50,16 +56,11 @@ def characters_import(*, rows: list[Any]) -> ImportReport:
     commits on its own, so a bad row is reported and loses no valid row. An operator
     action: it runs with the platform's authority, not a member's."""
     report = ImportReport()
-    organizations = {
-        o.slug: o
-        for o in Organization.objects.filter(
-            slug__in=[
-                r.get("owner")
-                for r in rows
-                if isinstance(r, dict) and isinstance(r.get("owner"), str)
-            ]
-        )
-    }
+    organizations = accounts_selectors.organizations_by_slug(
+        slugs=[
+            r.get("owner") for r in rows if isinstance(r, dict) and isinstance(r.get("owner"), str)
+        ]
+    )
     for number, row in enumerate(rows, start=1):
         problem = _row_error(row)
         if problem:
@@ -74,7 +75,7 @@ def characters_import(*, rows: list[Any]) -> ImportReport:
                 continue
             owner = {"owner_organization": organization}
         else:
-            person = User.objects.filter(email__iexact=row["owner"]).first()
+            person = accounts_selectors.user_by_email(email=row["owner"])
             if person is None:
                 report.errors.append((number, f"no person with email {row['owner']!r}"))
                 continue

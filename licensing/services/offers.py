@@ -1,17 +1,21 @@
 """Writes for licence offers: drafts, publishing immutable versions, new drafts."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import User
 from core.errors import DomainError
 from licensing.enums import CharacterKind, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import require_character_editor
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class TermsInvalid(DomainError):

@@ -1,14 +1,16 @@
 """Running the policy engine on a request and recording its decision."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from core.errors import DomainError
 from licensing import selectors
 from licensing.models import Character, Grant, PolicyDecision
@@ -16,6 +18,10 @@ from licensing.policy.engine import evaluate
 from licensing.policy.facts import Context, Decision, ParentFacts
 from licensing.policy.registry import get_registry
 from licensing.terms import RATINGS
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 MAX_PROMPT_CHARS = 2_000
 

@@ -6,12 +6,12 @@ generations at once and their works follow ``on_revoke`` at once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from accounts.models import User
 from core import events
 from core.errors import DomainError
 from licensing import selectors
@@ -21,6 +21,10 @@ from licensing.models import Grant, Offer
 from licensing.selectors import character_can_edit
 from licensing.services._common import require_character_editor
 from licensing.services.grants import grant_end, grant_transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 PAST_TENSE = {"keep": "kept", "delist": "delisted", "delete": "deleted"}
 

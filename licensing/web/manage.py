@@ -1,6 +1,10 @@
 """Licensing pages for rightsholders: register and edit characters and their images,
 and the offer editor (draft, preview, publish a version, end an offer)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -10,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
-from accounts.models import Organization, User
 from core.errors import DomainError, NotPermitted
 from licensing import selectors, services
 from licensing.enums import CharacterKind, OfferStatus
@@ -19,6 +22,10 @@ from licensing.summary import summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
 from licensing.web import forms
 from licensing.web.catalog import offer_summary
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 # Service field names that a form shows under another name.
 _FORM_FIELD_FOR = {"owner_organization": "owner"}
@@ -77,7 +84,7 @@ def character_create(request: HttpRequest) -> HttpResponse:
         owner = data["owner"]
         organization = None
         if owner.startswith("org:"):
-            organization = Organization.objects.filter(slug=owner[4:]).first()
+            organization = accounts_selectors.organization_by_slug(slug=owner[4:])
         try:
             # One transaction, so that a refused image leaves no character behind.
             with transaction.atomic():
@@ -230,10 +237,7 @@ def editable_offer_or_404(request: HttpRequest, pk) -> Offer:
 
 def _resolve_people_and_costars(form: forms.OfferTermsForm) -> tuple[list[str], list[str]] | None:
     emails = form.list_value("audience_allowlist")
-    users = {
-        u.email.lower(): str(u.pk)
-        for u in User.objects.filter(email__in=[e.lower() for e in emails])
-    }
+    users = accounts_selectors.user_ids_by_email(emails=emails)
     unknown = [e for e in emails if e.lower() not in users]
     if unknown:
         form.add_error("audience_allowlist", f"No account uses: {', '.join(unknown)}.")
@@ -249,9 +253,7 @@ def _resolve_people_and_costars(form: forms.OfferTermsForm) -> tuple[list[str], 
 
 def _offer_form_initial(offer: Offer) -> dict:
     terms = offer.parsed_terms
-    emails = list(
-        User.objects.filter(pk__in=terms.audience_allowlist).values_list("email", flat=True)
-    )
+    emails = accounts_selectors.emails_of(user_ids=terms.audience_allowlist)
     costars = list(
         Character.objects.filter(pk__in=terms.banned_costars).values_list("name", flat=True)
     )

@@ -1,19 +1,24 @@
 """Per-work approvals: opened by the generation pipeline, decided by the rightsholder,
 and denied by default when left past their deadline."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from accounts.models import User
 from core.errors import DomainError, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
 from marketplace.models import Work, WorkApproval
 from marketplace.services.transitions import generation_transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def work_approvals_open(

@@ -8,6 +8,7 @@ escalation, or the deadline passes, which releases it)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,10 +16,8 @@ from django.utils import timezone
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.enums import EDITOR_ROLES
-from accounts.models import User
 from core import events
 from core.errors import DomainError, NotPermitted
-from licensing.models import Character
 from marketplace.enums import (
     DISPUTE_ANSWER_DAYS,
     DISPUTE_WINDOW_DAYS,
@@ -30,6 +29,10 @@ from marketplace.enums import (
 from marketplace.events import DisputeSettled
 from marketplace.models import Claim, Dispute
 from marketplace.services.works import work_block, work_unblock
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from licensing.models import Character
 
 
 def _claimant_members(claim: Claim) -> list[User]:

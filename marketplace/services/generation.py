@@ -2,6 +2,8 @@
 and the idempotent step services the Celery chain calls (check, render, sign,
 route). Each step returns at once if the request's status shows it already ran."""
 
+from __future__ import annotations
+
 import logging
 import random
 import shutil
@@ -9,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from celery import chain, signature
 from django.conf import settings
@@ -16,7 +19,6 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from core import events
 from core.errors import DomainError
 from licensing import selectors as licensing_selectors
@@ -51,6 +53,10 @@ from marketplace.provenance.sign import (
 )
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.transitions import generation_fail, generation_transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 log = logging.getLogger(__name__)
 # The pipeline's Celery tasks in order (defined in marketplace/tasks.py).

@@ -1,18 +1,23 @@
 """Writes on made works: deletion (by its creator, staff or the person it shows), blocks
 and the effect of an ended licence."""
 
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from core.errors import NotPermitted
 from licensing.enums import CharacterKind
 from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from marketplace.services.approvals import work_approvals_withdraw
 from marketplace.services.transitions import generation_transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _shows_likeness_of(work: Work, user: User) -> bool:

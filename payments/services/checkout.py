@@ -5,10 +5,10 @@ matters, so events arriving late or out of order do the right thing."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from accounts.models import User
 from core.errors import DomainError, NotPermitted
 from core.links import absolute_url
 from core.money import Money
@@ -19,6 +19,10 @@ from payments.models import (
 )
 from payments.services.revenue import revenue_event_record, revenue_event_settle
 from payments.services.reversals import revenue_reverse
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 log = logging.getLogger(__name__)
 TIP_MIN, TIP_MAX = 100, 100_000

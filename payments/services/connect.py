@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts import selectors as accounts_selectors
-from accounts.models import Organization, User
 from core.errors import NotPermitted
 from core.links import absolute_url
 from payments.models import (
     ConnectedAccount,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,20 @@
 """Per-generation fees: charged once per generation request, and posted to the ledger
 as revenue events (from the creator's available balance to the rightsholders)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
-from accounts.models import User
 from core.money import Money
 from licensing import selectors as licensing_selectors
 from payments.enums import RevenueKind
 from payments.models import GenerationCharge
 from payments.services.revenue import revenue_event_record, revenue_event_settle
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def generation_fees_charge(

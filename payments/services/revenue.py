@@ -9,6 +9,7 @@ moves pending money to available once the hold has passed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,7 +17,7 @@ from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts import selectors as accounts_selectors
 from core.money import Money
 from marketplace import selectors as marketplace_selectors
 from payments import selectors
@@ -24,6 +25,10 @@ from payments.enums import AccountKind, RevenueKind, RevenueStatus
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.services.ledger import Line, account_for, ledger_post, platform_account
 from payments.split import Party, SplitLine, fee_weights, split_money
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 SOURCES = ("stripe", "import", "internal")
 
@@ -87,8 +92,7 @@ def _owner(party: Party, cache: dict):
     if party.kind == "platform":
         return None
     if party.id not in cache:
-        model = User if party.kind == "user" else Organization
-        cache[party.id] = model.objects.get(pk=party.id)
+        cache[party.id] = accounts_selectors.owner_get(kind=party.kind, pk=party.id)
     return cache[party.id]
 
 

@@ -1,14 +1,20 @@
 """manage.py export_compliance --org SLUG --from DATE --to DATE --format csv|json
 [--output FILE]: the organization's compliance report (docs/compliance.md)."""
 
+from __future__ import annotations
+
 import json
 from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
 
-from accounts.models import Organization
+from accounts import selectors as accounts_selectors
 from dashboard.compliance import compliance_csv, compliance_report
+
+if TYPE_CHECKING:
+    pass
 
 
 def _day(text: str, name: str) -> datetime:
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="Write to this file instead of standard output")
 
     def handle(self, *args, org, start, end, format, output, **options):
-        organization = Organization.objects.filter(slug=org).first()
+        organization = accounts_selectors.organization_by_slug(slug=org)
         if organization is None:
             raise CommandError(f"No organization with slug {org!r}")
         start_at, end_at = _day(start, "from"), _day(end, "to")

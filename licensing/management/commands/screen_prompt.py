@@ -7,7 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
 from core.errors import DomainError
 from licensing.services import policy_screen
 
@@ -26,13 +27,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, prompt, characters, email, territory, commercial, rating, **options):
         if email:
-            creator = User.objects.filter(email__iexact=email).first()
+            creator = accounts_selectors.user_by_email(email=email)
             if creator is None:
                 raise CommandError(f"No user with email {email}")
         else:
-            creator, _ = User.objects.get_or_create(
-                email="screening@cocreate.invalid", defaults={"is_active": False}
-            )
+            creator = accounts_services.screening_user_ensure()
         try:
             decision, record = policy_screen(
                 creator=creator,
