@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 
 
@@ -16,3 +18,11 @@ class MembershipRole(models.TextChoices):
 
 # Roles that may change an organization's catalogue, members and documents.
 EDITOR_ROLES = frozenset({MembershipRole.OWNER, MembershipRole.MANAGER})
+
+
+class AccountsError(StrEnum):
+    """Refusal codes of accounts' services (beside core.errors.ErrorCode)."""
+
+    AUTHORIZATION = "authorization"
+    DOCUMENTS_REQUIRED = "documents_required"
+    LAST_OWNER = "last_owner"

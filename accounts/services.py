@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from accounts import selectors
 from accounts.adapter import LOCKED_OUT
-from accounts.enums import EDITOR_ROLES, MembershipRole, VerificationStatus
+from accounts.enums import EDITOR_ROLES, AccountsError, MembershipRole, VerificationStatus
 from accounts.models import (
     Follow,
     Membership,
@@ -24,7 +24,7 @@ from accounts.models import (
     OrganizationDocument,
     User,
 )
-from core.errors import DomainError, NotPermitted, RateLimited
+from core.errors import DomainError, ErrorCode, NotPermitted, RateLimited
 from core.uploads import reencode_image, validate_document
 
 
@@ -45,7 +45,7 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Use
         ) from exc
     if user is None:
         raise DomainError(
-            "Unable to log in with the email and password given.", code="authorization"
+            "Unable to log in with the email and password given.", code=AccountsError.AUTHORIZATION
         )
     return user
 
@@ -72,7 +72,7 @@ def organization_create(
     """Create an unverified organization whose first owner is ``by``."""
     name = name.strip()
     if not name:
-        raise DomainError("An organization needs a name.", code="required", field="name")
+        raise DomainError("An organization needs a name.", code=ErrorCode.REQUIRED, field="name")
     organization = Organization.objects.create(
         name=name, slug=_unique_slug(name), description=description, website=website
     )
@@ -91,7 +91,7 @@ def membership_set(*, organization: Organization, by: User, email: str, role: st
     if user is None:
         raise DomainError(
             "No Cocreate account uses that email; ask them to sign up first.",
-            code="not_found",
+            code=ErrorCode.NOT_FOUND,
             field="email",
         )
     membership = (
@@ -114,7 +114,9 @@ def _ensure_another_owner(*, organization: Organization, leaving: User) -> None:
     )
     if not owners.exists():
         raise DomainError(
-            "An organization must keep at least one owner.", code="last_owner", field="role"
+            "An organization must keep at least one owner.",
+            code=AccountsError.LAST_OWNER,
+            field="role",
         )
 
 
@@ -127,7 +129,7 @@ def membership_remove(*, organization: Organization, by: User, user: User) -> No
         Membership.objects.select_for_update().filter(organization=organization, user=user).first()
     )
     if membership is None:
-        raise DomainError("That person is not a member.", code="not_found")
+        raise DomainError("That person is not a member.", code=ErrorCode.NOT_FOUND)
     if membership.role == MembershipRole.OWNER:
         _ensure_another_owner(organization=organization, leaving=user)
     membership.delete()
@@ -169,12 +171,12 @@ def organization_submit_for_verification(*, organization: Organization, by: User
     ):
         raise DomainError(
             f"The organization is already {organization.get_verification_status_display()}.",
-            code="invalid_state",
+            code=ErrorCode.INVALID_STATE,
         )
     if not organization.documents.exists():
         raise DomainError(
             "Upload at least one document proving your rights before asking for verification.",
-            code="documents_required",
+            code=AccountsError.DOCUMENTS_REQUIRED,
             field="documents",
         )
     organization.verification_status = VerificationStatus.PENDING
@@ -221,7 +223,7 @@ def organization_reject(*, organization: Organization, by: User, note: str) -> O
 def follow_create(*, follower: User, followee: User) -> Follow:
     """Follow someone. Following twice is harmless and returns the same row."""
     if follower.pk == followee.pk:
-        raise DomainError("You cannot follow yourself.", code="invalid")
+        raise DomainError("You cannot follow yourself.", code=ErrorCode.INVALID)
     try:
         with transaction.atomic():
             follow, _ = Follow.objects.get_or_create(follower=follower, followee=followee)

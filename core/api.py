@@ -15,7 +15,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 
 
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
@@ -133,7 +133,9 @@ class InputSerializer(serializers.Serializer):
             for field in self._writable_fields:
                 wrong = _wrong_type(field, data.get(field.field_name))
                 if wrong:
-                    errors[field.field_name] = [exceptions.ErrorDetail(wrong, code="invalid")]
+                    errors[field.field_name] = [
+                        exceptions.ErrorDetail(wrong, code=ErrorCode.INVALID)
+                    ]
             if errors:
                 raise exceptions.ValidationError(errors)
         return super().to_internal_value(data)
@@ -148,7 +150,7 @@ _FALSE = frozenset({"0", "false", "no"})
 
 
 def _invalid(name: str, detail: str) -> DomainError:
-    return DomainError(detail, code="invalid_filter", field=name)
+    return DomainError(detail, code=ErrorCode.INVALID_FILTER, field=name)
 
 
 def query_bool(params, name: str) -> bool | None:

@@ -1,15 +1,35 @@
 """The refusals services raise. Each carries a stable machine code and a readable
 reason; the API turns them into ``{"code", "detail", "field"}`` (core.api), and the web
-views show ``detail`` to the person."""
+views show ``detail`` to the person.
+
+Codes are part of the API: they are enum members (strings), the ones every app uses
+here and each app's own in its ``enums.py``."""
+
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from rest_framework import status
 
 
+class ErrorCode(StrEnum):
+    """Codes shared by every app."""
+
+    INVALID = "invalid"
+    REQUIRED = "required"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+    EXPIRED = "expired"
+    INVALID_STATE = "invalid_state"
+    INVALID_TRANSITION = "invalid_transition"
+    INVALID_FILTER = "invalid_filter"
+    THROTTLED = "throttled"
+    PERMISSION_DENIED = "permission_denied"
+
+
 class DomainError(Exception):
     """A refusal by a service, with a stable machine code and a readable reason."""
 
-    code = "invalid"
+    code: str = ErrorCode.INVALID
     status_code = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, detail: str, *, code: str | None = None, field: str | None = None):
@@ -23,7 +43,7 @@ class DomainError(Exception):
 class RateLimited(DomainError):
     """Too many requests of one kind: 429 with ``Retry-After`` (seconds)."""
 
-    code = "throttled"
+    code = ErrorCode.THROTTLED
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
     def __init__(self, detail: str, *, retry_after: int):
@@ -35,7 +55,7 @@ class NotPermitted(PermissionDenied):
     """The actor may not do this. A PermissionDenied, so a web view that does not catch
     it answers 403 with our 403 page; the API answers 403 in the error shape."""
 
-    code = "permission_denied"
+    code = ErrorCode.PERMISSION_DENIED
 
     def __init__(self, detail: str):
         super().__init__(detail)

@@ -13,6 +13,7 @@ storage never serves an upload as HTML."""
 
 import io
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -40,6 +41,19 @@ _TELLING_SUFFIXES = {
 _HTML_IN_PDF = (b"<html", b"<script", b"<body", b"<!doctype html", b"<iframe", b"<svg")
 
 
+class UploadError(StrEnum):
+    """Why an upload was refused (the ValidationError's code)."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    NAME_MISMATCH = "name_mismatch"
+    DATA_AFTER_IMAGE = "data_after_image"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    TOO_BIG_DIMENSIONS = "too_big_dimensions"
+    NOT_AN_IMAGE = "not_an_image"
+    HTML_IN_PDF = "html_in_pdf"
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     content_type: str
@@ -51,11 +65,11 @@ class CheckedUpload:
 def _check_size(upload: UploadedFile, max_bytes: int) -> int:
     size = upload.size or 0
     if size == 0:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError("The file is empty.", code=UploadError.EMPTY)
     if size > max_bytes:
         raise ValidationError(
             "The file is %(size)s MB; the limit is %(limit)s MB.",
-            code="too_large",
+            code=UploadError.TOO_LARGE,
             params={"size": round(size / 1_048_576, 1), "limit": max_bytes // 1_048_576},
         )
     return size
@@ -69,7 +83,7 @@ def _check_name(upload: UploadedFile, content_type: str) -> None:
     if suffix in _TELLING_SUFFIXES and suffix not in SUFFIXES[content_type]:
         raise ValidationError(
             "The file is named %(name)s but it is a %(kind)s file.",
-            code="name_mismatch",
+            code=UploadError.NAME_MISMATCH,
             params={"name": name, "kind": SUFFIXES[content_type][0][1:].upper()},
         )
 
@@ -124,7 +138,7 @@ def _check_nothing_after_image(upload: UploadedFile, kind: str) -> None:
         raise ValidationError(
             "The file has %(extra)s bytes after the image (another file appended to it?); "
             "upload the image alone.",
-            code="data_after_image",
+            code=UploadError.DATA_AFTER_IMAGE,
             params={"extra": len(data) - end},
         )
 
@@ -140,16 +154,20 @@ def validate_image(upload: UploadedFile, *, max_bytes: int, max_side: int) -> Ch
             kind = image.format
             width, height = image.size
             if kind not in IMAGE_TYPES:
-                raise ValidationError("Upload a PNG, JPEG or WebP image.", code="unsupported_type")
+                raise ValidationError(
+                    "Upload a PNG, JPEG or WebP image.", code=UploadError.UNSUPPORTED_TYPE
+                )
             if width > max_side or height > max_side:
                 raise ValidationError(
                     "The image is %(w)s x %(h)s px; the limit is %(max)s px on each side.",
-                    code="too_big_dimensions",
+                    code=UploadError.TOO_BIG_DIMENSIONS,
                     params={"w": width, "h": height, "max": max_side},
                 )
             image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
-        raise ValidationError("The file is not a readable image.", code="not_an_image") from exc
+        raise ValidationError(
+            "The file is not a readable image.", code=UploadError.NOT_AN_IMAGE
+        ) from exc
     finally:
         upload.seek(0)
     _check_name(upload, IMAGE_TYPES[kind])
@@ -186,7 +204,7 @@ def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
         upload.seek(0)
         if any(marker in data for marker in _HTML_IN_PDF):
             raise ValidationError(
-                "The PDF contains HTML markup; upload a plain PDF.", code="html_in_pdf"
+                "The PDF contains HTML markup; upload a plain PDF.", code=UploadError.HTML_IN_PDF
             )
         return CheckedUpload("application/pdf", size)
     try:
@@ -194,6 +212,6 @@ def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
     except ValidationError as exc:
         if exc.code == "not_an_image":
             raise ValidationError(
-                "Upload a PDF, or a PNG, JPEG or WebP scan.", code="unsupported_type"
+                "Upload a PDF, or a PNG, JPEG or WebP scan.", code=UploadError.UNSUPPORTED_TYPE
             ) from exc
         raise

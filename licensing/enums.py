@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 
 
@@ -51,3 +53,17 @@ GRANT_TRANSITIONS: dict[str, frozenset[str]] = {
     GrantStatus.ENDED: frozenset(),
     GrantStatus.REVOKED: frozenset(),
 }
+
+
+class LicensingError(StrEnum):
+    """Refusal codes of licensing's services (beside core.errors.ErrorCode)."""
+
+    INVALID_TERMS = "invalid_terms"
+    PRICE_CHANGED = "price_changed"
+    IMMUTABLE = "immutable"
+    DISALLOWED = "disallowed"
+    ORGANIZATION_UNVERIFIED = "organization_unverified"
+    OFFER_UNAVAILABLE = "offer_unavailable"
+    UNAVAILABLE = "unavailable"
+    CAP_LICENSEES = "cap_licensees"
+    EMPTY = "empty"

@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 
 
@@ -92,3 +94,11 @@ class DisputeStatus(models.TextChoices):
 
 DISPUTE_WINDOW_DAYS = 30
 DISPUTE_ANSWER_DAYS = 30
+
+
+class MarketplaceError(StrEnum):
+    """Refusal codes of marketplace's services (beside core.errors.ErrorCode)."""
+
+    UNVERIFIED = "unverified"
+    NOT_SHOWN = "not_shown"
+    TOO_LATE = "too_late"

@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 
 
@@ -51,3 +53,9 @@ class CheckoutStatus(models.TextChoices):
     COMPLETE = "complete", "Paid"
     EXPIRED = "expired", "Expired"
     REFUNDED = "refunded", "Refunded"
+
+
+class PaymentsError(StrEnum):
+    """Refusal codes of payments' services (beside core.errors.ErrorCode)."""
+
+    PAYMENT_PROVIDER_UNAVAILABLE = "payment_provider_unavailable"

@@ -19,7 +19,7 @@ from core.ratelimit import ActionRateThrottle
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s
-from licensing.enums import CharacterKind, GrantStatus
+from licensing.enums import CharacterKind, GrantStatus, LicensingError
 from licensing.models import Character, Offer
 from licensing.odrl import agreement_to_odrl, offer_to_odrl
 from licensing.terms import PRESETS_BY_KEY
@@ -150,7 +150,7 @@ class CharacterDetailView(APIView):
         data = dict(serializer.validated_data)
         aliases = data.pop("aliases", None)
         if not data and aliases is None:
-            raise DomainError("Send at least one field to change.", code="empty")
+            raise DomainError("Send at least one field to change.", code=LicensingError.EMPTY)
         if data:
             services.character_update(character=character, by=request.user, **data)
         if aliases is not None:

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
 from licensing.enums import AliasMode, CharacterKind, CharacterStatus
 from licensing.models import Character, CharacterAlias, CharacterImage
@@ -68,7 +68,7 @@ def character_create(
     them; it can never belong to an organization."""
     name = name.strip()
     if not name:
-        raise DomainError("A character needs a name.", code="required", field="name")
+        raise DomainError("A character needs a name.", code=ErrorCode.REQUIRED, field="name")
     if kind == CharacterKind.LIKENESS:
         if owner_organization is not None:
             raise DomainError(
@@ -80,7 +80,7 @@ def character_create(
         if not likeness_attested:
             raise DomainError(
                 "Confirm that this likeness is your own.",
-                code="required",
+                code=ErrorCode.REQUIRED,
                 field="likeness_attested",
             )
         owner = {"owner_user": by, "likeness_attested_at": timezone.now()}
@@ -108,7 +108,7 @@ def character_create(
     except IntegrityError as exc:
         raise DomainError(
             f"There is already a character called {name!r} with this owner.",
-            code="duplicate",
+            code=ErrorCode.DUPLICATE,
             field="name",
         ) from exc
     CharacterAlias.objects.bulk_create(
@@ -131,7 +131,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         if not changes["name"]:
-            raise DomainError("A character needs a name.", code="required", field="name")
+            raise DomainError("A character needs a name.", code=ErrorCode.REQUIRED, field="name")
     if "status" in changes and changes["status"] not in CharacterStatus.values:
         raise DomainError(f"Unknown status {changes['status']!r}.", field="status")
     character = Character.objects.select_for_update().get(pk=character.pk)
@@ -142,7 +142,9 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
             character.save(update_fields=[*changes, "updated_at"])
     except IntegrityError as exc:
         raise DomainError(
-            "Another character of this owner already has that name.", code="duplicate", field="name"
+            "Another character of this owner already has that name.",
+            code=ErrorCode.DUPLICATE,
+            field="name",
         ) from exc
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()

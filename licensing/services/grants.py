@@ -8,10 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 from core.money import format_minor
 from licensing import selectors
-from licensing.enums import GRANT_TRANSITIONS, LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
+from licensing.enums import (
+    GRANT_TRANSITIONS,
+    LIVE_GRANT_STATUSES,
+    GrantStatus,
+    LicensingError,
+    OfferStatus,
+)
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
@@ -21,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class PriceChanged(DomainError):
-    code = "price_changed"
+    code = LicensingError.PRICE_CHANGED
     status_code = 409
 
 
@@ -46,9 +52,13 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         .first()
     )
     if current is None:
-        raise DomainError("This offer is no longer available.", code="offer_unavailable")
+        raise DomainError(
+            "This offer is no longer available.", code=LicensingError.OFFER_UNAVAILABLE
+        )
     if character.disallowed or character.status != "active":
-        raise DomainError(f"{character.name} cannot be licensed at the moment.", code="unavailable")
+        raise DomainError(
+            f"{character.name} cannot be licensed at the moment.", code=LicensingError.UNAVAILABLE
+        )
     terms = current.parsed_terms
     if terms.upfront_fee > max_fee:
         raise PriceChanged(
@@ -65,7 +75,7 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         )
     now = timezone.now()
     if terms.ends_at and now >= terms.ends_at:
-        raise DomainError("This offer's licence window has closed.", code="expired")
+        raise DomainError("This offer's licence window has closed.", code=ErrorCode.EXPIRED)
     audience = selectors.audience_facts(character=character, user=by)
     problem = audience_refusal(terms, audience, licensee_id=str(by.pk), approved=True)
     if problem:
@@ -74,14 +84,15 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         licensee=by, series=current.series, status__in=LIVE_GRANT_STATUSES
     ).exists():
         raise DomainError(
-            f"You already hold a licence for {character.name} under this offer.", code="duplicate"
+            f"You already hold a licence for {character.name} under this offer.",
+            code=ErrorCode.DUPLICATE,
         )
     if terms.max_licensees is not None:
         taken = Grant.objects.filter(series=current.series, status__in=LIVE_GRANT_STATUSES).count()
         if taken >= terms.max_licensees:
             raise DomainError(
                 f"All {terms.max_licensees} licences for {character.name} are taken.",
-                code="cap_licensees",
+                code=LicensingError.CAP_LICENSEES,
             )
 
     needs_approval = terms.approval == "per_licensee" or (
@@ -135,7 +146,7 @@ def grant_transition(*, grant: Grant, to: str, by: User | None, note: str = "") 
             raise DomainError(
                 f"A grant that is {grant.get_status_display().lower()} cannot become "
                 f"{GrantStatus(to).label.lower()}.",
-                code="invalid_transition",
+                code=ErrorCode.INVALID_TRANSITION,
             )
         previous = grant.status
         grant.status = to
@@ -161,7 +172,7 @@ def grant_approve(*, grant: Grant, by: User) -> Grant:
     """The licensor admits a licensee waiting for approval."""
     _require_licensor(grant, by)
     if grant.status != GrantStatus.PENDING_APPROVAL:
-        raise DomainError("This licence is not waiting for approval.", code="invalid_state")
+        raise DomainError("This licence is not waiting for approval.", code=ErrorCode.INVALID_STATE)
     grant = grant_transition(grant=grant, to=GrantStatus.ACTIVE, by=by, note="approved")
     _notify_licensee(grant, "was approved and is active")
     return grant
@@ -171,7 +182,7 @@ def grant_reject(*, grant: Grant, by: User, reason: str = "") -> Grant:
     """The licensor declines a licensee waiting for approval."""
     _require_licensor(grant, by)
     if grant.status != GrantStatus.PENDING_APPROVAL:
-        raise DomainError("This licence is not waiting for approval.", code="invalid_state")
+        raise DomainError("This licence is not waiting for approval.", code=ErrorCode.INVALID_STATE)
     grant = grant_transition(
         grant=grant, to=GrantStatus.REVOKED, by=by, note=reason or "declined by the rightsholder"
     )

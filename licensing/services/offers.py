@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.errors import DomainError
-from licensing.enums import CharacterKind, OfferStatus
+from core.errors import DomainError, ErrorCode
+from licensing.enums import CharacterKind, LicensingError, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import require_character_editor
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class TermsInvalid(DomainError):
     """Terms that contradict themselves; ``errors`` maps each field to its messages."""
 
-    code = "invalid_terms"
+    code = LicensingError.INVALID_TERMS
 
     def __init__(self, errors: dict[str, list[str]]):
         field, messages = next(iter(errors.items()))
@@ -80,7 +80,7 @@ def offer_update_draft(
         raise DomainError(
             f"Version {offer.version} is {offer.status}; its terms are frozen. "
             "Edit creates a new draft version.",
-            code="immutable",
+            code=LicensingError.IMMUTABLE,
         )
     checked = _checked_terms(terms)
     for field, value in _denormalised(checked).items():
@@ -103,17 +103,18 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
     require_character_editor(character=character, by=by)
     if offer.status != OfferStatus.DRAFT:
         raise DomainError(
-            f"Version {offer.version} is already {offer.status}.", code="invalid_state"
+            f"Version {offer.version} is already {offer.status}.", code=ErrorCode.INVALID_STATE
         )
     organization = character.owner_organization
     if character.kind == CharacterKind.CHARACTER and organization and not organization.is_verified:
         raise DomainError(
             f"{organization.name} must be verified by our staff before it can publish offers.",
-            code="organization_unverified",
+            code=LicensingError.ORGANIZATION_UNVERIFIED,
         )
     if character.disallowed:
         raise DomainError(
-            f"{character.name} is marked disallowed: it cannot be licensed.", code="disallowed"
+            f"{character.name} is marked disallowed: it cannot be licensed.",
+            code=LicensingError.DISALLOWED,
         )
     terms = _checked_terms(offer.terms)
     Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED).update(
@@ -137,7 +138,9 @@ def offer_new_version(*, offer: Offer, by: User) -> Offer:
     if draft is not None:
         return draft
     if offer.status == OfferStatus.ENDED:
-        raise DomainError("This offer has ended; start a new offer instead.", code="invalid_state")
+        raise DomainError(
+            "This offer has ended; start a new offer instead.", code=ErrorCode.INVALID_STATE
+        )
     latest = Offer.objects.filter(series=offer.series).aggregate(v=Max("version"))["v"] or 0
     return Offer.objects.create(
         character=offer.character,

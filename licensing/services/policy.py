@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from licensing import selectors
 from licensing.models import Character, Grant, PolicyDecision
 from licensing.policy.engine import evaluate
@@ -55,7 +55,7 @@ def policy_screen(
     character's terms, and store the decision (append-only). Returns both."""
     prompt = prompt.strip()
     if not prompt:
-        raise DomainError("Write a prompt first.", code="required", field="prompt")
+        raise DomainError("Write a prompt first.", code=ErrorCode.REQUIRED, field="prompt")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise DomainError(f"Prompts are limited to {MAX_PROMPT_CHARS} characters.", field="prompt")
     if rating not in RATINGS:

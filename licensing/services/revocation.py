@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from core import events
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.events import GrantEnded
@@ -41,7 +41,9 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
         .first()
     )
     if current is None:
-        raise DomainError("This offer has no published version to end.", code="invalid_state")
+        raise DomainError(
+            "This offer has no published version to end.", code=ErrorCode.INVALID_STATE
+        )
     now = timezone.now()
     Offer.objects.filter(series=offer.series, status=OfferStatus.DRAFT).delete()
     current.status = OfferStatus.ENDED

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import example_request, example_response, query_bool, query_choice, query_uuid
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from core.ratelimit import ActionRateThrottle
 from marketplace import selectors, services
 from marketplace.api import examples as ex
@@ -131,7 +131,7 @@ class WorkListView(ListAPIView):
         if status_ and not mine:
             raise DomainError(
                 "'status' filters your own works; add mine=1.",
-                code="invalid_filter",
+                code=ErrorCode.INVALID_FILTER,
                 field="status",
             )
         return selectors.works_list(
@@ -200,7 +200,7 @@ class FeedView(APIView):
         if cursor and not selectors.feed_cursor_valid(cursor=cursor):
             raise DomainError(
                 "'cursor' must be a `next` value from the feed.",
-                code="invalid_filter",
+                code=ErrorCode.INVALID_FILTER,
                 field="cursor",
             )
         works, next_cursor = selectors.feed_page(cursor=cursor)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
 from marketplace.models import Work, WorkApproval
@@ -55,11 +55,11 @@ def work_approval_decide(
         if approval.status != ApprovalStatus.PENDING:
             raise DomainError(
                 f"This review is already {approval.get_status_display().lower()}.",
-                code="invalid_state",
+                code=ErrorCode.INVALID_STATE,
             )
         if timezone.now() >= approval.deadline:
             raise DomainError(
-                "The review deadline has passed; the video was denied.", code="expired"
+                "The review deadline has passed; the video was denied.", code=ErrorCode.EXPIRED
             )
         approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
         approval.decided_by = by

@@ -17,7 +17,7 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.enums import EDITOR_ROLES
 from core import events
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 from marketplace.enums import (
     DISPUTE_ANSWER_DAYS,
     DISPUTE_WINDOW_DAYS,
@@ -25,6 +25,7 @@ from marketplace.enums import (
     ClaimReason,
     ClaimStatus,
     DisputeStatus,
+    MarketplaceError,
 )
 from marketplace.events import DisputeSettled
 from marketplace.models import Claim, Dispute
@@ -67,19 +68,24 @@ def claim_file(
         )
     if not organization.is_verified:
         raise DomainError(
-            f"{organization.name} must be verified before it can file claims.", code="unverified"
+            f"{organization.name} must be verified before it can file claims.",
+            code=MarketplaceError.UNVERIFIED,
         )
     if reason not in ClaimReason.values:
         raise DomainError(f"Unknown reason {reason!r}.", field="reason")
     if policy not in ClaimPolicy.values:
         raise DomainError(f"Unknown policy {policy!r}.", field="policy")
     if not evidence.strip():
-        raise DomainError("Describe what the video does wrong.", code="required", field="evidence")
+        raise DomainError(
+            "Describe what the video does wrong.", code=ErrorCode.REQUIRED, field="evidence"
+        )
     if work.status not in ("published", "delisted"):
-        raise DomainError("Only published videos can be claimed.", code="invalid_state")
+        raise DomainError("Only published videos can be claimed.", code=ErrorCode.INVALID_STATE)
     if not _work_shows(work, character):
         raise DomainError(
-            f"This video does not show {character.name}.", code="not_shown", field="character"
+            f"This video does not show {character.name}.",
+            code=MarketplaceError.NOT_SHOWN,
+            field="character",
         )
     try:
         with transaction.atomic():
@@ -94,7 +100,7 @@ def claim_file(
             )
     except IntegrityError as exc:
         raise DomainError(
-            f"{character.name} has already been claimed in this video.", code="duplicate"
+            f"{character.name} has already been claimed in this video.", code=ErrorCode.DUPLICATE
         ) from exc
     if policy == ClaimPolicy.BLOCK:
         work_block(work=work, reason=f"blocked by {organization.name}'s claim")
@@ -122,14 +128,15 @@ def dispute_open(*, claim: Claim, by: User, reason: str) -> Dispute:
         raise NotPermitted("Only the video's creator can dispute this claim.")
     if claim.status != ClaimStatus.ACTIVE:
         raise DomainError(
-            f"This claim is {claim.get_status_display().lower()}.", code="invalid_state"
+            f"This claim is {claim.get_status_display().lower()}.", code=ErrorCode.INVALID_STATE
         )
     if timezone.now() > claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS):
         raise DomainError(
-            f"Claims can be disputed within {DISPUTE_WINDOW_DAYS} days.", code="too_late"
+            f"Claims can be disputed within {DISPUTE_WINDOW_DAYS} days.",
+            code=MarketplaceError.TOO_LATE,
         )
     if not reason.strip():
-        raise DomainError("Say why the claim is wrong.", code="required", field="reason")
+        raise DomainError("Say why the claim is wrong.", code=ErrorCode.REQUIRED, field="reason")
     dispute = Dispute.objects.create(
         claim=claim,
         opened_by=by,
@@ -166,7 +173,8 @@ def dispute_resolve(*, dispute: Dispute, by: User | None, uphold: bool, note: st
             raise NotPermitted("Only the claimant or staff can settle this dispute.")
     if dispute.status not in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
         raise DomainError(
-            f"This dispute is already {dispute.get_status_display().lower()}.", code="invalid_state"
+            f"This dispute is already {dispute.get_status_display().lower()}.",
+            code=ErrorCode.INVALID_STATE,
         )
     now = timezone.now()
     dispute.status = DisputeStatus.UPHELD if uphold else DisputeStatus.RELEASED
@@ -215,7 +223,9 @@ def dispute_escalate(*, dispute: Dispute, by: User) -> Dispute:
         if not is_party:
             raise NotPermitted("Only the creator or the claimant can escalate this dispute.")
         if dispute.status != DisputeStatus.OPEN:
-            raise DomainError("Only an open dispute can be escalated.", code="invalid_state")
+            raise DomainError(
+                "Only an open dispute can be escalated.", code=ErrorCode.INVALID_STATE
+            )
         dispute.status = DisputeStatus.ESCALATED
         dispute.save(update_fields=["status", "updated_at"])
     return dispute
@@ -232,7 +242,7 @@ def claim_release(*, claim: Claim, by: User) -> Claim:
         raise NotPermitted("Only the claimant can release this claim.")
     if claim.status != ClaimStatus.ACTIVE:
         raise DomainError(
-            "Only an active, undisputed claim can be released here.", code="invalid_state"
+            "Only an active, undisputed claim can be released here.", code=ErrorCode.INVALID_STATE
         )
     claim.status = ClaimStatus.RELEASED
     claim.resolved_at = timezone.now()

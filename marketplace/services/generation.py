@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.policy.facts import ParentFacts
@@ -101,7 +101,7 @@ def generation_request_create(
     process (the demo seed): nothing is sent to the broker."""
     prompt = prompt.strip()
     if not prompt:
-        raise DomainError("Describe the video you want.", code="required", field="prompt")
+        raise DomainError("Describe the video you want.", code=ErrorCode.REQUIRED, field="prompt")
     if len(prompt) > 2_000:
         raise DomainError("Prompts are limited to 2,000 characters.", field="prompt")
     if not MIN_SECONDS <= duration_s <= MAX_SECONDS:

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from marketplace.enums import (
     GENERATION_TRANSITIONS,
     STAGE_PROGRESS,
@@ -20,7 +20,8 @@ def generation_transition(*, request_id, to: str, note: str = "", **fields) -> G
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if to not in GENERATION_TRANSITIONS[request.status]:
             raise DomainError(
-                f"A request that is {request.status} cannot become {to}.", code="invalid_transition"
+                f"A request that is {request.status} cannot become {to}.",
+                code=ErrorCode.INVALID_TRANSITION,
             )
         previous = request.status
         request.status = to

@@ -22,7 +22,7 @@ from core.errors import DomainError
 from core.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from payments import selectors, services
-from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus
+from payments.enums import PARTY_KINDS, CheckoutStatus, PaymentsError, PayoutStatus
 from payments.models import CheckoutSession, LedgerEntry, Payout
 
 TAG = ["money"]
@@ -33,7 +33,7 @@ WORK_ID = "5d0c1f7e-8a4b-4c52-b1f5-0f6d2e8e7a10"
 
 
 class PaymentProviderUnavailable(DomainError):
-    code = "payment_provider_unavailable"
+    code = PaymentsError.PAYMENT_PROVIDER_UNAVAILABLE
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, ErrorCode, NotPermitted
 from core.links import absolute_url
 from core.money import Money
 from licensing import services as licensing_services
@@ -34,7 +34,7 @@ def checkout_for_grant(*, grant, by: User, gateway) -> CheckoutSession:
     if grant.licensee_id != by.pk:
         raise NotPermitted("Only the licensee pays for this licence.")
     if grant.status != "pending_payment":
-        raise DomainError("This licence is not waiting for payment.", code="invalid_state")
+        raise DomainError("This licence is not waiting for payment.", code=ErrorCode.INVALID_STATE)
     terms = grant.offer.parsed_terms
     open_session = CheckoutSession.objects.filter(grant=grant, status=CheckoutStatus.OPEN).first()
     if open_session is not None:
@@ -65,7 +65,7 @@ def checkout_for_grant(*, grant, by: User, gateway) -> CheckoutSession:
 def checkout_for_tip(*, work, by: User, money: Money, gateway) -> CheckoutSession:
     """A viewer tips a published work."""
     if work.status != "published":
-        raise DomainError("Only published videos can be tipped.", code="invalid_state")
+        raise DomainError("Only published videos can be tipped.", code=ErrorCode.INVALID_STATE)
     if not TIP_MIN <= money.amount <= TIP_MAX:
         raise DomainError(
             f"Tips are between {Money(TIP_MIN, money.currency)} and "

@@ -14,6 +14,7 @@ from rest_framework import status
 from core.errors import DomainError
 from licensing import services as licensing_services
 from licensing.enums import GrantStatus
+from payments.enums import PaymentsError
 from payments.models import CheckoutSession
 from payments.services.checkout import checkout_for_grant
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 class PaymentUnavailable(DomainError):
     """The payment provider could not open a payment now; nothing was charged."""
 
-    code = "payment_provider_unavailable"
+    code = PaymentsError.PAYMENT_PROVIDER_UNAVAILABLE
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
