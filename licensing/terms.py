@@ -143,136 +143,171 @@ def validate_terms(data: dict[str, Any]) -> dict[str, list[str]]:
     Refuses unknown fields, wrong types, values outside each vocabulary, and
     contradictions between fields (a remix policy without the remix action, an end
     before the start, a share above 100%, and so on)."""
-    errors: dict[str, list[str]] = {}
+    check = _TermsCheck(data)
+    check.known_fields()
+    check.vocabularies()
+    check.numbers_and_flags()
+    check.currency()
+    check.territories()
+    check.window()
+    check.contradictions()
+    return check.errors
 
-    def add(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
 
-    known = {f.name for f in dataclasses.fields(Terms)}
-    for key in data:
-        if key not in known:
-            add(key, f"Unknown term {key!r}.")
+class _TermsCheck:
+    """One validation of submitted terms, step by step, collecting every problem."""
 
-    def choice(name: str, options: tuple[str, ...]) -> None:
-        if name in data and data[name] not in options:
-            add(name, f"Must be one of: {', '.join(options)}.")
+    KNOWN = frozenset(f.name for f in dataclasses.fields(Terms))
 
-    def many(name: str, options: tuple[str, ...] | None = None) -> None:
-        if name not in data:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def known_fields(self) -> None:
+        for key in self.data:
+            if key not in self.KNOWN:
+                self.add(key, f"Unknown term {key!r}.")
+
+    def _choice(self, name: str, options: tuple[str, ...]) -> None:
+        if name in self.data and self.data[name] not in options:
+            self.add(name, f"Must be one of: {', '.join(options)}.")
+
+    def _many(self, name: str, options: tuple[str, ...] | None = None) -> None:
+        if name not in self.data:
             return
-        value = data[name]
+        value = self.data[name]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            add(name, "Must be a list of strings.")
+            self.add(name, "Must be a list of strings.")
             return
         if options is not None:
             unknown = sorted(set(value) - set(options))
             if unknown:
-                add(name, f"Unknown value(s): {', '.join(unknown)}. Allowed: {', '.join(options)}.")
+                self.add(
+                    name, f"Unknown value(s): {', '.join(unknown)}. Allowed: {', '.join(options)}."
+                )
 
-    def boolean(name: str) -> None:
-        if name in data and not isinstance(data[name], bool):
-            add(name, "Must be true or false.")
-
-    def integer(name: str, low: int = 0, high: int | None = None, nullable: bool = False) -> None:
-        if name not in data:
+    def _integer(
+        self, name: str, low: int = 0, high: int | None = None, nullable: bool = False
+    ) -> None:
+        if name not in self.data:
             return
-        value = data[name]
+        value = self.data[name]
         if value is None and nullable:
             return
         if not _is_int(value):
-            add(name, "Must be a whole number.")
+            self.add(name, "Must be a whole number.")
         elif value < low or (high is not None and value > high):
-            add(
+            self.add(
                 name,
                 f"Must be between {low} and {high}."
                 if high is not None
                 else f"Must be at least {low}.",
             )
 
-    choice("audience", AUDIENCES)
-    choice("approval", APPROVALS)
-    choice("remix_policy", REMIX_POLICIES)
-    choice("max_rating", RATINGS)
-    choice("territory_mode", TERRITORY_MODES)
-    choice("upstream_model", UPSTREAM_MODELS)
-    choice("ai_training", AI_TRAINING)
-    choice("on_revoke", ON_REVOKE)
-    many("audience_allowlist")
-    many("allowed_actions", ACTIONS)
-    many("banned_categories", CATEGORIES)
-    many("banned_words")
-    many("banned_costars")
-    many("territories")
-    for name in ("commercial_use", "attribution_required", "transferable", "sublicensable"):
-        boolean(name)
-    integer("approval_deadline_hours", 1, 24 * 30)
-    integer("termination_notice_days", 0, 365)
-    integer("grace_days", 0, 365)
-    for name in ("max_generations_per_licensee", "max_licensees", "max_works"):
-        integer(name, 1, nullable=True)
-    integer("upfront_fee", 0, 100_000_000)
-    integer("per_generation_fee", 0, 10_000_000)
-    integer("rev_share_bps", 0, BPS_MAX)
-    integer("max_stack_bps", 0, BPS_MAX)
-    if "credit_text" in data and not isinstance(data["credit_text"], str):
-        add("credit_text", "Must be text.")
+    def vocabularies(self) -> None:
+        self._choice("audience", AUDIENCES)
+        self._choice("approval", APPROVALS)
+        self._choice("remix_policy", REMIX_POLICIES)
+        self._choice("max_rating", RATINGS)
+        self._choice("territory_mode", TERRITORY_MODES)
+        self._choice("upstream_model", UPSTREAM_MODELS)
+        self._choice("ai_training", AI_TRAINING)
+        self._choice("on_revoke", ON_REVOKE)
+        self._many("audience_allowlist")
+        self._many("allowed_actions", ACTIONS)
+        self._many("banned_categories", CATEGORIES)
+        self._many("banned_words")
+        self._many("banned_costars")
+        self._many("territories")
 
-    if "currency" in data:
-        code = data["currency"]
+    def numbers_and_flags(self) -> None:
+        for name in ("commercial_use", "attribution_required", "transferable", "sublicensable"):
+            if name in self.data and not isinstance(self.data[name], bool):
+                self.add(name, "Must be true or false.")
+        self._integer("approval_deadline_hours", 1, 24 * 30)
+        self._integer("termination_notice_days", 0, 365)
+        self._integer("grace_days", 0, 365)
+        for name in ("max_generations_per_licensee", "max_licensees", "max_works"):
+            self._integer(name, 1, nullable=True)
+        self._integer("upfront_fee", 0, 100_000_000)
+        self._integer("per_generation_fee", 0, 10_000_000)
+        self._integer("rev_share_bps", 0, BPS_MAX)
+        self._integer("max_stack_bps", 0, BPS_MAX)
+        if "credit_text" in self.data and not isinstance(self.data["credit_text"], str):
+            self.add("credit_text", "Must be text.")
+
+    def currency(self) -> None:
+        if "currency" not in self.data:
+            return
+        code = self.data["currency"]
         if not isinstance(code, str) or pycountry.currencies.get(alpha_3=code.upper()) is None:
-            add("currency", f"{code!r} is not an ISO 4217 currency code.")
+            self.add("currency", f"{code!r} is not an ISO 4217 currency code.")
         elif code != code.upper():
-            add("currency", "Use the upper-case ISO 4217 code, e.g. USD or JPY.")
+            self.add("currency", "Use the upper-case ISO 4217 code, e.g. USD or JPY.")
 
-    if isinstance(data.get("territories"), list | tuple):
+    def territories(self) -> None:
+        if not isinstance(self.data.get("territories"), list | tuple):
+            return
         bad = [
             code
-            for code in data["territories"]
+            for code in self.data["territories"]
             if not isinstance(code, str)
             or len(code) != 2
             or code != code.upper()
             or pycountry.countries.get(alpha_2=code) is None
         ]
         if bad:
-            add("territories", f"Unknown ISO 3166 territory code(s): {', '.join(map(str, bad))}.")
+            self.add(
+                "territories", f"Unknown ISO 3166 territory code(s): {', '.join(map(str, bad))}."
+            )
 
-    dates: dict[str, datetime | None] = {}
-    for name in ("starts_at", "ends_at"):
-        value = data.get(name)
-        if value in (None, ""):
-            dates[name] = None
-        elif isinstance(value, datetime):
-            dates[name] = value
-        elif isinstance(value, str) and parse_datetime(value) is not None:
-            dates[name] = parse_datetime(value)
-        else:
-            add(name, "Must be an ISO 8601 date and time.")
-    start, end = dates.get("starts_at"), dates.get("ends_at")
-    if start and end:
-        if (start.tzinfo is None) != (end.tzinfo is None):
-            add("ends_at", "Give both times with a time zone, or neither.")
-        elif end <= start:
-            add("ends_at", "The end must be after the start.")
+    def window(self) -> None:
+        dates: dict[str, datetime | None] = {}
+        for name in ("starts_at", "ends_at"):
+            value = self.data.get(name)
+            if value in (None, ""):
+                dates[name] = None
+            elif isinstance(value, datetime):
+                dates[name] = value
+            elif isinstance(value, str) and parse_datetime(value) is not None:
+                dates[name] = parse_datetime(value)
+            else:
+                self.add(name, "Must be an ISO 8601 date and time.")
+        start, end = dates.get("starts_at"), dates.get("ends_at")
+        if start and end:
+            if (start.tzinfo is None) != (end.tzinfo is None):
+                self.add("ends_at", "Give both times with a time zone, or neither.")
+            elif end <= start:
+                self.add("ends_at", "The end must be after the start.")
 
-    # Contradictions, judged on the fields that are valid on their own.
-    terms = Terms.from_dict({k: v for k, v in data.items() if k not in errors and k in known})
-    if terms.remix_policy != "none" and "remix" not in terms.allowed_actions:
-        add("remix_policy", "A remix policy needs 'remix' among the allowed actions.")
-    if "publish" not in terms.allowed_actions and "export" in terms.allowed_actions:
-        add("allowed_actions", "'export' needs 'publish': an unpublished video cannot be exported.")
-    if not terms.allowed_actions:
-        add("allowed_actions", "Allow at least one action, or end the offer instead.")
-    if terms.attribution_required and not terms.credit_text.strip():
-        add("credit_text", "Give the credit text that attribution requires.")
-    if terms.rev_share_bps > terms.max_stack_bps:
-        add("max_stack_bps", "The stack cap cannot be below this offer's own revenue share.")
-    if terms.audience == "self" and terms.audience_allowlist:
-        add("audience_allowlist", "An offer for yourself only cannot have an allowlist.")
-    if terms.territory_mode == "allow" and not terms.territories:
-        add("territories", "An allow-list needs at least one territory.")
-    if terms.sublicensable and not terms.transferable and terms.audience == "self":
-        add("sublicensable", "A licence for yourself only cannot be sublicensed.")
-    return errors
+    def contradictions(self) -> None:
+        """Between fields, judged on the fields that are valid on their own."""
+        valid = {k: v for k, v in self.data.items() if k not in self.errors and k in self.KNOWN}
+        terms = Terms.from_dict(valid)
+        if terms.remix_policy != "none" and "remix" not in terms.allowed_actions:
+            self.add("remix_policy", "A remix policy needs 'remix' among the allowed actions.")
+        if "publish" not in terms.allowed_actions and "export" in terms.allowed_actions:
+            self.add(
+                "allowed_actions",
+                "'export' needs 'publish': an unpublished video cannot be exported.",
+            )
+        if not terms.allowed_actions:
+            self.add("allowed_actions", "Allow at least one action, or end the offer instead.")
+        if terms.attribution_required and not terms.credit_text.strip():
+            self.add("credit_text", "Give the credit text that attribution requires.")
+        if terms.rev_share_bps > terms.max_stack_bps:
+            self.add(
+                "max_stack_bps", "The stack cap cannot be below this offer's own revenue share."
+            )
+        if terms.audience == "self" and terms.audience_allowlist:
+            self.add("audience_allowlist", "An offer for yourself only cannot have an allowlist.")
+        if terms.territory_mode == "allow" and not terms.territories:
+            self.add("territories", "An allow-list needs at least one territory.")
+        if terms.sublicensable and not terms.transferable and terms.audience == "self":
+            self.add("sublicensable", "A licence for yourself only cannot be sublicensed.")
 
 
 @dataclass(frozen=True)

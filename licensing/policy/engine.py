@@ -219,119 +219,164 @@ def evaluate(
     parent_ids = list(parent.character_ids) if parent else []
     involved_ids = list(dict.fromkeys([*requested, *mentioned, *parent_ids]))
     involved = {cid: characters[cid] for cid in involved_ids if cid in characters}
-
     for cid in requested:
         if cid not in characters:
             out.refuse("unknown_character", "character", f"No character with id {cid}.")
-
+    action = "remix" if parent else context.action
     licensed: list[tuple[CharacterFacts, Terms]] = []
     for cid in involved_ids:
         who = characters.get(cid)
         if who is None:
             continue
-        if who.disallowed:
-            out.refuse(
-                "disallowed_character",
-                "disallowed",
-                f"{who.name} is disallowed by its rightsholder: no videos may show them.",
-                who,
-            )
+        explicit = cid in requested or cid in parent_ids
+        grant = _usable_grant(out, who, review_only=cid in review_only and not explicit)
+        if grant is None:
             continue
-        grant = who.grant
-        if grant is None or grant.status != "active":
-            if cid in review_only and cid not in requested and cid not in parent_ids:
-                out.review(
-                    "mention_needs_review",
-                    "alias",
-                    f"The prompt may mention {who.name}; the rightsholder will review it.",
-                    who,
-                )
-            elif grant is None:
-                out.refuse(
-                    "unlicensed_character",
-                    "grant",
-                    f"You hold no licence for {who.name}. Accept one of its offers first.",
-                    who,
-                )
-            else:
-                out.refuse(
-                    "grant_not_active",
-                    "grant",
-                    f"Your licence for {who.name} is {grant.status.replace('_', ' ')}.",
-                    who,
-                )
-            continue
-        if who.status != "active":
-            out.refuse("character_unavailable", "status", f"{who.name} is {who.status}.", who)
-            continue
-        terms = grant.terms
-        licensed.append((who, terms))
-        action = "remix" if parent else context.action
-        if action not in terms.allowed_actions:
-            out.refuse(
-                "action_not_allowed",
-                "allowed_actions",
-                f"The licence for {who.name} does not allow you to {action}.",
-                who,
-            )
-        problem = audience_refusal(terms, who.audience, licensee_id=licensee_id, approved=True)
-        if problem:
-            out.refuse("audience", "audience", f"{who.name}: {problem}", who)
-        cap = terms.max_generations_per_licensee
-        if cap is not None and grant.generations_used >= cap:
-            out.refuse(
-                "cap_generations",
-                "max_generations_per_licensee",
-                f"You have used all {cap} generations your licence for {who.name} allows.",
-                who,
-            )
-        if terms.max_works is not None and grant.works_total >= terms.max_works:
-            out.refuse(
-                "cap_works",
-                "max_works",
-                f"{who.name} has reached its limit of {terms.max_works} published works.",
-                who,
-            )
-        _check_terms(out, who=who, terms=terms, prompt=prompt, context=context, involved=involved)
-
+        licensed.append((who, grant.terms))
+        _check_licence(out, who=who, grant=grant, action=action, licensee_id=licensee_id)
+        _check_terms(
+            out, who=who, terms=grant.terms, prompt=prompt, context=context, involved=involved
+        )
     if parent is not None:
-        for cid, terms in parent.terms:
-            who = characters.get(cid) or CharacterFacts(
-                id=cid, name=cid, kind="character", rightsholder=""
-            )
-            if "remix" not in terms.allowed_actions:
-                out.refuse(
-                    "remix_not_allowed",
-                    "parent:allowed_actions",
-                    f"The work you are remixing uses {who.name}, whose licence does not "
-                    "allow remixes.",
-                    who,
-                )
-            if terms.remix_policy == "same_terms":
-                # Reciprocal: the derivative carries the parent's terms, so they bind too.
-                _check_terms(
-                    out,
-                    who=who,
-                    terms=terms,
-                    prompt=prompt,
-                    context=context,
-                    involved=involved,
-                    prefix="parent:",
-                )
-                licensed.append((who, terms))
-
+        licensed += _check_parent(
+            out,
+            parent=parent,
+            characters=characters,
+            prompt=prompt,
+            context=context,
+            involved=involved,
+        )
     effective = _merge(licensed)
     if effective:
-        stack = sum(effective["rev_share_bps"].values())
-        if stack > effective["max_stack_bps"]:
-            out.refuse(
-                "stack_exceeds_cap",
-                "max_stack_bps",
-                f"The rightsholders' shares add up to {stack / 100:g}%, above the "
-                f"{effective['max_stack_bps'] / 100:g}% cap their terms allow.",
-            )
-        effective["stack_bps"] = stack
+        _check_stack(out, effective)
+    return _decision(out, involved_ids=involved_ids, effective=effective)
 
+
+def _usable_grant(out: _Collector, who: CharacterFacts, *, review_only: bool):
+    """The character's active grant, or None after saying why it cannot be used: the
+    character is disallowed or unavailable, or the licensee holds no active licence
+    (a review-mode alias only mentioned in passing goes to review instead)."""
+    if who.disallowed:
+        out.refuse(
+            "disallowed_character",
+            "disallowed",
+            f"{who.name} is disallowed by its rightsholder: no videos may show them.",
+            who,
+        )
+        return None
+    grant = who.grant
+    if grant is None or grant.status != "active":
+        if review_only:
+            out.review(
+                "mention_needs_review",
+                "alias",
+                f"The prompt may mention {who.name}; the rightsholder will review it.",
+                who,
+            )
+        elif grant is None:
+            out.refuse(
+                "unlicensed_character",
+                "grant",
+                f"You hold no licence for {who.name}. Accept one of its offers first.",
+                who,
+            )
+        else:
+            out.refuse(
+                "grant_not_active",
+                "grant",
+                f"Your licence for {who.name} is {grant.status.replace('_', ' ')}.",
+                who,
+            )
+        return None
+    if who.status != "active":
+        out.refuse("character_unavailable", "status", f"{who.name} is {who.status}.", who)
+        return None
+    return grant
+
+
+def _check_licence(
+    out: _Collector, *, who: CharacterFacts, grant, action: str, licensee_id: str
+) -> None:
+    """What the licence itself limits: the action, the audience, and its caps."""
+    terms = grant.terms
+    if action not in terms.allowed_actions:
+        out.refuse(
+            "action_not_allowed",
+            "allowed_actions",
+            f"The licence for {who.name} does not allow you to {action}.",
+            who,
+        )
+    problem = audience_refusal(terms, who.audience, licensee_id=licensee_id, approved=True)
+    if problem:
+        out.refuse("audience", "audience", f"{who.name}: {problem}", who)
+    cap = terms.max_generations_per_licensee
+    if cap is not None and grant.generations_used >= cap:
+        out.refuse(
+            "cap_generations",
+            "max_generations_per_licensee",
+            f"You have used all {cap} generations your licence for {who.name} allows.",
+            who,
+        )
+    if terms.max_works is not None and grant.works_total >= terms.max_works:
+        out.refuse(
+            "cap_works",
+            "max_works",
+            f"{who.name} has reached its limit of {terms.max_works} published works.",
+            who,
+        )
+
+
+def _check_parent(
+    out: _Collector,
+    *,
+    parent: ParentFacts,
+    characters: Mapping[str, CharacterFacts],
+    prompt: str,
+    context: Context,
+    involved: Mapping[str, CharacterFacts],
+) -> list[tuple[CharacterFacts, Terms]]:
+    """The parent's licences must allow remixing; ``same_terms`` ones bind the remix too
+    (reciprocal: the derivative carries the parent's terms). Returns those that bind."""
+    binding = []
+    for cid, terms in parent.terms:
+        who = characters.get(cid) or CharacterFacts(
+            id=cid, name=cid, kind="character", rightsholder=""
+        )
+        if "remix" not in terms.allowed_actions:
+            out.refuse(
+                "remix_not_allowed",
+                "parent:allowed_actions",
+                f"The work you are remixing uses {who.name}, whose licence does not allow remixes.",
+                who,
+            )
+        if terms.remix_policy == "same_terms":
+            _check_terms(
+                out,
+                who=who,
+                terms=terms,
+                prompt=prompt,
+                context=context,
+                involved=involved,
+                prefix="parent:",
+            )
+            binding.append((who, terms))
+    return binding
+
+
+def _check_stack(out: _Collector, effective: dict) -> None:
+    """The rightsholders' shares together stay within the strictest stack cap."""
+    stack = sum(effective["rev_share_bps"].values())
+    if stack > effective["max_stack_bps"]:
+        out.refuse(
+            "stack_exceeds_cap",
+            "max_stack_bps",
+            f"The rightsholders' shares add up to {stack / 100:g}%, above the "
+            f"{effective['max_stack_bps'] / 100:g}% cap their terms allow.",
+        )
+    effective["stack_bps"] = stack
+
+
+def _decision(out: _Collector, *, involved_ids: list[str], effective: dict) -> Decision:
     reasons = tuple(out.reasons)
     refused = any(r.severity == "refuse" for r in reasons)
     return Decision(

@@ -17,7 +17,6 @@ import colorsys
 import hashlib
 import math
 import os
-import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from pathlib import Path
 
 import av
 from av.video.reformatter import VideoReformatter
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from marketplace.generation import text
 from marketplace.generation.base import (
     FPS,
     HEIGHT,
@@ -45,7 +45,6 @@ from marketplace.generation.base import (
 
 RGB = tuple[int, int, int]
 Box = tuple[int, int, int, int]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 # libx264 tuned for throughput: "veryfast" keeps a 5 s clip well under real time on one
 # core at this size, crf 23 is x264's default quality, and a keyframe every 2 s keeps
@@ -69,20 +68,6 @@ CAPTION_MAX_CHARS = 90
 CREDITS_MAX_HEIGHT = HEIGHT // 4
 PATH_KINDS = ("glide", "hop", "orbit")
 STAGE_TOP, STAGE_BOTTOM = 210, HEIGHT - 60  # where characters move
-
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-LATIN_FONT_NAMES = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
-CJK_FONT_PATTERNS = (
-    "NotoSansCJK*",
-    "NotoSansJP*",
-    "NotoSerifCJK*",
-    "SourceHanSans*",
-    "ipag*.ttf",
-    "ipaexg*.ttf",
-    "TakaoGothic*",
-    "DroidSansFallback*",
-    "wqy-*",
-)
 
 
 class LocalBackend:
@@ -165,11 +150,11 @@ def scene_palette(*, prompt: str, seed: int) -> tuple[RGB, RGB, RGB]:
 
 def caption_for(spec: RenderSpec) -> str:
     """The line shown in the scene: the spec's caption, else the prompt, shortened."""
-    text = " ".join((spec.caption or spec.prompt).split())
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    if len(text) <= CAPTION_MAX_CHARS:
-        return text
-    cut = text[: CAPTION_MAX_CHARS - 1]
+    line = " ".join((spec.caption or spec.prompt).split())
+    line = "".join(ch for ch in line if unicodedata.category(ch)[0] != "C")
+    if len(line) <= CAPTION_MAX_CHARS:
+        return line
+    cut = line[: CAPTION_MAX_CHARS - 1]
     if " " in cut[CAPTION_MAX_CHARS // 2 :]:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:、。") + "…"
@@ -393,12 +378,12 @@ def _background(palette: tuple[RGB, RGB, RGB], spec: RenderSpec) -> Image.Image:
 def _caption_layer(caption: str, accent: RGB) -> _Layer | None:
     if not caption:
         return None
-    font = _font(26, caption)
-    lines = _wrap(caption, font, WIDTH - 4 * MARGIN)
+    font = text.font(26, caption)
+    lines = text.wrap(caption, font, WIDTH - 4 * MARGIN)
     if len(lines) > CAPTION_MAX_LINES:
         lines = lines[:CAPTION_MAX_LINES]
-        lines[-1] = _fit(lines[-1] + "…", font, WIDTH - 4 * MARGIN)
-    line_height = _line_height(font)
+        lines[-1] = text.fit(lines[-1] + "…", font, WIDTH - 4 * MARGIN)
+    line_height = text.line_height(font)
     height = line_height * len(lines) + 2 * MARGIN
     layer = Image.new("RGBA", (WIDTH - 2 * MARGIN, height))
     draw = ImageDraw.Draw(layer)
@@ -421,9 +406,9 @@ def _credits_layer(credits: tuple[str, ...]) -> _Layer | None:
     if not texts:
         return None
     for size in (14, 13, 12, 11, 10):
-        font = _font(size, " ".join(texts))
-        lines = [part for text in texts for part in _wrap(text, font, WIDTH - 4 * MARGIN)]
-        line_height = _line_height(font)
+        font = text.font(size, " ".join(texts))
+        lines = [part for line in texts for part in text.wrap(line, font, WIDTH - 4 * MARGIN)]
+        line_height = text.line_height(font)
         height = line_height * len(lines) + MARGIN
         if height <= CREDITS_MAX_HEIGHT:
             break
@@ -445,7 +430,7 @@ def _credits_layer(credits: tuple[str, ...]) -> _Layer | None:
 
 @lru_cache(maxsize=1)
 def _watermark_layer() -> tuple[Box, _Layer]:
-    font = _font(16, WATERMARK)
+    font = text.font(16, WATERMARK)
     left, top, right, bottom = (math.ceil(v) for v in font.getbbox(WATERMARK))
     pad_x, pad_y = 10, 6
     width, height = right - left + 2 * pad_x, bottom - top + 2 * pad_y
@@ -525,7 +510,7 @@ def _placeholder(character: CharacterRef, diameter: int, spec: RenderSpec) -> Im
         width=6,
     )
     initial = (character.name.strip() or "?")[0].upper()
-    font = _font(diameter // 2, initial)
+    font = text.font(diameter // 2, initial)
     draw.text(
         (diameter / 2, diameter / 2),
         initial,
@@ -567,83 +552,6 @@ def _motion_for(sprite: _Sprite, index: int, count: int, spec: RenderSpec) -> _M
         zoom_phase=2 * math.pi * next(draws),
         bounds=(min_x, max_x, min_y, max_y),
     )
-
-
-# Text -----------------------------------------------------------------------------------
-
-
-def _font(size: int, text: str) -> Font:
-    return _load_font(size, _needs_cjk(text))
-
-
-@lru_cache(maxsize=64)
-def _load_font(size: int, cjk: bool) -> Font:
-    candidates = [*_cjk_font_files(), *_latin_font_files()] if cjk else _latin_font_files()
-    for path in candidates:
-        try:
-            return ImageFont.truetype(str(path), size)
-        except OSError:
-            continue
-    # Pillow's bundled font: Latin only, but always present.
-    return ImageFont.load_default(size=size)
-
-
-@lru_cache(maxsize=1)
-def _latin_font_files() -> list[Path]:
-    return [
-        p
-        for d in FONT_DIRS
-        if d.is_dir()
-        for name in LATIN_FONT_NAMES
-        for p in sorted(d.rglob(name))
-    ]
-
-
-@lru_cache(maxsize=1)
-def _cjk_font_files() -> list[Path]:
-    return [
-        p
-        for d in FONT_DIRS
-        if d.is_dir()
-        for pattern in CJK_FONT_PATTERNS
-        for p in sorted(d.rglob(pattern))
-    ]
-
-
-def _needs_cjk(text: str) -> bool:
-    return any(ord(ch) >= 0x2E80 for ch in text)
-
-
-def _wrap(text: str, font: Font, width: int) -> list[str]:
-    """Greedy wrap at spaces; a run without spaces (Japanese) breaks between characters."""
-    lines: list[str] = []
-    current = ""
-    for token in re.findall(r"\S+\s*", text):
-        if font.getlength((current + token).rstrip()) <= width:
-            current += token
-            continue
-        if current:
-            lines.append(current.rstrip())
-            current = ""
-        for ch in token:
-            if current and font.getlength((current + ch).rstrip()) > width:
-                lines.append(current.rstrip())
-                current = ""
-            current += ch
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
-
-
-def _fit(line: str, font: Font, width: int) -> str:
-    while len(line) > 1 and font.getlength(line) > width:
-        line = line[:-2].rstrip() + "…"
-    return line
-
-
-def _line_height(font: Font) -> int:
-    _, top, _, bottom = font.getbbox("Hg日")
-    return int((bottom - top) * 1.3) + 2
 
 
 # Small helpers --------------------------------------------------------------------------

@@ -82,94 +82,11 @@ def create_dev_keys(
             names = ", ".join(path.name for path in present)
             raise FileExistsError(f"An incomplete set of dev keys exists ({names}); use force")
     Path(directory).mkdir(parents=True, exist_ok=True)
-
     now = dt.datetime.now(dt.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root_name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Development only"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} Dev Root CA"),
-        ]
+    root_key, root_cert = _root_ca(organization=organization, now=now)
+    signer_key, signer_cert = _signer(
+        organization=organization, now=now, root_key=root_key, root_cert=root_cert
     )
-    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
-    root_cert = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + ROOT_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(root_ski, critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-
-    signer_key = ec.generate_private_key(ec.SECP256R1())
-    signer_name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Provenance"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} C2PA Signer"),
-        ]
-    )
-    signer_cert = (
-        x509.CertificateBuilder()
-        .subject_name(signer_name)
-        .issuer_name(root_name)
-        .public_key(signer_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + SIGNER_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski),
-            critical=False,
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-
     root_pem = root_cert.public_bytes(serialization.Encoding.PEM)
     signer_pem = signer_cert.public_bytes(serialization.Encoding.PEM)
     _write(keys.root_cert, root_pem)
@@ -178,6 +95,92 @@ def create_dev_keys(
     _write(keys.root_key, _private_pem(root_key), private=True)
     _write(keys.signer_key, _private_pem(signer_key), private=True)
     return keys
+
+
+def _name(organization: str, unit: str, common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _key_usage(*, signs_certificates: bool) -> x509.KeyUsage:
+    """A CA signs certificates and CRLs; the signer signs content (digital signature)."""
+    return x509.KeyUsage(
+        digital_signature=not signs_certificates,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _root_ca(
+    *, organization: str, now: dt.datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A self-signed root that may sign one level of certificates below it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(organization, "Development only", f"{organization} Dev Root CA")
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + ROOT_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signs_certificates=True), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _signer(
+    *,
+    organization: str,
+    now: dt.datetime,
+    root_key: ec.EllipticCurvePrivateKey,
+    root_cert: x509.Certificate,
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The C2PA signing certificate, issued by the root (email protection, as C2PA's
+    trust list expects of a signer)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(organization, "Provenance", f"{organization} C2PA Signer"))
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + SIGNER_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs_certificates=False), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    return key, cert
 
 
 def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

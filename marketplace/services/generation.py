@@ -233,7 +233,7 @@ def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
 
 
 def generation_render(*, request_id) -> None:
-    """Step 3: render with the configured backend into the request's own folder, so a
+    """Step 2: render with the configured backend into the request's own folder, so a
     re-run (after a crash or redelivery) overwrites instead of duplicating."""
     request = GenerationRequest.objects.select_related("parent").get(pk=request_id)
     if request.status != GenerationStatus.RENDERING:
@@ -317,24 +317,44 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
 
 
 def generation_sign(*, request_id) -> None:
-    """Step 4: sign the video and poster (C2PA) and create the Work, exactly once:
+    """Step 3: sign the video and poster (C2PA) and create the Work, exactly once:
     the Work's one-to-one with the request makes a re-run find it instead."""
     request = GenerationRequest.objects.select_related("creator", "parent", "decision").get(
         pk=request_id
     )
     if request.status != GenerationStatus.SIGNING or Work.objects.filter(request=request).exists():
         return
-    rendered = request.render_output
     licenses = _licenses_for(request)
     # The request's one work always has this id, so a re-run after a crash signs the
-    # same id into the manifest and writes to the same folder (see below).
+    # same id into the manifest and writes to the same folder (see _work_store).
     work_id = uuid.uuid5(WORK_ID_NAMESPACE, str(request.pk))
+    info = _provenance(request, work_id=work_id, licenses=licenses)
+    rendered = request.render_output
+    folder = _render_dir(request_id)
+    signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
+    manifest = sign_media(
+        source=Path(rendered["video"]), dest=signed_video, mime="video/mp4", info=info
+    )
+    sign_media(source=Path(rendered["poster"]), dest=signed_poster, mime="image/jpeg", info=info)
+    _work_store(
+        request_id=request_id,
+        work_id=work_id,
+        manifest=manifest,
+        video=signed_video,
+        poster=signed_poster,
+        licenses=licenses,
+    )
+
+
+def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: list[dict]):
+    """What the C2PA manifest says: the work, its creator, the renderer, each licence
+    (character, offer version, terms hash, grant, rightsholder) and the parent."""
     versions = licensing_selectors.offer_versions(ids=[r["offer_id"] for r in licenses])
-    info = ProvenanceInfo(
+    return ProvenanceInfo(
         work_id=str(work_id),
         title=request.prompt[:120],
         creator=str(request.creator),
-        generator=f"Cocreate ({rendered['backend']} renderer)",
+        generator=f"Cocreate ({request.render_output['backend']} renderer)",
         licenses=tuple(
             LicenseClaim(
                 character_id=str(r["character"].pk),
@@ -355,16 +375,23 @@ def generation_sign(*, request_id) -> None:
         if request.parent
         else None,
     )
-    folder = _render_dir(request_id)
-    signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
-    manifest = sign_media(
-        source=Path(rendered["video"]), dest=signed_video, mime="video/mp4", info=info
-    )
-    sign_media(source=Path(rendered["poster"]), dest=signed_poster, mime="image/jpeg", info=info)
+
+
+def _work_store(
+    *,
+    request_id,
+    work_id: uuid.UUID,
+    manifest,
+    video: Path,
+    poster: Path,
+    licenses: list[dict],
+) -> None:
+    """Create the Work with its signed files and licences, unless a re-run already did."""
     with transaction.atomic():
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if Work.objects.filter(request=request).exists():
             return
+        rendered = request.render_output
         work = Work(
             id=work_id,
             request=request,
@@ -389,9 +416,9 @@ def generation_sign(*, request_id) -> None:
             path = work_media_path(work, name)
             if work.video.storage.exists(path):
                 work.video.storage.delete(path)
-        with signed_video.open("rb") as video, signed_poster.open("rb") as poster:
-            work.video.save("video.mp4", File(video), save=False)
-            work.poster.save("poster.jpg", File(poster), save=False)
+        with video.open("rb") as video_file, poster.open("rb") as poster_file:
+            work.video.save("video.mp4", File(video_file), save=False)
+            work.poster.save("poster.jpg", File(poster_file), save=False)
         work.save()
         WorkLicense.objects.bulk_create(
             WorkLicense(
@@ -410,7 +437,7 @@ def generation_sign(*, request_id) -> None:
 
 
 def generation_route(*, request_id) -> None:
-    """Step 5: publish, or send the work to its rightsholders' approval queues when a
+    """Step 4: publish, or send the work to its rightsholders' approval queues when a
     term demands per-work review (or a likeness owner approves each use)."""
     request = GenerationRequest.objects.get(pk=request_id)
     if request.status != GenerationStatus.SIGNING:
