@@ -17,6 +17,7 @@ from marketplace.services.claims import (
 )
 from marketplace.services.generation import (
     generation_check,
+    generation_preview_check,
     generation_render,
     generation_request_create,
     generation_route,
@@ -41,6 +42,7 @@ __all__ = [
     "disputes_expire",
     "generation_check",
     "generation_fail",
+    "generation_preview_check",
     "generation_render",
     "generation_request_create",
     "generation_route",

@@ -162,6 +162,30 @@ def parent_facts(parent: Work | None) -> ParentFacts | None:
     )
 
 
+def generation_preview_check(
+    *,
+    creator: User,
+    prompt: str,
+    character_ids: Iterable,
+    parent: Work | None = None,
+    territory: str = "",
+    commercial: bool = False,
+    rating: str = "all_ages",
+):
+    """The policy decision a generation (or a remix of ``parent``) would get, without
+    generating: the studio's "Check terms". Recorded like every decision."""
+    decision, _ = licensing_services.policy_screen(
+        creator=creator,
+        prompt=prompt,
+        character_ids=[str(c) for c in character_ids],
+        territory=territory or None,
+        commercial=commercial,
+        rating=rating,
+        parent=parent_facts(parent),
+    )
+    return decision
+
+
 def generation_check(*, request_id) -> None:
     """Step 1: the policy check. Refused requests stop here with every reason; allowed
     ones have their per-generation fees charged (GenerationAllowed) and move on to

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, NotPermitted
 from core.ratelimit import rate_limit_response
 from core.uploads import validate_image
-from licensing import services as licensing_services
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, WorkStatus
 from marketplace.models import Work
@@ -104,14 +103,14 @@ def studio_check(request: HttpRequest) -> HttpResponse:
         return render(request, "marketplace/_check_result.html", context)
     data = form.cleaned_data
     try:
-        decision, _ = licensing_services.policy_screen(
+        decision = services.generation_preview_check(
             creator=request.user,
             prompt=data["prompt"],
             character_ids=data["characters"],
-            territory=data["territory"] or None,
+            parent=parent,
+            territory=data["territory"],
             commercial=data["commercial"],
             rating=data["rating"],
-            parent=services.parent_facts(parent),
         )
     except DomainError as exc:
         context["problems"] = [exc.detail]
