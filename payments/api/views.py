@@ -1,7 +1,6 @@
 """Payments API: the Stripe webhook, Checkout for a licence fee, and the account
 holder's own money (balances, ledger entries, payouts)."""
 
-import stripe
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -10,7 +9,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,11 +17,10 @@ from rest_framework.views import APIView
 
 from accounts import selectors as accounts_selectors
 from core.api import example_request, example_response, query_choice, query_currency
-from core.errors import DomainError
 from core.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from payments import selectors, services
-from payments.enums import PARTY_KINDS, CheckoutStatus, PaymentsError, PayoutStatus
+from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus
 from payments.models import CheckoutSession, LedgerEntry, Payout
 
 TAG = ["money"]
@@ -30,11 +28,6 @@ ENTRY_ID = 48213
 PAYOUT_ID = "8a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d"
 GRANT_ID = "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3"
 WORK_ID = "5d0c1f7e-8a4b-4c52-b1f5-0f6d2e8e7a10"
-
-
-class PaymentProviderUnavailable(DomainError):
-    code = PaymentsError.PAYMENT_PROVIDER_UNAVAILABLE
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
 # --- webhook ----------------------------------------------------------------------------------
@@ -151,14 +144,9 @@ class GrantCheckoutView(APIView):
         grant = licensing_selectors.grant_visible_to(grant_id=pk, user=request.user)
         if grant is None:
             raise Http404("No such grant")
-        try:
-            session = services.checkout_for_grant(
-                grant=grant, by=request.user, gateway=services.stripe_gateway()
-            )
-        except stripe.StripeError as exc:
-            raise PaymentProviderUnavailable(
-                f"Stripe could not start the payment: {exc.user_message or 'try again'}."
-            ) from exc
+        session = services.grant_checkout_start(
+            grant=grant, by=request.user, gateway=services.stripe_gateway()
+        )
         return Response(CheckoutOutputSerializer(session).data)
 
 

@@ -174,14 +174,11 @@ def grant_pay(request: HttpRequest, pk) -> HttpResponse:
     if grant is None:
         raise Http404("No such licence")
     try:
-        session = services.checkout_for_grant(
+        session = services.grant_checkout_start(
             grant=grant, by=request.user, gateway=StripeGateway.from_settings()
         )
-    except DomainError as exc:
+    except DomainError as exc:  # not payable now, or the provider did not answer
         messages.error(request, exc.detail)
-        return redirect("licensing:my_grants")
-    except stripe.StripeError as exc:
-        messages.error(request, f"Payment could not start: {exc.user_message or exc}. Try again.")
         return redirect("licensing:my_grants")
     return redirect(session.url)
 
