@@ -9,12 +9,12 @@ from django.utils import timezone
 from marketplace import services as marketplace_services
 from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
-from tests.payments.conftest import plain_work
+from tests.factories import WorkFactory
 
 
 def pending_approval_work(*, creator, grant, character, title) -> Work:
     """A work waiting for its rightsholder's review, as the pipeline leaves it."""
-    work = plain_work(creator=creator, grants=[grant], title=title)
+    work = WorkFactory(creator=creator, grants=[grant], title=title)
     Work.objects.filter(pk=work.pk).update(status=WorkStatus.PENDING_APPROVAL, published_at=None)
     GenerationRequest.objects.filter(pk=work.request_id).update(
         status=GenerationStatus.AWAITING_APPROVAL

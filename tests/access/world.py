@@ -36,10 +36,10 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     UserFactory,
+    WorkFactory,
     grant_for,
     publish_offer,
 )
-from tests.payments.conftest import plain_work
 
 ANONYMOUS = "anonymous"
 ACTORS = (
@@ -198,12 +198,12 @@ def build_world() -> World:
     images = {owner: _image(c) for owner, c in characters.items()}
 
     # --- works, generations, approvals -------------------------------------------------
-    work_a = plain_work(creator=a, grants=[grant_a_x], title="A dances with Xena")
-    work_b = plain_work(creator=b, grants=[grant_b_y], title="B dances with Yoru")
-    claimed_a = plain_work(creator=a, grants=[grant_a_x], title="A's claimed video")
-    claimed_b = plain_work(creator=b, grants=[grant_b_y], title="B's claimed video")
-    disputed_a = plain_work(creator=a, grants=[grant_a_x], title="A's disputed video")
-    disputed_b = plain_work(creator=b, grants=[grant_b_y], title="B's disputed video")
+    work_a = WorkFactory(creator=a, grants=[grant_a_x], title="A dances with Xena")
+    work_b = WorkFactory(creator=b, grants=[grant_b_y], title="B dances with Yoru")
+    claimed_a = WorkFactory(creator=a, grants=[grant_a_x], title="A's claimed video")
+    claimed_b = WorkFactory(creator=b, grants=[grant_b_y], title="B's claimed video")
+    disputed_a = WorkFactory(creator=a, grants=[grant_a_x], title="A's disputed video")
+    disputed_b = WorkFactory(creator=b, grants=[grant_b_y], title="B's disputed video")
     pending_a = pending_approval_work(
         creator=a, grant=grant_a_l, character=likeness, title="A with Lena, awaiting Lena"
     )

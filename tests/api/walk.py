@@ -27,11 +27,11 @@ from tests.factories import (
     CharacterFactory,
     MembershipFactory,
     UserFactory,
+    WorkFactory,
     grant_for,
     publish_offer,
 )
 from tests.fakes.stripe_fake import FakeStripe
-from tests.payments.conftest import plain_work
 
 # --- the world every call runs in ---------------------------------------------------------
 
@@ -102,10 +102,10 @@ def build_world() -> World:
 
     # works: one published with revenue, a remix of it, one per claim, one to delete, one
     # awaiting approval
-    work = plain_work(creator=creator, grants=[grant], title="Hoshi-chan dances")
-    plain_work(creator=creator, grants=[grant], parent=work, title="Hoshi-chan dances again")
+    work = WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances")
+    WorkFactory(creator=creator, grants=[grant], parent=work, title="Hoshi-chan dances again")
     works = {
-        name: plain_work(creator=creator, grants=[grant], title=name)
+        name: WorkFactory(creator=creator, grants=[grant], title=name)
         for name in ("to_dispute", "to_release", "to_resolve", "to_escalate", "to_claim", "gone")
     }
     w.o.update(work=work, work_to_claim=works["to_claim"], work_to_delete=works["gone"])

@@ -22,10 +22,10 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     UserFactory,
+    WorkFactory,
     editor_of,
     grant_for,
 )
-from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def _earn(work, amount: int, external_id: str) -> None:
 def _old_work(*, creator, grants, title):
     """A published work whose request is older than the dashboard's period (so it adds
     nothing to the generations chart); its revenue arrives today."""
-    work = plain_work(creator=creator, grants=grants, title=title)
+    work = WorkFactory(creator=creator, grants=grants, title=title)
     GenerationRequest.objects.filter(pk=work.request_id).update(
         created_at=timezone.now() - timedelta(days=40)
     )

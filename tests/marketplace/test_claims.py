@@ -18,8 +18,14 @@ from marketplace import services as marketplace_services
 from marketplace.models import Claim
 from payments import services as payments_services
 from payments.enums import AccountKind
-from tests.factories import CharacterFactory, MembershipFactory, UserFactory, editor_of, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import (
+    CharacterFactory,
+    MembershipFactory,
+    UserFactory,
+    WorkFactory,
+    editor_of,
+    grant_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +59,7 @@ def claimed_setting():
     """A studio's character in a creator's published work, licensed at 10%."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
     return hoshi, creator, work, editor_of(hoshi)
 
 
@@ -210,7 +216,7 @@ def test_an_ended_offer_applies_on_revoke_after_its_grace_period(policy, expecte
     hoshi = CharacterFactory()
     creator = UserFactory()
     grant = grant_for(hoshi, creator, on_revoke=policy, grace_days=7)
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
     services.offer_end(offer=grant.offer, by=editor_of(hoshi))
 
     # then: new grants stop at once
@@ -234,7 +240,7 @@ def test_a_creator_ending_their_grant_stops_generation_and_applies_on_revoke():
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
     grant = grant_for(hoshi, creator, on_revoke="delist")
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
 
     services.grant_end_by_licensee(grant=grant, by=creator)
 
@@ -255,7 +261,7 @@ def test_the_compliance_export_holds_exactly_the_organizations_records(claimed_s
     # and: another studio's activity in the same period
     kuro = CharacterFactory(name="Kuro")
     other_creator = UserFactory()
-    other_work = plain_work(
+    other_work = WorkFactory(
         creator=other_creator, grants=[grant_for(kuro, other_creator, rev_share_bps=500)]
     )
     services.policy_screen(creator=other_creator, prompt="Kuro naps", character_ids=[kuro.pk])
