@@ -137,13 +137,16 @@ def _is_postgresql() -> bool:
 # The slow tier (STYLE.md, "Tests"): `make test-fast` leaves it out; `make test` runs it
 # after the fast tier, alone. These folders and modules hold only slow tests; tests that
 # start worker processes or use the seeded demo are slow wherever they are; a slow test
-# in a module of fast ones carries the mark itself (the access matrix, the fresh clone).
+# in a module of fast ones carries the mark itself (the access matrix, the fresh clone,
+# the threads settling revenue at once).
 TESTS = Path(__file__).resolve().parent
 SLOW_PATHS = {
     TESTS / "browser": "Chromium against the live server and a real worker",
     TESTS / "faults": "kills and restarts Redis, workers and connections: never beside others",
     TESTS / "hostile" / "test_schemathesis.py": "about 4,000 generated API calls",
     TESTS / "hostile" / "test_prompt_fuzz.py": "hypothesis, hundreds of examples a property",
+    TESTS / "ops" / "test_settings.py": "each test starts Django afresh in a subprocess",
+    TESTS / "ops" / "test_make_data.py": "a subprocess writes the benchmark data set",
 }
 SLOW_FIXTURES = {
     "celery_worker_process": "a real Celery worker process",

@@ -347,6 +347,7 @@ def test_bad_signatures_and_stale_events_are_refused(client, fake_stripe):
     assert StripeEvent.objects.filter(pk=event["id"]).exists()
 
 
+@pytest.mark.slow  # 400 settlements contending for the same rows from 8 threads
 @pytest.mark.postgresql
 def test_concurrent_revenue_on_one_account_from_threads_loses_nothing(eager_tasks):
     hoshi = CharacterFactory()
