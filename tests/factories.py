@@ -133,7 +133,8 @@ class GenerationRequestFactory(factory.django.DjangoModelFactory):
 
 class WorkFactory(factory.django.DjangoModelFactory):
     """A work made as rows without rendering, for tests that read no video: its request,
-    the work (published by default, naming files that were never rendered) and one
+    the work (published by default, naming files under works/<id>/ that were never
+    rendered: tests/marketplace/helpers.py's ``store_files`` writes stand-ins) and one
     licence row per grant in ``grants``. With ``inherit``, a remix also carries its
     parent's licences as inherited rows, as the pipeline records them."""
 
@@ -155,8 +156,8 @@ class WorkFactory(factory.django.DjangoModelFactory):
     status = "published"
     published_at = None
     commercial = False
-    video = "works/x/video.mp4"
-    poster = "works/x/poster.jpg"
+    video = factory.LazyAttribute(lambda o: f"works/{o.id}/video.mp4")
+    poster = factory.LazyAttribute(lambda o: f"works/{o.id}/poster.jpg")
     duration_s = 4.0
     width = 480
     height = 854

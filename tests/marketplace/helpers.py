@@ -3,6 +3,7 @@ and read the marketplace's pages."""
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 from marketplace import services
 from marketplace.enums import GenerationStatus, WorkStatus
@@ -88,6 +89,16 @@ def copy_published_work(*, work: Work, title: str, published_at: datetime) -> Wo
         for lic in work.licenses.all()
     )
     return copy
+
+
+def store_files(work: Work) -> Work:
+    """Write stand-ins for the video and poster a work made as rows names, in MEDIA_ROOT:
+    for tests that check a work's files are kept or removed, and never play them."""
+    for name, data in ((work.video, b"stands for a video"), (work.poster, b"stands for a poster")):
+        path = Path(name.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return work
 
 
 # --- reading pages --------------------------------------------------------------------------

@@ -14,8 +14,23 @@ from django.utils.html import escape
 from licensing import services as licensing_services
 from marketplace import services
 from marketplace.models import GenerationRequest, Work, WorkApproval
-from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for, publish_offer
-from tests.marketplace.helpers import field_chunk, field_errors, make_work, run_pipeline, section
+from tests.builders import pending_approval_work
+from tests.factories import (
+    CharacterFactory,
+    UserFactory,
+    WorkFactory,
+    editor_of,
+    grant_for,
+    publish_offer,
+)
+from tests.marketplace.helpers import (
+    field_chunk,
+    field_errors,
+    make_work,
+    run_pipeline,
+    section,
+    store_files,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +60,8 @@ def _split_percentages(html: str) -> list[float]:
 
 def _likeness_awaiting_approval():
     """A person's likeness offered with per-work approval, an approved creator, and a
-    work of it waiting for the person's review. Returns (person, likeness, work)."""
+    work of it waiting for the person's review, as the pipeline leaves it (made as rows,
+    with stand-in files). Returns (person, likeness, work)."""
     person = UserFactory(display_name="Aiko Tanaka")
     likeness = licensing_services.character_create(
         by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
@@ -54,8 +70,10 @@ def _likeness_awaiting_approval():
     creator = UserFactory()
     grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
     licensing_services.grant_approve(grant=grant, by=person)
-    work = make_work(creator=creator, characters=[likeness], prompt="Aiko waves hello")
-    return person, likeness, work
+    work = pending_approval_work(
+        creator=creator, grant=grant, character=likeness, title="Aiko waves hello"
+    )
+    return person, likeness, store_files(work)
 
 
 # --- studio -------------------------------------------------------------------------------
@@ -203,7 +221,7 @@ def test_studio_remix_shows_the_heading_and_a_split_summing_to_100_percent(clien
     assert _split_percentages(page) == percentages
 
 
-def test_studio_remix_of_an_unpublished_work_is_404(client, signing):
+def test_studio_remix_of_an_unpublished_work_is_404(client):
     # given: a work waiting for its likeness owner's approval, seen by its own creator
     _, _, work = _likeness_awaiting_approval()
     client.force_login(work.creator)
@@ -501,9 +519,7 @@ def test_work_page_shows_licences_split_and_lineage_both_ways(client, signing):
     assert "Remixed as" not in tail
 
 
-def test_work_awaiting_approval_is_hidden_from_strangers_but_shown_to_the_likeness_owner(
-    client, signing
-):
+def test_work_awaiting_approval_is_hidden_from_strangers_but_shown_to_the_likeness_owner(client):
     # given
     person, _, work = _likeness_awaiting_approval()
 
@@ -522,12 +538,12 @@ def test_work_awaiting_approval_is_hidden_from_strangers_but_shown_to_the_likene
     assert "Waiting for approval" in owner.content.decode()
 
 
-def test_deleted_work_page_is_404(client, signing):
+def test_deleted_work_page_is_404(client):
     # given
     creator = UserFactory()
     hoshi = CharacterFactory(name="Hoshi-chan")
-    grant_for(hoshi, creator)
-    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    grant = grant_for(hoshi, creator)
+    work = store_files(WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances"))
     services.work_delete(work=work, by=creator)
 
     # when
@@ -542,7 +558,7 @@ def test_deleted_work_page_is_404(client, signing):
 
 
 def test_likeness_owner_deletes_a_work_awaiting_approval(
-    client, signing, django_capture_on_commit_callbacks
+    client, django_capture_on_commit_callbacks
 ):
     # given
     person, _, work = _likeness_awaiting_approval()
@@ -563,7 +579,7 @@ def test_likeness_owner_deletes_a_work_awaiting_approval(
     assert work.request.reason == "The video was deleted before it was approved."
 
 
-def test_deleting_from_the_approvals_queue_returns_there_and_empties_it(client, signing):
+def test_deleting_from_the_approvals_queue_returns_there_and_empties_it(client):
     # given: the person's approvals queue shows the waiting video, with a delete button
     person, _, work = _likeness_awaiting_approval()
     client.force_login(person)
@@ -582,7 +598,7 @@ def test_deleting_from_the_approvals_queue_returns_there_and_empties_it(client, 
     assert set(work.approvals.values_list("status", flat=True)) == {"withdrawn"}
 
 
-def test_delete_ignores_a_next_address_on_another_site(client, signing):
+def test_delete_ignores_a_next_address_on_another_site(client):
     person, _, work = _likeness_awaiting_approval()
     client.force_login(person)
     response = client.post(
@@ -593,15 +609,15 @@ def test_delete_ignores_a_next_address_on_another_site(client, signing):
 
 
 @pytest.mark.parametrize("pending", [False, True], ids=["published", "awaiting_approval"])
-def test_stranger_cannot_delete_a_work(client, signing, pending):
+def test_stranger_cannot_delete_a_work(client, pending):
     # given
     if pending:
         _, _, work = _likeness_awaiting_approval()
     else:
         creator = UserFactory()
         hoshi = CharacterFactory(name="Hoshi-chan")
-        grant_for(hoshi, creator)
-        work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+        grant = grant_for(hoshi, creator)
+        work = store_files(WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances"))
     before = (work.status, work.request.status)
     client.force_login(UserFactory())
 
@@ -615,14 +631,12 @@ def test_stranger_cannot_delete_a_work(client, signing, pending):
     assert Path(work.video.path).exists()
 
 
-def test_creator_deletes_their_own_published_work(
-    client, signing, django_capture_on_commit_callbacks
-):
+def test_creator_deletes_their_own_published_work(client, django_capture_on_commit_callbacks):
     # given
     creator = UserFactory()
     hoshi = CharacterFactory(name="Hoshi-chan")
-    grant_for(hoshi, creator)
-    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    grant = grant_for(hoshi, creator)
+    work = store_files(WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances"))
     client.force_login(creator)
     page = client.get(work.get_absolute_url()).content.decode()
     delete_url = reverse("marketplace:work_delete", kwargs={"pk": work.pk})
@@ -641,13 +655,13 @@ def test_creator_deletes_their_own_published_work(
 
 
 def test_staff_sees_the_delete_button_and_deletes_a_published_work(
-    client, signing, staff, django_capture_on_commit_callbacks
+    client, staff, django_capture_on_commit_callbacks
 ):
     # given
     creator = UserFactory()
     hoshi = CharacterFactory(name="Hoshi-chan")
-    grant_for(hoshi, creator)
-    work = make_work(creator=creator, characters=[hoshi], prompt="Hoshi-chan dances")
+    grant = grant_for(hoshi, creator)
+    work = store_files(WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances"))
     delete_url = reverse("marketplace:work_delete", kwargs={"pk": work.pk})
     client.force_login(staff)
 
@@ -694,7 +708,7 @@ def test_my_works_lists_the_users_requests_with_their_statuses(client):
     assert "Videos showing your likeness" not in html
 
 
-def test_my_works_shows_videos_of_the_users_likeness(client, signing):
+def test_my_works_shows_videos_of_the_users_likeness(client):
     # given
     person, _, work = _likeness_awaiting_approval()
     client.force_login(person)
