@@ -46,11 +46,13 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 # The tests come in two tiers (README, "Tests"): the fast one runs on TEST_PROCESSES
-# processes (pytest-xdist), the slow one (browser, faults, fuzzing, real workers, the
-# demo seed: marked `slow`) alone, since the faults restart servers and kill workers.
-# Exit status 5 is "no test selected": PYTEST_ARGS may name only one tier's tests.
+# processes (pytest-xdist; worksteal evens out the end), the slow one (browser, faults,
+# fuzzing, real workers, the demo seed: marked `slow`) alone, since the faults restart
+# servers and kill workers. Exit status 5 is "no test selected": PYTEST_ARGS may name
+# only one tier's tests. test-fast keeps its test databases from one run to the next
+# (new migrations are applied); PYTEST_ARGS=--create-db makes them afresh.
 TEST_PROCESSES ?= 2
-PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 PYTEST_SLOW := $(BIN)/pytest -m slow $(PYTEST_ARGS)
 
 test: install-dev ## Run every test: the fast tier in parallel, then the slow tier (uses DATABASE_URL and REDIS_URL when set)
@@ -60,7 +62,7 @@ test: install-dev ## Run every test: the fast tier in parallel, then the slow ti
 	exit $$status
 
 test-fast: install-dev ## Run the fast tier only (-m "not slow"), in parallel: the loop to run many times a day
-	$(PYTEST_FAST) || [ $$? -eq 5 ]
+	$(PYTEST_FAST) --reuse-db || [ $$? -eq 5 ]
 
 test-slow: install-dev ## Run the slow tier only (-m slow)
 	$(PYTEST_SLOW) || [ $$? -eq 5 ]
