@@ -138,7 +138,8 @@ def _is_postgresql() -> bool:
 # after the fast tier, alone. These folders and modules hold only slow tests; tests that
 # start worker processes or use the seeded demo are slow wherever they are; a slow test
 # in a module of fast ones carries the mark itself (the access matrix, the fresh clone,
-# the threads settling revenue at once).
+# manage.py spectacular in a subprocess, the threads settling revenue at once, the
+# bulk-caches hypothesis property).
 TESTS = Path(__file__).resolve().parent
 SLOW_PATHS = {
     TESTS / "browser": "Chromium against the live server and a real worker",
