@@ -46,13 +46,13 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 # The tests come in two tiers (README, "Tests"): the fast one runs on TEST_PROCESSES
-# processes (pytest-xdist; worksteal evens out the end), the slow one (browser, faults,
-# fuzzing, real workers, the demo seed: marked `slow`) alone, since the faults restart
-# servers and kill workers. Exit status 5 is "no test selected": PYTEST_ARGS may name
+# processes (pytest-xdist, a module's tests on one process, so a world built once per
+# module is built once), the slow one (browser, faults, fuzzing, real workers, the demo
+# seed: marked `slow`) alone, since the faults restart servers and kill workers. Exit status 5 is "no test selected": PYTEST_ARGS may name
 # only one tier's tests. test-fast keeps its test databases from one run to the next
 # (new migrations are applied); PYTEST_ARGS=--create-db makes them afresh.
 TEST_PROCESSES ?= 2
-PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
+PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
 PYTEST_SLOW := $(BIN)/pytest -m slow $(PYTEST_ARGS)
 
 test: install-dev ## Run every test: the fast tier in parallel, then the slow tier (uses DATABASE_URL and REDIS_URL when set)
