@@ -13,7 +13,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # money and domain events.
 MYPY_TARGETS := config core/events.py core/money.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
-.PHONY: help install install-dev run test lint format bench bench-data clean
+.PHONY: help install install-dev run test test-fast test-slow lint format bench bench-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,8 +45,27 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 	@echo
 	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
-test: install-dev ## Run the test suite (uses DATABASE_URL and REDIS_URL when set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The tests come in two tiers (README, "Tests"): the fast one runs on TEST_PROCESSES
+# processes (pytest-xdist, a module's tests on one process, so a world built once per
+# module is built once), the slow one (browser, faults, fuzzing, real workers, the demo
+# seed: marked `slow`) alone, since the faults restart servers and kill workers. Exit status 5 is "no test selected": PYTEST_ARGS may name
+# only one tier's tests. test-fast keeps its test databases from one run to the next
+# (new migrations are applied); PYTEST_ARGS=--create-db makes them afresh.
+TEST_PROCESSES ?= 2
+PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
+PYTEST_SLOW := $(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+test: install-dev ## Run every test: the fast tier in parallel, then the slow tier (uses DATABASE_URL and REDIS_URL when set)
+	@status=0; \
+	$(PYTEST_FAST) || [ $$? -eq 5 ] || status=1; \
+	$(PYTEST_SLOW) || [ $$? -eq 5 ] || status=1; \
+	exit $$status
+
+test-fast: install-dev ## Run the fast tier only (-m "not slow"), in parallel: the loop to run many times a day
+	$(PYTEST_FAST) --reuse-db || [ $$? -eq 5 ]
+
+test-slow: install-dev ## Run the slow tier only (-m slow)
+	$(PYTEST_SLOW) || [ $$? -eq 5 ]
 
 lint: install-dev ## ruff, import-linter (one-way apps), mypy on services/selectors, makemigrations --check
 	$(BIN)/ruff check .

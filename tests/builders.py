@@ -1,20 +1,50 @@
-"""Builders for objects in the states the pipeline and the claims flow leave them in,
-shared by the tests that need a whole world of them (tests/api/test_schema_walk.py,
-tests/access/)."""
+"""The steps that build a whole world of objects in the states the services, the pipeline
+and the claims flow leave them in. The access matrix's world (tests/access/world.py)
+and the schema walk's (tests/api/walk.py, which the schemathesis run fuzzes in) are
+both made of them: each says which people and objects it needs, these say how each is
+made. Rows come from the factories (tests/factories.py)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
+from core.money import Money
+from licensing import services as licensing_services
 from marketplace import services as marketplace_services
 from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
-from tests.payments.conftest import plain_work
+from payments import services as payments_services
+from payments.models import ConnectedAccount
+from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory, WorkFactory
+
+
+def verified_studio(*, roles=("owner",), **fields):
+    """A verified organization and one member per role in ``roles`` (in that order).
+    Returns (organization, [users])."""
+    organization = OrganizationFactory(verification_status="verified", **fields)
+    members = [MembershipFactory(organization=organization, role=role).user for role in roles]
+    return organization, members
+
+
+def waiting_for_payment(character, licensee, *, fee=2500):
+    """``licensee`` accepts a new offer for ``character`` with an upfront ``fee``: the
+    grant waits for the payment."""
+    offer = OfferFactory(character=character, upfront_fee=fee)
+    return licensing_services.grant_accept(
+        offer=offer, by=licensee, max_fee=fee, max_rev_share_bps=0
+    )
+
+
+def waiting_for_approval(character, licensee):
+    """``licensee`` accepts a new offer for ``character`` that approves each licensee: the
+    grant waits for the rightsholder."""
+    offer = OfferFactory(character=character, approval="per_licensee")
+    return licensing_services.grant_accept(offer=offer, by=licensee, max_fee=0, max_rev_share_bps=0)
 
 
 def pending_approval_work(*, creator, grant, character, title) -> Work:
     """A work waiting for its rightsholder's review, as the pipeline leaves it."""
-    work = plain_work(creator=creator, grants=[grant], title=title)
+    work = WorkFactory(creator=creator, grants=[grant], title=title)
     Work.objects.filter(pk=work.pk).update(status=WorkStatus.PENDING_APPROVAL, published_at=None)
     GenerationRequest.objects.filter(pk=work.request_id).update(
         status=GenerationStatus.AWAITING_APPROVAL
@@ -35,3 +65,30 @@ def claim_filed(work, character, by, policy="track"):
         evidence="A beer at 0:02.",
         policy=policy,
     )
+
+
+def dispute_opened(work, character, *, claimant, reason):
+    """A claim on ``work`` filed by ``claimant``, disputed by the work's creator."""
+    return marketplace_services.dispute_open(
+        claim=claim_filed(work, character, claimant), by=work.creator, reason=reason
+    )
+
+
+def tip_settled(work, external_id: str, *, amount=5_000):
+    """A tip of ``amount`` US cents on ``work``, settled down its split."""
+    event, _ = payments_services.revenue_event_record(
+        kind="tip", source="stripe", external_id=external_id, money=Money(amount, "USD"), work=work
+    )
+    return payments_services.revenue_event_settle(event=event)
+
+
+def paid_out(accounts: dict[str, dict]):
+    """Release what is pending (two days on), connect ``accounts`` (a Stripe account id to
+    its owner: ``{"user": ...}`` or ``{"organization": ...}``), ready for payouts, and
+    make the payouts. Returns them."""
+    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
+    for account_id, owner in accounts.items():
+        ConnectedAccount.objects.create(
+            stripe_account_id=account_id, payouts_enabled=True, charges_enabled=True, **owner
+        )
+    return payments_services.payouts_create(threshold=1)

@@ -1,9 +1,58 @@
 import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, UserFactory
+
+
+def _own_redis_databases_per_xdist_worker() -> None:
+    """Under pytest-xdist (``make test`` runs the fast tier on two processes) each worker
+    process gets its own Redis databases, so that one process clearing its cache between
+    tests (a FLUSHDB) or enqueueing never touches another's. gw0 keeps the run's own
+    databases (REDIS_URL's for the broker and results, TEST_CACHE_DB's for the cache);
+    worker n counts up from the broker's and down from the cache's. Settings are
+    already loaded when this runs (pytest-django loads them first), so the new URLs go
+    into them through override_settings, and into the environment that the worker
+    processes the tests start inherit."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL")
+    if not url or worker in ("", "gw0"):
+        return
+    n = int(worker.removeprefix("gw"))
+    parts = urlsplit(url)
+    broker_db = int(parts.path.strip("/") or 0) + n
+    cache_db = int(os.environ.get("TEST_CACHE_DB", "15")) - n
+    if broker_db >= cache_db:
+        raise RuntimeError(
+            f"xdist worker {worker}: broker database {broker_db} would meet cache database "
+            f"{cache_db}; run fewer processes or move REDIS_URL / TEST_CACHE_DB apart"
+        )
+    broker_url = urlunsplit(parts._replace(path=f"/{broker_db}"))
+    cache_url = urlunsplit(parts._replace(path=f"/{cache_db}"))
+    os.environ["REDIS_URL"] = broker_url
+    os.environ["TEST_CACHE_DB"] = str(cache_db)
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from config.celery import app
+
+    cache = {**settings.CACHES["default"], "LOCATION": cache_url}
+    # For the whole process: never disabled.
+    override_settings(
+        REDIS_URL=broker_url,
+        CACHES={"default": cache},
+        CELERY_BROKER_URL=broker_url,
+        CELERY_RESULT_BACKEND=broker_url,
+    ).enable()
+    if app.configured:  # read before now: point it at the new databases too
+        app.conf.broker_url = app.conf.result_backend = broker_url
+
+
+_own_redis_databases_per_xdist_worker()
 
 
 @pytest.fixture(autouse=True)
@@ -85,11 +134,58 @@ def _is_postgresql() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+# The slow tier (STYLE.md, "Tests"): `make test-fast` leaves it out; `make test` runs it
+# after the fast tier, alone. These folders and modules hold only slow tests; tests that
+# start worker processes or use the seeded demo are slow wherever they are; a slow test
+# in a module of fast ones carries the mark itself (the access matrix, the fresh clone,
+# manage.py spectacular in a subprocess, the threads settling revenue at once, the
+# bulk-caches hypothesis property).
+TESTS = Path(__file__).resolve().parent
+SLOW_PATHS = {
+    TESTS / "browser": "Chromium against the live server and a real worker",
+    TESTS / "faults": "kills and restarts Redis, workers and connections: never beside others",
+    TESTS / "hostile" / "test_schemathesis.py": "about 4,000 generated API calls",
+    TESTS / "hostile" / "test_prompt_fuzz.py": "hypothesis, hundreds of examples a property",
+    TESTS / "ops" / "test_settings.py": "each test starts Django afresh in a subprocess",
+    TESTS / "ops" / "test_make_data.py": "a subprocess writes the benchmark data set",
+}
+SLOW_FIXTURES = {
+    "celery_worker_process": "a real Celery worker process",
+    "pipeline": "a real Celery worker process rendering videos",
+    "demo": "tests/ops/test_seed_demo.py: seed_demo renders and signs about twenty videos",
+}
+
+
+def _in_slow_path(path: Path) -> bool:
+    return any(path == slow or path.is_relative_to(slow) for slow in SLOW_PATHS)
+
+
+def _is_slow(item) -> bool:
+    return (
+        _in_slow_path(Path(item.path).resolve())
+        or bool(SLOW_FIXTURES.keys() & set(item.fixturenames))
+        or item.get_closest_marker("redis") is not None
+    )
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With ``-m "not slow"`` (make test-fast, and the fast tier of make test), modules
+    that hold only slow tests are not even imported: schemathesis generates its cases
+    while its module is collected, seconds in every xdist process."""
+    if config.getoption("markexpr") == "not slow" and _in_slow_path(collection_path.resolve()):
+        return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Tests that need PostgreSQL (triggers, COPY, concurrent transactions) or a real
-    Redis broker (worker processes) run only where those are configured. Elsewhere they
-    are deselected, and said so; .ci/run always configures both and fails on any
-    deselection."""
+    """Mark the slow tier (before ``-m`` selects on it). Tests that need PostgreSQL
+    (triggers, COPY, concurrent transactions) or a real Redis broker (worker processes)
+    run only where those are configured. Elsewhere they are deselected, and said so;
+    .ci/run always configures both and fails on any deselection."""
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     missing = set()
     if not _is_postgresql():
         missing.add("postgresql")

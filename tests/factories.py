@@ -1,3 +1,9 @@
+"""factory_boy factories for the rows tests build on. Offers and grants go through the
+licensing services, as a rightsholder and a creator make them; works and their requests
+are rows made without rendering (tests/marketplace/helpers.py renders real ones)."""
+
+import uuid
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -62,23 +68,138 @@ def editor_of(character) -> User:
     return membership.user
 
 
-def publish_offer(character, **terms):
-    """Create and publish an offer for ``character``: the given terms over the defaults,
-    crediting the rightsholder. Returns the published Offer."""
-    from licensing import services
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A character's offer, made the way its rightsholder makes one: through the licensing
+    services, so the terms are validated and hashed. Published unless ``status="draft"``;
+    any other keyword is a term over the defaults (the credit names the rightsholder).
+    ``by`` is who acts (an editor of the character by default)."""
 
-    by = editor_of(character)
-    data = {"credit_text": character.rightsholder_name, **terms}
-    offer = services.offer_create_draft(character=character, by=by, terms=data)
-    return services.offer_publish(offer=offer, by=by)
+    class Meta:
+        model = "licensing.Offer"
+
+    character = factory.SubFactory(CharacterFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, character, status="published", by=None, **terms):
+        from licensing import services
+
+        by = by or editor_of(character)
+        data = {"credit_text": character.rightsholder_name, **terms}
+        offer = services.offer_create_draft(character=character, by=by, terms=data)
+        if status == "draft":
+            return offer
+        return services.offer_publish(offer=offer, by=by)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A licensee's acceptance of a published offer, through ``grant_accept`` (agreeing to
+    the offer's own fee and share): active, or waiting for payment or approval when the
+    terms say so. Without ``offer``, one is published for ``character`` (a new one by
+    default) with the other keywords as its terms."""
+
+    class Meta:
+        model = "licensing.Grant"
+
+    licensee = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, licensee, offer=None, character=None, **terms):
+        from licensing import services
+
+        if offer is None:
+            offer = OfferFactory(character=character or CharacterFactory(), **terms)
+        parsed = offer.parsed_terms
+        return services.grant_accept(
+            offer=offer,
+            by=licensee,
+            max_fee=parsed.upfront_fee,
+            max_rev_share_bps=parsed.rev_share_bps,
+        )
+
+
+class GenerationRequestFactory(factory.django.DjangoModelFactory):
+    """A generation request as a row, in the state given (published by default); nothing
+    is checked, charged or rendered."""
+
+    class Meta:
+        model = "marketplace.GenerationRequest"
+
+    creator = factory.SubFactory(UserFactory)
+    prompt = factory.Sequence(lambda n: f"A video {n}")
+    seed = 1
+    status = "published"
+    parent = None
+
+
+class WorkFactory(factory.django.DjangoModelFactory):
+    """A work made as rows without rendering, for tests that read no video: its request,
+    the work (published by default, naming files under works/<id>/ that were never
+    rendered: tests/marketplace/helpers.py's ``store_files`` writes stand-ins) and one
+    licence row per grant in ``grants``. With ``inherit``, a remix also carries its
+    parent's licences as inherited rows, as the pipeline records them."""
+
+    class Meta:
+        model = "marketplace.Work"
+
+    id = factory.LazyFunction(uuid.uuid4)
+    creator = factory.SubFactory(UserFactory)
+    parent = None
+    title = "A video"
+    request = factory.SubFactory(
+        GenerationRequestFactory,
+        creator=factory.SelfAttribute("..creator"),
+        prompt=factory.SelfAttribute("..title"),
+        parent=factory.SelfAttribute("..parent"),
+    )
+    depth = factory.LazyAttribute(lambda o: (o.parent.depth + 1) if o.parent else 0)
+    prompt = factory.SelfAttribute("title")
+    status = "published"
+    published_at = None
+    commercial = False
+    video = factory.LazyAttribute(lambda o: f"works/{o.id}/video.mp4")
+    poster = factory.LazyAttribute(lambda o: f"works/{o.id}/poster.jpg")
+    duration_s = 4.0
+    width = 480
+    height = 854
+    frame_count = 96
+    backend = "local"
+
+    @classmethod
+    def _create(cls, model_class, *args, grants=(), inherit=False, **kwargs):
+        from marketplace.models import WorkLicense
+
+        work = super()._create(model_class, *args, **kwargs)
+        rows = []
+        for grant in grants:
+            terms = grant.offer.parsed_terms
+            rows.append(
+                WorkLicense(
+                    work=work,
+                    character=grant.character,
+                    grant=grant,
+                    offer=grant.offer,
+                    terms_hash=grant.offer.terms_hash,
+                    rightsholder=grant.character.rightsholder_name,
+                    rev_share_bps=terms.rev_share_bps,
+                    upstream_model=terms.upstream_model,
+                )
+            )
+        if inherit and work.parent is not None:
+            own = {g.character_id for g in grants}
+            for row in work.parent.licenses.all():
+                if row.character_id not in own:
+                    row.pk, row.work, row.inherited = None, work, True
+                    rows.append(row)
+        WorkLicense.objects.bulk_create(rows)
+        return work
+
+
+def publish_offer(character, **terms):
+    """Shorthand for ``OfferFactory(character=character, **terms)``: a published offer."""
+    return OfferFactory(character=character, **terms)
 
 
 def grant_for(character, licensee, **terms):
-    """Publish an offer with ``terms`` and have ``licensee`` accept it. Returns the Grant."""
-    from licensing import services
-
-    offer = publish_offer(character, **terms)
-    parsed = offer.parsed_terms
-    return services.grant_accept(
-        offer=offer, by=licensee, max_fee=parsed.upfront_fee, max_rev_share_bps=parsed.rev_share_bps
-    )
+    """Shorthand for ``GrantFactory``: ``licensee`` accepts a new offer for ``character``
+    with ``terms``. Returns the Grant."""
+    return GrantFactory(character=character, licensee=licensee, **terms)

@@ -1,5 +1,8 @@
 """Two-factor helpers: the admin requires staff to have TOTP and to have used it."""
 
+import time
+
+from allauth.mfa import app_settings
 from allauth.mfa.totp.internal import auth as totp_auth
 from django.urls import reverse
 
@@ -13,8 +16,20 @@ def totp_activate(user) -> str:
     return secret
 
 
+# allauth accepts only the current period's code (no tolerance): a code handed out in the
+# last moments of its period expires before the request that carries it is checked (on a
+# busy machine, or typed into a page by the browser journey), which failed runs now and
+# then. Such a code is never handed out: totp_code waits for the next period instead.
+CODE_MARGIN_S = 5.0
+
+
 def totp_code(secret: str) -> str:
-    """The code an authenticator app with ``secret`` shows now."""
+    """The code an authenticator app with ``secret`` shows now, with at least
+    CODE_MARGIN_S seconds of its period left."""
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < CODE_MARGIN_S:
+        time.sleep(left + 0.05)
     counter = next(totp_auth.yield_hotp_counters_from_time())
     return totp_auth.format_hotp_value(totp_auth.hotp_value(secret, counter))
 

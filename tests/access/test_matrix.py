@@ -801,6 +801,7 @@ def matrix_settings(settings, monkeypatch):
     return settings
 
 
+@pytest.mark.slow  # about 2,000 calls: some 45 seconds
 @pytest.mark.django_db
 def test_access_matrix(matrix_settings, capsys):
     # given: the world, built once; every row runs in a savepoint rolled back after it

@@ -13,33 +13,36 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Model
-from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from accounts import services as accounts_services
 from accounts.models import Membership, Notification, User
-from core.money import Money
 from licensing import services as licensing_services
 from licensing.models import CharacterImage
-from marketplace import services as marketplace_services
 from marketplace.models import GenerationRequest, WorkApproval
-from payments import services as payments_services
-from payments.models import CheckoutSession, ConnectedAccount
-from tests.builders import claim_filed, pending_approval_work
+from payments.models import CheckoutSession
+from tests.builders import (
+    claim_filed,
+    dispute_opened,
+    paid_out,
+    pending_approval_work,
+    tip_settled,
+    verified_studio,
+    waiting_for_approval,
+    waiting_for_payment,
+)
 from tests.factories import (
     CharacterFactory,
-    MembershipFactory,
-    OrganizationFactory,
+    OfferFactory,
     UserFactory,
+    WorkFactory,
     grant_for,
     publish_offer,
 )
-from tests.payments.conftest import plain_work
 
 ANONYMOUS = "anonymous"
 ACTORS = (
@@ -116,29 +119,25 @@ def _image(character) -> CharacterImage:
     )
 
 
-def _tip(work, payer, external_id: str) -> None:
-    event, _ = payments_services.revenue_event_record(
-        kind="tip", source="stripe", external_id=external_id, money=Money(5_000, "USD"), work=work
-    )
-    payments_services.revenue_event_settle(event=event)
-
-
 def build_world() -> World:
     # --- people --------------------------------------------------------------------------
-    org_x = OrganizationFactory(name="Studio X", slug="studio-x", verification_status="verified")
-    org_y = OrganizationFactory(name="Studio Y", slug="studio-y", verification_status="verified")
+    org_x, (x_owner, x_viewer) = verified_studio(
+        name="Studio X", slug="studio-x", roles=("owner", "viewer")
+    )
+    org_y, (y_owner, y_viewer) = verified_studio(
+        name="Studio Y", slug="studio-y", roles=("owner", "viewer")
+    )
     users = {
         "creator_a": UserFactory(email="a@access.test"),
         "creator_b": UserFactory(email="b@access.test"),
-        "x_owner": MembershipFactory(organization=org_x, role="owner").user,
-        "x_viewer": MembershipFactory(organization=org_x, role="viewer").user,
-        "y_owner": MembershipFactory(organization=org_y, role="owner").user,
-        "y_viewer": MembershipFactory(organization=org_y, role="viewer").user,
+        "x_owner": x_owner,
+        "x_viewer": x_viewer,
+        "y_owner": y_owner,
+        "y_viewer": y_viewer,
         "likeness_owner": UserFactory(email="l@access.test"),
         "staff": UserFactory(email="staff@access.test", is_staff=True, is_superuser=True),
     }
     a, b, lp = users["creator_a"], users["creator_b"], users["likeness_owner"]
-    x_owner, y_owner = users["x_owner"], users["y_owner"]
 
     # --- characters and offers -----------------------------------------------------------
     char_x = CharacterFactory(owner_organization=org_x, name="Xena of X")
@@ -163,47 +162,24 @@ def build_world() -> World:
         "L": likeness,
     }
     open_offer = {owner: publish_offer(c) for owner, c in spare.items()}
-    drafts = {
-        owner: licensing_services.offer_create_draft(
-            character=c,
-            by=lp if owner == "L" else (x_owner if owner == "X" else y_owner),
-            terms={"credit_text": c.rightsholder_name},
-        )
-        for owner, c in spare.items()
-    }
-    approval_offer = {
-        "X": publish_offer(CharacterFactory(owner_organization=org_x), approval="per_licensee"),
-        "Y": publish_offer(CharacterFactory(owner_organization=org_y), approval="per_licensee"),
-    }
+    drafts = {owner: OfferFactory(character=c, status="draft") for owner, c in spare.items()}
     pending_approval = {
-        "X": licensing_services.grant_accept(
-            offer=approval_offer["X"], by=b, max_fee=0, max_rev_share_bps=0
-        ),
-        "Y": licensing_services.grant_accept(
-            offer=approval_offer["Y"], by=a, max_fee=0, max_rev_share_bps=0
-        ),
-    }
-    fee_offer = {
-        "X": publish_offer(CharacterFactory(owner_organization=org_x), upfront_fee=2500),
-        "Y": publish_offer(CharacterFactory(owner_organization=org_y), upfront_fee=2500),
+        "X": waiting_for_approval(CharacterFactory(owner_organization=org_x), b),
+        "Y": waiting_for_approval(CharacterFactory(owner_organization=org_y), a),
     }
     pending_payment = {
-        "X": licensing_services.grant_accept(
-            offer=fee_offer["X"], by=a, max_fee=2500, max_rev_share_bps=0
-        ),
-        "Y": licensing_services.grant_accept(
-            offer=fee_offer["Y"], by=b, max_fee=2500, max_rev_share_bps=0
-        ),
+        "X": waiting_for_payment(CharacterFactory(owner_organization=org_x), a),
+        "Y": waiting_for_payment(CharacterFactory(owner_organization=org_y), b),
     }
     images = {owner: _image(c) for owner, c in characters.items()}
 
     # --- works, generations, approvals -------------------------------------------------
-    work_a = plain_work(creator=a, grants=[grant_a_x], title="A dances with Xena")
-    work_b = plain_work(creator=b, grants=[grant_b_y], title="B dances with Yoru")
-    claimed_a = plain_work(creator=a, grants=[grant_a_x], title="A's claimed video")
-    claimed_b = plain_work(creator=b, grants=[grant_b_y], title="B's claimed video")
-    disputed_a = plain_work(creator=a, grants=[grant_a_x], title="A's disputed video")
-    disputed_b = plain_work(creator=b, grants=[grant_b_y], title="B's disputed video")
+    work_a = WorkFactory(creator=a, grants=[grant_a_x], title="A dances with Xena")
+    work_b = WorkFactory(creator=b, grants=[grant_b_y], title="B dances with Yoru")
+    claimed_a = WorkFactory(creator=a, grants=[grant_a_x], title="A's claimed video")
+    claimed_b = WorkFactory(creator=b, grants=[grant_b_y], title="B's claimed video")
+    disputed_a = WorkFactory(creator=a, grants=[grant_a_x], title="A's disputed video")
+    disputed_b = WorkFactory(creator=b, grants=[grant_b_y], title="B's disputed video")
     pending_a = pending_approval_work(
         creator=a, grant=grant_a_l, character=likeness, title="A with Lena, awaiting Lena"
     )
@@ -212,26 +188,12 @@ def build_world() -> World:
     # --- claims and disputes (they notify the creators and the claimants) ---------------
     claim_x = claim_filed(claimed_a, char_x, x_owner)
     claim_y = claim_filed(claimed_b, char_y, y_owner)
-    dispute_a = marketplace_services.dispute_open(
-        claim=claim_filed(disputed_a, char_x, x_owner), by=a, reason="It is soda."
-    )
-    dispute_b = marketplace_services.dispute_open(
-        claim=claim_filed(disputed_b, char_y, y_owner), by=b, reason="It is juice."
-    )
+    dispute_a = dispute_opened(disputed_a, char_x, claimant=x_owner, reason="It is soda.")
+    dispute_b = dispute_opened(disputed_b, char_y, claimant=y_owner, reason="It is juice.")
 
     # --- money: a tip on A's video pays A and X; both are paid out -----------------------
-    _tip(work_a, b, "pi_access_a")
-    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
-    ConnectedAccount.objects.create(
-        stripe_account_id="acct_access_a", user=a, payouts_enabled=True, charges_enabled=True
-    )
-    ConnectedAccount.objects.create(
-        stripe_account_id="acct_access_x",
-        organization=org_x,
-        payouts_enabled=True,
-        charges_enabled=True,
-    )
-    payouts = payments_services.payouts_create(threshold=1)
+    tip_settled(work_a, "pi_access_a")
+    payouts = paid_out({"acct_access_a": {"user": a}, "acct_access_x": {"organization": org_x}})
     by_owner = {
         "A" if p.connected_account.user_id == a.pk else "X": p
         for p in payouts

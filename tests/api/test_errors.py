@@ -72,6 +72,7 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/" in html
 
 
+@pytest.mark.slow  # manage.py spectacular in a subprocess: Django starts afresh
 def test_openapi_schema_is_valid_and_generates_without_warnings():
     import subprocess
     import sys

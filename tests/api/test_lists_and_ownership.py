@@ -17,12 +17,12 @@ from tests.factories import (
     CharacterFactory,
     MembershipFactory,
     UserFactory,
+    WorkFactory,
     editor_of,
     grant_for,
     publish_offer,
 )
 from tests.fakes.stripe_fake import FakeStripe
-from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +37,11 @@ def market():
     ana_grant, ben_grant = grant_for(hoshi, ana), grant_for(hoshi, ben)
     kuro_grant = grant_for(kuro, ana)
     works = {
-        "ana_hoshi": plain_work(creator=ana, grants=[ana_grant], title="ana hoshi"),
-        "ana_kuro": plain_work(creator=ana, grants=[kuro_grant], title="ana kuro"),
-        "ben_hoshi": plain_work(creator=ben, grants=[ben_grant], title="ben hoshi"),
-        "ana_delisted": plain_work(creator=ana, grants=[ana_grant], title="ana delisted"),
-        "ana_deleted": plain_work(creator=ana, grants=[ana_grant], title="ana deleted"),
+        "ana_hoshi": WorkFactory(creator=ana, grants=[ana_grant], title="ana hoshi"),
+        "ana_kuro": WorkFactory(creator=ana, grants=[kuro_grant], title="ana kuro"),
+        "ben_hoshi": WorkFactory(creator=ben, grants=[ben_grant], title="ben hoshi"),
+        "ana_delisted": WorkFactory(creator=ana, grants=[ana_grant], title="ana delisted"),
+        "ana_deleted": WorkFactory(creator=ana, grants=[ana_grant], title="ana deleted"),
     }
     Work.objects.filter(pk=works["ana_delisted"].pk).update(status=WorkStatus.DELISTED)
     Work.objects.filter(pk=works["ana_deleted"].pk).update(status=WorkStatus.DELETED)
@@ -103,7 +103,7 @@ def test_works_list_query_count_does_not_grow_with_the_page(
         api_client.get("/api/v1/works/")
     grant = Grant.objects.filter(licensee=market["ben"]).first()
     for n in range(10):
-        plain_work(creator=market["ben"], grants=[grant], title=f"more {n}")
+        WorkFactory(creator=market["ben"], grants=[grant], title=f"more {n}")
 
     # when / then
     with django_assert_max_num_queries(len(first.captured_queries)):

@@ -7,31 +7,33 @@ RECIPES maps every operationId to one call."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
-
-from core.money import Money
-from licensing import services as licensing_services
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import Character
-from marketplace import services as marketplace_services
 from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work, WorkApproval
-from payments import services as payments_services
-from payments.models import ConnectedAccount, StripeEvent
-from tests.builders import claim_filed, pending_approval_work
+from payments.models import StripeEvent
+from tests.builders import (
+    claim_filed,
+    dispute_opened,
+    paid_out,
+    pending_approval_work,
+    tip_settled,
+    verified_studio,
+    waiting_for_approval,
+    waiting_for_payment,
+)
 from tests.factories import (
     PASSWORD,
     CharacterFactory,
-    MembershipFactory,
+    OfferFactory,
     UserFactory,
+    WorkFactory,
     grant_for,
     publish_offer,
 )
 from tests.fakes.stripe_fake import FakeStripe
-from tests.payments.conftest import plain_work
 
 # --- the world every call runs in ---------------------------------------------------------
 
@@ -55,13 +57,10 @@ class World:
 def build_world() -> World:
     """The people and objects every operation is called on."""
     w = World()
-    # people: a verified studio's owner and manager, two creators, a person who
-    # licenses their own likeness
-    owner = MembershipFactory(organization__verification_status="verified")
-    org = owner.organization
-    manager = MembershipFactory(organization=org, role="manager").user
+    # people: a verified studio's owner and manager, two creators
+    org, (studio, manager) = verified_studio(roles=("owner", "manager"))
     creator, creator2 = UserFactory(), UserFactory()
-    w.users = {"studio": owner.user, "manager": manager, "creator": creator, "creator2": creator2}
+    w.users = {"studio": studio, "manager": manager, "creator": creator, "creator2": creator2}
     w.o["org"] = org
 
     # characters and offers
@@ -72,29 +71,19 @@ def build_world() -> World:
     yuki = CharacterFactory(owner_organization=org, name="Yuki")
     sora = CharacterFactory(owner_organization=org, name="Sora")
     grant = grant_for(hoshi, creator, commercial_use=True, rev_share_bps=1500)
-    fee_offer = publish_offer(kuro, upfront_fee=2500)
-    waiting_for_payment = licensing_services.grant_accept(
-        offer=fee_offer, by=creator2, max_fee=2500, max_rev_share_bps=0
-    )
-    yuki_offer = publish_offer(yuki, approval="per_licensee")
-    waiting_for_approval = licensing_services.grant_accept(
-        offer=yuki_offer, by=creator2, max_fee=0, max_rev_share_bps=0
-    )
-    studio = owner.user
+    waiting = waiting_for_payment(kuro, creator2, fee=2500)
     w.o.update(
         hoshi=hoshi,
         nami=nami,
         grant=grant,
         offer=grant.offer,
-        fee_offer=fee_offer,
-        waiting_for_payment=waiting_for_payment,
-        waiting_for_approval=waiting_for_approval,
+        fee_offer=waiting.offer,
+        waiting_for_payment=waiting,
+        waiting_for_approval=waiting_for_approval(yuki, creator2),
         grant_to_end=grant_for(momo, creator),
-        draft=licensing_services.offer_create_draft(
-            character=nami, by=studio, terms={"credit_text": "Hoshi Studio"}
-        ),
-        draft_to_publish=licensing_services.offer_create_draft(
-            character=nami, by=studio, terms={"credit_text": "Hoshi Studio", "max_works": 100}
+        draft=OfferFactory(character=nami, status="draft", credit_text="Hoshi Studio"),
+        draft_to_publish=OfferFactory(
+            character=nami, status="draft", credit_text="Hoshi Studio", max_works=100
         ),
         published_for_new_version=publish_offer(nami),
         offer_to_end=publish_offer(sora, on_revoke="delist"),
@@ -102,10 +91,10 @@ def build_world() -> World:
 
     # works: one published with revenue, a remix of it, one per claim, one to delete, one
     # awaiting approval
-    work = plain_work(creator=creator, grants=[grant], title="Hoshi-chan dances")
-    plain_work(creator=creator, grants=[grant], parent=work, title="Hoshi-chan dances again")
+    work = WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances")
+    WorkFactory(creator=creator, grants=[grant], parent=work, title="Hoshi-chan dances again")
     works = {
-        name: plain_work(creator=creator, grants=[grant], title=name)
+        name: WorkFactory(creator=creator, grants=[grant], title=name)
         for name in ("to_dispute", "to_release", "to_resolve", "to_escalate", "to_claim", "gone")
     }
     w.o.update(work=work, work_to_claim=works["to_claim"], work_to_delete=works["gone"])
@@ -118,23 +107,16 @@ def build_world() -> World:
     # claims and disputes
     w.o["claim_to_dispute"] = claim_filed(works["to_dispute"], hoshi, studio)
     w.o["claim_to_release"] = claim_filed(works["to_release"], hoshi, studio, policy="block")
-    w.o["dispute_to_resolve"] = marketplace_services.dispute_open(
-        claim=claim_filed(works["to_resolve"], hoshi, studio), by=creator, reason="It is soda."
+    w.o["dispute_to_resolve"] = dispute_opened(
+        works["to_resolve"], hoshi, claimant=studio, reason="It is soda."
     )
-    w.o["dispute_to_escalate"] = marketplace_services.dispute_open(
-        claim=claim_filed(works["to_escalate"], hoshi, studio), by=creator, reason="It is juice."
+    w.o["dispute_to_escalate"] = dispute_opened(
+        works["to_escalate"], hoshi, claimant=studio, reason="It is juice."
     )
 
     # money: a tip settled, released from pending and paid out
-    event, _ = payments_services.revenue_event_record(
-        kind="tip", source="stripe", external_id="pi_walk", money=Money(5_000, "USD"), work=work
-    )
-    payments_services.revenue_event_settle(event=event)
-    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
-    ConnectedAccount.objects.create(
-        stripe_account_id="acct_walk", user=creator, payouts_enabled=True, charges_enabled=True
-    )
-    (w.o["payout"],) = payments_services.payouts_create(threshold=1)
+    tip_settled(work, "pi_walk")
+    (w.o["payout"],) = paid_out({"acct_walk": {"user": creator}})
     return w
 
 

@@ -2,7 +2,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.money import format_bps, format_minor
 from licensing.summary import summarize, summary_points
 from licensing.terms import Terms, preset_terms
 
@@ -54,22 +53,6 @@ def test_likeness_summary_names_the_likeness_and_the_review():
     assert not any("character" in point for point in points)
 
 
-@pytest.mark.parametrize(
-    ("amount", "currency", "expected"),
-    [
-        (500, "JPY", "¥500"),
-        (2000, "USD", "$20.00"),
-        (123450, "EUR", "€1,234.50"),
-        (5, "GBP", "£0.05"),
-        (1000, "KRW", "KRW 1,000"),
-        (1500, "KWD", "KWD 1.500"),
-        (999, "CHF", "CHF 9.99"),
-    ],
-)
-def test_format_minor_uses_the_currency_exponent_and_symbol(amount, currency, expected):
-    assert format_minor(amount, currency) == expected
-
-
 def test_fees_are_stated_in_the_offer_currency():
     # given
     yen = OPEN.replace(currency="JPY", per_generation_fee=500)
@@ -89,7 +72,6 @@ def test_revenue_share_reads_as_a_percentage(bps, expected):
     points = summary_points(OPEN.replace(rev_share_bps=bps), kind="character", rightsholder="H")
 
     assert f"{expected} of revenue goes to the rightsholder." in points
-    assert format_bps(bps) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 import io
 import time
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -37,3 +38,11 @@ def wait_for(request_id, statuses=SETTLED, timeout=120.0) -> GenerationRequest:
             events = list(request.events.values_list("to_status", "note"))
             raise AssertionError(f"request stuck in {request.status}: {events}")
         time.sleep(0.1)
+
+
+@pytest.fixture
+def signing(settings, provenance_keys):
+    """Rendering and signing in this process: the session's development C2PA keys."""
+    settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
+    settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
+    settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)

@@ -1,6 +1,9 @@
-"""Make real works in-process, without a worker: the pipeline's four steps run inline."""
+"""Make real works in-process, without a worker: the pipeline's four steps run inline;
+and read the marketplace's pages."""
 
+import re
 from datetime import datetime
+from pathlib import Path
 
 from marketplace import services
 from marketplace.enums import GenerationStatus, WorkStatus
@@ -86,3 +89,35 @@ def copy_published_work(*, work: Work, title: str, published_at: datetime) -> Wo
         for lic in work.licenses.all()
     )
     return copy
+
+
+def store_files(work: Work) -> Work:
+    """Write stand-ins for the video and poster a work made as rows names, in MEDIA_ROOT:
+    for tests that check a work's files are kept or removed, and never play them."""
+    for name, data in ((work.video, b"stands for a video"), (work.poster, b"stands for a poster")):
+        path = Path(name.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return work
+
+
+# --- reading pages --------------------------------------------------------------------------
+
+
+def field_chunk(html: str, name: str) -> str:
+    """The markup of one field as rendered by accounts/_field.html."""
+    chunks = re.split(r'(?=<div class="field)', html)
+    matching = [c for c in chunks if f'name="{name}"' in c]
+    assert matching, f"no field {name!r} on the page"
+    return matching[0]
+
+
+def field_errors(html: str, name: str) -> list[str]:
+    return re.findall(r'<small class="error" role="alert">(.*?)</small>', field_chunk(html, name))
+
+
+def section(html: str, start: str, end: str | None = None) -> str:
+    """The part of ``html`` from ``start`` up to ``end`` (or the end)."""
+    assert start in html, f"{start!r} not on the page"
+    rest = html.split(start, 1)[1]
+    return rest.split(end, 1)[0] if end else rest

@@ -7,15 +7,14 @@ import pytest
 from django.utils import timezone
 
 from marketplace.models import Work
-from tests.factories import CharacterFactory, UserFactory, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
 
 pytestmark = pytest.mark.django_db
 FEED_API_QUERIES = 2  # the works with creators and parents; their licences with characters
 
 
 def _published(creator, grants, *, minute: int, parent: Work | None = None) -> Work:
-    return plain_work(
+    return WorkFactory(
         creator=creator,
         grants=grants,
         parent=parent,

@@ -10,8 +10,7 @@ from django.utils import timezone
 from marketplace import selectors
 from marketplace.models import Work
 from payments.selectors import work_split_lines
-from tests.factories import UserFactory
-from tests.payments.conftest import plain_work
+from tests.factories import UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
 START = timezone.now() - timedelta(days=1)
@@ -20,7 +19,7 @@ START = timezone.now() - timedelta(days=1)
 def _work(
     creator, *, title: str, parent: Work | None = None, minute: int = 0, status="published"
 ) -> Work:
-    return plain_work(
+    return WorkFactory(
         creator=creator,
         parent=parent,
         title=title,

@@ -1,15 +1,11 @@
-import uuid
-
 import pytest
 import stripe
 from django.urls import reverse
 
 from config.celery import app as celery_app
-from marketplace.enums import WorkStatus
-from marketplace.models import GenerationRequest, Work, WorkLicense
 from payments import services
 from payments.models import CheckoutSession, ConnectedAccount
-from tests.factories import CharacterFactory, UserFactory, grant_for
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
 from tests.fakes.stripe_fake import FakeStripe
 
 
@@ -38,67 +34,6 @@ def fake_stripe(live_server, settings, monkeypatch, eager_tasks):
         yield fake
 
 
-def plain_work(
-    *,
-    creator,
-    grants=(),
-    parent=None,
-    title="A video",
-    status=WorkStatus.PUBLISHED,
-    published_at=None,
-    commercial=False,
-    inherit=False,
-) -> Work:
-    """A work with licences, made as rows without rendering (tests that read no video).
-    With ``inherit``, a remix also carries its parent's licences as inherited rows, as
-    the pipeline records them."""
-    request = GenerationRequest.objects.create(
-        creator=creator, prompt=title, seed=1, status="published", parent=parent
-    )
-    work = Work.objects.create(
-        id=uuid.uuid4(),
-        request=request,
-        creator=creator,
-        parent=parent,
-        depth=(parent.depth + 1) if parent else 0,
-        title=title,
-        prompt=title,
-        status=status,
-        published_at=published_at,
-        commercial=commercial,
-        video="works/x/video.mp4",
-        poster="works/x/poster.jpg",
-        duration_s=4.0,
-        width=480,
-        height=854,
-        frame_count=96,
-        backend="local",
-    )
-    rows = []
-    for grant in grants:
-        terms = grant.offer.parsed_terms
-        rows.append(
-            WorkLicense(
-                work=work,
-                character=grant.character,
-                grant=grant,
-                offer=grant.offer,
-                terms_hash=grant.offer.terms_hash,
-                rightsholder=grant.character.rightsholder_name,
-                rev_share_bps=terms.rev_share_bps,
-                upstream_model=terms.upstream_model,
-            )
-        )
-    if inherit and parent is not None:
-        own = {g.character_id for g in grants}
-        for row in parent.licenses.all():
-            if row.character_id not in own:
-                row.pk, row.work, row.inherited = None, work, True
-                rows.append(row)
-    WorkLicense.objects.bulk_create(rows)
-    return work
-
-
 def creator_with_available(client, fake, amount=5_000):
     """A connected, onboarded creator with ``amount`` available and the platform's
     Stripe balance holding it."""
@@ -109,7 +44,7 @@ def creator_with_available(client, fake, amount=5_000):
     fake.onboard_account(connected.stripe_account_id)
     hoshi = CharacterFactory()
     grant = grant_for(hoshi, creator)
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
     fan = UserFactory()
     client.force_login(fan)
     client.post(reverse("payments:tip", args=[work.pk]), {"amount": str(amount), "currency": "USD"})

@@ -69,6 +69,7 @@ EVENTS = st.lists(
 )
 
 
+@pytest.mark.slow  # hypothesis: 25 sets of up to 30 events, each settled both ways
 @settings(
     max_examples=25,
     deadline=None,

@@ -27,8 +27,7 @@ from payments.services import (
     settlement_lines,
 )
 from payments.services.settlement_bulk import revenue_events_settle_bulk
-from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, editor_of, grant_for
 
 PER_SET = 100
 
@@ -40,7 +39,7 @@ pytestmark = pytest.mark.postgresql
 def _work(creator, *, title: str, grants=(), parent: Work | None = None) -> Work:
     """A published commercial work made as rows (nothing rendered), licensed under
     ``grants``; a remix also carries its parent's licences as inherited rows."""
-    return plain_work(
+    return WorkFactory(
         creator=creator, grants=grants, parent=parent, title=title, commercial=True, inherit=True
     )
 
@@ -271,7 +270,7 @@ def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_e
 
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
     claim = marketplace_services.claim_file(
         work=work,
         character=hoshi,

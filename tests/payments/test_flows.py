@@ -21,8 +21,8 @@ from payments.models import (
     StripeEvent,
 )
 from payments.stripe_gateway import StripeGateway
-from tests.factories import CharacterFactory, UserFactory, grant_for
-from tests.payments.conftest import creator_with_available, plain_work
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
+from tests.payments.conftest import creator_with_available
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,7 +125,7 @@ def test_a_tip_is_split_down_the_lineage(client, fake_stripe):
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator, fan = UserFactory(), UserFactory()
     grant = grant_for(hoshi, creator, rev_share_bps=1_500, commercial_use=True)
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
     client.force_login(fan)
 
     response = client.post(
@@ -347,12 +347,13 @@ def test_bad_signatures_and_stale_events_are_refused(client, fake_stripe):
     assert StripeEvent.objects.filter(pk=event["id"]).exists()
 
 
+@pytest.mark.slow  # 400 settlements contending for the same rows from 8 threads
 @pytest.mark.postgresql
 def test_concurrent_revenue_on_one_account_from_threads_loses_nothing(eager_tasks):
     hoshi = CharacterFactory()
     creator = UserFactory()
     grant = grant_for(hoshi, creator, rev_share_bps=1_000)
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
     errors = []
 
     def tip(thread: int):
@@ -392,7 +393,7 @@ def test_pending_becomes_available_after_the_hold(settings, eager_tasks):
     settings.PENDING_HOLD_HOURS = 24
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)])
     event, _ = services.revenue_event_record(
         kind="tip", source="stripe", external_id="pi_hold", money=Money(1_000, "USD"), work=work
     )

@@ -2,8 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from payments.models import RevenueEvent
-from tests.factories import CharacterFactory, UserFactory, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
 
 pytestmark = pytest.mark.django_db
 HEADER = "external_id,work_id,amount,currency,occurred_at\n"
@@ -11,7 +10,7 @@ HEADER = "external_id,work_id,amount,currency,occurred_at\n"
 
 def _work():
     creator = UserFactory()
-    return plain_work(
+    return WorkFactory(
         creator=creator, grants=[grant_for(CharacterFactory(), creator, rev_share_bps=1_000)]
     )
 

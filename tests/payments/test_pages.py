@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from core.money import Money
 from payments import services
-from tests.factories import CharacterFactory, MembershipFactory, UserFactory, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import CharacterFactory, MembershipFactory, UserFactory, WorkFactory, grant_for
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def _earning_creator():
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
     for n in range(3):
         event, _ = services.revenue_event_record(
             kind="tip", source="stripe", external_id=f"pi_{n}", money=Money(1_000, "USD"), work=work

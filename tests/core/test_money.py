@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import CurrencyMismatch, Money, allocate
+from core.money import CurrencyMismatch, Money, allocate, format_bps, format_minor
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 weights = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=12).filter(
@@ -68,3 +68,24 @@ def test_money_refuses_floats_mixed_currencies_and_unknown_codes():
         Money(1, "XYZ")
     assert Money(150, "USD") - Money(50, "USD") == Money(100, "USD")
     assert str(Money(2_000, "USD")) == "$20.00"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        (500, "JPY", "¥500"),
+        (2000, "USD", "$20.00"),
+        (123450, "EUR", "€1,234.50"),
+        (5, "GBP", "£0.05"),
+        (1000, "KRW", "KRW 1,000"),
+        (1500, "KWD", "KWD 1.500"),
+        (999, "CHF", "CHF 9.99"),
+    ],
+)
+def test_format_minor_uses_the_currency_exponent_and_symbol(amount, currency, expected):
+    assert format_minor(amount, currency) == expected
+
+
+@pytest.mark.parametrize(("bps", "expected"), [(1500, "15%"), (1250, "12.5%"), (5, "0.05%")])
+def test_basis_points_read_as_a_percentage(bps, expected):
+    assert format_bps(bps) == expected

@@ -21,11 +21,11 @@ from tests.factories import (
     CharacterFactory,
     MembershipFactory,
     UserFactory,
+    WorkFactory,
     editor_of,
     grant_for,
     publish_offer,
 )
-from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def setting():
     """A verified studio's character in a creator's published work; the studio's owner."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = plain_work(
+    work = WorkFactory(
         creator=creator, grants=[grant_for(hoshi, creator)], title="Hoshi drinks a lager"
     )
     return hoshi, creator, work, editor_of(hoshi)
@@ -93,7 +93,9 @@ def test_studio_owner_sees_a_claim_form_limited_to_its_characters_in_the_work(cl
     # given: the work also shows another studio's character
     hoshi, creator, _, studio_owner = setting
     kuro = CharacterFactory(name="Kuro")
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator), grant_for(kuro, creator)])
+    work = WorkFactory(
+        creator=creator, grants=[grant_for(hoshi, creator), grant_for(kuro, creator)]
+    )
     client.force_login(studio_owner)
 
     # when
@@ -357,7 +359,7 @@ def test_dashboard_actions_need_an_owner_or_manager_of_the_claimant(client, sett
     # given: an active claim and a disputed one
     hoshi, creator, work, studio_owner = setting
     active = _file(hoshi, work, studio_owner)
-    other = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Another")
+    other = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)], title="Another")
     dispute = marketplace_services.dispute_open(
         claim=_file(hoshi, other, studio_owner), by=creator, reason="Mine."
     )

@@ -1,12 +1,10 @@
-"""Claims, disputes with escrow, revocation and the compliance export."""
+"""Claims, disputes with escrow, and revocation."""
 
 import json
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,8 +16,14 @@ from marketplace import services as marketplace_services
 from marketplace.models import Claim
 from payments import services as payments_services
 from payments.enums import AccountKind
-from tests.factories import CharacterFactory, MembershipFactory, UserFactory, editor_of, grant_for
-from tests.payments.conftest import plain_work
+from tests.factories import (
+    CharacterFactory,
+    MembershipFactory,
+    UserFactory,
+    WorkFactory,
+    editor_of,
+    grant_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +57,7 @@ def claimed_setting():
     """A studio's character in a creator's published work, licensed at 10%."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
     return hoshi, creator, work, editor_of(hoshi)
 
 
@@ -210,7 +214,7 @@ def test_an_ended_offer_applies_on_revoke_after_its_grace_period(policy, expecte
     hoshi = CharacterFactory()
     creator = UserFactory()
     grant = grant_for(hoshi, creator, on_revoke=policy, grace_days=7)
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
     services.offer_end(offer=grant.offer, by=editor_of(hoshi))
 
     # then: new grants stop at once
@@ -234,7 +238,7 @@ def test_a_creator_ending_their_grant_stops_generation_and_applies_on_revoke():
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
     grant = grant_for(hoshi, creator, on_revoke="delist")
-    work = plain_work(creator=creator, grants=[grant])
+    work = WorkFactory(creator=creator, grants=[grant])
 
     services.grant_end_by_licensee(grant=grant, by=creator)
 
@@ -244,80 +248,6 @@ def test_a_creator_ending_their_grant_stops_generation_and_applies_on_revoke():
     work.refresh_from_db()
     assert not decision.allowed and decision.reasons[0].code == "unlicensed_character"
     assert work.status == "delisted"
-
-
-def test_the_compliance_export_holds_exactly_the_organizations_records(claimed_setting):
-    hoshi, creator, work, studio_owner = claimed_setting
-    studio = hoshi.owner_organization
-    _claim(hoshi, work, studio_owner)
-    services.policy_screen(creator=creator, prompt="Hoshi-chan sings", character_ids=[hoshi.pk])
-    _tip(work, 1)
-    # and: another studio's activity in the same period
-    kuro = CharacterFactory(name="Kuro")
-    other_creator = UserFactory()
-    other_work = plain_work(
-        creator=other_creator, grants=[grant_for(kuro, other_creator, rev_share_bps=500)]
-    )
-    services.policy_screen(creator=other_creator, prompt="Kuro naps", character_ids=[kuro.pk])
-    _tip(other_work, 1)
-    start = (timezone.now() - timedelta(days=1)).date().isoformat()
-    end = (timezone.now() + timedelta(days=1)).date().isoformat()
-
-    out = StringIO()
-    call_command(
-        "export_compliance",
-        "--org",
-        studio.slug,
-        "--from",
-        start,
-        "--to",
-        end,
-        "--format",
-        "json",
-        stdout=out,
-    )
-    report = json.loads(out.getvalue())
-
-    assert [c["name"] for c in report["characters"]] == ["Hoshi-chan"]
-    assert (
-        len(report["policy_decisions"]) == 1
-        and report["policy_decisions"][0]["prompt"] == "Hoshi-chan sings"
-    )
-    assert [g["character"] for g in report["grants"]] == [str(hoshi.pk)]
-    assert [w["id"] for w in report["works"]] == [str(work.pk)]
-    assert [c["work"] for c in report["claims"]] == [str(work.pk)]
-    assert [r["amount"] for r in report["revenue"]] == [100]
-    assert str(kuro.pk) not in out.getvalue() and str(other_work.pk) not in out.getvalue()
-    csv_out = StringIO()
-    call_command(
-        "export_compliance",
-        "--org",
-        studio.slug,
-        "--from",
-        start,
-        "--to",
-        end,
-        "--format",
-        "csv",
-        stdout=csv_out,
-    )
-    assert csv_out.getvalue().splitlines()[0] == "record_type,field,value,record"
-    assert "claims,policy,track,0" in csv_out.getvalue()
-
-
-def test_the_compliance_download_is_for_members_only(claimed_setting, client):
-    hoshi, *_ = claimed_setting
-    url = reverse("dashboard:compliance_download", args=[hoshi.owner_organization.slug])
-    client.force_login(editor_of(hoshi))
-    mine = client.get(url, {"format": "json"})
-    client.force_login(UserFactory())
-    theirs = client.get(url)
-
-    assert (
-        mine.status_code == 200
-        and mine.json()["organization"]["slug"] == hoshi.owner_organization.slug
-    )
-    assert theirs.status_code == 404
 
 
 def test_ending_an_offer_also_ends_grants_on_its_older_versions():

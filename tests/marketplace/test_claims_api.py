@@ -11,11 +11,11 @@ from tests.factories import (
     CharacterFactory,
     MembershipFactory,
     UserFactory,
+    WorkFactory,
     editor_of,
     grant_for,
     publish_offer,
 )
-from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def setting():
     """A verified studio's character in a creator's published work; the studio's owner."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Hoshi's day")
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)], title="Hoshi's day")
     return hoshi, creator, work, editor_of(hoshi)
 
 
@@ -131,7 +131,7 @@ def test_claim_input_errors_name_the_field(api_client, setting):
 def test_claiming_an_unknown_character_or_an_invisible_work_is_404(api_client, setting):
     # given: a work another claim has blocked (visible to its creator only)
     hoshi, creator, work, studio_owner = setting
-    blocked = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Blocked")
+    blocked = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)], title="Blocked")
     _file(hoshi, blocked, studio_owner, policy="block")
     api_client.force_authenticate(studio_owner)
 
@@ -196,7 +196,7 @@ def test_claims_list_query_count_does_not_grow(api_client, setting, django_asser
     marketplace_services.dispute_open(
         claim=_file(hoshi, work, studio_owner), by=creator, reason="No."
     )
-    second = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title="Two")
+    second = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)], title="Two")
     _file(hoshi, second, studio_owner)
     api_client.force_authenticate(studio_owner)
 
@@ -204,7 +204,7 @@ def test_claims_list_query_count_does_not_grow(api_client, setting, django_asser
     with django_assert_num_queries(2):
         first_page = api_client.get("/api/v1/claims/").json()
     for n in range(5):
-        more = plain_work(creator=creator, grants=[grant_for(hoshi, creator)], title=f"W{n}")
+        more = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)], title=f"W{n}")
         _file(hoshi, more, studio_owner)
     with django_assert_num_queries(2):
         bigger = api_client.get("/api/v1/claims/").json()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +22,10 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     UserFactory,
+    WorkFactory,
     editor_of,
     grant_for,
 )
-from tests.payments.conftest import plain_work
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def _earn(work, amount: int, external_id: str) -> None:
 def _old_work(*, creator, grants, title):
     """A published work whose request is older than the dashboard's period (so it adds
     nothing to the generations chart); its revenue arrives today."""
-    work = plain_work(creator=creator, grants=grants, title=title)
+    work = WorkFactory(creator=creator, grants=grants, title=title)
     GenerationRequest.objects.filter(pk=work.request_id).update(
         created_at=timezone.now() - timedelta(days=40)
     )
@@ -100,8 +100,16 @@ def _chart_total(html: str) -> int:
 # --- the world ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module, inside a transaction held open for it and rolled back
+    at its end: each test runs in its own savepoint within it and only reads."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def _build_world():
     """Studio A (Hoshi: no "blood", Japan only; Kuro) with licensees, generations over
     the last 30 days and before, two works earning revenue, a pending licence and a
     claim; studio B (Zedonius) with its own generations, refusals and revenue."""
