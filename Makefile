@@ -48,8 +48,8 @@ run: install ## Migrate, seed demo data, start web + worker + beat on http://127
 # The tests come in two tiers (README, "Tests"): the fast one runs on TEST_PROCESSES
 # processes (pytest-xdist, a module's tests on one process, so a world built once per
 # module is built once), the slow one (browser, faults, fuzzing, real workers, the demo
-# seed: marked `slow`) alone, since the faults restart servers and kill workers. Exit status 5 is "no test selected": PYTEST_ARGS may name
-# only one tier's tests. test-fast keeps its test databases from one run to the next
+# seed: marked `slow`) alone, since the faults restart servers and kill workers. Exit
+# status 5 is "no test selected": PYTEST_ARGS may name only one tier's tests. test-fast keeps its test databases from one run to the next
 # (new migrations are applied); PYTEST_ARGS=--create-db makes them afresh.
 TEST_PROCESSES ?= 2
 PYTEST_FAST := $(BIN)/pytest -m "not slow" -n $(TEST_PROCESSES) --dist loadscope $(PYTEST_ARGS)
