@@ -20,6 +20,26 @@ class AliasMode(models.TextChoices):
     REVIEW = "review", "Flag for review, do not refuse"
 
 
+class LookalikeAction(models.TextChoices):
+    """What a prompt that describes a character without naming it gets."""
+
+    REFUSE = "refuse", "Refuse it"
+    REVIEW = "review", "Send it to my approvals queue"
+    ALLOW = "allow", "Allow it"
+
+
+class FormOrigin(models.TextChoices):
+    """How a name form was derived from a registered name or alias."""
+
+    ROMAJI = "romaji", "Romaji reading"
+    HIRAGANA = "hiragana", "Hiragana reading"
+    KATAKANA = "katakana", "Katakana reading"
+    LONG_VOWEL = "long_vowel", "Long-vowel spelling"
+    HANGUL = "hangul", "Korean romanization"
+    PINYIN = "pinyin", "Chinese romanization"
+    NAME_ORDER = "name_order", "Family name first"
+
+
 class OfferStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"

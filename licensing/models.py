@@ -7,7 +7,15 @@ from django.urls import reverse
 
 from accounts.models import Organization
 from core.models import TimeStamped
-from licensing.enums import AliasMode, CharacterKind, CharacterStatus, GrantStatus, OfferStatus
+from licensing.enums import (
+    AliasMode,
+    CharacterKind,
+    CharacterStatus,
+    FormOrigin,
+    GrantStatus,
+    LookalikeAction,
+    OfferStatus,
+)
 from licensing.terms import Terms
 
 
@@ -39,6 +47,12 @@ class Character(TimeStamped):
     )
     likeness_attested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person confirmed this likeness is their own."
+    )
+    lookalike_action = models.CharField(
+        max_length=10,
+        choices=LookalikeAction.choices,
+        default=LookalikeAction.REVIEW,
+        help_text="What a prompt that describes this character without naming it gets.",
     )
 
     class Meta:
@@ -91,6 +105,65 @@ class CharacterAlias(TimeStamped):
 
     def __str__(self) -> str:
         return self.text
+
+
+class NameForm(TimeStamped):
+    """A form of a name or alias derived at registration (a reading, a romanization, a
+    long-vowel spelling, the other name order), screened like the name it came from.
+    The rightsholder may switch off a derived form that is a common word; a switched-off
+    form stays here so that deriving again does not bring it back."""
+
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="name_forms")
+    source = models.CharField(max_length=120, help_text="The name or alias it was derived from.")
+    text = models.CharField(max_length=240)
+    origin = models.CharField(max_length=12, choices=FormOrigin.choices)
+    mode = models.CharField(max_length=12, choices=AliasMode.choices, default=AliasMode.NORMAL)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["character_id", "source", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["character", "text"], name="name_form_unique_per_character")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CharacterEmbedding(models.Model):
+    """The sentence embedding of a character's description, for lookalike screening.
+    ``digest`` is the hash of the text (and model) it was computed from, so a stale
+    vector is recognised and recomputed."""
+
+    character = models.OneToOneField(
+        Character, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model_name = models.CharField(max_length=80)
+    digest = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float16, L2-normalised.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class WatchlistEntry(TimeStamped):
+    """A well-known character nobody has registered on Cocreate yet, kept by staff:
+    prompts naming it are refused as not licensable here yet. ``forms`` holds the forms
+    derived from the name and aliases, as for a registered character."""
+
+    name = models.CharField(max_length=120, unique=True)
+    aliases = models.JSONField(default=list, blank=True)
+    forms = models.JSONField(default=list, blank=True, editable=False)
+    rightsholder = models.CharField(
+        max_length=120, blank=True, help_text="Who owns it, where known (shown to staff)."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "watchlist"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def character_image_path(instance: "CharacterImage", filename: str) -> str:
