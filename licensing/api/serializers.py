@@ -221,6 +221,11 @@ class ReasonSerializer(serializers.Serializer):
     character_id = serializers.CharField(allow_null=True)
     character_name = serializers.CharField(allow_null=True)
     severity = serializers.CharField()
+    matched_as = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="How the prompt wrote the character's name, when it was found by name.",
+    )
 
 
 class DecisionOutputSerializer(serializers.Serializer):

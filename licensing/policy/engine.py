@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from licensing.enums import FormOrigin
 from licensing.policy.facts import (
     AudienceFacts,
     CharacterFacts,
@@ -22,7 +23,7 @@ from licensing.policy.facts import (
     Reason,
 )
 from licensing.policy.lexicon import categories_in, phrases_in
-from licensing.policy.screening import Mention
+from licensing.policy.screening import WATCHLIST_PREFIX, Mention
 from licensing.terms import RATINGS, Terms
 
 ENGINE_VERSION = "2026.11.1"
@@ -62,17 +63,48 @@ def audience_refusal(
     return f"Unknown audience {terms.audience!r}."
 
 
+def matched_as(mention: Mention) -> str:
+    """How the prompt wrote a name, for a refusal to quote: "matched as 'c4pt41n n4m1'
+    (look-alike letters or digits)", or "... (the romaji reading of 月影レン)"."""
+    how = []
+    if mention.origin:
+        known = mention.origin in FormOrigin.values
+        label = FormOrigin(mention.origin).label.lower() if known else "a form"
+        how.append(f"{label} of '{mention.alias}'")
+    elif mention.form and mention.form != mention.alias:
+        how.append(f"the alias '{mention.form}'")
+    if mention.disguised:
+        how.append("written with look-alike letters, digits or separators")
+    text = mention.matched or mention.form or mention.alias
+    return f"matched as '{text}'" + (f" ({'; '.join(how)})" if how else "")
+
+
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, matched: Mapping[str, str] | None = None) -> None:
         self.reasons: list[Reason] = []
+        self.matched = matched or {}
 
     def refuse(self, code: str, term: str, message: str, who: CharacterFacts | None = None) -> None:
-        self.reasons.append(
-            Reason(code, term, message, who.id if who else None, who.name if who else None)
-        )
+        self.reasons.append(self._reason(code, term, message, who, "refuse"))
 
     def review(self, code: str, term: str, message: str, who: CharacterFacts) -> None:
-        self.reasons.append(Reason(code, term, message, who.id, who.name, severity="review"))
+        self.reasons.append(self._reason(code, term, message, who, "review"))
+
+    def _reason(
+        self, code: str, term: str, message: str, who: CharacterFacts | None, severity: str
+    ) -> Reason:
+        how = self.matched.get(who.id) if who else None
+        if how:
+            message = f"{message} (The prompt names them: {how}.)"
+        return Reason(
+            code,
+            term,
+            message,
+            who.id if who else None,
+            who.name if who else None,
+            severity=severity,
+            matched_as=how,
+        )
 
 
 def _check_terms(
@@ -212,9 +244,16 @@ def evaluate(
     """Decide whether ``licensee_id`` may generate from ``prompt`` with the requested
     characters (and parent work). ``characters`` holds facts for every character
     requested, mentioned or in the parent."""
-    out = _Collector()
+    mentions = list(mentions)
+    watched = [m for m in mentions if m.character_id.startswith(WATCHLIST_PREFIX)]
+    mentions = [m for m in mentions if not m.character_id.startswith(WATCHLIST_PREFIX)]
+    first: dict[str, Mention] = {}
+    for m in mentions:
+        first.setdefault(m.character_id, m)
+    out = _Collector({cid: matched_as(m) for cid, m in first.items()})
+    _check_watchlist(out, watched, registered=mentions, characters=characters)
     requested = list(dict.fromkeys(requested_ids))
-    mentioned = list(dict.fromkeys(m.character_id for m in mentions))
+    mentioned = list(first)
     review_only = {m.character_id for m in mentions if m.mode == "review"}
     parent_ids = list(parent.character_ids) if parent else []
     involved_ids = list(dict.fromkeys([*requested, *mentioned, *parent_ids]))
@@ -250,6 +289,38 @@ def evaluate(
     if effective:
         _check_stack(out, effective)
     return _decision(out, involved_ids=involved_ids, effective=effective)
+
+
+def _check_watchlist(
+    out: _Collector,
+    watched: list[Mention],
+    *,
+    registered: list[Mention],
+    characters: Mapping[str, CharacterFacts],
+) -> None:
+    """A watchlisted character (well known, registered by nobody yet) is refused by name,
+    unless a registered character of that name is mentioned too: then its own terms
+    decide."""
+    taken = {_folded(c.name) for c in characters.values()}
+    taken |= {_folded(m.alias) for m in registered}
+    for mention in dict((m.character_id, m) for m in reversed(watched)).values():
+        if _folded(mention.alias) in taken:
+            continue
+        out.reasons.append(
+            Reason(
+                "watchlisted",
+                "watchlist",
+                f"{mention.alias} is not licensable on Cocreate yet: its rightsholder has "
+                f"not registered it. (The prompt names it: {matched_as(mention)}.)",
+                None,
+                mention.alias,
+                matched_as=matched_as(mention),
+            )
+        )
+
+
+def _folded(name: str) -> str:
+    return "".join(name.casefold().split())
 
 
 def _usable_grant(out: _Collector, who: CharacterFacts, *, review_only: bool):

@@ -75,6 +75,8 @@ class Reason:
     character_id: str | None = None
     character_name: str | None = None
     severity: str = "refuse"  # refuse | review
+    # How the prompt wrote the name, when the character was found by name in it.
+    matched_as: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from licensing.enums import FormOrigin
 from licensing.policy.normalize import normalize
 
-__all__ = ["MAX_FORMS", "DerivedForm", "derive_forms"]
+__all__ = ["MAX_FORMS", "DerivedForm", "derive_forms", "forms_for_names"]
 
 MAX_FORMS = 16
 
@@ -208,3 +208,20 @@ def _screen_key(text: str) -> str:
     words of a name and folds kana, width and case, so "ツキカゲ レン" and "つきかげれん"
     are one form."""
     return normalize(text).replace(" ", "")
+
+
+def forms_for_names(
+    names: Iterable[tuple[str, str]], *, likeness: bool = False
+) -> dict[str, tuple[str, str, str]]:
+    """Every form a character's ``names`` ((text, alias mode) pairs, the name first)
+    should be screened in: form text -> (source name, origin, mode). An exact-case
+    alias gets none (it is registered to match only as written), and no form repeats a
+    registered name."""
+    sources = [(text, mode) for text, mode in names if mode != "exact_case"]
+    registered = {text for text, _ in names}
+    wanted: dict[str, tuple[str, str, str]] = {}
+    for text, mode in sources:
+        for form in derive_forms(text, likeness=likeness):
+            if form.text not in registered:
+                wanted.setdefault(form.text, (text, form.origin, str(mode)))
+    return wanted

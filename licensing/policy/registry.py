@@ -1,7 +1,9 @@
-"""The process-wide screening registry: every character's names and aliases, built
-once per process and rebuilt when the registry version in the shared cache moves.
+"""The process-wide screening registry: every character's names, aliases and enabled
+derived forms, and the platform watchlist, built once per process and rebuilt when the
+registry version in the shared cache moves.
 
-A write that changes names, aliases, the disallowed flag or status calls
+A write that changes names, aliases, forms, the disallowed flag, status or the watchlist
+calls
 ``registry_changed()`` on commit; every web and worker process sees the new version on
 its next screen, so a newly disallowed character is refused everywhere at once."""
 
@@ -11,8 +13,8 @@ import threading
 from django.core.cache import cache
 from django.db import transaction
 
-from licensing.models import Character, CharacterAlias
-from licensing.policy.screening import Entry, Registry
+from licensing.models import Character, CharacterAlias, NameForm, WatchlistEntry
+from licensing.policy.screening import WATCHLIST_PREFIX, Entry, Registry
 
 VERSION_KEY = "licensing:registry-version"
 
@@ -48,6 +50,27 @@ def _entries():
     aliases = CharacterAlias.objects.values_list("character_id", "text", "mode")
     for character_id, text, mode in aliases.iterator(chunk_size=5000):
         yield Entry(str(character_id), text, mode)
+    forms = NameForm.objects.filter(enabled=True).values_list(
+        "character_id", "text", "mode", "source", "origin"
+    )
+    for character_id, text, mode, source, origin in forms.iterator(chunk_size=5000):
+        yield Entry(str(character_id), text, mode, source, origin)
+    yield from _watchlist_entries()
+
+
+def _watchlist_entries():
+    watched = WatchlistEntry.objects.filter(active=True).values_list(
+        "pk", "name", "aliases", "forms"
+    )
+    for pk, name, aliases, forms in watched.iterator(chunk_size=5000):
+        key = f"{WATCHLIST_PREFIX}{pk}"
+        yield Entry(key, name, "normal", name)
+        for alias in aliases or ():
+            if isinstance(alias, str) and alias.strip():
+                yield Entry(key, alias, "normal", name)
+        for form in forms or ():
+            if isinstance(form, dict) and form.get("text"):
+                yield Entry(key, form["text"], "normal", name, str(form.get("origin", "")))
 
 
 def get_registry() -> Registry:

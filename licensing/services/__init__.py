@@ -16,6 +16,7 @@ from licensing.services.grants import (
     grant_reject,
     grant_transition,
 )
+from licensing.services.name_forms import name_form_set_enabled, name_forms_refresh
 from licensing.services.offers import (
     TermsInvalid,
     offer_create_draft,
@@ -42,6 +43,8 @@ __all__ = [
     "grant_reject",
     "grant_transition",
     "grants_revoke_due",
+    "name_form_set_enabled",
+    "name_forms_refresh",
     "offer_create_draft",
     "offer_end",
     "offer_new_version",

@@ -24,6 +24,7 @@ from licensing.enums import AliasMode, CharacterKind, CharacterStatus
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
+from licensing.services.name_forms import name_forms_refresh
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -116,6 +117,7 @@ def character_create(
         for text, mode in _clean_aliases(aliases)
         if text != name
     )
+    name_forms_refresh(character=character)
     registry_changed()
     return character
 
@@ -146,6 +148,8 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
             code=ErrorCode.DUPLICATE,
             field="name",
         ) from exc
+    if "name" in changes:
+        name_forms_refresh(character=character)
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()
     return character
@@ -162,6 +166,7 @@ def character_aliases_set(
     created = CharacterAlias.objects.bulk_create(
         CharacterAlias(character=character, text=text, mode=mode) for text, mode in cleaned
     )
+    name_forms_refresh(character=character)
     registry_changed()
     return created
 

@@ -11,6 +11,7 @@ from accounts import selectors as accounts_selectors
 from licensing.enums import AliasMode, CharacterKind
 from licensing.models import Character, CharacterAlias
 from licensing.policy.registry import registry_changed
+from licensing.services.name_forms import name_forms_refresh
 
 if TYPE_CHECKING:
     pass
@@ -106,6 +107,7 @@ def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any]) -> str:
             CharacterAlias(character=character, text=text, mode=AliasMode.NORMAL)
             for text in aliases
         )
+        name_forms_refresh(character=character, announce=False)
         return "created"
     changed = [f for f, v in wanted.items() if getattr(character, f) != v]
     for f in changed:
@@ -117,4 +119,6 @@ def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any]) -> str:
     CharacterAlias.objects.bulk_create(
         CharacterAlias(character=character, text=text, mode=AliasMode.NORMAL) for text in missing
     )
+    if missing:
+        name_forms_refresh(character=character, announce=False)
     return "updated" if changed or missing else "unchanged"

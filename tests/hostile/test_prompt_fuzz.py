@@ -315,3 +315,63 @@ def test_a_prompt_no_database_text_can_hold_is_a_400_naming_the_prompt(screener,
     # then
     assert response.status_code == 400
     assert (response.json()["code"], response.json()["field"]) == (code, "prompt")
+
+
+STAND_INS = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4", "s": "5", "t": "7"}
+LOOK_ALIKES = {"a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у"}
+
+
+@st.composite
+def rewritten(draw, name: str) -> str:
+    """``name`` as a creator dodging a filter writes it: letters swapped for digits or
+    for Cyrillic look-alikes, spaced or dotted letter by letter, or its words joined."""
+    how = draw(st.sampled_from(["digits", "cyrillic", "spaced", "dotted", "joined"]))
+    if how == "digits":
+        # The first letter stays a letter: digits alone ("130") are not taken for a name.
+        return name[0] + "".join(
+            STAND_INS.get(c, c) if draw(st.booleans()) else c for c in name[1:]
+        )
+    if how == "cyrillic":
+        return "".join(LOOK_ALIKES.get(c, c) for c in name)
+    if how == "spaced":
+        return " ".join(name.replace(" ", ""))
+    if how == "dotted":
+        return ".".join(name.replace(" ", ""))
+    return name.replace(" ", "")
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    name=st.lists(st.text(string.ascii_lowercase, min_size=3, max_size=8), min_size=1, max_size=3),
+)
+def test_a_name_rewritten_to_dodge_the_filter_is_still_caught(data, name):
+    registry = Registry([Entry("c-target", " ".join(name))])
+
+    prompt = "a video of " + data.draw(rewritten(" ".join(name)), label="rewritten") + " dancing"
+
+    assert "c-target" in {m.character_id for m in registry.screen(prompt)}, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Hoshi-chan \u202e\u2066reversed\u2069\u202c and \u200f\u061c marks",
+        "Hoshi-chan " + "\u0301" * 10_000,
+        "Hoshi-chan dances " * 6_000,  # about 100 KB
+        "\U0001f600" * 3_000,
+        "\ufeff\u200b\u2060" * 500,
+    ],
+)
+def test_hostile_unicode_prompts_get_a_decision_or_a_400_never_a_5xx(screener, prompt):
+    client, hoshi = screener
+
+    response = client.post(
+        "/api/v1/screen/", {"prompt": prompt, "character_ids": [hoshi]}, format="json"
+    )
+
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 400:
+        assert response.json()["field"] == "prompt" and response.json()["detail"]
+    else:
+        assert isinstance(response.json()["allowed"], bool)

@@ -56,10 +56,15 @@ def test_phrases_in_finds_multi_word_phrases_across_separators():
 
 
 def test_phrases_in_respects_word_boundaries_and_order_of_the_list_does_not_matter():
-    assert phrases_in("carpool in a Red Cars parade", ["red car", "car"]) == []
+    assert phrases_in("carpool in a Red Carpet parade", ["red car", "car"]) == []
     assert phrases_in("a red car", ("car", "red car")) == phrases_in(
         "a red car", ["red car", "car"]
     )
+
+
+def test_banned_phrases_are_found_in_the_plural_and_disguised():
+    assert phrases_in("two Red Cars", ["red car"]) == ["red car"]
+    assert phrases_in("a r3d-c4r", ["red car"]) == ["red car"]
 
 
 def test_phrases_in_with_no_phrases_finds_nothing():

@@ -20,11 +20,13 @@ def test_latin_name_is_found_between_word_boundaries():
     assert _found(registry, "link2 and 2link") == []
 
 
-def test_multi_word_name_matches_across_any_separator():
+def test_multi_word_name_matches_across_any_separator_and_joined():
     registry = Registry([Entry("c-hoshi", "Hoshi Chan")])
 
     assert _found(registry, "meet hoshi-chan today") == [("c-hoshi", "Hoshi Chan")]
-    assert _found(registry, "meet hoshichan today") == []
+    assert _found(registry, "meet hoshichan today") == [("c-hoshi", "Hoshi Chan")]
+    assert _found(registry, "meet HoshiChan today") == [("c-hoshi", "Hoshi Chan")]
+    assert _found(registry, "hoshi waves at chan") == []
 
 
 def test_exact_case_alias_needs_the_registered_case():
@@ -130,8 +132,8 @@ def test_repeated_mentions_are_reported_once_at_their_first_occurrence():
     mentions = registry.screen("riku, sora, sora and riku")
 
     assert mentions == [
-        Mention("c-2", "Riku", "normal", 0, 4),
-        Mention("c-1", "Sora", "normal", 5, 9),
+        Mention("c-2", "Riku", "normal", 0, 4, "Riku", "", "riku"),
+        Mention("c-1", "Sora", "normal", 5, 9, "Sora", "", "sora"),
     ]
 
 
