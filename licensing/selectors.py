@@ -13,6 +13,7 @@ from licensing.models import (
     CharacterAlias,
     CharacterImage,
     Grant,
+    NameForm,
     Offer,
     PolicyDecision,
 )
@@ -211,6 +212,15 @@ def characters_managed_by(*, user: User) -> QuerySet[Character]:
 
 def offers_for_character(*, character: Character) -> QuerySet[Offer]:
     return character.offers.order_by("series", "-version")
+
+
+def name_forms_for_character(*, character: Character) -> list[tuple[str, list[NameForm]]]:
+    """The character's derived name forms, grouped by the name or alias each came from
+    (in the order the names are shown), for the rightsholder to review."""
+    groups: dict[str, list[NameForm]] = {}
+    for form in character.name_forms.order_by("source", "origin", "text"):
+        groups.setdefault(form.source, []).append(form)
+    return list(groups.items())
 
 
 def current_offer(*, series) -> Offer | None:

@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -17,7 +18,7 @@ from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, NotPermitted
 from licensing import selectors, services
 from licensing.enums import CharacterKind, OfferStatus
-from licensing.models import Character, CharacterImage, Offer
+from licensing.models import Character, CharacterImage, NameForm, Offer
 from licensing.summary import summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
 from licensing.web import forms
@@ -169,9 +170,23 @@ def _manage_page(
             "new_offer_form": forms.NewOfferForm(),
             "offers": selectors.offers_for_character(character=character),
             "images": character.images.all(),
+            "name_forms": selectors.name_forms_for_character(character=character),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def name_form_toggle(request: HttpRequest, pk, form_pk) -> HttpResponse:
+    """Switch one derived form of the character's names on or off."""
+    character = _editable_character(request, pk)
+    form = get_object_or_404(NameForm, pk=form_pk, character=character)
+    enabled = request.POST.get("enabled") == "1"
+    services.name_form_set_enabled(form=form, by=request.user, enabled=enabled)
+    state = "screened again" if enabled else "no longer screened"
+    messages.success(request, f"“{form.text}” is {state}.")
+    return redirect(f"{reverse('licensing:character_manage', kwargs={'pk': character.pk})}#forms")
 
 
 @login_required

@@ -21,6 +21,11 @@ urlpatterns = [
         manage.character_image_delete,
         name="character_image_delete",
     ),
+    path(
+        "dashboard/characters/<uuid:pk>/forms/<int:form_pk>/",
+        manage.name_form_toggle,
+        name="name_form_toggle",
+    ),
     path("dashboard/characters/<uuid:pk>/offers/", manage.offer_create, name="offer_create"),
     path("dashboard/offers/<uuid:pk>/", manage.offer_edit, name="offer_edit"),
     path("dashboard/offers/<uuid:pk>/preview/", manage.offer_preview, name="offer_preview"),

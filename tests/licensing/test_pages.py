@@ -12,7 +12,7 @@ from django.utils.html import escape
 from PIL import Image
 
 from licensing import services
-from licensing.models import Character, CharacterImage, Grant, Offer
+from licensing.models import Character, CharacterImage, Grant, NameForm, Offer
 from licensing.summary import summary_points
 from licensing.terms import Terms
 from licensing.web.forms import OfferTermsForm
@@ -94,6 +94,7 @@ def _snapshot() -> dict:
             Offer.objects.values_list("id", "status", "version", "terms_hash", "upfront_fee")
         ),
         "images": sorted(CharacterImage.objects.values_list("id", flat=True)),
+        "forms": sorted(NameForm.objects.values_list("id", "enabled")),
     }
 
 
@@ -433,6 +434,7 @@ def studio_a():
     draft offer in another series."""
     character = CharacterFactory(name="Hoshi")
     editor = editor_of(character)
+    services.character_aliases_set(character=character, by=editor, aliases=["星ちゃん"])
     image = services.character_image_add(character=character, by=editor, file=_png())
     published = publish_offer(character)
     draft = services.offer_create_draft(
@@ -470,6 +472,14 @@ def _dashboard_requests(a: dict) -> list[tuple[str, str, dict]]:
             {"preset": "commercial_use"},
         ),
         ("post", reverse("licensing:offer_publish", args=[draft.pk]), {}),
+        (
+            "post",
+            reverse(
+                "licensing:name_form_toggle",
+                args=[character.pk, character.name_forms.get(text="hoshi chan").pk],
+            ),
+            {"enabled": "0"},
+        ),
     ]
 
 
@@ -516,6 +526,35 @@ def test_dashboard_lists_only_the_users_characters(client, studio_a):
 
     assert reverse("licensing:character_manage", args=[mine.pk]) in html
     assert reverse("licensing:character_manage", args=[studio_a["character"].pk]) not in html
+
+
+def test_rightsholder_sees_the_derived_forms_and_switches_one_off(
+    client, studio_a, django_capture_on_commit_callbacks
+):
+    character = studio_a["character"]
+    client.force_login(editor_of(character))
+    page = reverse("licensing:character_manage", args=[character.pk])
+
+    html = client.get(page).content.decode()
+    assert "How prompts may write these names" in html
+    assert "hoshi chan" in html and "Romaji reading" in html
+
+    form = character.name_forms.get(text="hoshi chan")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("licensing:name_form_toggle", args=[character.pk, form.pk]), {"enabled": "0"}
+        )
+
+    assert response.status_code == 302 and response["Location"].endswith("#forms")
+    form.refresh_from_db()
+    assert not form.enabled
+    assert "Switch on" in client.get(page).content.decode()
+    decision, _ = services.policy_screen(
+        creator=UserFactory(), prompt="hoshichan", character_ids=[]
+    )
+    assert decision.allowed
+    decision, _ = services.policy_screen(creator=UserFactory(), prompt="星ちゃん", character_ids=[])
+    assert not decision.allowed
 
 
 # --- registering a character ----------------------------------------------------------
