@@ -334,3 +334,41 @@ def test_a_remix_credits_each_rightsholder_once():
 
     assert decision.allowed
     assert decision.effective["credits"] == ["Hoshi Studio"]
+
+
+def test_a_watchlisted_name_is_refused_as_not_licensable_yet():
+    watched = Mention("watch:7", "Pikachu", "normal", 8, 15, "ピカチュウ", "romaji", "pikachu")
+
+    decision = decide(
+        "Hoshi-chan and pikachu", character(), requested=["hoshi"], mentions=[watched]
+    )
+
+    assert codes(decision) == ["watchlisted"]
+    reason = decision.reasons[0]
+    assert reason.character_name == "Pikachu" and reason.character_id is None
+    assert "not licensable on Cocreate yet" in reason.message
+    assert "matched as 'pikachu'" in reason.message
+
+
+def test_a_registered_character_of_a_watchlisted_name_decides_by_its_own_terms():
+    # given: the rightsholder signed up later and registered the same name
+    pika = character("pika", "Pikachu")
+    registered = Mention("pika", "Pikachu", "normal", 0, 7)
+    watched = Mention("watch:7", "Pikachu", "normal", 0, 7)
+
+    decision = decide("Pikachu waves", pika, mentions=[registered, watched])
+
+    assert decision.allowed, decision.reasons
+
+
+def test_a_refusal_by_name_says_how_the_prompt_wrote_it():
+    kuro = character("kuro", "Kuro Neko", grant=False)
+    mention = Mention("kuro", "Kuro Neko", "normal", 0, 9, "Kuro Neko", "", "kur0 n3ko")
+
+    decision = decide("Kur0 N3ko", character(), kuro, requested=["hoshi"], mentions=[mention])
+
+    (reason,) = decision.refusals
+    assert reason.matched_as == (
+        "matched as 'kur0 n3ko' (written with look-alike letters, digits or separators)"
+    )
+    assert reason.message.endswith(f"(The prompt names them: {reason.matched_as}.)")
