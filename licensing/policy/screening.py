@@ -14,7 +14,8 @@ Ordinary entries are matched on the *joined skeleton* of the prompt:
 3. the words are joined, remembering where each began: a name matches only from a word
    start to a word end, so "CaptainNami" and "Captain Nami" both match "Captain Nami",
    and "Namibia" does not match "Nami". A run of single letters ("C a p t a i n") counts
-   as one word, so spaced letters match a name only when they spell all of it;
+   as one word (after a leading "a" or "I"), so spaced letters match a name only when
+   they spell all of it;
 4. a Latin name may end in a plural or possessive s ("Sonics", "Namis"), or "es" after
    s, x, z, ch or sh.
 
@@ -112,6 +113,7 @@ _Payload = tuple[int, bool, bool, int, tuple[_Target, ...]]
 _Hit = tuple[int, int, tuple[_Target, ...]]
 
 _NO_PLURAL, _PLURAL_S, _PLURAL_ES = 0, 1, 2
+_ONE_LETTER_WORDS = frozenset("ai")
 
 
 class _Joined(NamedTuple):
@@ -137,21 +139,28 @@ def _join(text: str) -> _Joined:
     offsets: list[int] = []
     boundary = bytearray()
     position = 0
-    previous_single = False
-    for word in source.split(" "):
-        if not word:
-            continue
-        single = len(word) == 1 and _is_word_char(word)
-        mark = 0 if single and previous_single else 1
-        boundary.append(mark)
+    words = [word for word in source.split(" ") if word]
+    single = [len(word) == 1 and _is_word_char(word) for word in words]
+    for n, word in enumerate(words):
+        boundary.append(1 if _starts_a_word(words, single, n) else 0)
         boundary.extend(b"\x00" * (len(word) - 1))
         offsets.extend(range(position, position + len(word)))
         pieces.append(word)
         position += len(word) + 1
-        previous_single = single
     boundary.append(1)
     raw = "".join(pieces)
     return _Joined(raw.translate(skeleton_table()), raw, offsets, boundary, source)
+
+
+def _starts_a_word(words: list[str], single: list[bool], n: int) -> bool:
+    """Whether a word starts at ``words[n]`` in the joined text. Inside a run of single
+    letters none does, except next to an article or pronoun at either end of the run
+    ("a H o s h i", "c h a n A cinematic shot")."""
+    if not (single[n] and n and single[n - 1]):
+        return True
+    opens = words[n - 1] in _ONE_LETTER_WORDS and not (n >= 2 and single[n - 2])
+    closes = words[n] in _ONE_LETTER_WORDS and not (n + 1 < len(words) and single[n + 1])
+    return opens or closes
 
 
 def joined_skeleton(text: str) -> str:

@@ -64,6 +64,8 @@ def _ids(prompt: str) -> set[str]:
         ("HoshiChan sings", "hoshi"),
         ("H.o.s.h.i-chan sings", "hoshi"),
         ("H o s h i chan sings", "hoshi"),
+        ("draw a H o s h i c h a n", "hoshi"),
+        ("I N a m i", "nami"),
         ("H0sh1-chan sings", "hoshi"),
         ("Hoshi-chans sing", "hoshi"),
         ("hoshi chan's song", "hoshi"),
