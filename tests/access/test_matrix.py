@@ -417,6 +417,9 @@ ROUTES: dict[str, dict[str, Op]] = {
         )
     },
     "licensing:character_image_delete": {"post": Op({"image": editors("owner")})},
+    "licensing:name_form_toggle": {
+        "post": Op({"name_form": editors("owner")}, body=_const({"enabled": "0"}))
+    },
     "licensing:offer_create": {
         "post": Op({"character": editors("owner")}, body=_const({"preset": ""}))
     },
@@ -661,6 +664,7 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "character_hidden": ("pk",),
     "character_offer": ("pk", "offer_pk"),
     "image": ("pk", "image_pk"),
+    "name_form": ("pk", "form_pk"),
     "offer_published": ("pk",),
     "offer_draft": ("pk",),
     "grant_active": ("pk",),

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from accounts import services as accounts_services
 from accounts.models import Membership, Notification, User
 from licensing import services as licensing_services
-from licensing.models import CharacterImage
+from licensing.models import CharacterImage, NameForm
 from marketplace.models import GenerationRequest, WorkApproval
 from payments.models import CheckoutSession
 from tests.builders import (
@@ -172,6 +172,12 @@ def build_world() -> World:
         "Y": waiting_for_payment(CharacterFactory(owner_organization=org_y), b),
     }
     images = {owner: _image(c) for owner, c in characters.items()}
+    name_forms = {
+        owner: NameForm.objects.create(
+            character=c, source=c.name, text=f"{c.name} reading", origin="romaji"
+        )
+        for owner, c in characters.items()
+    }
 
     # --- works, generations, approvals -------------------------------------------------
     work_a = WorkFactory(creator=a, grants=[grant_a_x], title="A dances with Xena")
@@ -277,6 +283,15 @@ def build_world() -> World:
             [image],
         )
         for o, image in images.items()
+    ]
+    t["name_form"] = [
+        Target(
+            f"{o}'s derived name form",
+            party(o),
+            {"pk": str(form.character_id), "form_pk": str(form.pk)},
+            [form],
+        )
+        for o, form in name_forms.items()
     ]
     t["offer_published"] = [
         Target(f"{o}'s published offer", party(o), {"pk": str(offer.pk)}, [offer], {"offer": offer})
