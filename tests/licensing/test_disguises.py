@@ -257,3 +257,15 @@ def test_only_the_rightsholder_switches_a_form(catalog):
 
     with pytest.raises(NotPermitted):
         services.name_form_set_enabled(form=form, by=UserFactory(), enabled=False)
+
+
+def test_screening_reads_a_bounded_length_of_any_prompt():
+    # given: a name placed past the most any prompt is screened over (the services refuse
+    # prompts of more than 2,000 characters long before this)
+    from licensing.policy.screening import MAX_SCREENED_CHARS
+
+    padding = "a quiet harbour " * (MAX_SCREENED_CHARS // 16 + 1)
+
+    # then: the work stops at the bound, and a name inside it is still found
+    assert "hoshi" not in _ids(padding + "Hoshi-chan")
+    assert "hoshi" in _ids(padding[: MAX_SCREENED_CHARS - 20] + " Hoshi-chan")
