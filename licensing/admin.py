@@ -6,17 +6,74 @@ from licensing import services
 from licensing.models import (
     Character,
     CharacterAlias,
+    CharacterEmbedding,
     CharacterImage,
     Grant,
     GrantEvent,
+    NameForm,
     Offer,
     PolicyDecision,
 )
+from licensing.policy.registry import registry_changed
+
+# What prompt screening reads: a change to any of these must reach every process.
+SCREENED_MODELS = frozenset({Character, CharacterAlias, NameForm})
+SCREENED_CHARACTER_FIELDS = frozenset({"name", "kind", "disallowed", "status"})
+
+
+class RefreshesScreening(admin.ModelAdmin):
+    """For the admins of what screening reads (names, aliases, derived forms, the
+    disallowed flag): a save or delete here announces the change on commit, as the
+    services do, so the next screen in every process sees it.
+
+    Admin hooks rather than model signals: a signal would bump the registry version once
+    per row of a bulk import (each process rebuilding its automaton of every name on its
+    next screen, again and again), and neither sees ``QuerySet.update()``, which only the
+    services use (and they announce the change themselves). Actions here call services.
+    """
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if (
+            not change
+            or self._screened_fields & set(form.changed_data)
+            or any(fs.model in SCREENED_MODELS and fs.has_changed() for fs in formsets)
+        ):
+            registry_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        registry_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        registry_changed()
+
+    @property
+    def _screened_fields(self) -> frozenset[str]:
+        if self.model is Character:
+            return SCREENED_CHARACTER_FIELDS
+        return frozenset(f.name for f in self.model._meta.fields)
 
 
 class AliasInline(admin.TabularInline):
     model = CharacterAlias
     extra = 0
+
+
+class NameFormInline(admin.TabularInline):
+    """The forms derived from the name and aliases; staff may switch one off (a common
+    word), never add or type one: deriving makes them."""
+
+    model = NameForm
+    extra = 0
+    can_delete = False
+    fields = ["source", "text", "origin", "mode", "enabled"]
+    readonly_fields = ["source", "text", "origin", "mode"]
+    verbose_name = "derived name form"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ImageInline(admin.TabularInline):
@@ -31,7 +88,7 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(RefreshesScreening):
     list_display = ["name", "kind", "owner", "franchise", "status", "disallowed", "created_at"]
     list_filter = ["kind", "status", "disallowed"]
     search_fields = [
@@ -43,7 +100,7 @@ class CharacterAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["owner_organization", "owner_user"]
     autocomplete_fields = ["owner_organization", "owner_user"]
-    inlines = [AliasInline, ImageInline]
+    inlines = [AliasInline, NameFormInline, ImageInline]
     actions = ["mark_disallowed"]
 
     @admin.display(description="Owner")
@@ -59,11 +116,37 @@ class CharacterAdmin(admin.ModelAdmin):
 
 
 @admin.register(CharacterAlias)
-class CharacterAliasAdmin(admin.ModelAdmin):
+class CharacterAliasAdmin(RefreshesScreening):
     list_display = ["text", "character", "mode"]
     list_filter = ["mode"]
     search_fields = ["text", "character__name"]
     autocomplete_fields = ["character"]
+
+
+@admin.register(NameForm)
+class NameFormAdmin(RefreshesScreening):
+    """Every derived form, to find one that is a common word and switch it off."""
+
+    list_display = ["text", "source", "character", "origin", "mode", "enabled"]
+    list_editable = ["enabled"]
+    list_filter = ["origin", "enabled", "mode"]
+    search_fields = ["text", "source", "character__name"]
+    list_select_related = ["character"]
+    fields = ["character", "source", "text", "origin", "mode", "enabled"]
+    readonly_fields = ["character", "source", "text", "origin", "mode"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CharacterEmbedding)
+class CharacterEmbeddingAdmin(ReadOnlyAdmin):
+    """Read-only: recomputed from the description whenever it changes."""
+
+    list_display = ["character", "model_name", "digest", "updated_at"]
+    search_fields = ["character__name", "digest"]
+    list_select_related = ["character"]
+    exclude = ["vector"]
 
 
 @admin.register(Offer)
