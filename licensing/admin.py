@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 from licensing import services
 from licensing.models import (
     Character,
@@ -13,11 +15,13 @@ from licensing.models import (
     NameForm,
     Offer,
     PolicyDecision,
+    WatchlistEntry,
 )
 from licensing.policy.registry import registry_changed
+from licensing.services.watchlist import watchlist_entry_check
 
 # What prompt screening reads: a change to any of these must reach every process.
-SCREENED_MODELS = frozenset({Character, CharacterAlias, NameForm})
+SCREENED_MODELS = frozenset({Character, CharacterAlias, NameForm, WatchlistEntry})
 SCREENED_CHARACTER_FIELDS = frozenset({"name", "kind", "disallowed", "status"})
 
 
@@ -137,6 +141,112 @@ class NameFormAdmin(RefreshesScreening):
 
     def has_add_permission(self, request):
         return False
+
+
+class WatchlistEntryForm(forms.ModelForm):
+    aliases = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One a line, in any script. Readings and romanizations are derived for "
+        "you when you save (shown below).",
+    )
+
+    class Meta:
+        model = WatchlistEntry
+        fields = ["name", "aliases", "rightsholder", "note", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["aliases"] = "\n".join(self.instance.aliases)
+
+    def clean_aliases(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            watchlist_entry_check(
+                entry=self.instance if self.instance.pk else None,
+                name=data["name"],
+                aliases=data["aliases"],
+                rightsholder=data["rightsholder"],
+                note=data["note"],
+                active=data["active"],
+            )
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.detail)
+        return data
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(RefreshesScreening):
+    """Well-known characters nobody has registered yet: prompts naming one are refused
+    as not licensable on Cocreate yet. Saving derives the forms, as for a character."""
+
+    form = WatchlistEntryForm
+    list_display = ["name", "alias_list", "rightsholder", "active", "form_count", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "aliases", "rightsholder", "note"]
+    readonly_fields = ["derived_forms", "created_at", "updated_at"]
+    actions = ["activate", "deactivate"]
+
+    @admin.display(description="Aliases")
+    def alias_list(self, obj: WatchlistEntry) -> str:
+        return ", ".join(obj.aliases)
+
+    @admin.display(description="Forms")
+    def form_count(self, obj: WatchlistEntry) -> int:
+        return len(obj.forms)
+
+    @admin.display(description="Derived forms")
+    def derived_forms(self, obj: WatchlistEntry) -> str:
+        if not obj.forms:
+            return "None yet: saving derives them."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} <small>({} of {})</small></li>",
+                ((f["text"], f["origin"], f["source"]) for f in obj.forms),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.watchlist_entry_save(
+            by=request.user,
+            entry=obj if change else None,
+            name=data["name"],
+            aliases=data["aliases"],
+            rightsholder=data["rightsholder"],
+            note=data["note"],
+            active=data["active"],
+        )
+        # The admin logs and redirects with ``obj``: give it what the service stored.
+        for field in WatchlistEntry._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    @admin.action(description="Activate selected entries (screening refuses their names)")
+    def activate(self, request, queryset):
+        count = services.watchlist_entries_set_active(
+            ids=queryset.values_list("pk", flat=True), active=True, by=request.user
+        )
+        self.message_user(
+            request, f"{count} watchlist entr{'y' if count == 1 else 'ies'} activated."
+        )
+
+    @admin.action(description="Deactivate selected entries (their names screen nothing)")
+    def deactivate(self, request, queryset):
+        count = services.watchlist_entries_set_active(
+            ids=queryset.values_list("pk", flat=True), active=False, by=request.user
+        )
+        self.message_user(
+            request, f"{count} watchlist entr{'y' if count == 1 else 'ies'} deactivated."
+        )
 
 
 @admin.register(CharacterEmbedding)

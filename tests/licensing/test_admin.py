@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from licensing import services
 from licensing.admin import RefreshesScreening
-from licensing.models import Character, CharacterAlias, NameForm
+from licensing.models import Character, CharacterAlias, NameForm, WatchlistEntry
 from licensing.policy import registry
 from tests.admin_form import admin_form_data
 from tests.factories import CharacterFactory, UserFactory, grant_for
@@ -254,5 +254,5 @@ def test_switching_a_form_back_on_in_the_name_form_list_announces_it(
 
 
 def test_every_admin_of_what_screening_reads_refreshes_it():
-    for model in (Character, CharacterAlias, NameForm):
+    for model in (Character, CharacterAlias, NameForm, WatchlistEntry):
         assert isinstance(admin.site._registry[model], RefreshesScreening), model
