@@ -224,7 +224,12 @@ def dashboard_overview(*, user: User, now: datetime | None = None) -> DashboardO
             character_id__in=editable, status=ApprovalStatus.PENDING
         ).count()
     claims = Claim.objects.filter(organization__in=scope.organizations).aggregate(
-        open=Count("id", filter=Q(status__in=[ClaimStatus.ACTIVE, ClaimStatus.DISPUTED])),
+        open=Count(
+            "id",
+            filter=Q(
+                status__in=[ClaimStatus.STAFF_REVIEW, ClaimStatus.ACTIVE, ClaimStatus.DISPUTED]
+            ),
+        ),
         disputes=Count(
             "id", filter=Q(dispute__status__in=[DisputeStatus.OPEN, DisputeStatus.ESCALATED])
         ),

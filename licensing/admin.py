@@ -1,22 +1,83 @@
+from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 from licensing import services
 from licensing.models import (
     Character,
     CharacterAlias,
+    CharacterEmbedding,
     CharacterImage,
     Grant,
     GrantEvent,
+    NameForm,
     Offer,
     PolicyDecision,
+    WatchlistEntry,
 )
+from licensing.policy.registry import registry_changed
+from licensing.services.watchlist import watchlist_entry_check
+
+# What prompt screening reads: a change to any of these must reach every process.
+SCREENED_MODELS = frozenset({Character, CharacterAlias, NameForm, WatchlistEntry})
+SCREENED_CHARACTER_FIELDS = frozenset({"name", "kind", "disallowed", "status"})
+
+
+class RefreshesScreening(admin.ModelAdmin):
+    """For the admins of what screening reads (names, aliases, derived forms, the
+    disallowed flag): a save or delete here announces the change on commit, as the
+    services do, so the next screen in every process sees it.
+
+    Admin hooks rather than model signals: a signal would bump the registry version once
+    per row of a bulk import (each process rebuilding its automaton of every name on its
+    next screen, again and again), and neither sees ``QuerySet.update()``, which only the
+    services use (and they announce the change themselves). Actions here call services.
+    """
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if (
+            not change
+            or self._screened_fields & set(form.changed_data)
+            or any(fs.model in SCREENED_MODELS and fs.has_changed() for fs in formsets)
+        ):
+            registry_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        registry_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        registry_changed()
+
+    @property
+    def _screened_fields(self) -> frozenset[str]:
+        if self.model is Character:
+            return SCREENED_CHARACTER_FIELDS
+        return frozenset(f.name for f in self.model._meta.fields)
 
 
 class AliasInline(admin.TabularInline):
     model = CharacterAlias
     extra = 0
+
+
+class NameFormInline(admin.TabularInline):
+    """The forms derived from the name and aliases; staff may switch one off (a common
+    word), never add or type one: deriving makes them."""
+
+    model = NameForm
+    extra = 0
+    can_delete = False
+    fields = ["source", "text", "origin", "mode", "enabled"]
+    readonly_fields = ["source", "text", "origin", "mode"]
+    verbose_name = "derived name form"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ImageInline(admin.TabularInline):
@@ -31,7 +92,7 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(RefreshesScreening):
     list_display = ["name", "kind", "owner", "franchise", "status", "disallowed", "created_at"]
     list_filter = ["kind", "status", "disallowed"]
     search_fields = [
@@ -43,7 +104,7 @@ class CharacterAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["owner_organization", "owner_user"]
     autocomplete_fields = ["owner_organization", "owner_user"]
-    inlines = [AliasInline, ImageInline]
+    inlines = [AliasInline, NameFormInline, ImageInline]
     actions = ["mark_disallowed"]
 
     @admin.display(description="Owner")
@@ -59,11 +120,143 @@ class CharacterAdmin(admin.ModelAdmin):
 
 
 @admin.register(CharacterAlias)
-class CharacterAliasAdmin(admin.ModelAdmin):
+class CharacterAliasAdmin(RefreshesScreening):
     list_display = ["text", "character", "mode"]
     list_filter = ["mode"]
     search_fields = ["text", "character__name"]
     autocomplete_fields = ["character"]
+
+
+@admin.register(NameForm)
+class NameFormAdmin(RefreshesScreening):
+    """Every derived form, to find one that is a common word and switch it off."""
+
+    list_display = ["text", "source", "character", "origin", "mode", "enabled"]
+    list_editable = ["enabled"]
+    list_filter = ["origin", "enabled", "mode"]
+    search_fields = ["text", "source", "character__name"]
+    list_select_related = ["character"]
+    fields = ["character", "source", "text", "origin", "mode", "enabled"]
+    readonly_fields = ["character", "source", "text", "origin", "mode"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class WatchlistEntryForm(forms.ModelForm):
+    aliases = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One a line, in any script. Readings and romanizations are derived for "
+        "you when you save (shown below).",
+    )
+
+    class Meta:
+        model = WatchlistEntry
+        fields = ["name", "aliases", "rightsholder", "note", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["aliases"] = "\n".join(self.instance.aliases)
+
+    def clean_aliases(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            watchlist_entry_check(
+                entry=self.instance if self.instance.pk else None,
+                name=data["name"],
+                aliases=data["aliases"],
+                rightsholder=data["rightsholder"],
+                note=data["note"],
+                active=data["active"],
+            )
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.detail)
+        return data
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(RefreshesScreening):
+    """Well-known characters nobody has registered yet: prompts naming one are refused
+    as not licensable on Cocreate yet. Saving derives the forms, as for a character."""
+
+    form = WatchlistEntryForm
+    list_display = ["name", "alias_list", "rightsholder", "active", "form_count", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "aliases", "rightsholder", "note"]
+    readonly_fields = ["derived_forms", "created_at", "updated_at"]
+    actions = ["activate", "deactivate"]
+
+    @admin.display(description="Aliases")
+    def alias_list(self, obj: WatchlistEntry) -> str:
+        return ", ".join(obj.aliases)
+
+    @admin.display(description="Forms")
+    def form_count(self, obj: WatchlistEntry) -> int:
+        return len(obj.forms)
+
+    @admin.display(description="Derived forms")
+    def derived_forms(self, obj: WatchlistEntry) -> str:
+        if not obj.forms:
+            return "None yet: saving derives them."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} <small>({} of {})</small></li>",
+                ((f["text"], f["origin"], f["source"]) for f in obj.forms),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.watchlist_entry_save(
+            by=request.user,
+            entry=obj if change else None,
+            name=data["name"],
+            aliases=data["aliases"],
+            rightsholder=data["rightsholder"],
+            note=data["note"],
+            active=data["active"],
+        )
+        # The admin logs and redirects with ``obj``: give it what the service stored.
+        for field in WatchlistEntry._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    @admin.action(description="Activate selected entries (screening refuses their names)")
+    def activate(self, request, queryset):
+        count = services.watchlist_entries_set_active(
+            ids=queryset.values_list("pk", flat=True), active=True, by=request.user
+        )
+        self.message_user(
+            request, f"{count} watchlist entr{'y' if count == 1 else 'ies'} activated."
+        )
+
+    @admin.action(description="Deactivate selected entries (their names screen nothing)")
+    def deactivate(self, request, queryset):
+        count = services.watchlist_entries_set_active(
+            ids=queryset.values_list("pk", flat=True), active=False, by=request.user
+        )
+        self.message_user(
+            request, f"{count} watchlist entr{'y' if count == 1 else 'ies'} deactivated."
+        )
+
+
+@admin.register(CharacterEmbedding)
+class CharacterEmbeddingAdmin(ReadOnlyAdmin):
+    """Read-only: recomputed from the description whenever it changes."""
+
+    list_display = ["character", "model_name", "digest", "updated_at"]
+    search_fields = ["character__name", "digest"]
+    list_select_related = ["character"]
+    exclude = ["vector"]
 
 
 @admin.register(Offer)

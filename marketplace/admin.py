@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from marketplace import services
+from marketplace.enums import ClaimStatus
 from marketplace.models import (
     Claim,
     Dispute,
@@ -152,17 +156,97 @@ class DisputeInline(admin.StackedInline):
         return False
 
 
+class ClaimRejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="The claimant reads this.",
+    )
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organization", "character", "work", "policy", "status"]
+    """Claims on works that do not license the character wait here for staff (filter by
+    status "Awaiting staff review"): accept one for processing, and it takes effect as if
+    filed now; or reject it with a reason."""
+
+    list_display = [
+        "created_at",
+        "organization",
+        "character",
+        "work",
+        "policy",
+        "status",
+        "reviewed_by",
+    ]
     list_filter = ["status", "policy", "reason"]
     search_fields = ["organization__name", "character__name", "work__title", "evidence"]
-    list_select_related = ["organization", "character", "work"]
+    list_select_related = ["organization", "character", "work", "reviewed_by"]
     readonly_fields = [f.name for f in Claim._meta.fields]
     inlines = [DisputeInline]
+    actions = ["accept_for_processing", "reject_selected"]
 
     def has_add_permission(self, request):
         return False
+
+    def _awaiting_review(self, request, queryset):
+        waiting = queryset.filter(status=ClaimStatus.STAFF_REVIEW)
+        skipped = queryset.count() - waiting.count()
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} claim(s) not awaiting staff review.",
+                level=messages.WARNING,
+            )
+        return waiting
+
+    @admin.action(description="Accept for processing (the claim takes effect now)")
+    def accept_for_processing(self, request, queryset):
+        done = 0
+        for claim in self._awaiting_review(request, queryset):
+            try:
+                services.claim_review_accept(claim=claim, by=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{claim}: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"Accepted {done} claim(s) for processing.")
+
+    @admin.action(description="Reject (with a reason the claimant reads)")
+    def reject_selected(self, request, queryset):
+        form = ClaimRejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for claim in self._awaiting_review(request, queryset):
+                try:
+                    services.claim_review_reject(
+                        claim=claim, by=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    done += 1
+                except DomainError as exc:
+                    self.message_user(request, f"{claim}: {exc.detail}", level=messages.WARNING)
+            self.message_user(request, f"Rejected {done} claim(s).")
+            return None
+        waiting = queryset.filter(status=ClaimStatus.STAFF_REVIEW).select_related(
+            "organization", "character", "work"
+        )
+        if not waiting.exists():
+            self.message_user(
+                request, "None of the selected claims awaits staff review.", level=messages.WARNING
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/marketplace/claim/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reject claims awaiting review",
+                "opts": self.model._meta,
+                "claims": waiting,
+                "skipped": queryset.count() - waiting.count(),
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Dispute)

@@ -79,10 +79,18 @@ class ClaimPolicy(models.TextChoices):
 
 
 class ClaimStatus(models.TextChoices):
+    # A claim on a work that does not license the character waits for staff, and does
+    # nothing to the work until they accept it (then it is active) or reject it.
+    STAFF_REVIEW = "staff_review", "Awaiting staff review"
     ACTIVE = "active", "Active"
     DISPUTED = "disputed", "Disputed"
     RELEASED = "released", "Released"
     UPHELD = "upheld", "Upheld"
+    REJECTED = "rejected", "Rejected by staff"
+
+
+# Claims that never took effect: the work's creator is not shown them.
+CLAIM_STATUSES_WITHOUT_EFFECT = (ClaimStatus.STAFF_REVIEW, ClaimStatus.REJECTED)
 
 
 class DisputeStatus(models.TextChoices):
@@ -100,5 +108,4 @@ class MarketplaceError(StrEnum):
     """Refusal codes of marketplace's services (beside core.errors.ErrorCode)."""
 
     UNVERIFIED = "unverified"
-    NOT_SHOWN = "not_shown"
     TOO_LATE = "too_late"

@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -191,9 +192,15 @@ class Claim(TimeStamped):
     evidence = models.TextField()
     policy = models.CharField(max_length=10, choices=ClaimPolicy.choices)
     status = models.CharField(
-        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
+        max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when staff accept or reject a claim that waited for their review.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -205,6 +212,14 @@ class Claim(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.organization} claims {self.character} ({self.policy}, {self.status})"
+
+    @property
+    def effective_from(self) -> datetime | None:
+        """When the claim took effect (filed, or accepted by staff after review); None
+        while it waits for review, or if staff rejected it."""
+        if self.status in (ClaimStatus.STAFF_REVIEW, ClaimStatus.REJECTED):
+            return None
+        return self.reviewed_at or self.created_at
 
 
 class Dispute(TimeStamped):

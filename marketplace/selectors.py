@@ -6,7 +6,6 @@ import base64
 import binascii
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -16,7 +15,9 @@ from django.utils.dateparse import parse_datetime
 from accounts import selectors as accounts_selectors
 from accounts.models import User
 from licensing import selectors as licensing_selectors
+from licensing.models import Character
 from marketplace.enums import (
+    CLAIM_STATUSES_WITHOUT_EFFECT,
     DISPUTE_WINDOW_DAYS,
     ApprovalStatus,
     ClaimPolicy,
@@ -26,10 +27,10 @@ from marketplace.enums import (
 )
 from marketplace.models import Claim, Dispute, GenerationRequest, Work, WorkApproval, WorkLicense
 
-if TYPE_CHECKING:
-    from licensing.models import Character
-
 FEED_PAGE = 10
+# How many of their organizations' characters not licensed in a work a claim form lists
+# (a studio with more claims the rest through the API, by id).
+CLAIMABLE_NOT_LICENSED_MAX = 300
 # The claims' table, which payments' bulk settlement joins in SQL to leave claimed works
 # to the per-event path (whose revenue a claim may hold).
 CLAIMS_TABLE = Claim._meta.db_table
@@ -331,11 +332,32 @@ def claimable_characters(*, work, user: User) -> list[Character]:
     return list(found.values())
 
 
+def claimable_characters_not_licensed(
+    *, work, user: User, limit: int = CLAIMABLE_NOT_LICENSED_MAX
+) -> list[Character]:
+    """The other characters of the verified organizations where the user is an owner or
+    manager, by name, at most ``limit``: a claim on one of them (shown in the video
+    though not licensed in it) goes to staff review first."""
+    if not user.is_authenticated:
+        return []
+    organizations = licensing_selectors.editable_organization_ids(user=user, verified_only=True)
+    if not organizations:
+        return []
+    return list(
+        Character.objects.filter(owner_organization__in=organizations)
+        .exclude(pk__in=work.licenses.values("character_id"))
+        .only("pk", "name", "owner_organization_id")
+        .order_by("name", "id")[:limit]
+    )
+
+
 def claims_visible_to(*, user: User, role: str | None = None) -> QuerySet[Claim]:
     """Claims filed by an organization the user belongs to (any role), or against the
-    user's own works; ``role`` keeps one side only ("claimant" or "creator")."""
+    user's own works once they took effect (a claim waiting for staff review, or one
+    staff rejected, never touched the work); ``role`` keeps one side only ("claimant"
+    or "creator")."""
     as_claimant = Q(organization__in=accounts_selectors.organization_ids_for_member(user=user))
-    as_creator = Q(work__creator=user)
+    as_creator = Q(work__creator=user) & ~Q(status__in=CLAIM_STATUSES_WITHOUT_EFFECT)
     condition = {"claimant": as_claimant, "creator": as_creator}.get(
         role or "", as_claimant | as_creator
     )
@@ -360,9 +382,11 @@ def dispute_visible_to(*, pk, user: User) -> Dispute | None:
     return qs.select_related("claim__work__creator", "claim__organization").filter(pk=pk).first()
 
 
-def dispute_until(claim: Claim):
-    """The last moment the creator may dispute the claim."""
-    return claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS)
+def dispute_until(claim: Claim) -> datetime | None:
+    """The last moment the creator may dispute the claim; None while it has not taken
+    effect (waiting for staff review, or rejected)."""
+    took_effect = claim.effective_from
+    return None if took_effect is None else took_effect + timedelta(days=DISPUTE_WINDOW_DAYS)
 
 
 def published_works_by_id(*, ids) -> dict:

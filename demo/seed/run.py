@@ -1,6 +1,6 @@
-"""The seed's order of events: people and studios, the catalog and licences, the
-videos, the claim, then the money. One database transaction: a seed that fails half
-way leaves nothing behind but rendered files, and the next run starts clean."""
+"""The seed's order of events: people and studios, the catalog, the watchlist and
+licences, the videos, the claim, then the money. One database transaction: a seed that
+fails half way leaves nothing behind but rendered files, and the next run starts clean."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from core.money import Money
-from demo.seed.catalog import seed_characters, seed_grants
+from demo.seed.catalog import seed_characters, seed_grants, seed_watchlist
 from demo.seed.claims import seed_claim
 from demo.seed.data import PEOPLE, Person
 from demo.seed.money import (
@@ -32,6 +32,7 @@ class SeedReport:
     people: tuple[Person, ...]
     studios: int
     characters: int
+    watchlist: int
     works: int
     remix_depth: int
     payout: str
@@ -63,6 +64,7 @@ def seed_demo() -> SeedReport:
         users = seed_people()
         studios = seed_studios(users)
         characters = seed_characters(users, studios)
+        watchlist = seed_watchlist()
         seed_grants(users, characters, gateway=gateway)
         works = seed_works(users, characters)
         seed_claim(users, characters, works)
@@ -74,6 +76,7 @@ def seed_demo() -> SeedReport:
         people=PEOPLE,
         studios=len(studios),
         characters=len(characters),
+        watchlist=watchlist,
         works=sum(1 for work in works.values() if work.status == "published"),
         remix_depth=max(work.depth for work in works.values()) + 1,
         payout=f"{Money(payout.amount, payout.currency)} to {payout.connected_account}",

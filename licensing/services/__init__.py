@@ -26,6 +26,12 @@ from licensing.services.offers import (
 )
 from licensing.services.policy import policy_screen
 from licensing.services.revocation import grant_end_by_licensee, grants_revoke_due, offer_end
+from licensing.services.watchlist import (
+    watchlist_entries_set_active,
+    watchlist_entry_save,
+    watchlist_import,
+    watchlist_starter_rows,
+)
 
 __all__ = [
     "PriceChanged",
@@ -51,4 +57,8 @@ __all__ = [
     "offer_publish",
     "offer_update_draft",
     "policy_screen",
+    "watchlist_entries_set_active",
+    "watchlist_entry_save",
+    "watchlist_import",
+    "watchlist_starter_rows",
 ]

@@ -94,12 +94,16 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
             "evidence",
             "created_at",
             "resolved_at",
+            "reviewed_at",
+            "review_note",
             "dispute_until",
             "dispute",
         ]
 
-    def get_dispute_until(self, claim: Claim) -> datetime:
-        return serializers.DateTimeField().to_representation(dispute_until(claim))
+    def get_dispute_until(self, claim: Claim) -> datetime | None:
+        """Null while the claim waits for staff review (or if staff rejected it)."""
+        until = dispute_until(claim)
+        return None if until is None else serializers.DateTimeField().to_representation(until)
 
     @extend_schema_field(DisputeOutputSerializer(allow_null=True))
     def get_dispute(self, claim: Claim) -> dict | None:
@@ -118,8 +122,18 @@ _CLAIM_EXAMPLE = {
     "evidence": "Hoshi-chan holds a beer at 0:02; the terms ban alcohol.",
     "created_at": "2025-05-01T09:30:00Z",
     "resolved_at": None,
+    "reviewed_at": None,
+    "review_note": "",
     "dispute_until": "2025-05-31T09:30:00Z",
     "dispute": None,
+}
+# A claim on a video that does not license the character: staff review it first.
+_CLAIM_IN_REVIEW_EXAMPLE = {
+    **_CLAIM_EXAMPLE,
+    "reason": "unlicensed",
+    "status": "staff_review",
+    "evidence": "Hoshi-chan dances from 0:01 to 0:04; the video holds no licence for her.",
+    "dispute_until": None,
 }
 _DISPUTE_EXAMPLE = {
     "id": DISPUTE_ID,
@@ -152,7 +166,9 @@ def _dispute(request, pk) -> Dispute:
 
 
 class WorkClaimCreateView(APIView):
-    """A rightsholder's organization claims a video showing its character."""
+    """A rightsholder's organization claims a video showing its character. When the
+    video does not license the character, the claim is created with status
+    ``staff_review`` and changes nothing until staff accept it."""
 
     @extend_schema(
         tags=TAG,
@@ -170,6 +186,12 @@ class WorkClaimCreateView(APIView):
                 request_only=True,
             ),
             OpenApiExample("Filed", value=_CLAIM_EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample(
+                "Sent to staff review (the video does not license the character)",
+                value=_CLAIM_IN_REVIEW_EXAMPLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
         ],
     )
     def post(self, request, pk):

@@ -10,6 +10,8 @@ from marketplace.services.approvals import (
 from marketplace.services.claims import (
     claim_file,
     claim_release,
+    claim_review_accept,
+    claim_review_reject,
     dispute_escalate,
     dispute_open,
     dispute_resolve,
@@ -36,6 +38,8 @@ from marketplace.services.works import (
 __all__ = [
     "claim_file",
     "claim_release",
+    "claim_review_accept",
+    "claim_review_reject",
     "dispute_escalate",
     "dispute_open",
     "dispute_resolve",

@@ -3,7 +3,12 @@
 A claim's policy acts at once (block delists the work; monetize sends its future
 revenue to the claimant; track only records). A dispute holds the work's revenue in
 escrow until the claimant releases or upholds the claim (or staff settle an
-escalation, or the deadline passes, which releases it)."""
+escalation, or the deadline passes, which releases it).
+
+A claim on a work that does not show the character by its records (not among its
+licences, its request or its screening decision: a mention that slipped through) waits
+for staff review and does nothing to the work until staff accept it, when it takes
+effect as if filed then; staff may reject it instead, with a reason."""
 
 from __future__ import annotations
 
@@ -54,8 +59,9 @@ def claim_file(
     *, work, character: Character, by: User, reason: str, evidence: str, policy: str
 ) -> Claim:
     """File a claim for the organization that owns ``character``. Refused if ``by`` is
-    not an owner or manager of it, if it is not verified, if the work does not show
-    the character, or if this work and character are already claimed."""
+    not an owner or manager of it, if it is not verified, or if this work and character
+    are already claimed. When the work does not show the character by its records, the
+    claim waits for staff review (status ``staff_review``) and changes nothing yet."""
     organization = character.owner_organization
     if organization is None:
         raise DomainError(
@@ -81,12 +87,7 @@ def claim_file(
         )
     if work.status not in ("published", "delisted"):
         raise DomainError("Only published videos can be claimed.", code=ErrorCode.INVALID_STATE)
-    if not _work_shows(work, character):
-        raise DomainError(
-            f"This video does not show {character.name}.",
-            code=MarketplaceError.NOT_SHOWN,
-            field="character",
-        )
+    shown = _work_shows(work, character)
     try:
         with transaction.atomic():
             claim = Claim.objects.create(
@@ -97,12 +98,22 @@ def claim_file(
                 reason=reason,
                 evidence=evidence.strip(),
                 policy=policy,
+                status=ClaimStatus.ACTIVE if shown else ClaimStatus.STAFF_REVIEW,
             )
     except IntegrityError as exc:
         raise DomainError(
             f"{character.name} has already been claimed in this video.", code=ErrorCode.DUPLICATE
         ) from exc
-    if policy == ClaimPolicy.BLOCK:
+    if shown:
+        _take_effect(claim)
+    return claim
+
+
+def _take_effect(claim: Claim) -> None:
+    """What a claim does to its work once it stands: its policy, and the creator told
+    (with the window to dispute it, which starts now)."""
+    work, organization = claim.work, claim.organization
+    if claim.policy == ClaimPolicy.BLOCK:
         work_block(work=work, reason=f"blocked by {organization.name}'s claim")
     accounts_services.notify(
         users=[work.creator],
@@ -111,6 +122,78 @@ def claim_file(
         body=f"Policy: {claim.get_policy_display()}. Reason: {claim.get_reason_display()}.\n"
         f"{claim.evidence}\nYou can dispute it within {DISPUTE_WINDOW_DAYS} days.",
         url=work.get_absolute_url(),
+    )
+
+
+def _require_staff_review(claim: Claim, by: User) -> None:
+    if not by.is_staff:
+        raise NotPermitted("Only staff review claims.")
+    if claim.status != ClaimStatus.STAFF_REVIEW:
+        raise DomainError(
+            f"This claim is {claim.get_status_display().lower()}, not awaiting review.",
+            code=ErrorCode.INVALID_STATE,
+        )
+
+
+@transaction.atomic
+def claim_review_accept(*, claim: Claim, by: User) -> Claim:
+    """Staff accept a claim that waited for review: it becomes active and takes effect
+    now (its policy applies; the creator is told and may dispute it within the window
+    from now). Refused unless the work can still be claimed."""
+    claim = _locked(claim)
+    _require_staff_review(claim, by)
+    if claim.work.status not in ("published", "delisted"):
+        raise DomainError(
+            f"The video is {claim.work.get_status_display().lower()}; reject the claim instead.",
+            code=ErrorCode.INVALID_STATE,
+        )
+    claim.status = ClaimStatus.ACTIVE
+    claim.reviewed_by = by
+    claim.reviewed_at = timezone.now()
+    claim.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+    _take_effect(claim)
+    accounts_services.notify(
+        users=_claimant_members(claim),
+        kind="claim.accepted",
+        title=f"Your claim on “{claim.work.title[:60]}” was accepted",
+        body=f"Our staff reviewed your claim on {claim.character.name}; it now applies "
+        f"({claim.get_policy_display()}).",
+        url="/dashboard/claims/",
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_review_reject(*, claim: Claim, by: User, reason: str) -> Claim:
+    """Staff reject a claim that waited for review, with the reason the claimant reads.
+    The work was never touched; the claim is kept, closed."""
+    claim = _locked(claim)
+    _require_staff_review(claim, by)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the claim is rejected.", code=ErrorCode.REQUIRED, field="reason")
+    now = timezone.now()
+    claim.status = ClaimStatus.REJECTED
+    claim.reviewed_by = by
+    claim.reviewed_at = now
+    claim.resolved_at = now
+    claim.review_note = reason[:300]
+    claim.save(
+        update_fields=[
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "resolved_at",
+            "review_note",
+            "updated_at",
+        ]
+    )
+    accounts_services.notify(
+        users=_claimant_members(claim),
+        kind="claim.rejected",
+        title=f"Your claim on “{claim.work.title[:60]}” was rejected",
+        body=f"Our staff reviewed your claim on {claim.character.name}: {claim.review_note}",
+        url="/dashboard/claims/",
     )
     return claim
 
@@ -130,7 +213,8 @@ def dispute_open(*, claim: Claim, by: User, reason: str) -> Dispute:
         raise DomainError(
             f"This claim is {claim.get_status_display().lower()}.", code=ErrorCode.INVALID_STATE
         )
-    if timezone.now() > claim.created_at + timedelta(days=DISPUTE_WINDOW_DAYS):
+    took_effect = claim.effective_from or claim.created_at
+    if timezone.now() > took_effect + timedelta(days=DISPUTE_WINDOW_DAYS):
         raise DomainError(
             f"Claims can be disputed within {DISPUTE_WINDOW_DAYS} days.",
             code=MarketplaceError.TOO_LATE,

@@ -1,12 +1,14 @@
 """Claims and disputes on the web (DESIGN flow 8), and ending an offer (flow 9).
 
-The work page loads ``claims_for_work`` with htmx: the claim form for a rightsholder
-whose verified organization owns a character in the video, and the claims on it with a
-dispute form for its creator. The rightsholder dashboard lists the organization's
-claims with release and uphold buttons."""
+The work page loads ``claims_for_work`` with htmx: the claim form for an owner or
+manager of a verified organization (its characters in the video first; any other of its
+characters too, whose claim staff review before it takes effect), and the claims on it
+with a dispute form for its creator. The rightsholder dashboard lists the
+organization's claims with release and uphold buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -34,8 +36,10 @@ from marketplace.models import Claim
 if TYPE_CHECKING:
     from licensing.models import Character
 from marketplace.selectors import (
+    CLAIMABLE_NOT_LICENSED_MAX,
     claim_visible_to,
     claimable_characters,
+    claimable_characters_not_licensed,
     claims_visible_to,
     dispute_until,
     dispute_visible_to,
@@ -43,6 +47,8 @@ from marketplace.selectors import (
 )
 
 # --- forms -----------------------------------------------------------------------------
+
+NOT_LICENSED_GROUP = "Not licensed in this video: our staff review the claim first"
 
 
 class ClaimForm(forms.Form):
@@ -61,9 +67,22 @@ class ClaimForm(forms.Form):
         help_text="What the video does wrong, and where (times, frames, words).",
     )
 
-    def __init__(self, *args, characters: list[Character], **kwargs):
+    def __init__(
+        self, *args, characters: list[Character], others: Sequence[Character] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["character"].widget.choices = [(str(c.pk), c.name) for c in characters]
+        choices: list = [(str(c.pk), c.name) for c in characters]
+        if others:
+            choices = [
+                *([("In this video", choices)] if choices else []),
+                (NOT_LICENSED_GROUP, [(str(c.pk), c.name) for c in others]),
+            ]
+        self.fields["character"].widget.choices = choices
+        if len(others) >= CLAIMABLE_NOT_LICENSED_MAX:
+            self.fields["character"].help_text = (
+                f"Your first {CLAIMABLE_NOT_LICENSED_MAX} other characters by name; claim "
+                "any other through the API (POST /api/v1/works/{id}/claims/)."
+            )
 
 
 class DisputeForm(forms.Form):
@@ -97,7 +116,11 @@ def _decorated(claims) -> list[Claim]:
     rows = list(claims)
     for claim in rows:
         claim.dispute_until = dispute_until(claim)
-        claim.can_dispute = claim.status == ClaimStatus.ACTIVE and now <= claim.dispute_until
+        claim.can_dispute = (
+            claim.status == ClaimStatus.ACTIVE
+            and claim.dispute_until is not None
+            and now <= claim.dispute_until
+        )
         dispute = getattr(claim, "dispute", None)
         claim.dispute_open = dispute is not None and dispute.status == DisputeStatus.OPEN
     return rows
@@ -112,7 +135,8 @@ def claims_for_work(request: HttpRequest, pk) -> HttpResponse:
     if work is None:
         raise Http404("No such work")
     characters = claimable_characters(work=work, user=request.user)
-    form = ClaimForm(request.POST or None, characters=characters)
+    others = claimable_characters_not_licensed(work=work, user=request.user)
+    form = ClaimForm(request.POST or None, characters=characters, others=others)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         character = licensing_selectors.character_with_owner(pk=data["character"])
@@ -138,7 +162,7 @@ def claims_for_work(request: HttpRequest, pk) -> HttpResponse:
     claims = claims_visible_to(user=request.user).filter(work=work)
     context = {
         "work": work,
-        "form": form if characters or form.is_bound else None,
+        "form": form if characters or others or form.is_bound else None,
         "claims": _decorated(claims),
         "is_creator": is_creator,
         "dispute_form": DisputeForm(),
@@ -150,6 +174,14 @@ def claims_for_work(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _after_filing(request: HttpRequest, claim: Claim) -> HttpResponse:
+    if claim.status == ClaimStatus.STAFF_REVIEW:
+        messages.success(
+            request,
+            f"Claim on {claim.character.name} sent to our staff: this video does not license "
+            f"{claim.character.name}, so staff review the claim before it takes effect. "
+            "Nothing changes for the video until they accept it; you are notified either way.",
+        )
+        return _redirect(request, reverse("marketplace:claims_dashboard"))
     policy = {
         ClaimPolicy.BLOCK: "The video is delisted while the claim stands.",
         ClaimPolicy.MONETIZE: "Its future revenue goes to your organization.",

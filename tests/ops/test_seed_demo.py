@@ -29,7 +29,9 @@ from licensing.models import (
     GrantEvent,
     Offer,
     PolicyDecision,
+    WatchlistEntry,
 )
+from licensing.services import watchlist_starter_rows
 from licensing.terms import PRESETS_BY_KEY
 from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
 from marketplace.models import (
@@ -101,6 +103,7 @@ def _snapshot(media) -> dict:
         Character,
         CharacterAlias,
         CharacterImage,
+        WatchlistEntry,
         Offer,
         Grant,
         GrantEvent,
@@ -158,6 +161,14 @@ def test_every_character_has_an_image_and_a_published_offer_and_every_preset_is_
         assert any(o.status == OfferStatus.PUBLISHED for o in character.offers.all()), character
     used = set(Offer.objects.filter(status=OfferStatus.PUBLISHED).values_list("preset", flat=True))
     assert used == set(PRESETS_BY_KEY)
+
+
+def test_the_starter_watchlist_is_in_place_with_derived_forms(demo):
+    entries = WatchlistEntry.objects.filter(active=True)
+    assert entries.count() == len(watchlist_starter_rows()) >= 20
+    pikachu = entries.get(name="Pikachu")
+    assert {"text": "pikachuu", "origin": "romaji", "source": "ピカチュウ"} in pikachu.forms
+    assert "more on the watchlist" in demo.output
 
 
 def test_several_creators_hold_active_licences_including_paid_and_approved_ones(demo):

@@ -14,8 +14,8 @@ from demo.seed.data import DEMO_PASSWORD
 class Command(BaseCommand):
     help = (
         "Create the demo marketplace: studios, likeness owners, characters and offers, "
-        "licences, rendered videos with a remix chain, revenue, a disputed claim and a "
-        "paid payout (idempotent)."
+        "the starter watchlist, licences, rendered videos with a remix chain, revenue, a "
+        "disputed claim and a paid payout (idempotent)."
     )
 
     def add_arguments(self, parser):
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo marketplace ready in {elapsed:.1f} s: {report.studios} studios, "
-                f"{report.characters} characters, {report.works} published videos "
+                f"{report.characters} characters ({report.watchlist} more on the watchlist), "
+                f"{report.works} published videos "
                 f"(a remix chain {report.remix_depth} deep), payout of {report.payout}."
             )
         )
