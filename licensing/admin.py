@@ -111,6 +111,12 @@ class CharacterAdmin(RefreshesScreening):
     def owner(self, obj: Character) -> str:
         return obj.rightsholder_name
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Once the aliases are saved: a new name or alias gets its derived forms (and a
+        # form switched off stays off); a change is announced on commit.
+        services.name_forms_refresh(character=form.instance)
+
     @admin.action(description="Mark selected characters disallowed (screening refuses them)")
     def mark_disallowed(self, request, queryset):
         count = services.characters_mark_disallowed(
@@ -125,6 +131,15 @@ class CharacterAliasAdmin(RefreshesScreening):
     list_filter = ["mode"]
     search_fields = ["text", "character__name"]
     autocomplete_fields = ["character"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.name_forms_refresh(character=obj.character)
+
+    def delete_model(self, request, obj):
+        character = obj.character
+        super().delete_model(request, obj)
+        services.name_forms_refresh(character=character)
 
 
 @admin.register(NameForm)

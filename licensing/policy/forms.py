@@ -113,17 +113,20 @@ def _romaji_variants(romaji: str) -> list[str]:
 
 
 def _kana_variants(kana: str) -> list[str]:
-    """Each long vowel of hiragana ``kana`` written as う (or お after the o-row) and as
-    ー."""
+    """Each long vowel of hiragana ``kana`` (words separated by spaces) written as う (or
+    お after the o-row) and as ー, the words then joined. A vowel that starts a word is
+    no long vowel (月野 うさぎ: the う is the rabbit's)."""
     variants = [""]
-    last = 0
-    for match in _KANA_LONG.finditer(kana):
-        before = kana[last : match.start()]
-        o_row = kana[match.start() - 1] in _O_ROW
-        choices = ("う", "お", "ー") if o_row else ("う", "ー")
-        variants = [v + before + c for v in variants for c in choices][:MAX_FORMS]
-        last = match.end()
-    return [v + kana[last:] for v in variants]
+    for word in kana.split():
+        last = 0
+        for match in _KANA_LONG.finditer(word):
+            before = word[last : match.start()]
+            o_row = word[match.start() - 1] in _O_ROW
+            choices = ("う", "お", "ー") if o_row else ("う", "ー")
+            variants = [v + before + c for v in variants for c in choices][:MAX_FORMS]
+            last = match.end()
+        variants = [v + word[last:] for v in variants]
+    return variants
 
 
 def _japanese(text: str) -> Iterator[DerivedForm]:
@@ -136,7 +139,7 @@ def _japanese(text: str) -> Iterator[DerivedForm]:
         yield DerivedForm(variant, FormOrigin.LONG_VOWEL)
     yield DerivedForm(hira.replace(" ", ""), FormOrigin.HIRAGANA)
     yield DerivedForm(kata.replace(" ", ""), FormOrigin.KATAKANA)
-    for variant in _kana_variants(hira.replace(" ", "")):
+    for variant in _kana_variants(hira):
         yield DerivedForm(variant, FormOrigin.LONG_VOWEL)
 
 
@@ -151,7 +154,7 @@ def _latin(folded: str, *, likeness: bool) -> Iterator[DerivedForm]:
         hira, kata = kana
         yield DerivedForm(hira.replace(" ", ""), FormOrigin.HIRAGANA)
         yield DerivedForm(kata.replace(" ", ""), FormOrigin.KATAKANA)
-        for variant in _kana_variants(hira.replace(" ", "")):
+        for variant in _kana_variants(hira):
             yield DerivedForm(variant, FormOrigin.LONG_VOWEL)
 
 

@@ -17,6 +17,7 @@ from licensing.models import Character, Grant, PolicyDecision
 from licensing.policy.engine import evaluate
 from licensing.policy.facts import Context, Decision, ParentFacts
 from licensing.policy.registry import get_registry
+from licensing.policy.screening import WATCHLIST_PREFIX
 from licensing.terms import RATINGS
 
 if TYPE_CHECKING:
@@ -65,7 +66,10 @@ def policy_screen(
     except ValueError as exc:
         raise DomainError("Character ids must be UUIDs.", field="character_ids") from exc
     mentions = get_registry().screen(prompt)
-    involved = [*requested, *(m.character_id for m in mentions)]
+    involved = [
+        *requested,
+        *(m.character_id for m in mentions if not m.character_id.startswith(WATCHLIST_PREFIX)),
+    ]
     if parent is not None:
         involved += list(parent.character_ids)
     facts = selectors.policy_facts(user=creator, character_ids=involved)

@@ -89,6 +89,8 @@ def test_an_alias_added_with_the_admin_inline_is_screened(
     assert CharacterAlias.objects.filter(character=character, text="ほしちゃん").exists()
     decision = _screen("ほしちゃんが踊る")
     assert not decision.allowed and decision.reasons[0].character_name == "Hoshi-chan"
+    # and: the alias got its derived forms, which screen too
+    assert ("hoshichan", "romaji") in set(character.name_forms.values_list("text", "origin"))
 
 
 def test_an_alias_deleted_in_the_alias_admin_is_no_longer_screened(
@@ -188,6 +190,7 @@ def test_an_admin_edit_that_leaves_names_alone_keeps_every_registry(
 ):
     # given
     character = CharacterFactory(name="Hoshi-chan")
+    services.name_forms_refresh(character=character)  # its forms, as registration derives
     version = registry.registry_version()
 
     # when: only the description changes

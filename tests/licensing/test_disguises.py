@@ -121,6 +121,8 @@ def test_forms_are_derived_across_japanese_writing_systems_and_long_vowels():
     taro = {f.text for f in derive_forms("タロー")}
     assert {"taroo", "tarou", "taro", "たろう", "たろお"} <= taro
     assert {f.text for f in derive_forms("Kuro Neko")} == {"くろねこ"}
+    # a vowel that starts a word is not a long vowel of the word before it
+    assert {f.text for f in derive_forms("月野うさぎ")} == {"tsukino usagi", "つきのうさぎ"}
     # "captain" is not romaji: no kana invented for English words
     assert derive_forms("Captain Nami") == []
 

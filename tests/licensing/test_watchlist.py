@@ -329,3 +329,48 @@ def test_deactivating_and_deleting_entries_in_the_admin_refresh_screening(
     # then
     assert not WatchlistEntry.objects.filter(pk=shrek.pk).exists()
     assert registry.registry_version() != version
+
+
+def test_a_prompt_naming_a_watchlisted_character_is_refused_as_not_licensable_yet(
+    django_capture_on_commit_callbacks,
+):
+    # given: staff import the starter list
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_watchlist")
+    creator = UserFactory()
+
+    # when: a prompt names one, in its own script, by a derived reading, or in disguise
+    decisions = [
+        services.policy_screen(creator=creator, prompt=prompt, character_ids=[])[0]
+        for prompt in ("Totoro in the rain", "ととろ in the rain", "T0t0r0 in the rain")
+    ]
+
+    # then
+    for decision in decisions:
+        assert not decision.allowed
+        (reason,) = decision.reasons
+        assert reason.code == "watchlisted" and reason.character_name == "Totoro"
+        assert "not licensable on Cocreate yet" in reason.message
+    innocent, _ = services.policy_screen(
+        creator=creator, prompt="a forest spirit in the rain", character_ids=[]
+    )
+    assert innocent.allowed
+
+
+def test_a_watchlisted_name_a_studio_then_registers_follows_the_studios_terms(
+    django_capture_on_commit_callbacks,
+):
+    from tests.factories import CharacterFactory, grant_for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.watchlist_import(rows=[{"name": "Totoro"}])
+        totoro = CharacterFactory(name="Totoro")
+        registry.registry_changed()
+    creator = UserFactory()
+    grant_for(totoro, creator)
+
+    decision, _ = services.policy_screen(
+        creator=creator, prompt="Totoro in the rain", character_ids=[]
+    )
+
+    assert decision.allowed, decision.reasons
