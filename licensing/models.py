@@ -123,7 +123,9 @@ class NameForm(TimeStamped):
     class Meta:
         ordering = ["character_id", "source", "text"]
         constraints = [
-            models.UniqueConstraint(fields=["character", "text"], name="name_form_unique_per_character")
+            models.UniqueConstraint(
+                fields=["character", "text"], name="name_form_unique_per_character"
+            )
         ]
 
     def __str__(self) -> str:
@@ -142,6 +144,9 @@ class CharacterEmbedding(models.Model):
     digest = models.CharField(max_length=64)
     vector = models.BinaryField(help_text="float16, L2-normalised.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.model_name} {self.digest[:12]}"
 
 
 class WatchlistEntry(TimeStamped):
