@@ -71,7 +71,8 @@ def lookalike_worker_init(sender=None, **kwargs) -> None:
     pool = getattr(sender, "pool_cls", "prefork")
     pool_name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
     if "prefork" in pool_name:
-        lookalike.import_runtime()
+        seconds = lookalike.import_runtime()
+        log.info("lookalike runtime (PyTorch, sentence-transformers) imported in %.2f s", seconds)
     else:
         lookalike_process_init()
 

@@ -77,9 +77,11 @@ _model: Any = None
 load_seconds: float | None = None  # how long this process took to load the model
 
 
-def import_runtime() -> None:
-    """Import PyTorch and sentence-transformers (seconds), offline. Nothing runs yet, so
-    a process may import them and then fork (a Celery worker before its pool starts)."""
+def import_runtime() -> float:
+    """Import PyTorch and sentence-transformers (seconds), offline, and return how long
+    it took. Nothing runs yet, so a process may import them and then fork (a Celery
+    worker before its pool starts)."""
+    start = time.perf_counter()
     # Offline before the first Hugging Face import reads these: the weights are a local
     # folder, and no code path may reach for the hub (tests assert no socket opens).
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -91,6 +93,7 @@ def import_runtime() -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+    return time.perf_counter() - start
 
 
 def _load_model() -> Any:
