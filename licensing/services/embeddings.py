@@ -99,15 +99,19 @@ def character_embeddings_refresh(*, character_ids: Iterable) -> int:
             unique_fields=["character"],
             update_fields=["model_name", "digest", "vector", "updated_at"],
         )
-        dropped, _ = CharacterEmbedding.objects.filter(
-            character_id__in=[pk for pk in drop if pk in locked and not locked[pk].strip()]
-        ).delete()
+        dropping = list(
+            CharacterEmbedding.objects.filter(
+                character_id__in=[pk for pk in drop if pk in locked and not locked[pk].strip()]
+            ).values_list("character_id", flat=True)
+        )
+        dropped, _ = CharacterEmbedding.objects.filter(character_id__in=dropping).delete()
         # Checked and current: no longer a candidate for the sweep (see below).
         CharacterEmbedding.objects.filter(character_id__in=current).update(
             updated_at=timezone.now()
         )
-        if writes or dropped:
-            lookalike.embeddings_changed()
+        changed = [w.character_id for w in writes] + dropping
+        if changed:
+            lookalike.embeddings_changed(changed)
     return len(writes) + dropped
 
 
