@@ -284,11 +284,12 @@ def get_index() -> Index:
         return current
     with _index_lock:
         if _index is None or _index.version != version or _written_here:
-            changed = set(_written_here)
+            written = set(_written_here)
             _written_here.clear()
+            changed: set[str] | None = written
             if _index is not None and _index.version != version:
                 logged = _logged_changes(_index.version, version)
-                changed = None if logged is None else changed | logged
+                changed = None if logged is None else written | logged
             _index = _load_index(_index, version, changed=changed)
         return _index
 

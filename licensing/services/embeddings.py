@@ -77,7 +77,7 @@ def character_embeddings_refresh(*, character_ids: Iterable) -> int:
             current.append(pk)
         else:
             todo[pk] = (text, digest)
-    vectors = lookalike.embed([text for text, _ in todo.values()]) if todo else []
+    vectors = lookalike.embed([text for text, _ in todo.values()]) if todo else ()
     with transaction.atomic():
         locked = dict(
             Character.objects.select_for_update()
