@@ -79,6 +79,9 @@ def description_digest(text: str) -> str:
 # --- the model ------------------------------------------------------------------------
 
 _model_lock = threading.Lock()
+# One text at a time per process: a fast tokenizer used from two threads at once can
+# fail ("Already borrowed"), and with one torch thread the work is serial anyway.
+_encode_lock = threading.Lock()
 _model: Any = None
 load_seconds: float | None = None  # how long this process took to load the model
 
@@ -138,13 +141,15 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    vectors = get_model().encode(
-        list(texts),
-        batch_size=32,
-        convert_to_numpy=True,
-        normalize_embeddings=True,
-        show_progress_bar=False,
-    )
+    model = get_model()
+    with _encode_lock:
+        vectors = model.encode(
+            list(texts),
+            batch_size=32,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
     return np.asarray(vectors, dtype=np.float32)
 
 
