@@ -86,8 +86,8 @@ BENCH_SCALE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_scale
 BENCH_SETTLE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_settle
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_bench
 SCALE ?= 1
-BENCH_SCRIPTS := screening render broker_roundtrip pipeline generation_throughput settlement \
-	lineage api_latency
+BENCH_SCRIPTS := screening lookalike render broker_roundtrip pipeline generation_throughput \
+	settlement lineage api_latency
 
 bench: install-dev ## Run every benchmark in bench/ (each prints its figures and baseline; long: not in CI)
 	@for name in $(BENCH_SCRIPTS); do \

@@ -28,6 +28,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=25),
         "options": {"expires": 3000},
     },
+    # Embeds any character description an enqueue missed (licensing/services/embeddings.py).
+    "embeddings-sweep": {
+        "task": "licensing.embeddings_sweep",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 500},
+    },
     "approvals-expire": {
         "task": "marketplace.approvals_expire",
         "schedule": crontab(minute="*"),

@@ -94,7 +94,7 @@ class ImageInline(admin.TabularInline):
 @admin.register(Character)
 class CharacterAdmin(RefreshesScreening):
     list_display = ["name", "kind", "owner", "franchise", "status", "disallowed", "created_at"]
-    list_filter = ["kind", "status", "disallowed"]
+    list_filter = ["kind", "status", "disallowed", "lookalike_action"]
     search_fields = [
         "name",
         "aliases__text",
@@ -264,16 +264,6 @@ class WatchlistEntryAdmin(RefreshesScreening):
         )
 
 
-@admin.register(CharacterEmbedding)
-class CharacterEmbeddingAdmin(ReadOnlyAdmin):
-    """Read-only: recomputed from the description whenever it changes."""
-
-    list_display = ["character", "model_name", "digest", "updated_at"]
-    search_fields = ["character__name", "digest"]
-    list_select_related = ["character"]
-    exclude = ["vector"]
-
-
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     list_display = [
@@ -378,3 +368,16 @@ class CharacterImageAdmin(admin.ModelAdmin):
     search_fields = ["character__name"]
     list_select_related = ["character"]
     readonly_fields = ["width", "height", "content_type", "size_bytes"]
+
+
+@admin.register(CharacterEmbedding)
+class CharacterEmbeddingAdmin(ReadOnlyAdmin):
+    """Written by the embedding tasks only (licensing/services/embeddings.py); an edit
+    made here would be overwritten. A description changed in this admin is embedded by
+    beat's sweep."""
+
+    list_display = ["character", "model_name", "digest", "updated_at"]
+    list_filter = ["model_name"]
+    search_fields = ["character__name", "digest"]
+    list_select_related = ["character"]
+    exclude = ["vector"]

@@ -6,5 +6,11 @@ class LicensingConfig(AppConfig):
     verbose_name = "Licensing"
 
     def ready(self) -> None:
+        from celery.signals import worker_init, worker_process_init
+
         # Register the Celery tasks in every process (they are enqueued by name).
-        from licensing import tasks  # noqa: F401
+        from licensing import tasks
+
+        # A worker loads the lookalike model as it starts, not on its first prompt.
+        worker_init.connect(tasks.lookalike_worker_init, weak=False)
+        worker_process_init.connect(tasks.lookalike_process_init, weak=False)

@@ -329,8 +329,9 @@ def _works_per_series(series: list) -> dict:
 
 
 def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, CharacterFacts]:
-    """Facts for each character id: its state, the user's live grant (if any) with its
-    usage, and the user's standing with the rightsholder."""
+    """Facts for each character id: its state, what a lookalike of it gets, the user's
+    live grant (if any) with its usage, and the user's standing with the
+    rightsholder."""
     ids = list(dict.fromkeys(str(i) for i in character_ids))
     characters = Character.objects.filter(pk__in=ids).select_related(
         "owner_organization", "owner_user"
@@ -382,6 +383,8 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
             status=character.status,
             grant=grant_facts,
             audience=audience_facts(character=character, user=user),
+            description=character.description,
+            lookalike_action=character.lookalike_action,
         )
     return facts
 

@@ -62,14 +62,17 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_registry():
-    """Each test starts with an empty cache and no screening registry: the database is
-    rolled back between tests, so neither may carry names from an earlier one."""
+    """Each test starts with an empty cache, no screening registry and no lookalike
+    index: the database is rolled back between tests, so none may carry names or
+    descriptions from an earlier one."""
     from django.core.cache import cache
 
+    from licensing.policy.lookalike import forget_local_index
     from licensing.policy.registry import forget_local_registry
 
     cache.clear()
     forget_local_registry()
+    forget_local_index()
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +94,18 @@ def _ledger_balances_after_every_test(request):
     from payments.services import ledger_totals
 
     assert all(total == 0 for total in ledger_totals().values()), ledger_totals()
+
+
+@pytest.fixture
+def eager_celery():
+    """Run the tasks the code under test enqueues inline, in this process, as they are
+    sent (with ``django_capture_on_commit_callbacks(execute=True)``, on commit)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture

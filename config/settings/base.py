@@ -226,6 +226,20 @@ OPENAI_VIDEO_MODEL = env("OPENAI_VIDEO_MODEL", default="sora-2")
 OPENAI_VIDEO_TIMEOUT_S = env.int("OPENAI_VIDEO_TIMEOUT_S", default=600)
 OPENAI_VIDEO_POLL_S = env.float("OPENAI_VIDEO_POLL_S", default=5.0)
 
+# Lookalike screening (licensing/policy/lookalike.py): a prompt whose meaning is at
+# least THRESHOLD close to a character's description (cosine similarity of
+# all-MiniLM-L6-v2 embeddings), and within MARGIN of the description it is closest to,
+# describes that character; at most MAX_MATCHES characters, the closest, per prompt.
+# Chosen with bench/lookalike_calibrate.py on tests/data/lookalike_labelled.json
+# (README, "Licensing").
+LOOKALIKE_THRESHOLD = env.float("LOOKALIKE_THRESHOLD", default=0.5)
+LOOKALIKE_MARGIN = env.float("LOOKALIKE_MARGIN", default=0.05)
+LOOKALIKE_MAX_MATCHES = env.int("LOOKALIKE_MAX_MATCHES", default=3)
+# Threads PyTorch may use per process to embed a prompt: workers scale by processes.
+LOOKALIKE_TORCH_THREADS = env.int("LOOKALIKE_TORCH_THREADS", default=1)
+# Load the model when a Celery worker process starts, so the first screen does not wait.
+LOOKALIKE_PRELOAD = env.bool("LOOKALIKE_PRELOAD", default=True)
+
 # Money. The platform's cut of every revenue event, and each upstream creator's share
 # of a remix's revenue, in basis points.
 PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=1_000)

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 def seed_characters(
     users: dict[str, User], studios: dict[str, Organization]
 ) -> dict[str, Character]:
-    """Each character once, with an image and a published offer on its preset."""
+    """Each character once, with an image and a published offer on its preset, and its
+    description embedded for lookalike screening (here, as the workers would after
+    commit, so that the demo's own videos are screened by it too)."""
     owners = {studio.key: users[studio.owner] for studio in STUDIOS}
     characters = {}
     for spec in CHARACTERS:
@@ -62,6 +64,7 @@ def seed_characters(
             )
             licensing.offer_publish(offer=draft, by=by)
         characters[spec.name] = character
+    licensing.character_embeddings_refresh(character_ids=[c.pk for c in characters.values()])
     return characters
 
 

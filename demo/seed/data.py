@@ -189,6 +189,8 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#5b3df5", "#ffd166"),
         ("ほしちゃん", "ホシちゃん", "星ちゃん"),
         "Star Diary",
+        "A small glowing star girl with golden cheeks and a violet cape, who fell from the "
+        "night sky and paints it with falling stars.",
         look="star",
     ),
     CharacterSpec(
@@ -198,6 +200,8 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#22223b", "#f2e9e4"),
         ("クロネコ", "黒猫"),
         "Star Diary",
+        "A sleepy black cat with a cream bib and white paws who naps on sunny windowsills "
+        "and sails paper boats.",
         look="ears",
     ),
     CharacterSpec(
@@ -207,6 +211,8 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#0077b6", "#caf0f8"),
         ("Nami", "ナミ船長"),
         "Harbour Lights",
+        "A young sea captain in a blue coat and a white captain's cap who steers her ship "
+        "through lantern-lit harbours.",
         look="cap",
     ),
     CharacterSpec(
@@ -216,6 +222,8 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         ("#6f4e37", "#f4d35e"),
         ("たぬき太郎", "狸太郎"),
         "Star Diary",
+        "A round brown tanuki with a straw hat and a big striped tail, who loves summer "
+        "fairs and towers of dango.",
         look="round_ears",
     ),
     CharacterSpec(

@@ -77,6 +77,7 @@ CHARACTER = {
     "franchise": "Star Diary",
     "status": "active",
     "disallowed": False,
+    "lookalike_action": "review",
     "owner": {"kind": "organization", "name": "Hoshi Studio", "slug": "hoshi-studio"},
     "images": [
         {

@@ -7,10 +7,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer
-from licensing.enums import AliasMode, CharacterKind
+from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import Character, CharacterImage, Grant, Offer
 from licensing.summary import summarize
 from licensing.terms import PRESETS_BY_KEY, RATINGS
+
+LOOKALIKE_HELP = (
+    "What a prompt that describes the character without naming it gets (compared by "
+    "meaning with its description): refused, sent to the rightsholder's approvals queue "
+    "(review), or allowed. Licensees are never stopped; a disallowed character's "
+    "lookalikes are always refused."
+)
 
 
 class AliasSerializer(InputSerializer):
@@ -79,6 +86,7 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
             "franchise",
             "status",
             "disallowed",
+            "lookalike_action",
             "owner",
             "images",
             "offers",
@@ -141,6 +149,9 @@ class CharacterCreateSerializer(InputSerializer):
     franchise = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
     disallowed = serializers.BooleanField(default=False)
     likeness_attested = serializers.BooleanField(default=False)
+    lookalike_action = serializers.ChoiceField(
+        choices=LookalikeAction.choices, default=LookalikeAction.REVIEW, help_text=LOOKALIKE_HELP
+    )
 
 
 class CharacterUpdateSerializer(InputSerializer):
@@ -148,6 +159,9 @@ class CharacterUpdateSerializer(InputSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     franchise = serializers.CharField(required=False, allow_blank=True, max_length=120)
     disallowed = serializers.BooleanField(required=False)
+    lookalike_action = serializers.ChoiceField(
+        choices=LookalikeAction.choices, required=False, help_text=LOOKALIKE_HELP
+    )
     status = serializers.ChoiceField(choices=["active", "suspended", "archived"], required=False)
     aliases = AliasSerializer(many=True, required=False)
 

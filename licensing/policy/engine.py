@@ -19,6 +19,7 @@ from licensing.policy.facts import (
     CharacterFacts,
     Context,
     Decision,
+    Lookalike,
     ParentFacts,
     Reason,
 )
@@ -26,7 +27,7 @@ from licensing.policy.lexicon import categories_in, phrases_in
 from licensing.policy.screening import WATCHLIST_PREFIX, Mention
 from licensing.terms import RATINGS, Terms
 
-ENGINE_VERSION = "2026.11.1"
+ENGINE_VERSION = "2026.12.1"
 
 CATEGORY_NAMES = {
     "violence": "violence",
@@ -240,10 +241,12 @@ def evaluate(
     characters: Mapping[str, CharacterFacts],
     context: Context,
     parent: ParentFacts | None = None,
+    lookalikes: Iterable[Lookalike] = (),
 ) -> Decision:
     """Decide whether ``licensee_id`` may generate from ``prompt`` with the requested
     characters (and parent work). ``characters`` holds facts for every character
-    requested, mentioned or in the parent."""
+    requested, mentioned, in the parent or among the ``lookalikes`` (characters whose
+    description the prompt resembles)."""
     mentions = list(mentions)
     watched = [m for m in mentions if m.character_id.startswith(WATCHLIST_PREFIX)]
     mentions = [m for m in mentions if not m.character_id.startswith(WATCHLIST_PREFIX)]
@@ -285,6 +288,9 @@ def evaluate(
             context=context,
             involved=involved,
         )
+    involved_ids += _check_lookalikes(
+        out, lookalikes=lookalikes, characters=characters, checked=set(involved_ids)
+    )
     effective = _merge(licensed)
     if effective:
         _check_stack(out, effective)
@@ -321,6 +327,71 @@ def _check_watchlist(
 
 def _folded(name: str) -> str:
     return "".join(name.casefold().split())
+
+
+def _check_lookalikes(
+    out: _Collector,
+    *,
+    lookalikes: Iterable[Lookalike],
+    characters: Mapping[str, CharacterFacts],
+    checked: set[str],
+) -> list[str]:
+    """Characters the prompt describes without naming them. Those already ``checked``
+    (requested, in the parent, or named) are skipped. A disallowed one is refused; one
+    the creator owns or holds an active licence for passes; any other gets what its
+    rightsholder chose: refuse, review (the rightsholder's approvals queue) or allow.
+    Returns the ids that produced a reason: they are involved in the decision.
+
+    A lookalike never brings its licence's terms or fees into the request: it is a
+    guess from meaning, so it can only stop or hold a request, never charge it."""
+    flagged = []
+    for match in lookalikes:
+        who = characters.get(match.character_id)
+        if who is None or who.id in checked or who.id in flagged:
+            continue
+        described = f"The prompt describes {who.name}{_gist(who.description)} without naming them"
+        if who.disallowed:
+            out.refuse(
+                "lookalike_disallowed",
+                "disallowed",
+                f"{described}, and {who.name} is disallowed by its rightsholder: "
+                "no videos may show them.",
+                who,
+            )
+        elif who.audience.is_owner or (who.grant is not None and who.grant.status == "active"):
+            continue
+        elif who.lookalike_action == "refuse":
+            out.refuse(
+                "lookalike",
+                "lookalike_action",
+                f"{described}, and you hold no licence for them. Choose {who.name} and "
+                "accept one of its offers, or describe someone of your own.",
+                who,
+            )
+        elif who.lookalike_action == "allow":
+            continue
+        else:  # review, the default
+            out.review(
+                "lookalike_needs_review",
+                "lookalike_action",
+                f"{described}; its rightsholder will review the video.",
+                who,
+            )
+        flagged.append(who.id)
+    return flagged
+
+
+def _gist(description: str, limit: int = 80) -> str:
+    """`` (the start of the description…)``, cut at a word, or nothing without one."""
+    text = " ".join(description.split())
+    if not text:
+        return ""
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    first, _, rest = text.partition(" ")
+    if first in ("A", "An", "The") and rest:
+        text = f"{first.lower()} {rest}"
+    return f" ({text.rstrip('.')})"
 
 
 def _usable_grant(out: _Collector, who: CharacterFacts, *, review_only: bool):

@@ -40,6 +40,17 @@ class CharacterFacts:
     status: str = "active"
     grant: GrantFacts | None = None
     audience: AudienceFacts = field(default_factory=AudienceFacts)
+    description: str = ""  # what makes it recognisable (lookalike refusals quote it)
+    lookalike_action: str = "review"  # refuse | review | allow: what a lookalike gets
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A character whose description the prompt resembles in meaning (cosine similarity
+    of sentence embeddings, at or above the configured threshold)."""
+
+    character_id: str
+    score: float
 
 
 @dataclass(frozen=True)

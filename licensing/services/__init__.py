@@ -8,6 +8,11 @@ from licensing.services.characters import (
     character_update,
     characters_mark_disallowed,
 )
+from licensing.services.embeddings import (
+    character_embeddings_refresh,
+    character_embeddings_refresh_stale,
+    embeddings_enqueue,
+)
 from licensing.services.grants import (
     PriceChanged,
     grant_accept,
@@ -38,10 +43,13 @@ __all__ = [
     "TermsInvalid",
     "character_aliases_set",
     "character_create",
+    "character_embeddings_refresh",
+    "character_embeddings_refresh_stale",
     "character_image_add",
     "character_image_delete",
     "character_update",
     "characters_mark_disallowed",
+    "embeddings_enqueue",
     "grant_accept",
     "grant_approve",
     "grant_end",

@@ -20,10 +20,11 @@ from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
-from licensing.enums import AliasMode, CharacterKind, CharacterStatus
+from licensing.enums import AliasMode, CharacterKind, CharacterStatus, LookalikeAction
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
+from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_forms import name_forms_refresh
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
 
 
 THUMBNAIL_SIZE = (320, 320)
-EDITABLE_FIELDS = frozenset({"name", "description", "franchise", "disallowed", "status"})
+EDITABLE_FIELDS = frozenset(
+    {"name", "description", "franchise", "disallowed", "status", "lookalike_action"}
+)
 
 
 def _clean_aliases(aliases: Iterable[str | tuple[str, str]]) -> list[tuple[str, str]]:
@@ -63,13 +66,16 @@ def character_create(
     franchise: str = "",
     disallowed: bool = False,
     likeness_attested: bool = False,
+    lookalike_action: str = LookalikeAction.REVIEW,
 ) -> Character:
     """Register a character for an organization ``by`` manages, or ``by``'s own
     likeness. A likeness needs a verified email and the person's attestation that it is
-    them; it can never belong to an organization."""
+    them; it can never belong to an organization. Its description is embedded for
+    lookalike screening once the registration commits."""
     name = name.strip()
     if not name:
         raise DomainError("A character needs a name.", code=ErrorCode.REQUIRED, field="name")
+    _check_lookalike_action(lookalike_action)
     if kind == CharacterKind.LIKENESS:
         if owner_organization is not None:
             raise DomainError(
@@ -104,6 +110,7 @@ def character_create(
                 description=description,
                 franchise=franchise.strip(),
                 disallowed=disallowed,
+                lookalike_action=lookalike_action,
                 **owner,
             )
     except IntegrityError as exc:
@@ -119,13 +126,24 @@ def character_create(
     )
     name_forms_refresh(character=character)
     registry_changed()
+    if description.strip():
+        embeddings_enqueue(character_ids=[character.pk])
     return character
+
+
+def _check_lookalike_action(action: str) -> None:
+    if action not in LookalikeAction.values:
+        raise DomainError(
+            f"What a lookalike gets must be one of {', '.join(LookalikeAction.values)}.",
+            field="lookalike_action",
+        )
 
 
 @transaction.atomic
 def character_update(*, character: Character, by: User, **changes) -> Character:
     """Change the editable fields. A change to the name or the disallowed flag reaches
-    prompt screening in every process through the registry version."""
+    prompt screening in every process through the registry version; a new description
+    is embedded for lookalike screening once the change commits."""
     require_character_editor(character=character, by=by)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -136,7 +154,10 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
             raise DomainError("A character needs a name.", code=ErrorCode.REQUIRED, field="name")
     if "status" in changes and changes["status"] not in CharacterStatus.values:
         raise DomainError(f"Unknown status {changes['status']!r}.", field="status")
+    if "lookalike_action" in changes:
+        _check_lookalike_action(changes["lookalike_action"])
     character = Character.objects.select_for_update().get(pk=character.pk)
+    described = "description" in changes and changes["description"] != character.description
     for field, value in changes.items():
         setattr(character, field, value)
     try:
@@ -152,6 +173,8 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         name_forms_refresh(character=character)
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()
+    if described:
+        embeddings_enqueue(character_ids=[character.pk])
     return character
 
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 
 from accounts import selectors as accounts_selectors
-from licensing.enums import AliasMode, CharacterKind
+from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import Character, CharacterAlias
 from licensing.policy.registry import registry_changed
+from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_forms import name_forms_refresh
 
 if TYPE_CHECKING:
@@ -49,14 +50,18 @@ def _row_error(row: Any) -> str | None:
         return "'disallowed' must be true or false"
     if not isinstance(row.get("description", ""), str):
         return "'description' must be text"
+    if row.get("lookalike_action", LookalikeAction.REVIEW) not in LookalikeAction.values:
+        return f"'lookalike_action' must be one of {', '.join(LookalikeAction.values)}"
     return None
 
 
 def characters_import(*, rows: list[Any]) -> ImportReport:
     """Create or update each row's character, idempotent on (owner, name). Each row
     commits on its own, so a bad row is reported and loses no valid row. An operator
-    action: it runs with the platform's authority, not a member's."""
+    action: it runs with the platform's authority, not a member's. New and changed
+    descriptions are embedded for lookalike screening by the workers."""
     report = ImportReport()
+    described: list = []  # characters whose description is new or changed
     organizations = accounts_selectors.organizations_by_slug(
         slugs=[
             r.get("owner") for r in rows if isinstance(r, dict) and isinstance(r.get("owner"), str)
@@ -83,22 +88,25 @@ def characters_import(*, rows: list[Any]) -> ImportReport:
             owner = {"owner_user": person}
         try:
             with transaction.atomic():
-                outcome = _upsert(row, kind=kind, owner=owner)
+                outcome = _upsert(row, kind=kind, owner=owner, described=described)
         except IntegrityError as exc:
             report.errors.append((number, f"could not be saved: {exc}"))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
     if report.created or report.updated:
         registry_changed()
+    embeddings_enqueue(character_ids=described)
     return report
 
 
-def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any]) -> str:
+def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any], described: list) -> str:
     name = row["name"].strip()
     wanted = {
         "description": row.get("description", ""),
         "disallowed": row.get("disallowed", False),
     }
+    if "lookalike_action" in row:  # otherwise a new character's default, an old one's own
+        wanted["lookalike_action"] = row["lookalike_action"]
     character = Character.objects.select_for_update().filter(name=name, kind=kind, **owner).first()
     aliases = sorted({a.strip() for a in row.get("aliases", []) if a.strip() and a.strip() != name})
     if character is None:
@@ -108,8 +116,12 @@ def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any]) -> str:
             for text in aliases
         )
         name_forms_refresh(character=character, announce=False)
+        if character.description.strip():
+            described.append(character.pk)
         return "created"
     changed = [f for f, v in wanted.items() if getattr(character, f) != v]
+    if "description" in changed:
+        described.append(character.pk)
     for f in changed:
         setattr(character, f, wanted[f])
     if changed:

@@ -15,7 +15,8 @@ from core.errors import DomainError, ErrorCode
 from licensing import selectors
 from licensing.models import Character, Grant, PolicyDecision
 from licensing.policy.engine import evaluate
-from licensing.policy.facts import Context, Decision, ParentFacts
+from licensing.policy.facts import Context, Decision, Lookalike, ParentFacts
+from licensing.policy.lookalike import find_lookalikes
 from licensing.policy.registry import get_registry
 from licensing.policy.screening import WATCHLIST_PREFIX
 from licensing.terms import RATINGS
@@ -27,12 +28,21 @@ if TYPE_CHECKING:
 MAX_PROMPT_CHARS = 2_000
 
 
-def _inputs_hash(*, prompt: str, user: User, requested: list[str], context: Context, facts) -> str:
+def _inputs_hash(
+    *,
+    prompt: str,
+    user: User,
+    requested: list[str],
+    context: Context,
+    facts,
+    lookalikes: list[Lookalike],
+) -> str:
     payload = {
         "prompt": prompt,
         "licensee": str(user.pk),
         "requested": requested,
         "context": context.to_dict(),
+        "lookalikes": [[m.character_id, m.score] for m in lookalikes],
         "grants": sorted(
             (cid, f.grant.grant_id, f.grant.terms_hash) for cid, f in facts.items() if f.grant
         ),
@@ -52,8 +62,9 @@ def policy_screen(
     parent: ParentFacts | None = None,
     purpose: str = "screen",
 ) -> tuple[Decision, PolicyDecision]:
-    """Screen the prompt against every registered name, evaluate every involved
-    character's terms, and store the decision (append-only). Returns both."""
+    """Screen the prompt against every registered name and, by meaning, every
+    character's description (lookalikes), evaluate every involved character's terms,
+    and store the decision (append-only). Returns both."""
     prompt = prompt.strip()
     if not prompt:
         raise DomainError("Write a prompt first.", code=ErrorCode.REQUIRED, field="prompt")
@@ -72,7 +83,10 @@ def policy_screen(
     ]
     if parent is not None:
         involved += list(parent.character_ids)
-    facts = selectors.policy_facts(user=creator, character_ids=involved)
+    lookalikes = find_lookalikes(prompt, exclude_ids=involved)
+    facts = selectors.policy_facts(
+        user=creator, character_ids=[*involved, *(m.character_id for m in lookalikes)]
+    )
     context = Context(
         now=timezone.now(),
         action="remix" if parent else "generate",
@@ -88,12 +102,18 @@ def policy_screen(
         characters=facts,
         context=context,
         parent=parent,
+        lookalikes=lookalikes,
     )
     record = PolicyDecision.objects.create(
         creator=creator,
         prompt=prompt,
         inputs_hash=_inputs_hash(
-            prompt=prompt, user=creator, requested=requested, context=context, facts=facts
+            prompt=prompt,
+            user=creator,
+            requested=requested,
+            context=context,
+            facts=facts,
+            lookalikes=lookalikes,
         ),
         allowed=decision.allowed,
         needs_review=decision.needs_review,
@@ -103,6 +123,7 @@ def policy_screen(
             **context.to_dict(),
             "requested": requested,
             "mentions": [m.character_id for m in mentions],
+            "lookalikes": [{"character_id": m.character_id, "score": m.score} for m in lookalikes],
         },
         engine_version=decision.engine_version,
         purpose=purpose,

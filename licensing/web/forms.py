@@ -3,7 +3,7 @@ and shape input; the services validate the terms and decide."""
 
 from django import forms
 
-from licensing.enums import AliasMode, CharacterStatus
+from licensing.enums import AliasMode, CharacterStatus, LookalikeAction
 from licensing.terms import (
     ACTIONS,
     AI_TRAINING,
@@ -27,6 +27,18 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
+DESCRIPTION_HELP = (
+    "What makes it recognisable, in English: how it looks, what it wears, what it does. "
+    "Every prompt is compared with it by meaning, so a creator who describes it without "
+    "naming it is noticed."
+)
+LOOKALIKE_LABEL = "A prompt that describes it without naming it"
+LOOKALIKE_HELP = (
+    "Creators who hold a licence for it are never stopped. A disallowed character's "
+    "lookalikes are always refused."
+)
+
+
 class CharacterForm(forms.Form):
     owner = forms.ChoiceField(label="Owner", help_text="One of your organizations, or yourself.")
     name = forms.CharField(max_length=120)
@@ -37,7 +49,18 @@ class CharacterForm(forms.Form):
         "or '| review' to flag instead of refusing.",
     )
     franchise = forms.CharField(max_length=120, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=DESCRIPTION_HELP,
+    )
+    lookalike_action = forms.ChoiceField(
+        label=LOOKALIKE_LABEL,
+        choices=LookalikeAction.choices,
+        initial=LookalikeAction.REVIEW,
+        required=False,
+        help_text=LOOKALIKE_HELP,
+    )
     disallowed = forms.BooleanField(
         required=False, help_text="No generation at all; its names still screen every prompt."
     )
@@ -49,6 +72,9 @@ class CharacterForm(forms.Form):
     def __init__(self, *args, owners: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = owners
+
+    def clean_lookalike_action(self) -> str:
+        return self.cleaned_data.get("lookalike_action") or LookalikeAction.REVIEW
 
     def clean_aliases(self) -> list[tuple[str, str]]:
         return parse_aliases(self.cleaned_data.get("aliases", ""))
@@ -85,12 +111,26 @@ class CharacterEditForm(forms.Form):
         help_text=CharacterForm.base_fields["aliases"].help_text,
     )
     franchise = forms.CharField(max_length=120, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=DESCRIPTION_HELP
+    )
+    lookalike_action = forms.ChoiceField(
+        label=LOOKALIKE_LABEL,
+        choices=LookalikeAction.choices,
+        required=False,
+        help_text=LOOKALIKE_HELP,
+    )
     status = forms.ChoiceField(choices=CharacterStatus.choices)
     disallowed = forms.BooleanField(required=False)
 
     def clean_aliases(self) -> list[tuple[str, str]]:
         return parse_aliases(self.cleaned_data.get("aliases", ""))
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if not cleaned.get("lookalike_action"):
+            cleaned.pop("lookalike_action", None)  # not sent: left as it is
+        return cleaned
 
 
 class ImageForm(forms.Form):

@@ -99,6 +99,7 @@ def character_create(request: HttpRequest) -> HttpResponse:
                     franchise=data["franchise"],
                     disallowed=data["disallowed"],
                     likeness_attested=data["likeness_attested"],
+                    lookalike_action=data["lookalike_action"],
                 )
                 if data.get("image"):
                     services.character_image_add(
@@ -120,6 +121,7 @@ def _edit_initial(character: Character) -> dict:
         "aliases": forms.format_aliases(character.aliases.all()),
         "franchise": character.franchise,
         "description": character.description,
+        "lookalike_action": character.lookalike_action,
         "status": character.status,
         "disallowed": character.disallowed,
     }

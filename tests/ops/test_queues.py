@@ -29,6 +29,7 @@ def test_every_task_of_ours_names_one_of_the_three_queues():
         ("marketplace.generation_render", "render"),
         ("marketplace.generation_sign", "render"),
         ("marketplace.generation_route", "default"),
+        ("licensing.characters_embed", "default"),
         ("payments.webhook_handle", "money"),
         ("payments.payouts_run", "money"),
         ("core.ping", "default"),

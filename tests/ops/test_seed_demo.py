@@ -15,7 +15,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 from django.test.utils import override_settings
 
 from accounts.enums import VerificationStatus
@@ -24,6 +24,7 @@ from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import (
     Character,
     CharacterAlias,
+    CharacterEmbedding,
     CharacterImage,
     Grant,
     GrantEvent,
@@ -102,6 +103,7 @@ def _snapshot(media) -> dict:
         Membership,
         Character,
         CharacterAlias,
+        CharacterEmbedding,
         CharacterImage,
         WatchlistEntry,
         Offer,
@@ -248,6 +250,18 @@ def test_the_ledger_is_balanced_overall_and_per_transaction(demo):
     ):
         per_transaction[(txn_id, currency)] += amount
     assert set(per_transaction.values()) == {0}
+
+
+def test_every_description_is_embedded_and_no_demo_video_describes_another_character(demo):
+    # The seed embeds the descriptions before making the videos, as the workers would
+    # have by then, so the demo's own prompts pass lookalike screening too.
+    assert CharacterEmbedding.objects.count() == Character.objects.exclude(description="").count()
+    assert Character.objects.exclude(description="").count() == Character.objects.count()
+    generation = PolicyDecision.objects.filter(purpose="generation")
+    assert generation.count() >= 20
+    embedded_by = CharacterEmbedding.objects.aggregate(last=Max("updated_at"))["last"]
+    assert embedded_by < generation.aggregate(first=Min("created_at"))["first"]
+    assert all(d.context["lookalikes"] == [] for d in generation)
 
 
 def test_a_second_run_changes_nothing(demo, demo_media):

@@ -1,8 +1,10 @@
 """manage.py import_characters FILE.json: bulk-import a catalogue.
 
 The file is a JSON list of {"owner": org slug (or a person's email for a likeness),
-"name", "aliases": [...], "description", "kind", "disallowed"}. Idempotent on (owner,
-name); a bad row is reported by number and every valid row is still imported."""
+"name", "aliases": [...], "description", "kind", "disallowed"}, optionally with
+"lookalike_action" (refuse, review or allow). Idempotent on (owner, name); a bad row is
+reported by number and every valid row is still imported. The workers embed the new
+descriptions for lookalike screening (``embed_descriptions`` does it here)."""
 
 import json
 from pathlib import Path
