@@ -52,6 +52,8 @@ class Character(TimeStamped):
         max_length=10,
         choices=LookalikeAction.choices,
         default=LookalikeAction.REVIEW,
+        # Also the database's: bulk loads (bench/make_data.py's COPY) leave it out.
+        db_default=LookalikeAction.REVIEW,
         help_text="What a prompt that describes this character without naming it gets.",
     )
 
