@@ -32,6 +32,7 @@ from payments.services.payouts import (
     payouts_create,
     payouts_run,
 )
+from payments.services.provider_errors import provider_failed
 from payments.services.revenue import (
     ledger_release_pending,
     revenue_event_record,
@@ -70,6 +71,7 @@ __all__ = [
     "payouts_create",
     "payouts_run",
     "platform_account",
+    "provider_failed",
     "revenue_event_record",
     "revenue_event_settle",
     "revenue_reverse",

@@ -23,6 +23,7 @@ from core.money import Money
 from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
 from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
 from payments.services.ledger import Line, ledger_post, platform_account
+from payments.services.provider_errors import transfer_refusal
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,7 @@ def payout_submit(*, payout_id, gateway) -> Payout:
             metadata={"payout_id": str(payout.pk)},
         )
     except stripe.InvalidRequestError as exc:
-        return payout_fail(
-            payout_id=payout.pk, reason=f"Stripe refused the transfer: {exc.user_message or exc}"
-        )
+        return payout_fail(payout_id=payout.pk, reason=transfer_refusal(exc, payout_id=payout.pk))
     return _payout_submitted(payout_id=payout.pk, transfer_id=transfer.id)
 
 

@@ -148,7 +148,8 @@ def connect(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.detail)
             return redirect("payments:connect")
         except stripe.StripeError as exc:
-            messages.error(request, f"Stripe could not start onboarding: {exc.user_message or exc}")
+            failed = services.provider_failed(exc, doing="start connecting your bank account")
+            messages.error(request, failed.detail)
             return redirect("payments:connect")
         return redirect(url)
     connected = ConnectedAccount.objects.filter(
@@ -204,7 +205,7 @@ def tip(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, exc.detail)
         return redirect(work)
     except stripe.StripeError as exc:
-        messages.error(request, f"Payment could not start: {exc.user_message or exc}")
+        messages.error(request, services.provider_failed(exc, doing="start the tip").detail)
         return redirect(work)
     return redirect(session.url)
 
