@@ -46,7 +46,9 @@ class StripeWebhookView(APIView):
     """Stripe's deliveries. The raw body is verified against the ``Stripe-Signature``
     header (``t=<unix time>,v1=<HMAC-SHA256 of "t.body" with the endpoint secret>``),
     stored once by event id and handled on the ``money`` queue. Answers ``ok`` for a new
-    event, ``duplicate`` for one already stored, 400 for a bad signature."""
+    event, ``duplicate`` for one already stored (nothing is done twice), 400 with the
+    reason for a signature that does not verify, a timestamp more than 300 s from now
+    either way, or a body that is not an event."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -73,13 +75,17 @@ class StripeWebhookView(APIView):
             ),
             (400, "text/plain"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="The signature did not verify",
+                description="Refused: the signature, its timestamp or the body",
                 examples=[
                     OpenApiExample(
                         "Bad signature",
-                        value="invalid signature: No signatures found matching the expected "
-                        "signature for payload",
-                    )
+                        value="invalid signature: no v1 signature matches the body",
+                    ),
+                    OpenApiExample(
+                        "Timestamp out of tolerance",
+                        value="invalid signature: its timestamp is 86400 s ahead of our clock "
+                        "(at most 300 s either way)",
+                    ),
                 ],
             ),
         },
@@ -101,7 +107,7 @@ class StripeWebhookView(APIView):
                 payload=request.body, signature=request.headers.get("Stripe-Signature", "")
             )
         except services.WebhookRejected as exc:
-            return HttpResponse(f"invalid signature: {exc}", status=400, content_type="text/plain")
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
         return HttpResponse("ok" if created else "duplicate", content_type="text/plain")
 
 
