@@ -41,6 +41,7 @@ from payments.services.revenue import (
 )
 from payments.services.reversals import revenue_reverse
 from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
+from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "LedgerError",
     "Line",
     "PaymentUnavailable",
+    "PayoutRefused",
     "WebhookRejected",
     "account_for",
     "balance",
@@ -68,6 +70,7 @@ __all__ = [
     "payout_confirm",
     "payout_fail",
     "payout_submit",
+    "payout_withdraw",
     "payouts_create",
     "payouts_run",
     "platform_account",
