@@ -9,7 +9,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-SUCCESS = {
+SUCCESS = {  # in the order the Checkout page lists them
     "4242424242424242": "visa",
     "4000056655665556": "visa",
     "5555555555554444": "mastercard",

@@ -59,7 +59,7 @@ def checkout(request: HttpRequest, session_id: str) -> HttpResponse:
             "items": row.private.get("line_items") or [],
             "total": format_minor(session["amount_total"], session["currency"]),
             "form": form,
-            "success_cards": sorted(SUCCESS),
+            "success_cards": list(SUCCESS),
             "decline_cards": [
                 (number, code.replace("_", " ")) for number, (code, _) in sorted(DECLINES.items())
             ],

@@ -24,6 +24,7 @@ from payments.models import (
     StripeEvent,
 )
 from payments.sandbox import delivery, store
+from payments.sandbox.adopt import sandbox_adopt
 from payments.sandbox.models import SandboxBalance, SandboxEvent, SandboxObject, SandboxRequest
 from payments.stripe_gateway import StripeGateway, stripe_client
 from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
@@ -306,3 +307,36 @@ def test_a_delivery_the_endpoint_refuses_is_recorded_and_lands_when_sent_again(
     monkeypatch.undo()
     assert delivery.event_deliver(event_id=event.pk) == 200
     assert StripeEvent.objects.get(pk="evt_test_retry").type == "balance.available"
+
+
+def test_history_written_offline_is_adopted_once_and_its_payee_can_withdraw(client, sandbox):
+    # given: a payee connected and paid before any sandbox existed (as seed_demo does,
+    # with its offline stand-in), whose later revenue is available
+    payee = UserFactory()
+    ConnectedAccount.objects.create(
+        stripe_account_id="acct_demo_history", payouts_enabled=True, user=payee
+    )
+    work = WorkFactory(creator=payee, grants=[grant_for(CharacterFactory(), payee)])
+    event, _ = services.revenue_event_record(
+        kind="tip", source="stripe", external_id="pi_demo_x", money=Money(2_000, "USD"), work=work
+    )
+    services.revenue_event_settle(event=event)
+    services.ledger_release_pending()
+    held = -services.balances_for(owner=None)[(AccountKind.STRIPE_CLEARING, "USD")].amount
+
+    # when: the seed hands the sandbox its history, twice (make run seeds every start)
+    first = sandbox_adopt(
+        key="demo", accounts=[("acct_demo_history", payee.email, "US")], funds={"USD": held}
+    )
+    again = sandbox_adopt(
+        key="demo", accounts=[("acct_demo_history", payee.email, "US")], funds={"USD": held}
+    )
+    client.force_login(payee)
+    client.post(reverse("payments:withdraw"))
+
+    # then: adopted once, and the payout went through the sandbox to that account
+    assert (first, again) == (True, False)
+    payout = Payout.objects.get()
+    assert (payout.status, payout.amount) == ("paid", 1_800)
+    assert SandboxBalance.objects.get(account="", currency="usd").available == held - 1_800
+    assert SandboxBalance.objects.get(account="acct_demo_history").available == 1_800
