@@ -6,6 +6,8 @@ finds it done, and what happened since in the sandbox is left as it is."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from payments.sandbox import objects, store
@@ -27,7 +29,7 @@ def sandbox_adopt(*, key: str, accounts: list[tuple[str, str, str]], funds: dict
             account = objects.account(
                 email=email, country=country, kind="express", metadata={}, capabilities={}
             )
-            cleared = {
+            cleared: dict[str, Any] = {
                 "currently_due": [],
                 "eventually_due": [],
                 "past_due": [],

@@ -14,8 +14,9 @@ API_PATH = "/sandbox/stripe"
 
 def sandbox_active() -> bool:
     """Test mode: no Stripe secret key is configured (``make run``'s default). With a
-    key, live or test, the real Stripe API is used and the sandbox is closed."""
-    return not settings.STRIPE_SECRET_KEY
+    key, live or test, the real Stripe API is used and the sandbox is closed; production
+    settings refuse to start without one, and never open it."""
+    return not settings.STRIPE_SECRET_KEY and not getattr(settings, "IS_PRODUCTION", False)
 
 
 def _derived(label: str) -> str:

@@ -110,7 +110,9 @@ def emit(
         type_=type_, obj=obj, account=account, previous=previous, request=request
     )
     stored = SandboxEvent.objects.create(id=payload["id"], type=type_, payload=payload)
-    transaction.on_commit(lambda: enqueue_delivery(stored.pk))
+    # robust: the payment is made either way; a lost enqueue is found by the sweep
+    # (tasks.sandbox_redeliver), as Stripe retries what it could not deliver.
+    transaction.on_commit(lambda: enqueue_delivery(stored.pk), robust=True)
     return stored
 
 

@@ -6,7 +6,7 @@ lost), confirmed by the transfer's webhook."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from celery import signature as task_signature
@@ -61,7 +61,9 @@ def payout_withdraw(*, by: User, organization: Organization | None = None) -> li
             if payout is not None:
                 made.append(payout)
         for payout in made:
-            transaction.on_commit(functools.partial(_submit, payout.pk))
+            # robust: a broker that is down must not turn a made payout into an error
+            # page; the hourly run submits every payout still created.
+            transaction.on_commit(_submitter(payout.pk), robust=True)
     if not made:  # another request got there first
         _refuse(owner)
     return made
@@ -74,6 +76,13 @@ def _refuse(owner) -> None:
             "There is nothing to pay out right now.", code=PaymentsError.BELOW_MINIMUM
         )
     raise PayoutRefused(reason.text, code=reason.code)
+
+
+def _submitter(payout_id) -> Callable[[], None]:
+    def submit_payout() -> None:
+        _submit(payout_id)
+
+    return submit_payout
 
 
 def _submit(payout_id) -> None:

@@ -26,6 +26,7 @@ from payments.models import (
 from payments.sandbox import delivery, store
 from payments.sandbox.adopt import sandbox_adopt
 from payments.sandbox.models import SandboxBalance, SandboxEvent, SandboxObject, SandboxRequest
+from payments.sandbox.tasks import sandbox_redeliver
 from payments.stripe_gateway import StripeGateway, stripe_client
 from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
 
@@ -275,6 +276,10 @@ def test_with_stripe_keys_configured_the_sandbox_is_closed(client, sandbox, sett
         assert client.post(path).status_code == 404, path
     assert stripe_client()._requestor.base_addresses["api"] == "https://api.stripe.com"
     assert "Test mode: no real money" not in client.get("/").content.decode()
+    # and production settings never open it, even with the key left empty
+    settings.STRIPE_SECRET_KEY = ""
+    settings.IS_PRODUCTION = True
+    assert client.get("/sandbox/stripe/v1/balance").status_code == 404
 
 
 def test_test_mode_is_shown_on_every_page(client, sandbox):
@@ -340,3 +345,26 @@ def test_history_written_offline_is_adopted_once_and_its_payee_can_withdraw(clie
     assert (payout.status, payout.amount) == ("paid", 1_800)
     assert SandboxBalance.objects.get(account="", currency="usd").available == held - 1_800
     assert SandboxBalance.objects.get(account="acct_demo_history").available == 1_800
+
+
+def test_an_event_whose_delivery_was_never_enqueued_is_swept_up(sandbox, settings):
+    # given: an event made a while ago whose delivery never reached the broker
+    SandboxEvent.objects.create(
+        id="evt_test_lost",
+        type="balance.available",
+        payload={"id": "evt_test_lost", "object": "event", "type": "balance.available",
+                 "data": {"object": {"object": "balance"}}},
+    )  # fmt: skip
+    SandboxEvent.objects.filter(pk="evt_test_lost").update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    # when: beat's sweep runs (and once more, with nothing left)
+    swept, again = sandbox_redeliver(), sandbox_redeliver()
+
+    # then
+    assert (swept, again) == (1, 0)
+    assert SandboxEvent.objects.get(pk="evt_test_lost").delivered_at is not None
+    assert StripeEvent.objects.filter(pk="evt_test_lost").exists()
+    settings.STRIPE_SECRET_KEY = "sk_test_a_real_stripe_test_key"
+    assert sandbox_redeliver() == 0  # with keys it does nothing

@@ -19,6 +19,7 @@ from payments import services
 from payments.enums import AccountKind
 from payments.models import ConnectedAccount, LedgerTransaction, Payout
 from payments.selectors_payouts import payout_next_run, payout_outlook
+from payments.services import withdrawals
 from tests.builders import dispute_opened, tip_settled
 from tests.factories import (
     CharacterFactory,
@@ -201,6 +202,29 @@ def test_a_payout_still_being_made_blocks_a_second_one(client):
         "field": None,
     }
     assert Payout.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_leaves_the_payout_for_the_hourly_run(client, monkeypatch):
+    # given: enqueueing the transfer fails (the broker is down)
+    creator = UserFactory()
+    _earning(creator)
+    _connected({"user": creator})
+    client.force_login(creator)
+
+    def broker_down(payout_id):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(withdrawals, "_submit", broker_down)
+
+    # when
+    response = client.post(reverse("payments:withdraw"), follow=True)
+
+    # then: the person is told it is on its way, and the payout waits, money reserved
+    assert "Withdrawal of $45.00 requested" in response.content.decode()
+    payout = Payout.objects.get()
+    assert payout.status == "created"
+    assert _available(creator) == 0
 
 
 @pytest.mark.django_db
