@@ -96,7 +96,10 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "kind": kind or "",
         "currency": currency or "",
         "memberships": accounts_selectors.organization_list_for_user(user=request.user),
-        "payouts": selectors.payouts_for(owner=owner)[:20],
+        "payouts": [
+            (payout, Money(payout.amount, payout.currency))
+            for payout in selectors.payouts_for(owner=owner)[:20]
+        ],
     }
     return render(request, "payments/earnings.html", context)
 

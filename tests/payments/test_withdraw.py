@@ -81,6 +81,7 @@ def test_withdraw_on_the_earnings_page_pays_the_available_balance_once(client, f
     text = second.content.decode()
     assert "Nothing was withdrawn: Nothing is available to pay out yet" in text
     assert 'data-reason="below_minimum"' in text and "disabled" in text
+    assert '<td class="num">$45.00</td><td><span class="badge payout-paid">Paid' in text
     assert LedgerTransaction.objects.filter(kind="payout.reserve").count() == 1
 
 
