@@ -23,7 +23,7 @@ from payments.models import (
     RevenueEvent,
     StripeEvent,
 )
-from payments.sandbox import delivery, store
+from payments.sandbox import api, delivery, store
 from payments.sandbox.adopt import sandbox_adopt
 from payments.sandbox.models import SandboxBalance, SandboxEvent, SandboxObject, SandboxRequest
 from payments.sandbox.tasks import sandbox_redeliver
@@ -368,3 +368,18 @@ def test_an_event_whose_delivery_was_never_enqueued_is_swept_up(sandbox, setting
     assert StripeEvent.objects.filter(pk="evt_test_lost").exists()
     settings.STRIPE_SECRET_KEY = "sk_test_a_real_stripe_test_key"
     assert sandbox_redeliver() == 0  # with keys it does nothing
+
+
+def test_a_bug_in_the_sandbox_answers_as_stripe_does_and_is_not_retried(sandbox, monkeypatch):
+    calls = []
+
+    def broken(params, request):
+        calls.append(request["id"])
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(api, "route", lambda method, path: (broken, ()))
+    with pytest.raises(stripe.APIError) as failed:
+        StripeGateway.from_settings().balance_retrieve()
+
+    assert failed.value.http_status == 500
+    assert len(calls) == 1  # Stripe-Should-Retry: false, so stripe-python did not retry
