@@ -18,6 +18,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # Test mode only (a no-op with Stripe keys): the payments sandbox's lost deliveries.
+    "payments-sandbox-redeliver": {
+        "task": "payments.sandbox_redeliver",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "disputes-expire": {
         "task": "marketplace.disputes_expire",
         "schedule": crontab(minute=15),

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("dashboard.web.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    # Test mode's stand-in for Stripe: a 404 whenever Stripe keys are configured.
+    path("sandbox/", include("payments.sandbox.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL (?script), not
     # inline, so the page runs under the CSP's script-src 'self'.

@@ -90,7 +90,8 @@ _EXAMPLES: dict[int, dict[str, Any]] = {
     },
     503: {
         "code": "payment_provider_unavailable",
-        "detail": "Stripe could not start the payment: try again.",
+        "detail": "Our payment provider did not answer, so we could not start the payment. "
+        "Nothing was charged. Try again in a minute. (Reference: 3f9c0e1a2b)",
         "field": None,
     },
 }

@@ -59,3 +59,8 @@ class PaymentsError(StrEnum):
     """Refusal codes of payments' services (beside core.errors.ErrorCode)."""
 
     PAYMENT_PROVIDER_UNAVAILABLE = "payment_provider_unavailable"
+    # Why a withdrawal cannot be paid now (409).
+    NO_CONNECTED_ACCOUNT = "no_connected_account"
+    PAYOUTS_NOT_ENABLED = "payouts_not_enabled"
+    PAYOUT_IN_PROGRESS = "payout_in_progress"
+    BELOW_MINIMUM = "below_minimum"

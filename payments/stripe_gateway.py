@@ -1,14 +1,25 @@
 """Every call Cocreate makes to Stripe, in one place. It takes a ``stripe.StripeClient``
 and passes our own idempotency keys, so a retried task never creates a second object.
-Production talks to api.stripe.com; tests point ``STRIPE_API_BASE`` at a loopback fake.
-Nothing here knows which one it is talking to."""
+Production talks to api.stripe.com; tests point ``STRIPE_API_BASE`` at a loopback fake;
+with no key configured (test mode) the key and base address are the payments
+sandbox's (payments/sandbox/). Nothing here knows which one it is talking to."""
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from typing import Any
 
 import stripe
 from django.conf import settings
+
+from payments.sandbox.mode import (
+    sandbox_active,
+    sandbox_api_base,
+    sandbox_api_key,
+    webhook_secret,
+)
 
 # Errors after which the same call, with the same idempotency key, may succeed: the
 # network or a timeout (APIConnectionError), a 5xx (APIError) and rate limiting (429,
@@ -16,6 +27,15 @@ from django.conf import settings
 # but not a 429 unless Stripe sends ``Stripe-Should-Retry: true``; money tasks retry
 # all three at the Celery level (payments/tasks.py), with the same business key.
 TRANSIENT_STRIPE_ERRORS = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
+# Stripe's tolerance for a webhook signature's timestamp, in seconds; we apply it both
+# ways (see StripeGateway.webhook_event).
+WEBHOOK_TOLERANCE_S = 300
+_SIGNED_AT = re.compile(r"(?:^|,)\s*t=(\d{1,12})\s*(?:,|$)")
+
+
+class WebhookInvalid(ValueError):
+    """A webhook delivery that is refused: why, in our words."""
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -25,10 +45,13 @@ def stripe_client() -> stripe.StripeClient:
     timeouts, 409 and 5xx, with back-off) cannot create a second object. The timeout is
     ours, not the SDK's 80 s: a web request waiting on Stripe must give up well before
     the browser does."""
-    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    if sandbox_active():
+        key, base = sandbox_api_key(), sandbox_api_base()
+    else:
+        key, base = settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE
     return stripe.StripeClient(
-        settings.STRIPE_SECRET_KEY,
-        base_addresses=base or {},
+        key,
+        base_addresses={"api": base} if base else {},
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_S),
     )
@@ -166,9 +189,35 @@ class StripeGateway:
     # --- Webhooks -----------------------------------------------------------------------
 
     @staticmethod
-    def webhook_event(*, payload: bytes, signature: str) -> stripe.Event:
-        """Verify the signature (with Stripe's default 300 s tolerance) and parse."""
-        return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    def webhook_event(*, payload: bytes, signature: str, now: float | None = None) -> Any:
+        """Verify the signature, then parse the body (JSON, not yet known to be an event).
+        The signed timestamp must lie within Stripe's tolerance of now on either side:
+        stripe-python refuses only stale ones, and an event signed for a time far ahead
+        is no fresher than one replayed from the past. Raises WebhookInvalid, whose
+        message is ours."""
+        secret = webhook_secret()
+        if not secret:
+            raise WebhookInvalid("invalid signature: no webhook secret is configured")
+        found = _SIGNED_AT.search(signature or "")
+        if found is None:
+            raise WebhookInvalid("invalid signature: the Stripe-Signature header has no t=")
+        skew = int(found.group(1)) - (time.time() if now is None else now)
+        if abs(skew) > WEBHOOK_TOLERANCE_S:
+            when = "ahead of" if skew > 0 else "behind"
+            raise WebhookInvalid(
+                f"invalid signature: its timestamp is {round(abs(skew))} s {when} our clock "
+                f"(at most {WEBHOOK_TOLERANCE_S} s either way)"
+            )
+        try:
+            text = payload.decode("utf-8")
+            stripe.WebhookSignature.verify_header(
+                text, signature, secret, tolerance=WEBHOOK_TOLERANCE_S
+            )
+            return json.loads(text)
+        except stripe.SignatureVerificationError as exc:
+            raise WebhookInvalid("invalid signature: no v1 signature matches the body") from exc
+        except ValueError as exc:  # not UTF-8, or not JSON
+            raise WebhookInvalid("invalid payload: the body is not JSON") from exc
 
 
 def stripe_gateway() -> StripeGateway:

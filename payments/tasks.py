@@ -59,6 +59,25 @@ def payouts_run() -> int:
 
 
 @shared_task(
+    name="payments.payout_submit",
+    on_queue="money",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=6,
+    time_limit=120,
+    soft_time_limit=100,
+    expires=3000,
+)
+def payout_submit(payout_id: str) -> str:
+    """Send one payout's transfer (a withdrawal, enqueued when it is made). Done already,
+    or by the hourly run meanwhile: the payout is no longer created and nothing is sent."""
+    payout = payouts.payout_submit(payout_id=payout_id, gateway=StripeGateway.from_settings())
+    return payout.status
+
+
+@shared_task(
     name="payments.release_pending",
     on_queue="money",
     acks_late=True,

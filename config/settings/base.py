@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "licensing",
     "marketplace",
     "payments",
+    "payments.sandbox",
     "dashboard",
     "demo",
 ]
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.web.context_processors.navigation",
+                "payments.sandbox.context_processors.test_mode",
             ],
         },
     },
@@ -249,10 +251,13 @@ PENDING_HOLD_HOURS = env.int("PENDING_HOLD_HOURS", default=0)
 # A payout is made when an available balance reaches this many minor units.
 PAYOUT_THRESHOLD_MINOR = env.int("PAYOUT_THRESHOLD_MINOR", default=1_000)
 
-# Stripe. STRIPE_API_BASE is empty in production (api.stripe.com); tests point it at a
-# loopback fake.
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_development_placeholder")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_development_placeholder")
+# Stripe. With no STRIPE_SECRET_KEY (make run's default) payments run in test mode: the
+# payments sandbox inside Cocreate stands in for Stripe (payments/sandbox/), with a
+# webhook secret derived from SECRET_KEY unless STRIPE_WEBHOOK_SECRET is set. With a
+# key (sk_test_... or sk_live_...) the real Stripe API is used. STRIPE_API_BASE is
+# empty in production (api.stripe.com); tests point it at a loopback fake.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # Seconds before one call to Stripe gives up, and how many times stripe-python retries
 # a network error, timeout or 5xx (same idempotency key) before raising.

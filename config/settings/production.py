@@ -33,6 +33,14 @@ CELERY_RESULT_BACKEND = REDIS_URL
 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
+    # Set but empty would be test mode: the payments sandbox taking card numbers.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: production never runs payments "
+        "in test mode"
+    )
 SITE_URL = env("SITE_URL")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"

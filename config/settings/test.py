@@ -40,6 +40,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
+# The suite's Stripe is the loopback fake (tests/fakes/stripe_fake.py), reached with
+# these; the sandbox's tests clear STRIPE_SECRET_KEY to run in test mode.
+STRIPE_SECRET_KEY = "sk_test_cocreate_suite"  # noqa: S105
+STRIPE_WEBHOOK_SECRET = "whsec_cocreate_suite"  # noqa: S105
+
 # Limits high enough never to disturb a test; the rate-limit tests set their own low
 # ones. Counters live in the cache, which every test starts empty.
 RATE_LIMITS = {"generate": "1000/m", "screen": "1000/m", "token": "1000/m"}

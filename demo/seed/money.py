@@ -19,7 +19,8 @@ from core.money import Money
 from demo.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
 from payments import selectors as payments_selectors
 from payments import services as payments
-from payments.enums import PayoutStatus, RevenueKind
+from payments.enums import AccountKind, PayoutStatus, RevenueKind
+from payments.sandbox.adopt import sandbox_adopt
 from payments.services.imports import revenue_import_csv
 
 if TYPE_CHECKING:
@@ -92,6 +93,23 @@ def seed_payout(users: dict[str, User], *, gateway) -> Payout:
         assert confirmed is not None  # the payout was found by this very transfer id
         payout = confirmed
     return payout
+
+
+def seed_sandbox(users: dict[str, User]) -> bool:
+    """In test mode, hand the payments sandbox what this history left at "Stripe" (the
+    payee's connected account, and the money the ledger says Stripe holds), so that it
+    can be paid out from the running app. Once: False when done before."""
+    payee = users[PAYEE]
+    connected = payments_selectors.connected_account_of(user=payee)
+    assert connected is not None  # seed_payout connected it
+    held = payments.balances_for(owner=None).get(
+        (AccountKind.STRIPE_CLEARING, CURRENCY), Money(0, CURRENCY)
+    )
+    return sandbox_adopt(
+        key="demo",
+        accounts=[(connected.stripe_account_id, payee.email, connected.country or "US")],
+        funds={CURRENCY: -held.amount},
+    )
 
 
 def seed_after_payout(users: dict[str, User], works: dict[str, Work]) -> None:

@@ -20,11 +20,13 @@ from demo.seed.money import (
     seed_ad_revenue,
     seed_after_payout,
     seed_payout,
+    seed_sandbox,
     seed_tips,
 )
 from demo.seed.people import seed_people, seed_studios
 from demo.seed.stripe_offline import OfflineStripe
 from demo.seed.works import seed_works
+from payments.sandbox.mode import sandbox_active
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def seed_demo() -> SeedReport:
         seed_ad_revenue(works)
         payout = seed_payout(users, gateway=gateway)
         seed_after_payout(users, works)
+        if sandbox_active():
+            seed_sandbox(users)
     return SeedReport(
         people=PEOPLE,
         studios=len(studios),

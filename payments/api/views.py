@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as accounts_selectors
 from core.api import example_request, example_response, query_choice, query_currency
-from core.schema import ErrorSerializer
+from core.schema import AutoSchema, ErrorSerializer
 from licensing import selectors as licensing_selectors
 from payments import selectors, services
 from payments.enums import PARTY_KINDS, CheckoutStatus, PayoutStatus
@@ -46,7 +46,9 @@ class StripeWebhookView(APIView):
     """Stripe's deliveries. The raw body is verified against the ``Stripe-Signature``
     header (``t=<unix time>,v1=<HMAC-SHA256 of "t.body" with the endpoint secret>``),
     stored once by event id and handled on the ``money`` queue. Answers ``ok`` for a new
-    event, ``duplicate`` for one already stored, 400 for a bad signature."""
+    event, ``duplicate`` for one already stored (nothing is done twice), 400 with the
+    reason for a signature that does not verify, a timestamp more than 300 s from now
+    either way, or a body that is not an event."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -73,13 +75,17 @@ class StripeWebhookView(APIView):
             ),
             (400, "text/plain"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="The signature did not verify",
+                description="Refused: the signature, its timestamp or the body",
                 examples=[
                     OpenApiExample(
                         "Bad signature",
-                        value="invalid signature: No signatures found matching the expected "
-                        "signature for payload",
-                    )
+                        value="invalid signature: no v1 signature matches the body",
+                    ),
+                    OpenApiExample(
+                        "Timestamp out of tolerance",
+                        value="invalid signature: its timestamp is 86400 s ahead of our clock "
+                        "(at most 300 s either way)",
+                    ),
                 ],
             ),
         },
@@ -101,7 +107,7 @@ class StripeWebhookView(APIView):
                 payload=request.body, signature=request.headers.get("Stripe-Signature", "")
             )
         except services.WebhookRejected as exc:
-            return HttpResponse(f"invalid signature: {exc}", status=400, content_type="text/plain")
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
         return HttpResponse("ok" if created else "duplicate", content_type="text/plain")
 
 
@@ -277,10 +283,19 @@ class PayoutSerializer(serializers.ModelSerializer):
         ]
 
 
+class _PagedGetOnly(AutoSchema):
+    """A list view whose POST answers a plain list (what it made), not a page."""
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self.method == "GET" else None
+
+
 class PayoutListView(ListAPIView):
-    """Your payouts to your connected Stripe account, newest first."""
+    """Your payouts to your connected Stripe account, newest first (GET); withdraw your
+    available balance now (POST)."""
 
     serializer_class = PayoutSerializer
+    schema = _PagedGetOnly()
 
     @extend_schema(
         tags=TAG,
@@ -309,3 +324,61 @@ class PayoutListView(ListAPIView):
         qs = selectors.payouts_for(owner=_owner(self.request))
         status_ = query_choice(self.request.query_params, "status", PayoutStatus.values)
         return qs.filter(status=status_) if status_ else qs
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="v1_payouts_create",
+        summary="Withdraw: pay out your available balance now",
+        description=(
+            "Pays out each available balance (one payout per currency) at or above the "
+            "minimum payout now, instead of at the next hourly run: the money is reserved "
+            "at once and the transfer to your connected Stripe account is sent in the "
+            "background (status `created`, then `submitted`, then `paid` when Stripe "
+            "confirms). Two requests at once make one payout. With `organization`, an "
+            "owner withdraws the organization's balance. 409 names why nothing can be paid "
+            "now: `no_connected_account`, `payouts_not_enabled`, `payout_in_progress` or "
+            "`below_minimum`."
+        ),
+        parameters=[OWNER_PARAM],
+        request=None,
+        responses={201: PayoutSerializer(many=True), 409: ErrorSerializer},
+        examples=[
+            example_response(  # one payout per currency: drf-spectacular lists it
+                "Withdrawn",
+                {
+                    "id": PAYOUT_ID,
+                    "status": "created",
+                    "amount": 4500,
+                    "currency": "USD",
+                    "stripe_transfer_id": "",
+                    "failure_reason": "",
+                    "created_at": "2026-04-05T10:12:00Z",
+                    "submitted_at": None,
+                    "paid_at": None,
+                },
+                status=201,
+            ),
+            example_response(
+                "Below the minimum",
+                {
+                    "code": "below_minimum",
+                    "detail": "Your available balance ($4.50) is below the $10.00 minimum payout.",
+                    "field": None,
+                },
+                status=409,
+            ),
+            example_response(
+                "No bank account",
+                {
+                    "code": "no_connected_account",
+                    "detail": "Connect your bank account to be paid.",
+                    "field": None,
+                },
+                status=409,
+            ),
+        ],
+    )
+    def post(self, request):
+        organization = _owner(request) if request.query_params.get("organization") else None
+        payouts = services.payout_withdraw(by=request.user, organization=organization)
+        return Response(PayoutSerializer(payouts, many=True).data, status=201)

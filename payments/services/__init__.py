@@ -32,6 +32,7 @@ from payments.services.payouts import (
     payouts_create,
     payouts_run,
 )
+from payments.services.provider_errors import provider_failed
 from payments.services.revenue import (
     ledger_release_pending,
     revenue_event_record,
@@ -40,6 +41,7 @@ from payments.services.revenue import (
 )
 from payments.services.reversals import revenue_reverse
 from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
+from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "LedgerError",
     "Line",
     "PaymentUnavailable",
+    "PayoutRefused",
     "WebhookRejected",
     "account_for",
     "balance",
@@ -67,9 +70,11 @@ __all__ = [
     "payout_confirm",
     "payout_fail",
     "payout_submit",
+    "payout_withdraw",
     "payouts_create",
     "payouts_run",
     "platform_account",
+    "provider_failed",
     "revenue_event_record",
     "revenue_event_settle",
     "revenue_reverse",

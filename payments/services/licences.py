@@ -4,32 +4,20 @@ here, so a payment that cannot start reads the same everywhere."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import stripe
-from rest_framework import status
 
-from core.errors import DomainError
 from licensing import services as licensing_services
 from licensing.enums import GrantStatus
-from payments.enums import PaymentsError
 from payments.models import CheckoutSession
 from payments.services.checkout import checkout_for_grant
+from payments.services.provider_errors import PaymentUnavailable, provider_failed
 
 if TYPE_CHECKING:
     from accounts.models import User
     from licensing.models import Grant, Offer
-
-log = logging.getLogger(__name__)
-
-
-class PaymentUnavailable(DomainError):
-    """The payment provider could not open a payment now; nothing was charged."""
-
-    code = PaymentsError.PAYMENT_PROVIDER_UNAVAILABLE
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -48,15 +36,8 @@ def grant_checkout_start(*, grant: Grant, by: User, gateway) -> CheckoutSession:
     try:
         return checkout_for_grant(grant=grant, by=by, gateway=gateway)
     except stripe.StripeError as exc:
-        log.warning(
-            "checkout for grant %s could not start: %s (Stripe request %s)",
-            grant.pk,
-            exc,
-            getattr(exc, "request_id", None),
-        )
-        raise PaymentUnavailable(
-            f"Payment could not start: {exc.user_message or 'the payment provider did not answer'}."
-            " Try again."
+        raise provider_failed(
+            exc, doing="start the payment", context=f"checkout for grant {grant.pk}"
         ) from exc
 
 

@@ -23,6 +23,7 @@ from core.money import Money
 from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
 from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
 from payments.services.ledger import Line, ledger_post, platform_account
+from payments.services.provider_errors import transfer_refusal
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,46 @@ def _available_accounts(connected: ConnectedAccount):
     return LedgerAccount.objects.filter(kind=AccountKind.AVAILABLE, **owner)
 
 
+def payout_open(
+    *, connected: ConnectedAccount, account: LedgerAccount, minimum: int
+) -> Payout | None:
+    """A payout of the account's whole available balance, if it is at or above
+    ``minimum`` and no payout of it is still being created, with the money reserved
+    (available → Stripe clearing, key ``payout:<id>:reserve``) in the same transaction.
+    The balance row is locked first, so concurrent callers (the hourly run, two
+    Withdraw clicks) see one total and make one payout. None when there is nothing to
+    pay."""
+    with transaction.atomic():
+        # Lock the balance so concurrent passes and postings see one total.
+        LedgerAccount.objects.select_for_update().get(pk=account.pk)
+        if Payout.objects.filter(account=account, status=PayoutStatus.CREATED).exists():
+            return None
+        total = LedgerEntry.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
+        if total < minimum or total <= 0:
+            return None
+        try:
+            with transaction.atomic():
+                payout = Payout.objects.create(
+                    connected_account=connected,
+                    account=account,
+                    amount=total,
+                    currency=account.currency,
+                )
+        except IntegrityError:
+            return None
+        money = Money(total, account.currency)
+        clearing = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=account.currency)
+        ledger_post(
+            key=f"payout:{payout.pk}:reserve",
+            kind="payout.reserve",
+            lines=[Line(account, -money), Line(clearing, money)],
+            memo=f"payout to {connected.stripe_account_id}",
+            meta={"payout": str(payout.pk)},
+        )
+        PayoutEvent.objects.create(payout=payout, to_status=PayoutStatus.CREATED, note="reserved")
+    return payout
+
+
 def payouts_create(*, threshold: int | None = None) -> list[Payout]:
     """One payout per available balance at or above the threshold, for every connected
     account with payouts enabled. Reserves the money in the same database transaction."""
@@ -67,40 +108,8 @@ def payouts_create(*, threshold: int | None = None) -> list[Payout]:
         "user", "organization"
     ):
         for account in _available_accounts(connected):
-            with transaction.atomic():
-                # Lock the balance so concurrent passes and postings see one total.
-                LedgerAccount.objects.select_for_update().get(pk=account.pk)
-                if Payout.objects.filter(account=account, status=PayoutStatus.CREATED).exists():
-                    continue
-                total = (
-                    LedgerEntry.objects.filter(account=account).aggregate(t=Sum("amount"))["t"] or 0
-                )
-                if total < threshold or total <= 0:
-                    continue
-                try:
-                    with transaction.atomic():
-                        payout = Payout.objects.create(
-                            connected_account=connected,
-                            account=account,
-                            amount=total,
-                            currency=account.currency,
-                        )
-                except IntegrityError:
-                    continue
-                money = Money(total, account.currency)
-                clearing = platform_account(
-                    kind=AccountKind.STRIPE_CLEARING, currency=account.currency
-                )
-                ledger_post(
-                    key=f"payout:{payout.pk}:reserve",
-                    kind="payout.reserve",
-                    lines=[Line(account, -money), Line(clearing, money)],
-                    memo=f"payout to {connected.stripe_account_id}",
-                    meta={"payout": str(payout.pk)},
-                )
-                PayoutEvent.objects.create(
-                    payout=payout, to_status=PayoutStatus.CREATED, note="reserved"
-                )
+            payout = payout_open(connected=connected, account=account, minimum=threshold)
+            if payout is not None:
                 created.append(payout)
     return created
 
@@ -121,9 +130,7 @@ def payout_submit(*, payout_id, gateway) -> Payout:
             metadata={"payout_id": str(payout.pk)},
         )
     except stripe.InvalidRequestError as exc:
-        return payout_fail(
-            payout_id=payout.pk, reason=f"Stripe refused the transfer: {exc.user_message or exc}"
-        )
+        return payout_fail(payout_id=payout.pk, reason=transfer_refusal(exc, payout_id=payout.pk))
     return _payout_submitted(payout_id=payout.pk, transfer_id=transfer.id)
 
 

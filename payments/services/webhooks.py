@@ -1,11 +1,9 @@
 """Stripe webhooks: receive (verify, store once, enqueue the handling on commit) and
 handle (dispatch each stored event to the flow it concerns)."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-import stripe
 from celery import signature as task_signature
 from django.db import IntegrityError, transaction
 
@@ -14,32 +12,52 @@ from payments.services import payouts
 from payments.services.checkout import checkout_completed, checkout_expired
 from payments.services.connect import connect_account_sync
 from payments.services.reversals import CLAWBACK_PURPOSE, charge_disputed, charge_refunded
-from payments.stripe_gateway import StripeGateway
+from payments.stripe_gateway import StripeGateway, WebhookInvalid
+
+_ID_MAX: int = StripeEvent._meta.get_field("id").max_length or 255
+_TYPE_MAX: int = StripeEvent._meta.get_field("type").max_length or 100
 
 
 class WebhookRejected(Exception):
-    pass
+    """A delivery refused before anything was stored; the message says why."""
+
+
+def _event_shape(event: Any) -> tuple[str, str]:
+    """The event's id and type, when it is an event this endpoint can store and hand to
+    a handler: else WebhookRejected (a signed but malformed body is still refused)."""
+    if not isinstance(event, dict):
+        raise WebhookRejected("invalid event: not a JSON object")
+    event_id, event_type, data = event.get("id"), event.get("type"), event.get("data")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= _ID_MAX:
+        raise WebhookRejected(f"invalid event: id must be a string of 1 to {_ID_MAX} characters")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= _TYPE_MAX:
+        raise WebhookRejected(
+            f"invalid event: type must be a string of 1 to {_TYPE_MAX} characters"
+        )
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise WebhookRejected("invalid event: data.object must be an object")
+    return event_id, event_type
 
 
 def webhook_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
-    """Verify the signature (Stripe's tolerance), store the event by its id, and
-    enqueue its handling once the row is committed. A duplicate delivery returns the
-    stored event with created=False and enqueues nothing."""
+    """Verify the signature (its timestamp within Stripe's tolerance either way), store
+    the event by its id, and enqueue its handling once the row is committed. A
+    duplicate delivery returns the stored event with created=False and enqueues
+    nothing, so a replayed event moves nothing twice."""
     try:
-        event = StripeGateway.webhook_event(payload=payload, signature=signature)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
+        body = StripeGateway.webhook_event(payload=payload, signature=signature)
+    except WebhookInvalid as exc:
         raise WebhookRejected(str(exc)) from exc
-    existing = StripeEvent.objects.filter(pk=event["id"]).first()
+    event_id, event_type = _event_shape(body)
+    existing = StripeEvent.objects.filter(pk=event_id).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            stored = StripeEvent.objects.create(
-                id=event["id"], type=event["type"], payload=json.loads(payload)
-            )
+            stored = StripeEvent.objects.create(id=event_id, type=event_type, payload=body)
             transaction.on_commit(lambda: _enqueue(stored.pk))
     except IntegrityError:
-        return StripeEvent.objects.get(pk=event["id"]), False
+        return StripeEvent.objects.get(pk=event_id), False
     return stored, True
 
 
@@ -119,8 +137,11 @@ HANDLERS: dict[str, Callable[[dict, Any], str]] = {
 
 def webhook_handle(*, event: dict, gateway) -> str:
     """Handle one stored Stripe event. Returns a short result for the event log; an
-    unknown type is acknowledged and ignored."""
+    unknown type is acknowledged and ignored, and so is an object without an id."""
     handler = HANDLERS.get(event["type"])
     if handler is None:
         return "ignored"
-    return handler(event["data"]["object"], gateway)
+    obj = event["data"]["object"]
+    if not isinstance(obj.get("id"), str) or not obj["id"]:
+        return "ignored: the object has no id"
+    return handler(obj, gateway)

@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("earnings/", views.earnings, name="earnings"),
+    path("earnings/withdraw/", views.withdraw, name="withdraw"),
     path("earnings/connect/", views.connect, name="connect"),
     path("earnings/connect/return/", views.connect_return, name="connect_return"),
     path(

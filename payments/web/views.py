@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
@@ -18,8 +19,9 @@ from core.errors import DomainError
 from core.money import Money
 from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
-from payments import selectors, selectors_stats, services
+from payments import selectors, selectors_payouts, selectors_stats, services
 from payments.models import CheckoutSession, ConnectedAccount
+from payments.sandbox.mode import sandbox_active
 from payments.stripe_gateway import StripeGateway
 
 STATEMENT_PAGE = 50
@@ -77,20 +79,27 @@ def earnings(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(entries, owner)
     balances = services.balances_for(owner=owner)
-    connected = ConnectedAccount.objects.filter(
-        **({"organization": organization} if organization else {"user": request.user})
-    ).first()
+    outlook = selectors_payouts.payout_outlook(owner=owner)
+    may_withdraw = organization is None or (
+        accounts_selectors.membership_role(organization=organization, user=request.user) == "owner"
+    )
     context = {
         "owner": owner,
         "organization": organization,
         "balances": sorted(balances.items()),
         "page": Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page")),
         "chart": _chart(owner),
-        "connected": connected,
+        "connected": outlook.connected,
+        "outlook": outlook,
+        "may_withdraw": may_withdraw,
+        "test_mode": sandbox_active(),
         "kind": kind or "",
         "currency": currency or "",
         "memberships": accounts_selectors.organization_list_for_user(user=request.user),
-        "payouts": selectors.payouts_for(owner=owner)[:20],
+        "payouts": [
+            (payout, Money(payout.amount, payout.currency))
+            for payout in selectors.payouts_for(owner=owner)[:20]
+        ],
     }
     return render(request, "payments/earnings.html", context)
 
@@ -133,6 +142,28 @@ def _csv(entries, owner) -> StreamingHttpResponse:
 
 
 @login_required
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """Withdraw: pay the available balance out now (an organization's: owners only)."""
+    _, organization = _owner(request)
+    back = redirect(
+        reverse("payments:earnings") + (f"?org={organization.slug}" if organization else "")
+    )
+    try:
+        payouts = services.payout_withdraw(by=request.user, organization=organization)
+    except services.PayoutRefused as exc:
+        messages.error(request, f"Nothing was withdrawn: {exc.detail}")
+        return back
+    amounts = " and ".join(str(Money(p.amount, p.currency)) for p in payouts)
+    messages.success(
+        request,
+        f"Withdrawal of {amounts} requested. It is on its way to your bank account; "
+        "this page shows when Stripe confirms it.",
+    )
+    return back
+
+
+@login_required
 def connect(request: HttpRequest) -> HttpResponse:
     """Connect your bank: GET explains; POST sends the user to Stripe's onboarding."""
     _, organization = _owner(request)
@@ -148,7 +179,8 @@ def connect(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.detail)
             return redirect("payments:connect")
         except stripe.StripeError as exc:
-            messages.error(request, f"Stripe could not start onboarding: {exc.user_message or exc}")
+            failed = services.provider_failed(exc, doing="start connecting your bank account")
+            messages.error(request, failed.detail)
             return redirect("payments:connect")
         return redirect(url)
     connected = ConnectedAccount.objects.filter(
@@ -204,7 +236,7 @@ def tip(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, exc.detail)
         return redirect(work)
     except stripe.StripeError as exc:
-        messages.error(request, f"Payment could not start: {exc.user_message or exc}")
+        messages.error(request, services.provider_failed(exc, doing="start the tip").detail)
         return redirect(work)
     return redirect(session.url)
 

@@ -64,6 +64,10 @@ SKIPPED_PREFIXES = {
     "tests/accounts covers them",
     "admin/": "the Django admin, which only staff with TOTP may open (config/admin_site.py); "
     "ADMIN_ROW below asserts that nobody else gets in",
+    "sandbox/": "the payments sandbox (test mode's stand-in for Stripe): with Stripe keys "
+    "configured, as here, every sandbox URL is a 404 for everyone, and "
+    "tests/payments/test_sandbox.py asserts it; in test mode its pages are Stripe's, "
+    "opened by the unguessable id in their address",
 }
 SKIPPED_NAMES = {
     "media": "uploaded and rendered media, served only in development and tests",
@@ -144,6 +148,9 @@ class Op:
     query: Body | None = None
     in_body: bool = False  # the object is named in the body, not the path
     note: str = ""
+    # Statuses that mean the caller passed access control and the object's state refused
+    # the action, in the error shape (Withdraw with nothing to pay: 409).
+    refusals: tuple[int, ...] = ()
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -372,7 +379,15 @@ ROUTES: dict[str, dict[str, Op]] = {
     },
     "api-balance": {"get": Op({"money": OWN_OR_MEMBERS}, query=org_query)},
     "api-ledger": {"get": Op({"money": OWN_OR_MEMBERS}, query=org_query)},
-    "api-payouts": {"get": Op({"money": OWN_OR_MEMBERS}, query=org_query)},
+    "api-payouts": {
+        "get": Op({"money": OWN_OR_MEMBERS}, query=org_query),
+        "post": Op(
+            {"money": OWN_OR_OWNER_ROLE},
+            query=org_query,
+            refusals=(409,),
+            note="withdraw: an organization's earnings by an owner; 409 when nothing is due",
+        ),
+    },
     # --- pages: public
     "home": {"get": Op({"none": ANYONE})},
     "healthz": {"get": Op({"none": ANYONE})},
@@ -534,6 +549,13 @@ ROUTES: dict[str, dict[str, Op]] = {
         ),
     },
     "payments:connect_return": {"get": Op({"none": SIGNED_IN})},
+    "payments:withdraw": {
+        "post": Op(
+            {"money": OWN_OR_OWNER_ROLE},
+            body=lambda w, t, a: org_query(w, t, a, "org"),
+            note="an organization's earnings are withdrawn by an owner",
+        )
+    },
     "payments:grant_pay": {"post": Op({"grant_pending_payment": editors("licensee")})},
     "payments:tip": {
         "post": Op(
@@ -846,6 +868,9 @@ def test_access_matrix(matrix_settings, capsys):
                     response = _call(client, method, path, op, world, target, actor)
                     row.status = response.status_code
                     row.outcome = _outcome(response, login_paths)
+                    if row.status in op.refusals and row.expected == "allow":
+                        row.outcome = "allow"  # in, and refused for the object's state
+                        row.note = f"{row.note}; answered {row.status}".lstrip("; ")
                     changed = (
                         row.outcome != "error"
                         and before is not None

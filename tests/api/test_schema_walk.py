@@ -131,6 +131,11 @@ OWN_LISTS = {
 }
 
 
+# Actions on "your own" money: a stranger acts on theirs (no bank connected), and is
+# told so with a 409 that names the reason, changing nothing.
+OWN_ACTIONS = {"v1_payouts_create": "no_connected_account"}
+
+
 # Reads a viewer-role member of the studio may make: its grants (read-only; acting on
 # them is for owners and managers).
 VIEWER_READS = {"v1_grants_retrieve", "v1_grants_odrl_retrieve"}
@@ -171,6 +176,10 @@ def test_every_signed_in_operation_refuses_people_it_does_not_belong_to(world, s
         elif operation_id in VIEWER_READS and stranger == "viewer":
             assert response.status_code == 200, (operation_id, response.content)
             readable.append(operation_id)
+        elif operation_id in OWN_ACTIONS:
+            assert response.status_code == 409, (operation_id, response.content)
+            assert response.json()["code"] == OWN_ACTIONS[operation_id]
+            emptied.append(operation_id)
         elif operation_id in OWN_LISTS:
             assert response.status_code == 200, (operation_id, response.content)
             body = response.json()
@@ -181,6 +190,6 @@ def test_every_signed_in_operation_refuses_people_it_does_not_belong_to(world, s
             assert set(response.json()) >= {"code", "detail", "field"}, operation_id
             refused.append(operation_id)
 
-    assert sorted(emptied) == sorted(OWN_LISTS)
+    assert sorted(emptied) == sorted([*OWN_LISTS, *OWN_ACTIONS])
     assert sorted(readable) == (sorted(VIEWER_READS) if stranger == "viewer" else [])
     assert len(refused) >= 20 - len(readable)

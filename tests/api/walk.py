@@ -7,13 +7,17 @@ RECIPES maps every operationId to one call."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import Character
 from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work, WorkApproval
-from payments.models import StripeEvent
+from payments import services as payments_services
+from payments.models import ConnectedAccount, Payout, StripeEvent
 from tests.builders import (
     claim_filed,
     dispute_opened,
@@ -117,6 +121,14 @@ def build_world() -> World:
     # money: a tip settled, released from pending and paid out
     tip_settled(work, "pi_walk")
     (w.o["payout"],) = paid_out({"acct_walk": {"user": creator}})
+    # and a creator whose tip is available, with a bank connected, to withdraw it
+    earner = UserFactory()
+    w.users["earner"] = earner
+    tip_settled(WorkFactory(creator=earner, grants=[grant_for(hoshi, earner)]), "pi_walk_earner")
+    payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
+    ConnectedAccount.objects.create(
+        stripe_account_id="acct_walk_earner", payouts_enabled=True, user=earner
+    )
     return w
 
 
@@ -155,6 +167,13 @@ def _then_works_list(w: World, response) -> None:
 
 def _then_payouts(w: World, response) -> None:
     assert [p["id"] for p in response.json()["results"]] == [str(w.payout.pk)]
+
+
+def _then_withdrawn(w: World, response) -> None:
+    [body] = response.json()
+    payout = Payout.objects.get(pk=body["id"])
+    assert (payout.connected_account.user, payout.status) == (w.users["earner"], "created")
+    assert body["amount"] == payout.amount > 0
 
 
 def _then_checkout(w: World, response) -> None:
@@ -338,5 +357,6 @@ RECIPES: dict[str, Call] = {
         200,
         then=_then_payouts,
     ),
+    "v1_payouts_create": Call("earner", 201, then=_then_withdrawn),
     "v1_webhooks_stripe_create": Call(None, 200, then=_then_webhook),
 }

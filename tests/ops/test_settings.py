@@ -51,6 +51,15 @@ def test_production_refuses_to_start_without_a_required_setting(missing):
     assert missing in result.stderr
 
 
+@pytest.mark.parametrize("empty", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_production_refuses_an_empty_stripe_key_rather_than_run_in_test_mode(empty):
+    result = _manage("check", env={**PRODUCTION_ENV, empty: ""})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "never runs payments in test mode" in result.stderr
+
+
 def test_production_sends_cookies_over_https_only_with_hsts_and_the_csp():
     script = (
         "from django.conf import settings as s; import json; print(json.dumps({"
