@@ -394,6 +394,30 @@ def published_works_by_id(*, ids) -> dict:
     return {w.pk: w for w in Work.objects.filter(pk__in=list(ids), status=WorkStatus.PUBLISHED)}
 
 
+def published_work(*, pk) -> Work | None:
+    """A published work by id (what a viewer may tip), else None."""
+    return Work.objects.select_related("creator").filter(pk=pk, status=WorkStatus.PUBLISHED).first()
+
+
+def work_noncommercial_reason(*, work: Work) -> str | None:
+    """Why the work may not earn commercially (tips, ad revenue), naming the licences
+    whose terms forbid it; None when every licence it uses allows commercial use (the
+    pipeline derives ``Work.commercial`` from them when it makes the work)."""
+    if work.commercial:
+        return None
+    names = [
+        row.character.name
+        for row in work.licenses.select_related("character", "offer").order_by("id")
+        if not row.offer.parsed_terms.commercial_use
+    ]
+    if names:
+        return (
+            f"“{work.title[:60]}” is non-commercial: the licence for {', '.join(names)} "
+            "does not allow commercial use"
+        )
+    return f"“{work.title[:60]}” is non-commercial: its licences do not allow commercial use"
+
+
 def claimed_work_ids() -> QuerySet:
     """The ids of works with any claim, released or not (a subquery)."""
     return Claim.objects.values("work_id")

@@ -55,7 +55,17 @@ class CheckoutStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+class RefundStatus(models.TextChoices):
+    DUE = "due", "Due (the ledger is reversed; Stripe not asked yet)"
+    SUBMITTED = "submitted", "Submitted to Stripe"
+    FAILED = "failed", "Failed (staff must look)"
+
+
 class PaymentsError(StrEnum):
     """Refusal codes of payments' services (beside core.errors.ErrorCode)."""
 
     PAYMENT_PROVIDER_UNAVAILABLE = "payment_provider_unavailable"
+    # A work whose licences do not all allow commercial use takes no tips or ad revenue.
+    NON_COMMERCIAL = "non_commercial"
+    OWN_WORK = "own_work"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"

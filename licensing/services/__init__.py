@@ -15,6 +15,7 @@ from licensing.services.grants import (
     grant_end,
     grant_reject,
     grant_transition,
+    grants_approval_expire,
 )
 from licensing.services.name_forms import name_form_set_enabled, name_forms_refresh
 from licensing.services.offers import (
@@ -48,6 +49,7 @@ __all__ = [
     "grant_end_by_licensee",
     "grant_reject",
     "grant_transition",
+    "grants_approval_expire",
     "grants_revoke_due",
     "name_form_set_enabled",
     "name_forms_refresh",

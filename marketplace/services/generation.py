@@ -334,6 +334,7 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
                 "rightsholder": fact.rightsholder,
                 "rev_share_bps": terms.rev_share_bps,
                 "upstream_model": terms.upstream_model,
+                "commercial_use": terms.commercial_use,
                 "inherited": cid in parent_ids and cid not in own_ids,
             }
         )
@@ -401,6 +402,17 @@ def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: lis
     )
 
 
+def _commercial_by_terms(*, request: GenerationRequest, licenses: list[dict]) -> bool:
+    """Whether the work may earn commercially (tips, ad revenue): only if every licence
+    it uses allows commercial use, its own and inherited ones and the parent's
+    ``same_terms`` ones (merged into the decision's effective terms). The creator's
+    "commercial" tick is only a request, which the policy check refused if a term
+    forbade it; an unticked request under commercial terms is commercial too."""
+    if not request.effective_terms.get("commercial_use"):
+        return False
+    return all(row["commercial_use"] for row in licenses)
+
+
 def _work_store(
     *,
     request_id,
@@ -431,7 +443,7 @@ def _work_store(
             frame_count=rendered["frame_count"],
             backend=rendered["backend"],
             manifest=manifest,
-            commercial=request.commercial,
+            commercial=_commercial_by_terms(request=request, licenses=licenses),
         )
         # No work exists for the request, so files at its paths are what a worker killed
         # between storing them and committing left behind: replace them instead of

@@ -51,7 +51,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
                     licensing_services.grant_reject(
                         grant=grant, by=request.user, reason=form.cleaned_data["reason"]
                     )
-                    messages.success(request, f"Declined {grant.licensee.email}.")
+                    messages.success(
+                        request, f"Declined {grant.licensee.email}; any fee they paid is refunded."
+                    )
             except DomainError as exc:
                 messages.error(request, exc.detail)
         return redirect(reverse("marketplace:approvals"))

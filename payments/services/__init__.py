@@ -32,13 +32,17 @@ from payments.services.payouts import (
     payouts_create,
     payouts_run,
 )
+from payments.services.refunds import licence_fees_refund, refund_submit, refunds_submit_due
 from payments.services.revenue import (
+    NotCommercial,
     ledger_release_pending,
     revenue_event_record,
     revenue_event_settle,
     settlement_lines,
+    work_earning_refusal,
 )
 from payments.services.reversals import revenue_reverse
+from payments.services.tips import tip_checkout_start, tip_money
 from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
 from payments.stripe_gateway import stripe_gateway
 
@@ -46,6 +50,7 @@ __all__ = [
     "Acceptance",
     "LedgerError",
     "Line",
+    "NotCommercial",
     "PaymentUnavailable",
     "WebhookRejected",
     "account_for",
@@ -63,6 +68,7 @@ __all__ = [
     "ledger_post",
     "ledger_release_pending",
     "ledger_totals",
+    "licence_fees_refund",
     "offer_accept_and_pay",
     "payout_confirm",
     "payout_fail",
@@ -70,11 +76,16 @@ __all__ = [
     "payouts_create",
     "payouts_run",
     "platform_account",
+    "refund_submit",
+    "refunds_submit_due",
     "revenue_event_record",
     "revenue_event_settle",
     "revenue_reverse",
     "settlement_lines",
     "stripe_gateway",
+    "tip_checkout_start",
+    "tip_money",
     "webhook_handle",
     "webhook_receive",
+    "work_earning_refusal",
 ]

@@ -18,10 +18,11 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
+from core.errors import DomainError
 from core.money import Money
 from marketplace import selectors as marketplace_selectors
 from payments import selectors
-from payments.enums import AccountKind, RevenueKind, RevenueStatus
+from payments.enums import AccountKind, PaymentsError, RevenueKind, RevenueStatus
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.services.ledger import Line, account_for, ledger_post, platform_account
 from payments.split import Party, SplitLine, fee_weights, split_money
@@ -31,6 +32,28 @@ if TYPE_CHECKING:
 
 
 SOURCES = ("stripe", "import", "internal")
+# What a work earns from viewers and ads: only a commercial work may (fees are the
+# creator's costs, not the work's earnings).
+WORK_EARNING_KINDS = frozenset({RevenueKind.TIP, RevenueKind.AD_REVENUE})
+
+
+class NotCommercial(DomainError):
+    """A tip or ad revenue for a work whose licences do not allow commercial use."""
+
+    code = PaymentsError.NON_COMMERCIAL
+    status_code = 409
+
+
+def work_earning_refusal(*, work, kind: str) -> str | None:
+    """Why ``work`` may not take revenue of ``kind`` (a tip or ad revenue on a
+    non-commercial work), or None when it may."""
+    if kind not in WORK_EARNING_KINDS:
+        return None
+    reason = marketplace_selectors.work_noncommercial_reason(work=work)
+    if reason is None:
+        return None
+    what = "tips" if kind == RevenueKind.TIP else "ad revenue"
+    return f"{reason}, so it takes no {what}."
 
 
 def revenue_event_record(
@@ -44,7 +67,9 @@ def revenue_event_record(
     payer: User | None = None,
     occurred_at: datetime | None = None,
 ) -> tuple[RevenueEvent, bool]:
-    """Record money that came in, once. Returns (event, created)."""
+    """Record money that came in, once. Returns (event, created). Refuses (NotCommercial)
+    a new tip or ad revenue for a work whose licences do not allow commercial use; an
+    event already recorded is returned as it is."""
     if kind not in RevenueKind.values:
         raise ValueError(f"unknown revenue kind {kind!r}")
     if source not in SOURCES:
@@ -56,6 +81,9 @@ def revenue_event_record(
     existing = RevenueEvent.objects.filter(source=source, external_id=external_id).first()
     if existing is not None:
         return existing, False
+    refusal = work_earning_refusal(work=work, kind=kind) if work is not None else None
+    if refusal:
+        raise NotCommercial(refusal)
     try:
         with transaction.atomic():
             event = RevenueEvent.objects.create(

@@ -40,7 +40,11 @@ def slipped():
     comet = CharacterFactory(name="Comet Girl")
     kuro = CharacterFactory(name="Kuro")
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(kuro, creator)], title="Kuro at the fair")
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(kuro, creator, commercial_use=True)],
+        title="Kuro at the fair",
+    )
     return comet, creator, work, editor_of(comet)
 
 
