@@ -299,13 +299,22 @@ def work_approval_for_licensor(*, pk, user: User):
 
 def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
     """Where a work's revenue must go instead of its usual recipients:
-    ("escrow", None) while a dispute on it is open, ("claimant", organization) while a
+    ("escrow", [claim ids]) while disputes on it are open (each of those claims holds an
+    equal share until its own dispute settles), ("claimant", organization) while a
     monetize claim stands, else None."""
-    claims = Claim.objects.filter(work_id=work_id).select_related("organization", "dispute")
-    for claim in claims:
-        dispute = getattr(claim, "dispute", None)
-        if dispute is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
-            return "escrow", None
+    claims = list(
+        Claim.objects.filter(work_id=work_id)
+        .select_related("organization", "dispute")
+        .order_by("id")
+    )
+    disputed = [
+        claim.pk
+        for claim in claims
+        if getattr(claim, "dispute", None) is not None
+        and claim.dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED)
+    ]
+    if disputed:
+        return "escrow", disputed
     for claim in claims:
         if claim.policy == ClaimPolicy.MONETIZE and claim.status in (
             ClaimStatus.ACTIVE,

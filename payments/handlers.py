@@ -24,13 +24,14 @@ def generation_fees_due(event: GenerationAllowed) -> None:
 
 @subscribe(DisputeSettled, when=IN_TRANSACTION)
 def escrow_follows_dispute(event: DisputeSettled) -> None:
-    """Release the work's escrow to its recipients, or pay it to the claimant."""
+    """Release the claim's share of the work's escrow to its recipients, or pay it to
+    the claimant; other claims' shares stay held."""
     claimant = (
         accounts_selectors.organization_get(pk=event.claimant_organization_id)
         if event.upheld
         else None
     )
-    services.escrow_settle(work_id=event.work_id, to_claimant=claimant)
+    services.escrow_settle(work_id=event.work_id, claim_id=event.claim_id, to_claimant=claimant)
 
 
 @subscribe(GrantRequestClosed, when=IN_TRANSACTION)

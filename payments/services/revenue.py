@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from core.errors import DomainError
-from core.money import Money
+from core.money import Money, allocate
 from marketplace import selectors as marketplace_selectors
 from payments import selectors
 from payments.enums import AccountKind, PaymentsError, RevenueKind, RevenueStatus
@@ -124,8 +124,14 @@ def _owner(party: Party, cache: dict):
     return cache[party.id]
 
 
-def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list[Line]:
-    """The balanced lines settling ``event``."""
+_UNREAD = object()
+
+
+def settlement_lines(
+    event: RevenueEvent, *, owners: dict | None = None, hold: object = _UNREAD
+) -> list[Line]:
+    """The balanced lines settling ``event`` (``hold``: the work's revenue hold, when the
+    caller already read it)."""
     owners = {} if owners is None else owners
     money = Money(event.amount, event.currency)
     work_id = event.work_id
@@ -134,7 +140,8 @@ def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list
     else:
         source = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=event.currency)
     lines = [Line(source, -money, work_id)]
-    hold = revenue_hold_for(event)
+    if hold is _UNREAD:
+        hold = revenue_hold_for(event)
     for split_line, part in split_money(money, split_lines_for(event)):
         if not part.amount:
             continue
@@ -174,21 +181,39 @@ def escrow_intended_recipients(event: RevenueEvent) -> list[tuple[object, int]]:
     ]
 
 
+def escrow_shares(lines: list[Line], claim_ids) -> dict[str, int]:
+    """What each disputed claim holds of the escrowed part of ``lines``: equal shares
+    (``allocate``, in claim id order), so settling one dispute moves only its own."""
+    held = sum(line.money.amount for line in lines if line.account.kind == AccountKind.ESCROW)
+    if not held:
+        return {}
+    currency = lines[0].money.currency
+    ids = sorted(str(c) for c in claim_ids)
+    parts = allocate(Money(held, currency), [1] * len(ids))
+    return {claim_id: part.amount for claim_id, part in zip(ids, parts, strict=True)}
+
+
 def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
-    """Post the event's split to the ledger, once (key ``revenue:<event id>``)."""
+    """Post the event's split to the ledger, once (key ``revenue:<event id>``). Revenue
+    of a disputed work goes to escrow; the transaction's meta says which claims hold
+    how much of it (``escrow_claims``)."""
     with transaction.atomic():
         event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
         if event.transaction is not None:
             return event.transaction
-        lines = settlement_lines(event)
+        hold = revenue_hold_for(event)
+        lines = settlement_lines(event, hold=hold)
         escrowed = any(line.account.kind == AccountKind.ESCROW for line in lines)
+        meta: dict = {"event": str(event.pk), "escrow": escrowed, "work": str(event.work_id or "")}
+        if escrowed and hold is not None:
+            meta["escrow_claims"] = escrow_shares(lines, hold[1])
         txn, _ = ledger_post(
             key=f"revenue:{event.pk}",
             kind=f"revenue.{event.kind}",
             lines=lines,
             memo=f"{event.get_kind_display()} {event.source}:{event.external_id}"
             + (" (held in escrow: disputed)" if escrowed else ""),
-            meta={"event": str(event.pk), "escrow": escrowed, "work": str(event.work_id or "")},
+            meta=meta,
         )
         event.transaction = txn
         event.status = RevenueStatus.SETTLED
