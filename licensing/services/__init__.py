@@ -25,7 +25,7 @@ from licensing.services.offers import (
     offer_publish,
     offer_update_draft,
 )
-from licensing.services.policy import policy_screen
+from licensing.services.policy import policy_screen, territory_clean
 from licensing.services.revocation import grant_end_by_licensee, grants_revoke_due, offer_end
 from licensing.services.watchlist import (
     watchlist_entries_set_active,
@@ -59,6 +59,7 @@ __all__ = [
     "offer_publish",
     "offer_update_draft",
     "policy_screen",
+    "territory_clean",
     "watchlist_entries_set_active",
     "watchlist_entry_save",
     "watchlist_import",

@@ -110,6 +110,7 @@ def generation_request_create(
         )
     if rating not in RATINGS:
         raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    territory = licensing_services.territory_clean(territory=territory)
     backend = backend or settings.VIDEO_BACKEND
     if backend not in available_backends():
         raise DomainError(
@@ -135,7 +136,7 @@ def generation_request_create(
         parent=parent,
         duration_s=duration_s,
         commercial=commercial,
-        territory=(territory or "").upper()[:2],
+        territory=territory,
         rating=rating,
         backend=backend,
         seed=seed if seed is not None else random.SystemRandom().randrange(2**31),

@@ -58,7 +58,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.detail)
         return redirect(reverse("marketplace:approvals"))
     pending = licensing_selectors.grants_for_licensor(user=request.user, status="pending_approval")
-    works = selectors.work_approvals_for_licensor(user=request.user)
+    works = [
+        (approval, selectors.work_declared(work=approval.work))
+        for approval in selectors.work_approvals_for_licensor(user=request.user)
+    ]
     return render(
         request, "marketplace/approvals.html", {"pending": pending, "work_approvals": works}
     )

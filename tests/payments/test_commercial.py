@@ -5,7 +5,7 @@ and a non-commercial work takes no tips (web, API) and no imported ad revenue.""
 import html
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from core.money import Money
@@ -412,7 +412,7 @@ def test_a_malformed_row_still_rejects_the_whole_file_and_lists_no_refusals(tmp_
         f"ad-2,{free.pk},12.5,USD,2026-11-01\n"
     )
 
-    with pytest.raises(Exception, match="Nothing imported: 1 bad row"):
+    with pytest.raises(CommandError, match="Nothing imported: 1 bad row"):
         call_command("import_revenue", str(path))
 
     captured = capsys.readouterr()
