@@ -377,7 +377,7 @@ def claim_release(*, claim: Claim, by: User) -> Claim:
     return claim
 
 
-EXPIRY_NOTES = {
+EXPIRY_NOTES: dict[str, str] = {
     DisputeStatus.OPEN: "Released: the claimant did not answer in time.",
     DisputeStatus.ESCALATED: "Released: our staff did not decide in time.",
 }

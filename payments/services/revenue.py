@@ -9,7 +9,7 @@ moves pending money to available once the hold has passed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -128,7 +128,7 @@ _UNREAD = object()
 
 
 def settlement_lines(
-    event: RevenueEvent, *, owners: dict | None = None, hold: object = _UNREAD
+    event: RevenueEvent, *, owners: dict | None = None, hold: Any = _UNREAD
 ) -> list[Line]:
     """The balanced lines settling ``event`` (``hold``: the work's revenue hold, when the
     caller already read it)."""
