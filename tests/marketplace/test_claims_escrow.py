@@ -73,7 +73,9 @@ def two_claims():
     return work, creator, hoshi, kuro, claims
 
 
-def test_settling_one_dispute_releases_only_that_claims_share_of_the_escrow(two_claims):
+def test_settling_one_dispute_releases_only_that_claims_share_of_the_escrow(
+    two_claims, api_client, client
+):
     work, creator, hoshi, kuro, claims = two_claims
     hoshi_studio, kuro_studio = hoshi.owner_organization, kuro.owner_organization
 
@@ -85,10 +87,14 @@ def test_settling_one_dispute_releases_only_that_claims_share_of_the_escrow(two_
     assert sorted(txn.meta["escrow_claims"].values()) == [450, 450]
     assert set(txn.meta["escrow_claims"]) == {str(c.pk) for c in claims.values()}
 
-    # when: Hoshi's studio releases its claim
-    marketplace_services.dispute_resolve(
-        dispute=claims["Hoshi-chan"].dispute, by=editor_of(hoshi), uphold=False
+    # when: Hoshi's studio releases its claim over the API
+    api_client.force_authenticate(editor_of(hoshi))
+    response = api_client.post(
+        f"/api/v1/disputes/{claims['Hoshi-chan'].dispute.pk}/resolve/",
+        {"decision": "release"},
+        format="json",
     )
+    assert response.status_code == 200, response.json()
 
     # then: only Hoshi's claim's $4.50 goes to the split's recipients, in proportion
     # (studios 10% each, the creator 70%, of the $9: 50, 50 and 350 of the 450); Kuro's
@@ -102,10 +108,13 @@ def test_settling_one_dispute_releases_only_that_claims_share_of_the_escrow(two_
     # then: all of its escrowed part is held for Kuro's claim
     assert _escrow() == 450 + 900
 
-    # when: Kuro's studio upholds its claim
-    marketplace_services.dispute_resolve(
-        dispute=claims["Kuro Neko"].dispute, by=editor_of(kuro), uphold=True
+    # when: Kuro's studio upholds its claim from its claims dashboard
+    client.force_login(editor_of(kuro))
+    response = client.post(
+        reverse("marketplace:dispute_resolve", args=[claims["Kuro Neko"].dispute.pk]),
+        {"decision": "uphold"},
     )
+    assert response.status_code == 302
 
     # then: everything Kuro's claim held goes to Kuro's studio; escrow is empty
     assert _escrow() == 0
@@ -163,7 +172,7 @@ def test_escrow_held_before_it_was_kept_per_claim_moves_whole_with_the_first_dis
 # --- escalated disputes have a deadline ----------------------------------------------------
 
 
-def test_an_escalated_dispute_staff_leave_undecided_is_released_at_its_deadline(client):
+def test_an_escalated_dispute_staff_leave_undecided_is_released_at_its_deadline(client, api_client):
     # given: a blocked work, disputed, escalated by its creator
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
@@ -174,10 +183,14 @@ def test_an_escalated_dispute_staff_leave_undecided_is_released_at_its_deadline(
     claim = _claim(work, hoshi, policy="block")
     dispute = marketplace_services.dispute_open(claim=claim, by=creator, reason="Fair use.")
     _tip(work, "pi_1")
-    escalated = marketplace_services.dispute_escalate(dispute=dispute, by=creator)
+    api_client.force_authenticate(creator)
+    response = api_client.post(f"/api/v1/disputes/{dispute.pk}/escalate/")
+    escalated = Dispute.objects.get(pk=dispute.pk)
 
     # then: staff have 14 days from now, and both sides read the deadline
-    assert escalated.status == "escalated"
+    assert response.status_code == 200
+    assert response.json()["status"] == "escalated"
+    assert response.json()["deadline"].startswith(escalated.deadline.strftime("%Y-%m-%dT%H:%M"))
     assert abs(escalated.deadline - (timezone.now() + timedelta(days=14))) < timedelta(minutes=1)
     client.force_login(creator)
     panel = client.get(reverse("marketplace:claims_for_work", args=[work.pk])).content.decode()
@@ -235,7 +248,7 @@ def _fresh_work(character):
 
 
 def test_after_three_claims_released_on_dispute_in_90_days_the_next_waits_for_staff(
-    api_client,
+    api_client, client
 ):
     # given: Hoshi's studio had two claims released on dispute recently and one long ago
     hoshi = CharacterFactory(name="Hoshi-chan")
@@ -273,6 +286,10 @@ def test_after_three_claims_released_on_dispute_in_90_days_the_next_waits_for_st
     work.refresh_from_db()
     assert work.status == "published"
     assert body["dispute_until"] is None
+    # and: the claims dashboard tells the claimant why
+    client.force_login(editor_of(hoshi))
+    dashboard = client.get(reverse("marketplace:claims_dashboard")).content.decode()
+    assert "claims were released on dispute in the last 90 days, so reviewed" in dashboard
 
 
 def test_staff_accepting_a_repeat_claimants_claim_makes_it_take_effect(staff):
