@@ -190,7 +190,13 @@ def grant_transition(*, grant: Grant, to: str, by: User | None, note: str = "") 
             GrantStatus.REVOKED,
         ):
             # The licence never started: whatever was paid for it goes back.
-            events.publish(GrantRequestClosed(grant_id=grant.pk, reason=note or to))
+            events.publish(
+                GrantRequestClosed(
+                    grant_id=grant.pk,
+                    reason=f"the licence for {grant.character.name} closed before it "
+                    f"started ({note or to})",
+                )
+            )
     return grant
 
 

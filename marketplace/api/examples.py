@@ -80,6 +80,7 @@ WORK = {
             "inherited": False,
         }
     ],
+    "commercial": True,
     "published_at": "2026-04-03T09:00:41Z",
 }
 WORK_DETAIL = {**WORK, "ancestors": [], "descendants": [PARENT_ID]}

@@ -93,8 +93,15 @@ class WorkOutputSerializer(serializers.ModelSerializer):
             "height",
             "frame_count",
             "licenses",
+            "commercial",
             "published_at",
         ]
+        extra_kwargs = {
+            "commercial": {
+                "help_text": "Whether every licence it uses allows commercial use: only a "
+                "commercial work takes tips and ad revenue."
+            }
+        }
 
 
 class WorkDetailSerializer(WorkOutputSerializer):
