@@ -96,4 +96,13 @@ APPROVAL = {
     "work": WORK_ID,
     "work_title": "Hoshi-chan dances in the rain",
     "note": "",
+    "declared": {
+        "territory": "JP",
+        "rating": "all ages",
+        "commercial_asked": False,
+        "commercial": True,
+        "territories_allowed": ["JP"],
+        "territories_blocked": [],
+        "max_rating": "teen",
+    },
 }

@@ -134,7 +134,7 @@ def test_a_rating_above_the_terms_is_refused_by_name():
 
 
 @pytest.mark.usefixtures("signing")
-def test_the_rightsholder_sees_the_creators_declarations_beside_the_work(client):
+def test_the_rightsholder_sees_the_creators_declarations_beside_the_work(client, api_client):
     # given: a likeness licensed only in Japan, all ages, each video reviewed
     owner = UserFactory()
     aiko = with_image(
@@ -168,6 +168,18 @@ def test_the_rightsholder_sees_the_creators_declarations_beside_the_work(client)
     assert "territory JP" in queue and "rated all ages" in queue
     assert "Its licences allow only JP, rated all ages or milder" in queue
     assert "Cocreate cannot verify where they are" in queue
+    # and: the API's queue
+    api_client.force_authenticate(owner)
+    [listed] = api_client.get("/api/v1/approvals/").json()["results"]
+    assert listed["declared"] == {
+        "territory": "JP",
+        "rating": "all ages",
+        "commercial_asked": False,
+        "commercial": False,
+        "territories_allowed": ["JP"],
+        "territories_blocked": [],
+        "max_rating": "all ages",
+    }
     # and: so does the work's page, for the owner and the creator
     for person in (owner, creator):
         client.force_login(person)
