@@ -13,6 +13,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 500},
     },
+    "payments-refunds-due": {
+        "task": "payments.refunds_submit_due",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 500},
+    },
     "payments-payouts": {
         "task": "payments.payouts_run",
         "schedule": crontab(minute=5),
@@ -39,6 +44,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "licensing.embeddings_sweep",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 500},
+    },
+    "licence-requests-expire": {
+        "task": "licensing.grants_approval_expire",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
     },
     "approvals-expire": {
         "task": "marketplace.approvals_expire",

@@ -16,3 +16,13 @@ class GrantEnded:
     grant_id: uuid.UUID
     on_revoke: str
     reason: str
+
+
+@dataclass(frozen=True)
+class GrantRequestClosed:
+    """A licence request closed without the licence ever becoming active: the
+    rightsholder declined it, did not decide by its deadline, the licensee withdrew it,
+    or its offer ended. Any fee paid for it is refunded (payments' handler)."""
+
+    grant_id: uuid.UUID
+    reason: str

@@ -276,6 +276,9 @@ class Grant(TimeStamped):
     )
     max_rev_share_bps = models.PositiveIntegerField()
     activated_at = models.DateTimeField(null=True, blank=True)
+    # While the request waits for the rightsholder (pending_approval): undecided by
+    # then, it is declined (review defaults to deny, as per-work approvals do).
+    approval_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
 

@@ -1,6 +1,7 @@
-"""Licensing's tasks (queue ``default``): ending the grants of ended offers, and keeping
-the description embeddings of lookalike screening current. Also what a worker does
-with the lookalike model when it starts (connected in licensing/apps.py)."""
+"""Licensing's tasks (queue ``default``): ending the grants of ended offers, declining
+licence requests left undecided past their deadline, and keeping the description
+embeddings of lookalike screening current. Also what a worker does with the lookalike
+model when it starts (connected in licensing/apps.py)."""
 
 import logging
 import os
@@ -94,3 +95,16 @@ def lookalike_process_init(**kwargs) -> None:
         os.getpid(),
         lookalike.load_seconds or 0.0,
     )
+
+
+@shared_task(
+    name="licensing.grants_approval_expire",
+    on_queue="default",
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=280,
+    expires=240,
+)
+def grants_approval_expire() -> int:
+    """Decline licence requests left undecided past their deadline (default deny)."""
+    return services.grants_approval_expire()

@@ -166,9 +166,10 @@ class ClaimRejectForm(forms.Form):
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    """Claims on works that do not license the character wait here for staff (filter by
-    status "Awaiting staff review"): accept one for processing, and it takes effect as if
-    filed now; or reject it with a reason."""
+    """Claims on works that do not license the character, and every claim of an
+    organization whose claims keep being released on dispute, wait here for staff
+    (filter by status "Awaiting staff review"; the review reason says which): accept one
+    for processing, and it takes effect as if filed now; or reject it with a reason."""
 
     list_display = [
         "created_at",
@@ -177,6 +178,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "work",
         "policy",
         "status",
+        "review_reason",
         "reviewed_by",
     ]
     list_filter = ["status", "policy", "reason"]
@@ -251,7 +253,8 @@ class ClaimAdmin(admin.ModelAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
-    """Staff resolve escalated disputes here (or any open one)."""
+    """Staff resolve escalated disputes here (or any open one), by their deadline:
+    an escalated dispute staff have not decided by then is released."""
 
     list_display = ["deadline", "claim", "status", "opened_by", "resolved_by"]
     list_filter = ["status"]

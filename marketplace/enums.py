@@ -102,6 +102,13 @@ class DisputeStatus(models.TextChoices):
 
 DISPUTE_WINDOW_DAYS = 30
 DISPUTE_ANSWER_DAYS = 30
+# Staff decide an escalated dispute within this many days; undecided, it is released
+# (the creator keeps the video and its revenue, as when a claimant does not answer).
+DISPUTE_ESCALATION_DAYS = 14
+# A claimant whose claims were released on dispute this many times within the window
+# has its next claims reviewed by staff before they take effect.
+CLAIM_REVIEW_AFTER_RELEASES = 3
+CLAIM_REVIEW_WINDOW_DAYS = 90
 
 
 class MarketplaceError(StrEnum):

@@ -29,10 +29,12 @@ class GenerationAllowed:
 
 @dataclass(frozen=True)
 class DisputeSettled:
-    """A dispute was released or upheld: the revenue its work held in escrow goes to the
-    original recipients (released) or to the claimant organization (upheld)."""
+    """A dispute was released or upheld: its claim's share of the revenue the work held
+    in escrow goes to the original recipients (released) or to the claimant organization
+    (upheld); other claims' shares stay held until their own disputes settle."""
 
     dispute_id: uuid.UUID
+    claim_id: uuid.UUID
     work_id: uuid.UUID
     upheld: bool
     claimant_organization_id: uuid.UUID

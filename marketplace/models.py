@@ -109,7 +109,11 @@ class Work(TimeStamped):
     frame_count = models.PositiveIntegerField()
     backend = models.CharField(max_length=20)
     manifest = models.JSONField(default=dict, blank=True)
-    commercial = models.BooleanField(default=False)
+    commercial = models.BooleanField(
+        default=False,
+        help_text="Whether every licence it uses allows commercial use (tips, ad revenue); "
+        "derived from the terms when the work is made.",
+    )
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
@@ -201,6 +205,9 @@ class Claim(TimeStamped):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
+    # Why it waits for staff review: the video does not license the character, or the
+    # claimant's claims keep being released on dispute.
+    review_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -223,9 +230,10 @@ class Claim(TimeStamped):
 
 
 class Dispute(TimeStamped):
-    """The creator's answer to a claim. While it is open, the work's revenue is held in
-    escrow; the claimant releases or upholds it, staff settle escalations, and an
-    unanswered dispute is released when its deadline passes."""
+    """The creator's answer to a claim. While it is open, the claim's share of the work's
+    revenue is held in escrow; the claimant releases or upholds it, staff settle
+    escalations, and a dispute still undecided at its deadline (the claimant's, then
+    staff's once escalated) is released."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="dispute")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -119,6 +120,51 @@ def works_list(
     return qs.order_by("-created_at", "-id")
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What the creator declared when asking for a work (the engine checked these
+    against every licence's terms), what the terms allowed, and whether the work turned
+    out commercial. Declarations are the creator's word: nothing here is verified."""
+
+    territory: str
+    rating: str
+    commercial_asked: bool
+    commercial: bool
+    territories_allowed: tuple[str, ...] | None
+    territories_blocked: tuple[str, ...]
+    max_rating: str
+
+
+def _rating_label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def work_declared(*, work: Work) -> Declared:
+    """The creator's declarations for ``work`` beside the limits its licences set."""
+    request = work.request
+    terms = request.effective_terms or {}
+    allowed = terms.get("territories_allowed")
+    return Declared(
+        territory=request.territory,
+        rating=_rating_label(request.rating),
+        commercial_asked=request.commercial,
+        commercial=work.commercial,
+        territories_allowed=tuple(allowed) if allowed is not None else None,
+        territories_blocked=tuple(terms.get("territories_blocked") or ()),
+        max_rating=_rating_label(terms.get("max_rating", "")),
+    )
+
+
+def work_rightsholder_of(*, work: Work, user: User) -> bool:
+    """Whether the user manages a character the work shows (its licences or its
+    request): a rightsholder who may see what its creator declared."""
+    if not user.is_authenticated:
+        return False
+    characters = [lic.character for lic in work.licenses.all()]
+    characters += list(work.request.characters.all())
+    return any(licensing_selectors.character_can_edit(character=c, user=user) for c in characters)
+
+
 def work_visible_to(*, pk, user: User) -> Work | None:
     """A published work for anyone; any other state only for its creator, the people
     it shows (likeness owners) and its characters' rightsholders."""
@@ -136,13 +182,7 @@ def work_visible_to(*, pk, user: User) -> Work | None:
         return work
     if work.status == WorkStatus.DELISTED:
         return None  # blocked or delisted: playable only by its creator
-    characters = [lic.character for lic in work.licenses.all()]
-    characters += list(work.request.characters.all())
-    return (
-        work
-        if any(licensing_selectors.character_can_edit(character=c, user=user) for c in characters)
-        else None
-    )
+    return work if work_rightsholder_of(work=work, user=user) else None
 
 
 def _pk_param(pk) -> object:
@@ -289,7 +329,9 @@ def work_approvals_for_licensor(*, user: User, status: str | None = "pending") -
     qs = WorkApproval.objects.filter(character__in=managed)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("character", "work__creator").order_by("deadline", "id")
+    return qs.select_related("character", "work__creator", "work__request").order_by(
+        "deadline", "id"
+    )
 
 
 def work_approval_for_licensor(*, pk, user: User):
@@ -299,13 +341,22 @@ def work_approval_for_licensor(*, pk, user: User):
 
 def work_revenue_hold(*, work_id) -> tuple[str, object] | None:
     """Where a work's revenue must go instead of its usual recipients:
-    ("escrow", None) while a dispute on it is open, ("claimant", organization) while a
+    ("escrow", [claim ids]) while disputes on it are open (each of those claims holds an
+    equal share until its own dispute settles), ("claimant", organization) while a
     monetize claim stands, else None."""
-    claims = Claim.objects.filter(work_id=work_id).select_related("organization", "dispute")
-    for claim in claims:
-        dispute = getattr(claim, "dispute", None)
-        if dispute is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
-            return "escrow", None
+    claims = list(
+        Claim.objects.filter(work_id=work_id)
+        .select_related("organization", "dispute")
+        .order_by("id")
+    )
+    disputed = [
+        claim.pk
+        for claim in claims
+        if getattr(claim, "dispute", None) is not None
+        and claim.dispute.status in (DisputeStatus.OPEN, DisputeStatus.ESCALATED)
+    ]
+    if disputed:
+        return "escrow", disputed
     for claim in claims:
         if claim.policy == ClaimPolicy.MONETIZE and claim.status in (
             ClaimStatus.ACTIVE,
@@ -392,6 +443,30 @@ def dispute_until(claim: Claim) -> datetime | None:
 def published_works_by_id(*, ids) -> dict:
     """The published works among ``ids``, by id."""
     return {w.pk: w for w in Work.objects.filter(pk__in=list(ids), status=WorkStatus.PUBLISHED)}
+
+
+def published_work(*, pk) -> Work | None:
+    """A published work by id (what a viewer may tip), else None."""
+    return Work.objects.select_related("creator").filter(pk=pk, status=WorkStatus.PUBLISHED).first()
+
+
+def work_noncommercial_reason(*, work: Work) -> str | None:
+    """Why the work may not earn commercially (tips, ad revenue), naming the licences
+    whose terms forbid it; None when every licence it uses allows commercial use (the
+    pipeline derives ``Work.commercial`` from them when it makes the work)."""
+    if work.commercial:
+        return None
+    names = [
+        row.character.name
+        for row in work.licenses.select_related("character", "offer").order_by("id")
+        if not row.offer.parsed_terms.commercial_use
+    ]
+    if names:
+        return (
+            f"“{work.title[:60]}” is non-commercial: the licence for {', '.join(names)} "
+            "does not allow commercial use"
+        )
+    return f"“{work.title[:60]}” is non-commercial: its licences do not allow commercial use"
 
 
 def claimed_work_ids() -> QuerySet:

@@ -13,6 +13,7 @@ from payments.models import (
     LedgerTransaction,
     Payout,
     PayoutEvent,
+    Refund,
     RevenueEvent,
     StripeEvent,
 )
@@ -148,6 +149,25 @@ class CheckoutSessionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "purpose", "payer", "amount", "currency", "status"]
     list_filter = ["purpose", "status"]
     search_fields = ["stripe_session_id", "payer__email", "payment_intent_id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds Cocreate started (a licence request that closed without the licence).
+    "Failed" ones Stripe refused for good (the charge was already refunded, say): the
+    ledger is reversed, so staff only need to check the payer got the money back."""
+
+    list_display = [
+        "created_at",
+        "amount",
+        "currency",
+        "status",
+        "reason",
+        "payment_intent_id",
+        "failure_reason",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["payment_intent_id", "stripe_refund_id", "reason"]
 
 
 @admin.register(GenerationCharge)

@@ -55,6 +55,12 @@ class CheckoutStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
+class RefundStatus(models.TextChoices):
+    DUE = "due", "Due (the ledger is reversed; Stripe not asked yet)"
+    SUBMITTED = "submitted", "Submitted to Stripe"
+    FAILED = "failed", "Failed (staff must look)"
+
+
 class PaymentsError(StrEnum):
     """Refusal codes of payments' services (beside core.errors.ErrorCode)."""
 
@@ -64,3 +70,7 @@ class PaymentsError(StrEnum):
     PAYOUTS_NOT_ENABLED = "payouts_not_enabled"
     PAYOUT_IN_PROGRESS = "payout_in_progress"
     BELOW_MINIMUM = "below_minimum"
+    # A work whose licences do not all allow commercial use takes no tips or ad revenue.
+    NON_COMMERCIAL = "non_commercial"
+    OWN_WORK = "own_work"
+    UNSUPPORTED_CURRENCY = "unsupported_currency"

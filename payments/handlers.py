@@ -3,6 +3,7 @@ generation or a dispute moves. Connected once, from ``PaymentsConfig.ready()``."
 
 from accounts import selectors as accounts_selectors
 from core.events import IN_TRANSACTION, subscribe
+from licensing.events import GrantRequestClosed
 from marketplace.events import DisputeSettled, GenerationAllowed
 from payments import services
 
@@ -23,10 +24,18 @@ def generation_fees_due(event: GenerationAllowed) -> None:
 
 @subscribe(DisputeSettled, when=IN_TRANSACTION)
 def escrow_follows_dispute(event: DisputeSettled) -> None:
-    """Release the work's escrow to its recipients, or pay it to the claimant."""
+    """Release the claim's share of the work's escrow to its recipients, or pay it to
+    the claimant; other claims' shares stay held."""
     claimant = (
         accounts_selectors.organization_get(pk=event.claimant_organization_id)
         if event.upheld
         else None
     )
-    services.escrow_settle(work_id=event.work_id, to_claimant=claimant)
+    services.escrow_settle(work_id=event.work_id, claim_id=event.claim_id, to_claimant=claimant)
+
+
+@subscribe(GrantRequestClosed, when=IN_TRANSACTION)
+def licence_fee_refunded(event: GrantRequestClosed) -> None:
+    """A licence request closed without the licence: refund any fee paid for it (the
+    ledger with the closing, Stripe once it commits)."""
+    services.licence_fees_refund(grant_id=event.grant_id, reason=event.reason)

@@ -11,6 +11,7 @@ from payments.enums import (
     CheckoutPurpose,
     CheckoutStatus,
     PayoutStatus,
+    RefundStatus,
     RevenueKind,
     RevenueStatus,
 )
@@ -369,3 +370,31 @@ class GenerationCharge(models.Model):
 
     def __str__(self) -> str:
         return f"charge for {self.request_id}"
+
+
+class Refund(models.Model):
+    """Money we give back on our own initiative: a licence fee paid for a request that
+    closed without the licence (declined, undecided by its deadline, withdrawn), or a
+    payment that arrived for one no longer waiting for it. Written with the ledger's
+    reversal in the transaction that closed the request, then submitted to Stripe (key
+    ``refund-<id>``) by a task, and again by beat if that task was lost: the row is the
+    promise that the refund happens, once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.OneToOneField(RevenueEvent, on_delete=models.PROTECT, related_name="refund")
+    payment_intent_id = models.CharField(max_length=255)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.DUE)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} ({self.status})"

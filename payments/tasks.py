@@ -1,4 +1,4 @@
-"""Money tasks (queue ``money``): webhook handling, payouts, releasing pending funds.
+"""Money tasks (queue ``money``): webhook handling, payouts, refunds, releasing pending funds.
 Thin: each loads ids, calls one service, and is safe to run twice."""
 
 import logging
@@ -87,3 +87,35 @@ def payout_submit(payout_id: str) -> str:
 )
 def release_pending() -> int:
     return services.ledger_release_pending()
+
+
+@shared_task(
+    name="payments.refund_submit",
+    on_queue="money",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def refund_submit(refund_id: str) -> str:
+    """Ask Stripe for one refund the ledger already reversed (keyed: once)."""
+    return services.refund_submit(refund_id=refund_id, gateway=StripeGateway.from_settings()).status
+
+
+@shared_task(
+    name="payments.refunds_submit_due",
+    on_queue="money",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    max_retries=3,
+    time_limit=600,
+    soft_time_limit=580,
+    expires=500,
+)
+def refunds_submit_due() -> int:
+    """Submit refunds whose own task was lost (beat, every ten minutes)."""
+    return services.refunds_submit_due(gateway=StripeGateway.from_settings())

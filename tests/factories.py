@@ -136,7 +136,9 @@ class WorkFactory(factory.django.DjangoModelFactory):
     the work (published by default, naming files under works/<id>/ that were never
     rendered: tests/marketplace/helpers.py's ``store_files`` writes stand-ins) and one
     licence row per grant in ``grants``. With ``inherit``, a remix also carries its
-    parent's licences as inherited rows, as the pipeline records them."""
+    parent's licences as inherited rows, as the pipeline records them. Unless given,
+    ``commercial`` follows from those licences, as the pipeline derives it: commercial
+    only if there are some and every one allows commercial use."""
 
     class Meta:
         model = "marketplace.Work"
@@ -155,7 +157,6 @@ class WorkFactory(factory.django.DjangoModelFactory):
     prompt = factory.SelfAttribute("title")
     status = "published"
     published_at = None
-    commercial = False
     video = factory.LazyAttribute(lambda o: f"works/{o.id}/video.mp4")
     poster = factory.LazyAttribute(lambda o: f"works/{o.id}/poster.jpg")
     duration_s = 4.0
@@ -168,6 +169,14 @@ class WorkFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, grants=(), inherit=False, **kwargs):
         from marketplace.models import WorkLicense
 
+        offers = [grant.offer for grant in grants]
+        parent = kwargs.get("parent")
+        if inherit and parent is not None:
+            own = {g.character_id for g in grants}
+            offers += [r.offer for r in parent.licenses.all() if r.character_id not in own]
+        kwargs.setdefault(
+            "commercial", bool(offers) and all(o.parsed_terms.commercial_use for o in offers)
+        )
         work = super()._create(model_class, *args, **kwargs)
         rows = []
         for grant in grants:

@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "licensing.enums.GrantStatus",
         "GenerationStatusEnum": "marketplace.enums.GenerationStatus",
         "WorkStatusEnum": "marketplace.enums.WorkStatus",
+        "CheckoutStatusEnum": "payments.enums.CheckoutStatus",
     },
 }
 

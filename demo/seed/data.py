@@ -482,15 +482,17 @@ CLAIM = ClaimSpec(
     "labelled AI-generated, as the terms require.",
 )
 
-# Viewer tips through Stripe, before the payout. Stable external ids: a re-run finds them.
+# Viewer tips through Stripe, before the payout, on commercial works only (a work with a
+# non-commercial licence, such as Kuro Neko's, takes none). Stable external ids: a re-run
+# finds them.
 TIPS: tuple[Tip, ...] = (
     Tip("pi_demo_tip_01", "m1", "viewer", 1_000),
-    Tip("pi_demo_tip_02", "m3", "viewer", 500),
+    Tip("pi_demo_tip_02", "m5", "viewer", 500),
     Tip("pi_demo_tip_03", "j1", "viewer", 800),
     Tip("pi_demo_tip_04", "p1", "viewer", 1_200),
     Tip("pi_demo_tip_05", "j5", "viewer", 300),
     Tip("pi_demo_tip_06", "m7", "leo", 500),
-    Tip("pi_demo_tip_07", "p3", "viewer", 400),
+    Tip("pi_demo_tip_07", "p2", "viewer", 400),
     Tip("pi_demo_tip_08", "m4", "viewer", 700),  # disputed: held in escrow
     Tip("pi_demo_tip_09", "m9", "jun", 600),
     Tip("pi_demo_tip_10", "p6", "viewer", 250),
@@ -512,4 +514,4 @@ AD_REVENUE: tuple[AdRow, ...] = (
 # Mika connects a bank account and is paid out; this tip arrives after the payout and is
 # kept below PAYOUT_THRESHOLD_MINOR so that beat does not try a real transfer for it.
 PAYEE = "mika"
-TIP_AFTER_PAYOUT = Tip("pi_demo_tip_11", "m2", "viewer", 300)
+TIP_AFTER_PAYOUT = Tip("pi_demo_tip_11", "m7", "viewer", 300)

@@ -59,8 +59,8 @@ def seed_ad_revenue(works: dict[str, Work]) -> None:
         for row in AD_REVENUE
     ]
     report = revenue_import_csv(text="\n".join(lines) + "\n")
-    if report.errors:
-        raise CommandError(f"The demo ad revenue did not import: {report.errors}")
+    if report.errors or report.refused:
+        raise CommandError(f"The demo ad revenue did not import: {report.errors or report.refused}")
 
 
 def seed_payout(users: dict[str, User], *, gateway) -> Payout:

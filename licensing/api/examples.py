@@ -105,6 +105,7 @@ GRANT = {
     "max_rev_share_bps": 1500,
     "created_at": "2026-04-02T10:00:00Z",
     "activated_at": "2026-04-02T10:00:00Z",
+    "approval_deadline": None,
     "ended_at": None,
     "end_reason": "",
 }

@@ -204,9 +204,16 @@ class GrantOutputSerializer(serializers.ModelSerializer):
             "max_rev_share_bps",
             "created_at",
             "activated_at",
+            "approval_deadline",
             "ended_at",
             "end_reason",
         ]
+        extra_kwargs = {
+            "approval_deadline": {
+                "help_text": "While pending_approval: undecided by then, the request is "
+                "declined and any fee paid for it refunded."
+            }
+        }
 
 
 class GrantDecideSerializer(InputSerializer):

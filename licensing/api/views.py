@@ -397,6 +397,10 @@ class GrantEndView(APIView):
 
 
 class GrantDecideView(APIView):
+    """The rightsholder approves or declines a licence request waiting for them, before
+    its ``approval_deadline`` (after it, 400 ``expired``: the request was declined by
+    default). Declining refunds any fee paid for the licence."""
+
     @extend_schema(
         tags=TAG,
         request=s.GrantDecideSerializer,

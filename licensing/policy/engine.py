@@ -138,13 +138,19 @@ def _check_terms(
     if terms.territories or terms.territory_mode == "allow":
         listed = context.territory in terms.territories
         if context.territory is None:
-            if terms.territory_mode == "allow":
-                out.refuse(
-                    "territory_unknown",
-                    prefix + "territories",
-                    f"{name} is licensed only in some territories, and yours is unknown.",
-                    who,
-                )
+            # Unknown is refused under a block-list too: leaving the territory out must
+            # not be a way around the list.
+            where = (
+                "only in some territories"
+                if terms.territory_mode == "allow"
+                else ("everywhere but some territories")
+            )
+            out.refuse(
+                "territory_unknown",
+                prefix + "territories",
+                f"{name} is licensed {where}, and yours is unknown: say where you are.",
+                who,
+            )
         elif (terms.territory_mode == "allow") != listed:
             out.refuse(
                 "territory",

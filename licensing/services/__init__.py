@@ -20,6 +20,7 @@ from licensing.services.grants import (
     grant_end,
     grant_reject,
     grant_transition,
+    grants_approval_expire,
 )
 from licensing.services.name_forms import name_form_set_enabled, name_forms_refresh
 from licensing.services.offers import (
@@ -29,7 +30,7 @@ from licensing.services.offers import (
     offer_publish,
     offer_update_draft,
 )
-from licensing.services.policy import policy_screen
+from licensing.services.policy import policy_screen, territory_clean
 from licensing.services.revocation import grant_end_by_licensee, grants_revoke_due, offer_end
 from licensing.services.watchlist import (
     watchlist_entries_set_active,
@@ -56,6 +57,7 @@ __all__ = [
     "grant_end_by_licensee",
     "grant_reject",
     "grant_transition",
+    "grants_approval_expire",
     "grants_revoke_due",
     "name_form_set_enabled",
     "name_forms_refresh",
@@ -65,6 +67,7 @@ __all__ = [
     "offer_publish",
     "offer_update_draft",
     "policy_screen",
+    "territory_clean",
     "watchlist_entries_set_active",
     "watchlist_entry_save",
     "watchlist_import",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from core import events
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.money import format_minor
 from licensing import selectors
@@ -18,6 +20,7 @@ from licensing.enums import (
     LicensingError,
     OfferStatus,
 )
+from licensing.events import GrantRequestClosed
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
@@ -115,18 +118,34 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         max_fee=max_fee,
         max_rev_share_bps=max_rev_share_bps,
         activated_at=now if status == GrantStatus.ACTIVE else None,
+        approval_deadline=_approval_deadline(current, now)
+        if status == GrantStatus.PENDING_APPROVAL
+        else None,
     )
     _record(grant, from_status="", by=by, note=f"accepted version {current.version}")
     if status == GrantStatus.ACTIVE:
         _notify_licensee(grant, "is active")
     elif status == GrantStatus.PENDING_APPROVAL:
-        accounts_services.notify(
-            users=selectors.character_licensors(character=character),
-            kind="approval.requested",
-            title=f"{by} asks to use {character.name}",
-            url="/dashboard/approvals/",
-        )
+        _notify_licensors(grant)
     return grant
+
+
+def _approval_deadline(offer: Offer, now: datetime) -> datetime:
+    """When a licence request waiting for the rightsholder is declined by default: the
+    offer's review deadline, as for per-work approvals."""
+    return now + timedelta(hours=offer.parsed_terms.approval_deadline_hours)
+
+
+def _notify_licensors(grant: Grant) -> None:
+    assert grant.approval_deadline is not None  # set on entering pending_approval
+    accounts_services.notify(
+        users=selectors.character_licensors(character=grant.character),
+        kind="approval.requested",
+        title=f"{grant.licensee} asks to use {grant.character.name}",
+        body=f"Decide by {grant.approval_deadline:%d %b %H:%M} UTC, or the request is "
+        "declined (and any fee paid for it refunded).",
+        url="/dashboard/approvals/",
+    )
 
 
 def _notify_licensee(grant: Grant, what: str) -> None:
@@ -151,15 +170,33 @@ def grant_transition(*, grant: Grant, to: str, by: User | None, note: str = "") 
         previous = grant.status
         grant.status = to
         fields = ["status", "updated_at"]
+        now = timezone.now()
         if to == GrantStatus.ACTIVE:
-            grant.activated_at = timezone.now()
+            grant.activated_at = now
             fields.append("activated_at")
+        if to == GrantStatus.PENDING_APPROVAL:
+            grant.approval_deadline = _approval_deadline(grant.offer, now)
+            fields.append("approval_deadline")
         if to in (GrantStatus.ENDED, GrantStatus.REVOKED):
-            grant.ended_at = timezone.now()
+            grant.ended_at = now
             grant.end_reason = note[:200]
             fields += ["ended_at", "end_reason"]
         grant.save(update_fields=fields)
         _record(grant, from_status=previous, by=by, note=note)
+        if to == GrantStatus.PENDING_APPROVAL and previous != to:
+            _notify_licensors(grant)
+        if previous == GrantStatus.PENDING_APPROVAL and to in (
+            GrantStatus.ENDED,
+            GrantStatus.REVOKED,
+        ):
+            # The licence never started: whatever was paid for it goes back.
+            events.publish(
+                GrantRequestClosed(
+                    grant_id=grant.pk,
+                    reason=f"the licence for {grant.character.name} closed before it "
+                    f"started ({note or to})",
+                )
+            )
     return grant
 
 
@@ -168,26 +205,62 @@ def _require_licensor(grant: Grant, by: User) -> None:
         raise NotPermitted("Only the character's rightsholder can decide on this licence.")
 
 
-def grant_approve(*, grant: Grant, by: User) -> Grant:
-    """The licensor admits a licensee waiting for approval."""
-    _require_licensor(grant, by)
+def _require_waiting(grant: Grant) -> None:
     if grant.status != GrantStatus.PENDING_APPROVAL:
         raise DomainError("This licence is not waiting for approval.", code=ErrorCode.INVALID_STATE)
+    if grant.approval_deadline is not None and timezone.now() >= grant.approval_deadline:
+        raise DomainError(
+            "The deadline to decide has passed; the request was declined.",
+            code=ErrorCode.EXPIRED,
+        )
+
+
+def grant_approve(*, grant: Grant, by: User) -> Grant:
+    """The licensor admits a licensee waiting for approval, before the deadline."""
+    _require_licensor(grant, by)
+    _require_waiting(grant)
     grant = grant_transition(grant=grant, to=GrantStatus.ACTIVE, by=by, note="approved")
     _notify_licensee(grant, "was approved and is active")
     return grant
 
 
 def grant_reject(*, grant: Grant, by: User, reason: str = "") -> Grant:
-    """The licensor declines a licensee waiting for approval."""
+    """The licensor declines a licensee waiting for approval; any fee paid for the
+    licence is refunded (GrantRequestClosed)."""
     _require_licensor(grant, by)
-    if grant.status != GrantStatus.PENDING_APPROVAL:
-        raise DomainError("This licence is not waiting for approval.", code=ErrorCode.INVALID_STATE)
+    _require_waiting(grant)
     grant = grant_transition(
         grant=grant, to=GrantStatus.REVOKED, by=by, note=reason or "declined by the rightsholder"
     )
     _notify_licensee(grant, f"was declined{': ' + reason if reason else ''}")
     return grant
+
+
+def grants_approval_expire(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Decline every licence request left undecided past its deadline (review defaults
+    to deny), in bounded batches; any fee paid is refunded (GrantRequestClosed).
+    Returns how many were declined."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Grant.objects.select_for_update(skip_locked=True)
+                .filter(status=GrantStatus.PENDING_APPROVAL, approval_deadline__lte=now)
+                .select_related("character", "licensee")
+                .order_by("approval_deadline", "id")[:batch]
+            )
+            for grant in due:
+                declined = grant_transition(
+                    grant=grant,
+                    to=GrantStatus.REVOKED,
+                    by=None,
+                    note="declined: the rightsholder did not decide in time",
+                )
+                _notify_licensee(declined, "was declined: the rightsholder did not decide in time")
+        expired += len(due)
+        if len(due) < batch:
+            return expired
 
 
 def grant_end(*, grant: Grant, by: User, reason: str = "") -> Grant:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import pycountry
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,22 @@ if TYPE_CHECKING:
 
 
 MAX_PROMPT_CHARS = 2_000
+
+
+def territory_clean(*, territory: str | None) -> str:
+    """The territory a creator declares, as an upper-case ISO 3166-1 alpha-2 code, or ""
+    when none is given. Anything else is refused naming the field: a guess (or a code
+    cut to two letters) could pass a territory check the creator is not in."""
+    code = (territory or "").strip().upper()
+    if not code:
+        return ""
+    if len(code) != 2 or not code.isascii() or pycountry.countries.get(alpha_2=code) is None:
+        raise DomainError(
+            f"{str(territory)[:20]!r} is not a country code: use the two-letter ISO 3166 code "
+            "of where you are, e.g. JP or US.",
+            field="territory",
+        )
+    return code
 
 
 def _inputs_hash(
@@ -72,6 +89,7 @@ def policy_screen(
         raise DomainError(f"Prompts are limited to {MAX_PROMPT_CHARS} characters.", field="prompt")
     if rating not in RATINGS:
         raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    territory = territory_clean(territory=territory)
     try:
         requested = [str(uuid.UUID(str(c))) for c in dict.fromkeys(character_ids)]
     except ValueError as exc:
@@ -91,7 +109,7 @@ def policy_screen(
         now=timezone.now(),
         action="remix" if parent else "generate",
         commercial=commercial,
-        territory=territory.upper() if territory else None,
+        territory=territory or None,
         rating=rating,
     )
     decision = evaluate(

@@ -96,6 +96,7 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
             "resolved_at",
             "reviewed_at",
             "review_note",
+            "review_reason",
             "dispute_until",
             "dispute",
         ]
@@ -124,6 +125,7 @@ _CLAIM_EXAMPLE = {
     "resolved_at": None,
     "reviewed_at": None,
     "review_note": "",
+    "review_reason": "",
     "dispute_until": "2025-05-31T09:30:00Z",
     "dispute": None,
 }
@@ -133,6 +135,7 @@ _CLAIM_IN_REVIEW_EXAMPLE = {
     "reason": "unlicensed",
     "status": "staff_review",
     "evidence": "Hoshi-chan dances from 0:01 to 0:04; the video holds no licence for her.",
+    "review_reason": "this video does not license Hoshi-chan",
     "dispute_until": None,
 }
 _DISPUTE_EXAMPLE = {
@@ -167,8 +170,10 @@ def _dispute(request, pk) -> Dispute:
 
 class WorkClaimCreateView(APIView):
     """A rightsholder's organization claims a video showing its character. When the
-    video does not license the character, the claim is created with status
-    ``staff_review`` and changes nothing until staff accept it."""
+    video does not license the character, or the organization's claims were released on
+    dispute 3 times in the last 90 days, the claim is created with status
+    ``staff_review`` (``review_reason`` says why) and changes nothing until staff accept
+    it."""
 
     @extend_schema(
         tags=TAG,

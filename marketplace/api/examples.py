@@ -80,6 +80,7 @@ WORK = {
             "inherited": False,
         }
     ],
+    "commercial": True,
     "published_at": "2026-04-03T09:00:41Z",
 }
 WORK_DETAIL = {**WORK, "ancestors": [], "descendants": [PARENT_ID]}
@@ -95,4 +96,13 @@ APPROVAL = {
     "work": WORK_ID,
     "work_title": "Hoshi-chan dances in the rain",
     "note": "",
+    "declared": {
+        "territory": "JP",
+        "rating": "all ages",
+        "commercial_asked": False,
+        "commercial": True,
+        "territories_allowed": ["JP"],
+        "territories_blocked": [],
+        "max_rating": "teen",
+    },
 }

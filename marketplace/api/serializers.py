@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer
@@ -5,6 +6,7 @@ from licensing.terms import RATINGS
 from marketplace.enums import ApprovalStatus
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import GenerationRequest, Work, WorkLicense
+from marketplace.selectors import work_declared
 
 
 class GenerationCreateSerializer(InputSerializer):
@@ -93,8 +95,15 @@ class WorkOutputSerializer(serializers.ModelSerializer):
             "height",
             "frame_count",
             "licenses",
+            "commercial",
             "published_at",
         ]
+        extra_kwargs = {
+            "commercial": {
+                "help_text": "Whether every licence it uses allows commercial use: only a "
+                "commercial work takes tips and ad revenue."
+            }
+        }
 
 
 class WorkDetailSerializer(WorkOutputSerializer):
@@ -110,6 +119,21 @@ class FeedSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
 
 
+class DeclaredSerializer(serializers.Serializer):
+    """What the creator declared (checked against the terms, not verifiable) beside
+    what the work's licences allow."""
+
+    territory = serializers.CharField(help_text="ISO 3166 code, or empty: not declared.")
+    rating = serializers.CharField()
+    commercial_asked = serializers.BooleanField()
+    commercial = serializers.BooleanField(help_text="From the licences' terms.")
+    territories_allowed = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Null: no allow-list."
+    )
+    territories_blocked = serializers.ListField(child=serializers.CharField())
+    max_rating = serializers.CharField()
+
+
 class ApprovalOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=ApprovalStatus.choices)
@@ -120,6 +144,11 @@ class ApprovalOutputSerializer(serializers.Serializer):
     work = serializers.UUIDField(source="work_id")
     work_title = serializers.CharField(source="work.title")
     note = serializers.CharField()
+    declared = serializers.SerializerMethodField()
+
+    @extend_schema_field(DeclaredSerializer)
+    def get_declared(self, approval) -> dict:
+        return DeclaredSerializer(work_declared(work=approval.work)).data
 
 
 class ApprovalDecideSerializer(InputSerializer):

@@ -8,7 +8,13 @@ escalation, or the deadline passes, which releases it).
 A claim on a work that does not show the character by its records (not among its
 licences, its request or its screening decision: a mention that slipped through) waits
 for staff review and does nothing to the work until staff accept it, when it takes
-effect as if filed then; staff may reject it instead, with a reason."""
+effect as if filed then; staff may reject it instead, with a reason. So does every claim
+of a claimant whose claims were released on dispute CLAIM_REVIEW_AFTER_RELEASES times in
+the last CLAIM_REVIEW_WINDOW_DAYS days.
+
+Escrow is kept per claim: revenue that arrives while disputes are open is held in equal
+shares, one per open dispute, and settling a dispute moves only its own share. An
+escalated dispute gets DISPUTE_ESCALATION_DAYS for staff; undecided, it is released."""
 
 from __future__ import annotations
 
@@ -24,7 +30,10 @@ from accounts.enums import EDITOR_ROLES
 from core import events
 from core.errors import DomainError, ErrorCode, NotPermitted
 from marketplace.enums import (
+    CLAIM_REVIEW_AFTER_RELEASES,
+    CLAIM_REVIEW_WINDOW_DAYS,
     DISPUTE_ANSWER_DAYS,
+    DISPUTE_ESCALATION_DAYS,
     DISPUTE_WINDOW_DAYS,
     ClaimPolicy,
     ClaimReason,
@@ -54,14 +63,34 @@ def _work_shows(work, character: Character) -> bool:
     return bool(decision and str(character.pk) in decision.character_ids)
 
 
+def _review_reason(work, character: Character, organization) -> str:
+    """Why a new claim must wait for staff review, or "" when it takes effect at once."""
+    if not _work_shows(work, character):
+        return f"this video does not license {character.name}"
+    since = timezone.now() - timedelta(days=CLAIM_REVIEW_WINDOW_DAYS)
+    released = Dispute.objects.filter(
+        claim__organization=organization,
+        status=DisputeStatus.RELEASED,
+        resolved_at__gte=since,
+    ).count()
+    if released >= CLAIM_REVIEW_AFTER_RELEASES:
+        return (
+            f"{released} of {organization.name}'s claims were released on dispute in the "
+            f"last {CLAIM_REVIEW_WINDOW_DAYS} days"
+        )
+    return ""
+
+
 @transaction.atomic
 def claim_file(
     *, work, character: Character, by: User, reason: str, evidence: str, policy: str
 ) -> Claim:
     """File a claim for the organization that owns ``character``. Refused if ``by`` is
     not an owner or manager of it, if it is not verified, or if this work and character
-    are already claimed. When the work does not show the character by its records, the
-    claim waits for staff review (status ``staff_review``) and changes nothing yet."""
+    are already claimed. When the work does not show the character by its records, or
+    the organization's claims keep being released on dispute, the claim waits for staff
+    review (status ``staff_review``, ``review_reason`` saying why) and changes nothing
+    yet."""
     organization = character.owner_organization
     if organization is None:
         raise DomainError(
@@ -87,7 +116,7 @@ def claim_file(
         )
     if work.status not in ("published", "delisted"):
         raise DomainError("Only published videos can be claimed.", code=ErrorCode.INVALID_STATE)
-    shown = _work_shows(work, character)
+    review_reason = _review_reason(work, character, organization)
     try:
         with transaction.atomic():
             claim = Claim.objects.create(
@@ -98,13 +127,14 @@ def claim_file(
                 reason=reason,
                 evidence=evidence.strip(),
                 policy=policy,
-                status=ClaimStatus.ACTIVE if shown else ClaimStatus.STAFF_REVIEW,
+                status=ClaimStatus.STAFF_REVIEW if review_reason else ClaimStatus.ACTIVE,
+                review_reason=review_reason,
             )
     except IntegrityError as exc:
         raise DomainError(
             f"{character.name} has already been claimed in this video.", code=ErrorCode.DUPLICATE
         ) from exc
-    if shown:
+    if not review_reason:
         _take_effect(claim)
     return claim
 
@@ -274,6 +304,7 @@ def dispute_resolve(*, dispute: Dispute, by: User | None, uphold: bool, note: st
     events.publish(
         DisputeSettled(
             dispute_id=dispute.pk,
+            claim_id=claim.pk,
             work_id=claim.work_id,
             upheld=uphold,
             claimant_organization_id=claim.organization_id,
@@ -286,14 +317,15 @@ def dispute_resolve(*, dispute: Dispute, by: User | None, uphold: bool, note: st
         users=[claim.work.creator, *_claimant_members(claim)],
         kind=f"dispute.{outcome}",
         title=f"The claim on “{claim.work.title[:60]}” was {outcome}",
-        body=note or ("The deadline passed without an answer." if by is None else ""),
+        body=note or ("The deadline passed without a decision." if by is None else ""),
         url=claim.work.get_absolute_url(),
     )
     return dispute
 
 
 def dispute_escalate(*, dispute: Dispute, by: User) -> Dispute:
-    """The creator or the claimant asks staff to decide."""
+    """The creator or the claimant asks staff to decide, within DISPUTE_ESCALATION_DAYS
+    from now; a dispute staff leave undecided by then is released (disputes_expire)."""
     with transaction.atomic():
         dispute = (
             Dispute.objects.select_for_update().select_related("claim__work").get(pk=dispute.pk)
@@ -311,7 +343,16 @@ def dispute_escalate(*, dispute: Dispute, by: User) -> Dispute:
                 "Only an open dispute can be escalated.", code=ErrorCode.INVALID_STATE
             )
         dispute.status = DisputeStatus.ESCALATED
-        dispute.save(update_fields=["status", "updated_at"])
+        dispute.deadline = timezone.now() + timedelta(days=DISPUTE_ESCALATION_DAYS)
+        dispute.save(update_fields=["status", "deadline", "updated_at"])
+        accounts_services.notify(
+            users=[claim.work.creator, *_claimant_members(claim)],
+            kind="dispute.escalated",
+            title=f"Our staff will decide the claim on “{claim.work.title[:60]}”",
+            body=f"By {dispute.deadline:%d %b %Y}; if they have not decided by then, the "
+            "claim is released.",
+            url=claim.work.get_absolute_url(),
+        )
     return dispute
 
 
@@ -336,19 +377,21 @@ def claim_release(*, claim: Claim, by: User) -> Claim:
     return claim
 
 
+EXPIRY_NOTES: dict[str, str] = {
+    DisputeStatus.OPEN: "Released: the claimant did not answer in time.",
+    DisputeStatus.ESCALATED: "Released: our staff did not decide in time.",
+}
+
+
 def disputes_expire(*, now: datetime | None = None, batch: int = 200) -> int:
-    """Release every dispute the claimant left unanswered past its deadline."""
+    """Release every dispute left undecided past its deadline: unanswered by the
+    claimant, or escalated and not decided by staff in time."""
     now = now or timezone.now()
     due = list(
-        Dispute.objects.filter(status=DisputeStatus.OPEN, deadline__lte=now).order_by(
+        Dispute.objects.filter(status__in=list(EXPIRY_NOTES), deadline__lte=now).order_by(
             "deadline", "id"
         )[:batch]
     )
     for dispute in due:
-        dispute_resolve(
-            dispute=dispute,
-            by=None,
-            uphold=False,
-            note="Released: the claimant did not answer in time.",
-        )
+        dispute_resolve(dispute=dispute, by=None, uphold=False, note=EXPIRY_NOTES[dispute.status])
     return len(due)

@@ -110,6 +110,7 @@ def generation_request_create(
         )
     if rating not in RATINGS:
         raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
+    territory = licensing_services.territory_clean(territory=territory)
     backend = backend or settings.VIDEO_BACKEND
     if backend not in available_backends():
         raise DomainError(
@@ -135,7 +136,7 @@ def generation_request_create(
         parent=parent,
         duration_s=duration_s,
         commercial=commercial,
-        territory=(territory or "").upper()[:2],
+        territory=territory,
         rating=rating,
         backend=backend,
         seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
@@ -334,6 +335,7 @@ def _licenses_for(request: GenerationRequest) -> list[dict]:
                 "rightsholder": fact.rightsholder,
                 "rev_share_bps": terms.rev_share_bps,
                 "upstream_model": terms.upstream_model,
+                "commercial_use": terms.commercial_use,
                 "inherited": cid in parent_ids and cid not in own_ids,
             }
         )
@@ -401,6 +403,17 @@ def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: lis
     )
 
 
+def _commercial_by_terms(*, request: GenerationRequest, licenses: list[dict]) -> bool:
+    """Whether the work may earn commercially (tips, ad revenue): only if every licence
+    it uses allows commercial use, its own and inherited ones and the parent's
+    ``same_terms`` ones (merged into the decision's effective terms). The creator's
+    "commercial" tick is only a request, which the policy check refused if a term
+    forbade it; an unticked request under commercial terms is commercial too."""
+    if not request.effective_terms.get("commercial_use"):
+        return False
+    return all(row["commercial_use"] for row in licenses)
+
+
 def _work_store(
     *,
     request_id,
@@ -431,7 +444,7 @@ def _work_store(
             frame_count=rendered["frame_count"],
             backend=rendered["backend"],
             manifest=manifest,
-            commercial=request.commercial,
+            commercial=_commercial_by_terms(request=request, licenses=licenses),
         )
         # No work exists for the request, so files at its paths are what a worker killed
         # between storing them and committing left behind: replace them instead of

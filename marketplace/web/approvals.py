@@ -51,12 +51,17 @@ def approvals(request: HttpRequest) -> HttpResponse:
                     licensing_services.grant_reject(
                         grant=grant, by=request.user, reason=form.cleaned_data["reason"]
                     )
-                    messages.success(request, f"Declined {grant.licensee.email}.")
+                    messages.success(
+                        request, f"Declined {grant.licensee.email}; any fee they paid is refunded."
+                    )
             except DomainError as exc:
                 messages.error(request, exc.detail)
         return redirect(reverse("marketplace:approvals"))
     pending = licensing_selectors.grants_for_licensor(user=request.user, status="pending_approval")
-    works = selectors.work_approvals_for_licensor(user=request.user)
+    works = [
+        (approval, selectors.work_declared(work=approval.work))
+        for approval in selectors.work_approvals_for_licensor(user=request.user)
+    ]
     return render(
         request, "marketplace/approvals.html", {"pending": pending, "work_approvals": works}
     )

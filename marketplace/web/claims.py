@@ -177,8 +177,8 @@ def _after_filing(request: HttpRequest, claim: Claim) -> HttpResponse:
     if claim.status == ClaimStatus.STAFF_REVIEW:
         messages.success(
             request,
-            f"Claim on {claim.character.name} sent to our staff: this video does not license "
-            f"{claim.character.name}, so staff review the claim before it takes effect. "
+            f"Claim on {claim.character.name} sent to our staff: {claim.review_reason}, so "
+            "staff review the claim before it takes effect. "
             "Nothing changes for the video until they accept it; you are notified either way.",
         )
         return _redirect(request, reverse("marketplace:claims_dashboard"))

@@ -156,11 +156,17 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         or request.user.is_staff
         or services.works._shows_likeness_of(work, request.user)
     )
+    sees_declared = request.user.is_authenticated and (
+        work.creator_id == request.user.pk
+        or selectors.work_rightsholder_of(work=work, user=request.user)
+    )
     context = {
         "work": work,
         "ancestors": selectors.work_ancestors(work=work),
         "descendants": selectors.work_descendants(work=work),
         "can_delete": can_delete,
+        # The creator's declarations (territory among them) are for the parties only.
+        "declared": selectors.work_declared(work=work) if sees_declared else None,
     }
     return render(request, "marketplace/work_detail.html", context)
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from payments.api import licences, splits, views
+from payments.api import licences, splits, tips, views
 
 urlpatterns = [
     path("works/<uuid:pk>/split/", splits.WorkSplitView.as_view(), name="api-work-split"),
+    path("works/<uuid:pk>/tips/", tips.WorkTipView.as_view(), name="api-work-tips"),
     path("offers/<uuid:pk>/accept/", licences.OfferAcceptView.as_view(), name="api-offer-accept"),
     path("webhooks/stripe/", views.StripeWebhookView.as_view(), name="api-stripe-webhook"),
     path(

@@ -33,13 +33,17 @@ from payments.services.payouts import (
     payouts_run,
 )
 from payments.services.provider_errors import provider_failed
+from payments.services.refunds import licence_fees_refund, refund_submit, refunds_submit_due
 from payments.services.revenue import (
+    NotCommercial,
     ledger_release_pending,
     revenue_event_record,
     revenue_event_settle,
     settlement_lines,
+    work_earning_refusal,
 )
 from payments.services.reversals import revenue_reverse
+from payments.services.tips import tip_checkout_start, tip_money
 from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
 from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
@@ -48,6 +52,7 @@ __all__ = [
     "Acceptance",
     "LedgerError",
     "Line",
+    "NotCommercial",
     "PaymentUnavailable",
     "PayoutRefused",
     "WebhookRejected",
@@ -66,6 +71,7 @@ __all__ = [
     "ledger_post",
     "ledger_release_pending",
     "ledger_totals",
+    "licence_fees_refund",
     "offer_accept_and_pay",
     "payout_confirm",
     "payout_fail",
@@ -75,11 +81,16 @@ __all__ = [
     "payouts_run",
     "platform_account",
     "provider_failed",
+    "refund_submit",
+    "refunds_submit_due",
     "revenue_event_record",
     "revenue_event_settle",
     "revenue_reverse",
     "settlement_lines",
     "stripe_gateway",
+    "tip_checkout_start",
+    "tip_money",
     "webhook_handle",
     "webhook_receive",
+    "work_earning_refusal",
 ]

@@ -13,11 +13,17 @@ from core.errors import DomainError, ErrorCode, NotPermitted
 from core.links import absolute_url
 from core.money import Money
 from licensing import services as licensing_services
-from payments.enums import CheckoutPurpose, CheckoutStatus, RevenueKind
+from payments.enums import CheckoutPurpose, CheckoutStatus, PaymentsError, RevenueKind
 from payments.models import (
     CheckoutSession,
 )
-from payments.services.revenue import revenue_event_record, revenue_event_settle
+from payments.services.refunds import licence_fees_refund
+from payments.services.revenue import (
+    NotCommercial,
+    revenue_event_record,
+    revenue_event_settle,
+    work_earning_refusal,
+)
 from payments.services.reversals import revenue_reverse
 
 if TYPE_CHECKING:
@@ -62,10 +68,22 @@ def checkout_for_grant(*, grant, by: User, gateway) -> CheckoutSession:
     )
 
 
+class OwnWork(DomainError):
+    code = PaymentsError.OWN_WORK
+    status_code = 403
+
+
 def checkout_for_tip(*, work, by: User, money: Money, gateway) -> CheckoutSession:
-    """A viewer tips a published work."""
+    """A viewer tips a published work. Refused for the work's own creator, for a work
+    whose licences do not allow commercial use (it earns nothing), and outside the tip
+    limits."""
     if work.status != "published":
         raise DomainError("Only published videos can be tipped.", code=ErrorCode.INVALID_STATE)
+    if work.creator_id == by.pk:
+        raise OwnWork("You cannot tip your own video.")
+    refusal = work_earning_refusal(work=work, kind=RevenueKind.TIP)
+    if refusal:
+        raise NotCommercial(refusal)
     if not TIP_MIN <= money.amount <= TIP_MAX:
         raise DomainError(
             f"Tips are between {Money(TIP_MIN, money.currency)} and "
@@ -104,9 +122,11 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
     session = gateway.checkout_session_retrieve(session_id)
     if session.payment_status != "paid":
         return local
+    if _tip_refused(local, session=session, gateway=gateway):
+        return CheckoutSession.objects.get(pk=local.pk)
     with transaction.atomic():
         local = CheckoutSession.objects.select_for_update().get(pk=local.pk)
-        if local.status == CheckoutStatus.COMPLETE:
+        if local.status in (CheckoutStatus.COMPLETE, CheckoutStatus.REFUNDED):
             return local
         local.status = CheckoutStatus.COMPLETE
         local.payment_intent_id = session.payment_intent or ""
@@ -132,6 +152,12 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
                     by=None,
                     note="paid",
                 )
+            elif grant.status in ("ended", "revoked"):
+                # Paid after the licence stopped waiting for it (withdrawn, its offer
+                # ended): nothing was bought, so the fee goes back.
+                licence_fees_refund(
+                    grant_id=grant.pk, reason="the licence was no longer waiting for payment"
+                )
         else:
             event, _ = revenue_event_record(
                 kind=RevenueKind.TIP,
@@ -153,6 +179,23 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
                 event=event, reason=kind, key=f"{kind}:{local.payment_intent_id}", gateway=gateway
             )
     return local
+
+
+def _tip_refused(local: CheckoutSession, *, session, gateway) -> bool:
+    """A paid tip for a work that may not take one (it is not commercial: only possible
+    if the work changed after the tip began) is refunded rather than recorded, once
+    (key ``tip-refused-<session>``). Returns whether it was."""
+    if local.purpose != CheckoutPurpose.TIP or local.work is None:
+        return False
+    if not work_earning_refusal(work=local.work, kind=RevenueKind.TIP):
+        return False
+    if local.status != CheckoutStatus.REFUNDED and session.payment_intent:
+        gateway.refund_create(key=f"tip-refused-{local.pk}", payment_intent=session.payment_intent)
+        log.info("tip %s refunded: the work is not commercial", local.pk)
+        CheckoutSession.objects.filter(pk=local.pk).update(
+            status=CheckoutStatus.REFUNDED, payment_intent_id=session.payment_intent
+        )
+    return True
 
 
 def checkout_expired(*, session_id: str) -> CheckoutSession | None:

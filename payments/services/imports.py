@@ -1,4 +1,6 @@
-"""Ad revenue imported by staff from a CSV: all rows or none."""
+"""Ad revenue imported by staff from a CSV: every well-formed row or none. A well-formed
+row for a work that may not earn (its licences do not allow commercial use) is refused
+on its own, with the reason, and the other rows import."""
 
 import csv
 import io
@@ -11,7 +13,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from core.money import Money
 from marketplace import selectors as marketplace_selectors
 from payments.enums import RevenueKind
-from payments.services.revenue import revenue_event_record, revenue_event_settle
+from payments.services.revenue import (
+    revenue_event_record,
+    revenue_event_settle,
+    work_earning_refusal,
+)
 
 COLUMNS = ("external_id", "work_id", "amount", "currency", "occurred_at")
 
@@ -20,7 +26,10 @@ COLUMNS = ("external_id", "work_id", "amount", "currency", "occurred_at")
 class RevenueImport:
     imported: int = 0
     already: int = 0
+    # Malformed rows: any of them rejects the whole file.
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Well-formed rows the terms refuse (a non-commercial work): skipped, each with why.
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _row(line: int, row: dict, works: dict) -> tuple[dict | None, str | None]:
@@ -53,7 +62,8 @@ def _row(line: int, row: dict, works: dict) -> tuple[dict | None, str | None]:
 def revenue_import_csv(*, text: str) -> RevenueImport:
     """Validate every row first; if any is bad, import nothing and report each bad row
     by its line number. Otherwise record and settle each row's ad revenue, idempotent
-    on external id (a re-imported file changes nothing)."""
+    on external id (a re-imported file changes nothing), except the rows for works that
+    may not earn, which are reported as refused with the reason."""
     report = RevenueImport()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -77,8 +87,13 @@ def revenue_import_csv(*, text: str) -> RevenueImport:
             report.errors.append((line, problem or "invalid row"))
             continue
         seen.add(data["external_id"])
+        refusal = work_earning_refusal(work=data["work"], kind=RevenueKind.AD_REVENUE)
+        if refusal:
+            report.refused.append((line, refusal))
+            continue
         parsed.append(data)
     if report.errors:
+        report.refused = []
         return report
     with transaction.atomic():
         for data in parsed:

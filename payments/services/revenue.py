@@ -9,7 +9,7 @@ moves pending money to available once the hold has passed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,10 +18,11 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
-from core.money import Money
+from core.errors import DomainError
+from core.money import Money, allocate
 from marketplace import selectors as marketplace_selectors
 from payments import selectors
-from payments.enums import AccountKind, RevenueKind, RevenueStatus
+from payments.enums import AccountKind, PaymentsError, RevenueKind, RevenueStatus
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
 from payments.services.ledger import Line, account_for, ledger_post, platform_account
 from payments.split import Party, SplitLine, fee_weights, split_money
@@ -31,6 +32,28 @@ if TYPE_CHECKING:
 
 
 SOURCES = ("stripe", "import", "internal")
+# What a work earns from viewers and ads: only a commercial work may (fees are the
+# creator's costs, not the work's earnings).
+WORK_EARNING_KINDS = frozenset({RevenueKind.TIP, RevenueKind.AD_REVENUE})
+
+
+class NotCommercial(DomainError):
+    """A tip or ad revenue for a work whose licences do not allow commercial use."""
+
+    code = PaymentsError.NON_COMMERCIAL
+    status_code = 409
+
+
+def work_earning_refusal(*, work, kind: str) -> str | None:
+    """Why ``work`` may not take revenue of ``kind`` (a tip or ad revenue on a
+    non-commercial work), or None when it may."""
+    if kind not in WORK_EARNING_KINDS:
+        return None
+    reason = marketplace_selectors.work_noncommercial_reason(work=work)
+    if reason is None:
+        return None
+    what = "tips" if kind == RevenueKind.TIP else "ad revenue"
+    return f"{reason}, so it takes no {what}."
 
 
 def revenue_event_record(
@@ -44,7 +67,9 @@ def revenue_event_record(
     payer: User | None = None,
     occurred_at: datetime | None = None,
 ) -> tuple[RevenueEvent, bool]:
-    """Record money that came in, once. Returns (event, created)."""
+    """Record money that came in, once. Returns (event, created). Refuses (NotCommercial)
+    a new tip or ad revenue for a work whose licences do not allow commercial use; an
+    event already recorded is returned as it is."""
     if kind not in RevenueKind.values:
         raise ValueError(f"unknown revenue kind {kind!r}")
     if source not in SOURCES:
@@ -56,6 +81,9 @@ def revenue_event_record(
     existing = RevenueEvent.objects.filter(source=source, external_id=external_id).first()
     if existing is not None:
         return existing, False
+    refusal = work_earning_refusal(work=work, kind=kind) if work is not None else None
+    if refusal:
+        raise NotCommercial(refusal)
     try:
         with transaction.atomic():
             event = RevenueEvent.objects.create(
@@ -96,8 +124,14 @@ def _owner(party: Party, cache: dict):
     return cache[party.id]
 
 
-def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list[Line]:
-    """The balanced lines settling ``event``."""
+_UNREAD = object()
+
+
+def settlement_lines(
+    event: RevenueEvent, *, owners: dict | None = None, hold: Any = _UNREAD
+) -> list[Line]:
+    """The balanced lines settling ``event`` (``hold``: the work's revenue hold, when the
+    caller already read it)."""
     owners = {} if owners is None else owners
     money = Money(event.amount, event.currency)
     work_id = event.work_id
@@ -106,7 +140,8 @@ def settlement_lines(event: RevenueEvent, *, owners: dict | None = None) -> list
     else:
         source = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=event.currency)
     lines = [Line(source, -money, work_id)]
-    hold = revenue_hold_for(event)
+    if hold is _UNREAD:
+        hold = revenue_hold_for(event)
     for split_line, part in split_money(money, split_lines_for(event)):
         if not part.amount:
             continue
@@ -146,21 +181,39 @@ def escrow_intended_recipients(event: RevenueEvent) -> list[tuple[object, int]]:
     ]
 
 
+def escrow_shares(lines: list[Line], claim_ids) -> dict[str, int]:
+    """What each disputed claim holds of the escrowed part of ``lines``: equal shares
+    (``allocate``, in claim id order), so settling one dispute moves only its own."""
+    held = sum(line.money.amount for line in lines if line.account.kind == AccountKind.ESCROW)
+    if not held:
+        return {}
+    currency = lines[0].money.currency
+    ids = sorted(str(c) for c in claim_ids)
+    parts = allocate(Money(held, currency), [1] * len(ids))
+    return {claim_id: part.amount for claim_id, part in zip(ids, parts, strict=True)}
+
+
 def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
-    """Post the event's split to the ledger, once (key ``revenue:<event id>``)."""
+    """Post the event's split to the ledger, once (key ``revenue:<event id>``). Revenue
+    of a disputed work goes to escrow; the transaction's meta says which claims hold
+    how much of it (``escrow_claims``)."""
     with transaction.atomic():
         event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
         if event.transaction is not None:
             return event.transaction
-        lines = settlement_lines(event)
+        hold = revenue_hold_for(event)
+        lines = settlement_lines(event, hold=hold)
         escrowed = any(line.account.kind == AccountKind.ESCROW for line in lines)
+        meta: dict = {"event": str(event.pk), "escrow": escrowed, "work": str(event.work_id or "")}
+        if escrowed and hold is not None:
+            meta["escrow_claims"] = escrow_shares(lines, hold[1])
         txn, _ = ledger_post(
             key=f"revenue:{event.pk}",
             kind=f"revenue.{event.kind}",
             lines=lines,
             memo=f"{event.get_kind_display()} {event.source}:{event.external_id}"
             + (" (held in escrow: disputed)" if escrowed else ""),
-            meta={"event": str(event.pk), "escrow": escrowed, "work": str(event.work_id or "")},
+            meta=meta,
         )
         event.transaction = txn
         event.status = RevenueStatus.SETTLED

@@ -218,23 +218,26 @@ def grant_pay(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def tip(request: HttpRequest, pk) -> HttpResponse:
-    work = marketplace_selectors.work_visible_to(pk=pk, user=request.user)
+    """Tip a published video: off to Checkout, or the refusal and its reason (your own
+    video, a non-commercial one, an amount or currency we cannot take) with its 4xx."""
+    work = marketplace_selectors.published_work(pk=pk)
     if work is None:
         raise Http404("No such work")
     try:
-        amount = int(request.POST.get("amount", "0"))
-        session = services.checkout_for_tip(
+        session = services.tip_checkout_start(
             work=work,
             by=request.user,
-            money=Money(amount, request.POST.get("currency", "USD")),
+            amount=request.POST.get("amount", ""),
+            currency=request.POST.get("currency", "USD"),
             gateway=StripeGateway.from_settings(),
         )
-    except (ValueError, TypeError):
-        messages.error(request, "Choose a tip amount.")
-        return redirect(work)
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect(work)
+        return render(
+            request,
+            "payments/tip_refused.html",
+            {"work": work, "reason": exc.detail},
+            status=exc.status_code,
+        )
     except stripe.StripeError as exc:
         messages.error(request, services.provider_failed(exc, doing="start the tip").detail)
         return redirect(work)

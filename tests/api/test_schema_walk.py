@@ -112,12 +112,14 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
 
 
 # Operations anyone signed in may call on these objects: accepting a public offer,
-# screening or generating (the policy check refuses what the terms refuse), and "me".
+# screening or generating (the policy check refuses what the terms refuse), tipping a
+# published video, and "me".
 OPEN_TO_ANY_USER = {
     "v1_me_retrieve",
     "v1_offers_accept_create",
     "v1_screen_create",
     "v1_generations_create",
+    "v1_works_tips_create",
 }
 # Lists of "your own" things: a stranger gets an empty list, not someone else's.
 OWN_LISTS = {

@@ -358,5 +358,12 @@ RECIPES: dict[str, Call] = {
         then=_then_payouts,
     ),
     "v1_payouts_create": Call("earner", 201, then=_then_withdrawn),
+    "v1_works_tips_create": Call(
+        "creator2",
+        201,
+        params={"id": _id("work")},
+        body=lambda w: {"amount": 500, "currency": "USD"},
+        then=_then_checkout_page,
+    ),
     "v1_webhooks_stripe_create": Call(None, 200, then=_then_webhook),
 }

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import Notification
 from core import events
-from licensing.events import GrantEnded
+from licensing.events import GrantEnded, GrantRequestClosed
 from marketplace.events import DisputeSettled, GenerationAllowed
 from tests.factories import UserFactory
 
@@ -108,3 +108,4 @@ def test_each_app_connects_its_handlers_to_the_events_of_the_apps_below_it():
     assert events.subscribers(GrantEnded) == ["marketplace.handlers.works_follow_ended_grant"]
     assert events.subscribers(GenerationAllowed) == ["payments.handlers.generation_fees_due"]
     assert events.subscribers(DisputeSettled) == ["payments.handlers.escrow_follows_dispute"]
+    assert events.subscribers(GrantRequestClosed) == ["payments.handlers.licence_fee_refunded"]

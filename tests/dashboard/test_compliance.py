@@ -22,7 +22,10 @@ def claimed_setting():
     """A studio's character in a creator's published work, licensed at 10%."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(hoshi, creator, rev_share_bps=1_000, commercial_use=True)],
+    )
     return hoshi, creator, work, editor_of(hoshi)
 
 
@@ -36,7 +39,8 @@ def test_the_compliance_export_holds_exactly_the_organizations_records(claimed_s
     kuro = CharacterFactory(name="Kuro")
     other_creator = UserFactory()
     other_work = WorkFactory(
-        creator=other_creator, grants=[grant_for(kuro, other_creator, rev_share_bps=500)]
+        creator=other_creator,
+        grants=[grant_for(kuro, other_creator, rev_share_bps=500, commercial_use=True)],
     )
     services.policy_screen(creator=other_creator, prompt="Kuro naps", character_ids=[kuro.pk])
     tip_settled(other_work, f"pi_{other_work.pk}_1", amount=1_000)

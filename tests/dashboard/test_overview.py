@@ -126,15 +126,18 @@ def _build_world():
         territory_mode="allow",
         territories=["JP"],
         rev_share_bps=1_000,
+        commercial_use=True,
     )
-    kuro_grant = grant_for(kuro, creator, rev_share_bps=500)
+    kuro_grant = grant_for(kuro, creator, rev_share_bps=500, commercial_use=True)
     grant_for(hoshi, second)
     pending = grant_for(hoshi, third, approval="per_licensee")
     assert pending.status == "pending_approval"
 
     zed = CharacterFactory(name="Zedonius")
     zed_owner = editor_of(zed)
-    zed_grant = grant_for(zed, second, banned_words=["rain"], rev_share_bps=2_000)
+    zed_grant = grant_for(
+        zed, second, banned_words=["rain"], rev_share_bps=2_000, commercial_use=True
+    )
 
     # Today: two allowed, one refused for a banned word.
     _generate(creator, [hoshi], "Hoshi waves hello")
@@ -385,7 +388,7 @@ def test_a_likeness_owner_sees_their_own_likeness(client):
 def _add_characters(organization, creator, count: int, start: int) -> None:
     for n in range(start, start + count):
         character = CharacterFactory(name=f"Star {n}", owner_organization=organization)
-        grant = grant_for(character, creator, rev_share_bps=1_000)
+        grant = grant_for(character, creator, rev_share_bps=1_000, commercial_use=True)
         _generate(creator, [character], f"Star {n} smiles")
         _generate(creator, [character], f"Star {n} frowns")
         work = _old_work(creator=creator, grants=[grant], title=f"Work {n}")

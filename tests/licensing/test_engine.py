@@ -112,6 +112,7 @@ def test_licence_window(terms, when, code):
         ("allow", ("JP",), None, False),
         ("block", ("DE",), "DE", False),
         ("block", ("DE",), "JP", True),
+        ("block", ("DE",), None, False),
         ("block", (), None, True),
     ],
 )

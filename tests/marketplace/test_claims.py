@@ -57,7 +57,10 @@ def claimed_setting():
     """A studio's character in a creator's published work, licensed at 10%."""
     hoshi = CharacterFactory(name="Hoshi-chan")
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(hoshi, creator, rev_share_bps=1_000, commercial_use=True)],
+    )
     return hoshi, creator, work, editor_of(hoshi)
 
 

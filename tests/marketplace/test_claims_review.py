@@ -40,7 +40,11 @@ def slipped():
     comet = CharacterFactory(name="Comet Girl")
     kuro = CharacterFactory(name="Kuro")
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(kuro, creator)], title="Kuro at the fair")
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(kuro, creator, commercial_use=True)],
+        title="Kuro at the fair",
+    )
     return comet, creator, work, editor_of(comet)
 
 
@@ -123,7 +127,7 @@ def test_rightsholder_claims_a_video_that_does_not_license_their_character_from_
     # and: the claimant sees where it stands, on the dashboard and on the video's page
     dashboard = client.get(DASHBOARD).content.decode()
     assert "sent to our staff" in dashboard and "Awaiting staff review" in dashboard
-    assert "With our staff: not licensed in this video" in dashboard
+    assert "With our staff: this video does not license Comet Girl" in dashboard
     assert (
         "our staff review the claim before it takes effect"
         in client.get(_panel(work), **HTMX).content.decode()

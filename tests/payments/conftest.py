@@ -43,7 +43,7 @@ def creator_with_available(client, fake, amount=5_000):
     connected = ConnectedAccount.objects.get(user=creator)
     fake.onboard_account(connected.stripe_account_id)
     hoshi = CharacterFactory()
-    grant = grant_for(hoshi, creator)
+    grant = grant_for(hoshi, creator, commercial_use=True)
     work = WorkFactory(creator=creator, grants=[grant])
     fan = UserFactory()
     client.force_login(fan)

@@ -270,7 +270,8 @@ def test_bulk_settlement_holds_a_disputed_works_revenue_in_escrow_like_the_per_e
 
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    grant = grant_for(hoshi, creator, rev_share_bps=1_000, commercial_use=True)
+    work = WorkFactory(creator=creator, grants=[grant])
     claim = marketplace_services.claim_file(
         work=work,
         character=hoshi,

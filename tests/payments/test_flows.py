@@ -352,7 +352,7 @@ def test_bad_signatures_and_stale_events_are_refused(client, fake_stripe):
 def test_concurrent_revenue_on_one_account_from_threads_loses_nothing(eager_tasks):
     hoshi = CharacterFactory()
     creator = UserFactory()
-    grant = grant_for(hoshi, creator, rev_share_bps=1_000)
+    grant = grant_for(hoshi, creator, rev_share_bps=1_000, commercial_use=True)
     work = WorkFactory(creator=creator, grants=[grant])
     errors = []
 
@@ -393,7 +393,7 @@ def test_pending_becomes_available_after_the_hold(settings, eager_tasks):
     settings.PENDING_HOLD_HOURS = 24
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator)])
+    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, commercial_use=True)])
     event, _ = services.revenue_event_record(
         kind="tip", source="stripe", external_id="pi_hold", money=Money(1_000, "USD"), work=work
     )

@@ -11,7 +11,8 @@ HEADER = "external_id,work_id,amount,currency,occurred_at\n"
 def _work():
     creator = UserFactory()
     return WorkFactory(
-        creator=creator, grants=[grant_for(CharacterFactory(), creator, rev_share_bps=1_000)]
+        creator=creator,
+        grants=[grant_for(CharacterFactory(), creator, rev_share_bps=1_000, commercial_use=True)],
     )
 
 

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 def _earning_creator():
     hoshi = CharacterFactory()
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(hoshi, creator, rev_share_bps=1_000)])
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(hoshi, creator, rev_share_bps=1_000, commercial_use=True)],
+    )
     for n in range(3):
         event, _ = services.revenue_event_record(
             kind="tip", source="stripe", external_id=f"pi_{n}", money=Money(1_000, "USD"), work=work

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licensing', '0004_derive_name_forms'),
+        ('licensing', '0006_earnings_grant_deadline_backfill'),
     ]
 
     operations = [
