@@ -14,7 +14,7 @@ from core.money import Money
 from payments.enums import PaymentsError
 from payments.models import CheckoutSession
 from payments.services.checkout import TIP_MAX, TIP_MIN, checkout_for_tip
-from payments.services.licences import PaymentUnavailable
+from payments.services.provider_errors import provider_failed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -60,12 +60,4 @@ def tip_checkout_start(
     try:
         return checkout_for_tip(work=work, by=by, money=money, gateway=gateway)
     except stripe.StripeError as exc:
-        log.warning(
-            "tip checkout for work %s could not start: %s (Stripe request %s)",
-            work.pk,
-            exc,
-            getattr(exc, "request_id", None),
-        )
-        raise PaymentUnavailable(
-            "The tip could not start: the payment provider did not answer. Try again."
-        ) from exc
+        raise provider_failed(exc, doing="start the tip", context=f"work {work.pk}") from exc

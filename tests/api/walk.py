@@ -124,7 +124,10 @@ def build_world() -> World:
     # and a creator whose tip is available, with a bank connected, to withdraw it
     earner = UserFactory()
     w.users["earner"] = earner
-    tip_settled(WorkFactory(creator=earner, grants=[grant_for(hoshi, earner)]), "pi_walk_earner")
+    tip_settled(
+        WorkFactory(creator=earner, grants=[grant_for(hoshi, earner, commercial_use=True)]),
+        "pi_walk_earner",
+    )
     payments_services.ledger_release_pending(now=timezone.now() + timedelta(days=2))
     ConnectedAccount.objects.create(
         stripe_account_id="acct_walk_earner", payouts_enabled=True, user=earner

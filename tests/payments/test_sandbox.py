@@ -148,7 +148,9 @@ def test_a_tip_and_a_withdrawal_in_test_mode_pay_out_through_the_sandbox(client,
     # given: an onboarded creator, and a fan who tips $50.00 on the local Checkout page
     creator = UserFactory()
     _onboard(client, creator)
-    work = WorkFactory(creator=creator, grants=[grant_for(CharacterFactory(), creator)])
+    work = WorkFactory(
+        creator=creator, grants=[grant_for(CharacterFactory(), creator, commercial_use=True)]
+    )
     client.force_login(UserFactory())
     tip = client.post(
         reverse("payments:tip", args=[work.pk]), {"amount": "5000", "currency": "USD"}
@@ -321,7 +323,9 @@ def test_history_written_offline_is_adopted_once_and_its_payee_can_withdraw(clie
     ConnectedAccount.objects.create(
         stripe_account_id="acct_demo_history", payouts_enabled=True, user=payee
     )
-    work = WorkFactory(creator=payee, grants=[grant_for(CharacterFactory(), payee)])
+    work = WorkFactory(
+        creator=payee, grants=[grant_for(CharacterFactory(), payee, commercial_use=True)]
+    )
     event, _ = services.revenue_event_record(
         kind="tip", source="stripe", external_id="pi_demo_x", money=Money(2_000, "USD"), work=work
     )

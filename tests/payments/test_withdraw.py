@@ -41,7 +41,9 @@ def _available(owner, currency="USD") -> int:
 
 def _earning(creator, amount=5_000, external_id="pi_withdraw"):
     """``creator`` earns 90% of a tip of ``amount``, released to available."""
-    work = WorkFactory(creator=creator, grants=[grant_for(CharacterFactory(), creator)])
+    work = WorkFactory(
+        creator=creator, grants=[grant_for(CharacterFactory(), creator, commercial_use=True)]
+    )
     tip_settled(work, external_id, amount=amount)
     services.ledger_release_pending()
     return work
@@ -236,7 +238,10 @@ def test_an_organizations_earnings_are_withdrawn_by_an_owner_only(client):
     owner = MembershipFactory(organization=studio, role="owner").user
     manager = MembershipFactory(organization=studio, role="manager").user
     creator = UserFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(character, creator, rev_share_bps=3_000)])
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(character, creator, rev_share_bps=3_000, commercial_use=True)],
+    )
     tip_settled(work, "pi_studio", amount=5_000)
     services.ledger_release_pending()
     _connected({"organization": studio}, account_id="acct_studio")
@@ -266,7 +271,7 @@ def test_the_page_says_when_the_next_payout_runs_and_what_a_dispute_holds(client
     # given: a creator whose disputed video earned a tip that waits in escrow
     creator = UserFactory()
     character = CharacterFactory()
-    work = WorkFactory(creator=creator, grants=[grant_for(character, creator)])
+    work = WorkFactory(creator=creator, grants=[grant_for(character, creator, commercial_use=True)])
     dispute_opened(
         work,
         character,
