@@ -92,7 +92,9 @@ def checkout_for_tip(*, work, by: User, money: Money, gateway) -> CheckoutSessio
         )
     attempt = CheckoutSession.objects.filter(work=work, payer=by).count()
     session = gateway.checkout_session_create(
-        key=f"tip-{work.pk}-{by.pk}-{attempt}",
+        # The amount is in the key: a retry of this tip is the same request, another
+        # amount (after a rollback that lost the count) is not.
+        key=f"tip-{work.pk}-{by.pk}-{attempt}-{money.amount}{money.currency}",
         amount=money.amount,
         currency=money.currency,
         name=f"Tip for “{work.title[:60]}”",

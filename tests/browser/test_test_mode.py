@@ -62,7 +62,9 @@ def test_a_newcomer_buys_a_licence_gets_tipped_and_withdraws_in_test_mode(browse
     character = CharacterFactory(name="Kuro Neko")
     publish_offer(character, upfront_fee=2_000)
     creator = UserFactory(email="newcomer@creators.test", display_name="Newcomer")
-    work = WorkFactory(creator=creator, grants=[grant_for(CharacterFactory(), creator)])
+    work = WorkFactory(
+        creator=creator, grants=[grant_for(CharacterFactory(), creator, commercial_use=True)]
+    )
     fan = UserFactory(email="fan@viewers.test")
 
     # The creator accepts the paid offer and lands on the sandbox's Checkout page.
