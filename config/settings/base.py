@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.QueryControlCharactersMiddleware",
+    "core.middleware.CacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -280,7 +282,7 @@ REST_FRAMEWORK = {
     # JSON only: the bodies nest (aliases, terms), which form and multipart encodings
     # cannot carry, and they turn every value into a string the schema cannot describe.
     # Another content type is a 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONDepthLimitParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Throttles are core.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.
