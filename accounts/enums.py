@@ -24,5 +24,6 @@ class AccountsError(StrEnum):
     """Refusal codes of accounts' services (beside core.errors.ErrorCode)."""
 
     AUTHORIZATION = "authorization"
+    EMAIL_UNVERIFIED = "email_unverified"
     DOCUMENTS_REQUIRED = "documents_required"
     LAST_OWNER = "last_owner"
