@@ -25,5 +25,6 @@ class AccountsError(StrEnum):
 
     AUTHORIZATION = "authorization"
     EMAIL_UNVERIFIED = "email_unverified"
+    MFA_REQUIRED = "mfa_required"
     DOCUMENTS_REQUIRED = "documents_required"
     LAST_OWNER = "last_owner"

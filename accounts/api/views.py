@@ -19,7 +19,8 @@ class TokenObtainView(APIView):
     """Exchange an email and password for an API token. Limited per address
     (RATE_LIMITS["token"]); failed attempts count against the same per-account lockout
     as the web log-in, and a locked account gets 429 here too. Only a confirmed email
-    address gets a token (403 ``email_unverified`` otherwise)."""
+    address gets a token (403 ``email_unverified`` otherwise); a staff account only with
+    ``code`` from its authenticator app (403 ``mfa_required`` otherwise)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -61,6 +62,7 @@ class TokenObtainView(APIView):
             request=request._request,
             email=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
+            code=serializer.validated_data["code"],
         )
         return Response({"token": token}, status=status.HTTP_200_OK)
 
