@@ -150,8 +150,10 @@ RATE_LIMITS = {
     "token": env("RATE_LIMIT_TOKEN", default="20/m"),
 }
 # django-allauth's own limits, in its format "N/period/per" (per ip, user or key).
-# login_failed is the lockout: 5 failed log-ins for one account within 5 minutes lock
-# it (web log-in and API token alike) until the oldest failure is 5 minutes old.
+# login_failed is the lockout: 5 failed log-ins for one account from one address within
+# 5 minutes lock that account at that address (web log-in and API token alike; the key
+# is account + address, accounts.adapter) until the oldest failure is 5 minutes old;
+# other addresses still log in. One address may fail 10 log-ins a minute in all.
 ACCOUNT_RATE_LIMITS = {
     "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
