@@ -3,7 +3,6 @@ parameters, JSON nested too deep for the parser, and Redis out of reach (rate li
 fail closed with 503 + Retry-After; /healthz/ names what is down)."""
 
 import pytest
-from celery import current_app
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -223,8 +222,8 @@ def test_healthz_is_503_naming_the_cache_when_redis_is_down(client, redis_down):
 
 
 def test_healthz_is_503_naming_the_broker_when_it_is_out_of_reach(client, monkeypatch):
-    monkeypatch.setattr(current_app.conf, "broker_url", UNREACHABLE_REDIS)
-    monkeypatch.setattr(current_app.conf, "broker_write_url", None, raising=False)
+    # Celery reads this before its configuration, on every new connection.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", UNREACHABLE_REDIS)
 
     response = client.get("/healthz/")
 
