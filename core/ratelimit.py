@@ -31,8 +31,9 @@ from rest_framework.throttling import BaseThrottle
 
 from core.errors import RateLimited, Unavailable
 
-# The cache failures that mean "the counters are out of reach", not a bug.
-CACHE_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+# The cache failures that mean "the counters are out of reach", not a bug. Only Redis's:
+# a builtin ConnectionError or TimeoutError may come from any other service a view calls.
+CACHE_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError)
 # How long a client is told to wait when the counters cannot be read.
 UNAVAILABLE_RETRY_S = 30
 UNAVAILABLE_DETAIL = "The service that counts requests is not answering; try again shortly."
