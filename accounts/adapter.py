@@ -13,6 +13,14 @@ LOCKED_OUT = "too_many_login_attempts"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """allauth keys the failed log-in lockout ("5/5m/key") by the account alone, so
+        anyone could lock a person out by failing their password from anywhere. Keyed
+        by account and client address, a lockout holds only where the failures came
+        from; each address is limited across accounts too ("10/m/ip")."""
+        account_key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account_key}@{self.get_client_ip(request)}"
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """allauth counts failed log-ins per account (and per address) in
         ACCOUNT_RATE_LIMITS["login_failed"] and refuses once they are spent. The web

@@ -24,5 +24,7 @@ class AccountsError(StrEnum):
     """Refusal codes of accounts' services (beside core.errors.ErrorCode)."""
 
     AUTHORIZATION = "authorization"
+    EMAIL_UNVERIFIED = "email_unverified"
+    MFA_REQUIRED = "mfa_required"
     DOCUMENTS_REQUIRED = "documents_required"
     LAST_OWNER = "last_owner"

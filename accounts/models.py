@@ -177,3 +177,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"
+
+
+class TokenSecondFactor(models.Model):
+    """An API token issued with a code from its owner's authenticator app. Staff tokens
+    work only with one (accounts.api.authentication): staff powers need a second factor
+    in every channel, as the admin and staff web sessions do."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.OneToOneField(
+        "authtoken.Token", on_delete=models.CASCADE, related_name="second_factor"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"second factor for {self.token_id[:6]}…"

@@ -1,10 +1,17 @@
 """Reads for people, organizations and the follow graph."""
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, QuerySet
 
 from accounts.enums import EDITOR_ROLES
 from accounts.models import Follow, Membership, Notification, Organization, User
+
+
+def user_email_verified(*, user: User) -> bool:
+    """Whether the user has confirmed an email address (the one allauth asks for before
+    the first log-in)."""
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
 def membership_role(*, organization: Organization, user: User) -> str | None:

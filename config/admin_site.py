@@ -7,7 +7,6 @@ session completed an MFA step (allauth records each authentication step in the
 session). A staff user without TOTP is sent to set it up; one whose session skipped
 the code (e.g. logged in before setting it up) is asked for a code again."""
 
-from allauth.account.authentication import get_authentication_records
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -18,23 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts import selectors
-
-
-def session_used_mfa(request: HttpRequest) -> bool:
-    """Whether this session's sign-in included an allauth MFA step (a TOTP or a
-    recovery code), at log-in or at re-authentication."""
-    records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
-
-
-def staff_passes_mfa(request: HttpRequest) -> bool:
-    user = request.user
-    return (
-        user.is_active
-        and user.is_staff
-        and selectors.user_has_totp(user=user)
-        and session_used_mfa(request)
-    )
+from accounts.second_factor import staff_passes_mfa
 
 
 class StaffMFAAdminSite(admin.AdminSite):

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     INVALID_FILTER = "invalid_filter"
     THROTTLED = "throttled"
     PERMISSION_DENIED = "permission_denied"
+    UNAVAILABLE = "unavailable"
 
 
 class DomainError(Exception):
@@ -45,6 +46,18 @@ class RateLimited(DomainError):
 
     code = ErrorCode.THROTTLED
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A service this request needs (the rate-limit counters' cache) did not answer: 503
+    with ``Retry-After`` (seconds). Limits fail closed: no counter, no request."""
+
+    code = ErrorCode.UNAVAILABLE
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
     def __init__(self, detail: str, *, retry_after: int):
         super().__init__(detail)

@@ -25,9 +25,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.throttling import BaseThrottle
 
-from core.errors import RateLimited
+from core.errors import RateLimited, Unavailable
+
+# The cache failures that mean "the counters are out of reach", not a bug. Only Redis's:
+# a builtin ConnectionError or TimeoutError may come from any other service a view calls.
+CACHE_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# How long a client is told to wait when the counters cannot be read.
+UNAVAILABLE_RETRY_S = 30
+UNAVAILABLE_DETAIL = "The service that counts requests is not answering; try again shortly."
 
 _RATE = re.compile(r"^(\d+)/(\d*)([smhd])[a-z]*$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -95,7 +104,11 @@ def consume(*, action: str, ident: str) -> None:
         return
     key = f"ratelimit:{action}:{ident}"
     now = time.time()
-    history = [t for t in cache.get(key, []) if t > now - rate.window_s]
+    try:
+        history = [t for t in cache.get(key, []) if t > now - rate.window_s]
+    except CACHE_DOWN_ERRORS as exc:
+        # Fail closed: a limit that cannot count lets nothing through.
+        raise Unavailable(UNAVAILABLE_DETAIL, retry_after=UNAVAILABLE_RETRY_S) from exc
     if len(history) >= rate.count:
         # history is newest first: the rate.count-th newest is the next to expire.
         retry_after = max(1, math.ceil(history[rate.count - 1] + rate.window_s - now))
@@ -103,7 +116,10 @@ def consume(*, action: str, ident: str) -> None:
             refusal_message(action=action, rate=rate, retry_after=retry_after),
             retry_after=retry_after,
         )
-    cache.set(key, [now, *history], rate.window_s)
+    try:
+        cache.set(key, [now, *history], rate.window_s)
+    except CACHE_DOWN_ERRORS as exc:
+        raise Unavailable(UNAVAILABLE_DETAIL, retry_after=UNAVAILABLE_RETRY_S) from exc
 
 
 def ident_for(request: HttpRequest) -> str:
@@ -137,6 +153,8 @@ def rate_limit_response(
         return too_many_requests(
             request, detail=exc.detail, retry_after=exc.retry_after, template=template
         )
+    except Unavailable as exc:
+        return service_unavailable(request, detail=exc.detail, retry_after=exc.retry_after)
     return None
 
 
@@ -144,6 +162,12 @@ def too_many_requests(
     request: HttpRequest, *, detail: str, retry_after: int, template: str = "429.html"
 ) -> HttpResponse:
     response = render(request, template, {"detail": detail, "problems": [detail]}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def service_unavailable(request: HttpRequest, *, detail: str, retry_after: int) -> HttpResponse:
+    response = render(request, "503.html", {"detail": detail}, status=503)
     response["Retry-After"] = str(retry_after)
     return response
 

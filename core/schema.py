@@ -18,7 +18,9 @@ so they are derived here rather than repeated on every view:
 - 415: it parses a request body (a content type it does not read);
   a view that reads its raw body itself (``reads_raw_body = True``, the Stripe webhook)
   documents its own 400 and never answers 415;
-- 429: it is rate limited (``throttle_scope``), with ``Retry-After`` in seconds.
+- 429: it is rate limited (``throttle_scope``), with ``Retry-After`` in seconds;
+- 503: it is rate limited and the counters (Redis) are out of reach: limits fail
+  closed with ``unavailable`` and ``Retry-After``.
 
 Optional query parameters are marked ``allowEmptyValue``: the list filters
 (config/api.py's ``query_*``, DRF's ``page``) read an empty value as an absent one, so
@@ -95,6 +97,12 @@ _EXAMPLES: dict[int, dict[str, Any]] = {
         "field": None,
     },
 }
+# The 503 every rate-limited operation can answer (a view's own 503 says why it has one).
+_LIMITS_UNAVAILABLE = {
+    "code": "unavailable",
+    "detail": "The service that counts requests is not answering; try again shortly.",
+    "field": None,
+}
 RETRY_AFTER = {
     "Retry-After": {
         "schema": {"type": "integer", "minimum": 1},
@@ -126,7 +134,7 @@ class AutoSchema(SpectacularAutoSchema):
                 )
                 if int(status) in _EXAMPLES:
                     content.setdefault("examples", self._examples(int(status)))
-            if status == "429":
+            if status == "429" or (status == "503" and self._throttled()):
                 response.setdefault("headers", RETRY_AFTER)
         operation["responses"] = dict(sorted(responses.items()))
         return operation
@@ -155,16 +163,24 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(404)
         if reads_body:
             statuses.add(415)
-        if getattr(view, "throttle_scope", None):
-            statuses.add(429)
+        if self._throttled():
+            statuses.update((429, 503))
         return statuses
 
+    def _throttled(self) -> bool:
+        return bool(getattr(self.view, "throttle_scope", None))
+
     def _error_response(self, status: int, error_ref: dict[str, str]) -> dict[str, Any]:
+        if status == 503:  # only added for a rate limit whose counters are out of reach
+            description = (
+                "The rate-limit counters are out of reach; try again after `Retry-After` seconds."
+            )
+            examples = {"Unavailable": {"value": _LIMITS_UNAVAILABLE}}
+        else:
+            description, examples = _DESCRIPTIONS[status], self._examples(status)
         return {
-            "description": _DESCRIPTIONS[status],
-            "content": {
-                "application/json": {"schema": error_ref, "examples": self._examples(status)}
-            },
+            "description": description,
+            "content": {"application/json": {"schema": error_ref, "examples": examples}},
         }
 
     @staticmethod

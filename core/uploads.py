@@ -20,6 +20,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core import pdf
+
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 PDF_MAGIC = b"%PDF-"
 # The extension each type is stored under, and the ones an upload's name may carry.
@@ -52,6 +54,8 @@ class UploadError(StrEnum):
     TOO_BIG_DIMENSIONS = "too_big_dimensions"
     NOT_AN_IMAGE = "not_an_image"
     HTML_IN_PDF = "html_in_pdf"
+    ACTIVE_PDF = "active_pdf"
+    UNREADABLE_PDF = "unreadable_pdf"
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,8 @@ def reencode_image(upload: UploadedFile, checked: CheckedUpload) -> ContentFile:
 
 
 def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
-    """Accept a PDF with no HTML in it, or an image of a scanned document (up to 10,000
+    """Accept a PDF with no HTML in it and nothing that could act (JavaScript, launch
+    actions, embedded files: core.pdf), or an image of a scanned document (up to 10,000
     px a side)."""
     size = _check_size(upload, max_bytes)
     upload.seek(0)
@@ -205,6 +210,23 @@ def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
         if any(marker in data for marker in _HTML_IN_PDF):
             raise ValidationError(
                 "The PDF contains HTML markup; upload a plain PDF.", code=UploadError.HTML_IN_PDF
+            )
+        upload.seek(0)
+        raw = upload.read()
+        upload.seek(0)
+        try:
+            active = pdf.active_content(raw)
+        except pdf.UnreadablePdf:
+            raise ValidationError(
+                "The PDF could not be read (damaged, or protected by a password); save it "
+                "again as a plain PDF.",
+                code=UploadError.UNREADABLE_PDF,
+            ) from None
+        if active:
+            raise ValidationError(
+                f"The PDF contains {' and '.join(active)}; upload a plain PDF (print it to "
+                "PDF, or scan it).",
+                code=UploadError.ACTIVE_PDF,
             )
         return CheckedUpload("application/pdf", size)
     try:

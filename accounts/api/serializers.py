@@ -7,6 +7,14 @@ from core.api import InputSerializer
 class TokenRequestSerializer(InputSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    code = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=16,
+        help_text="Staff only: the current code of your authenticator app (TOTP). "
+        "Staff tokens work only when issued with it.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -1,6 +1,5 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,12 +12,15 @@ from accounts.api.serializers import (
 )
 from accounts.models import User
 from core.ratelimit import ActionRateThrottle
+from core.schema import ErrorSerializer
 
 
 class TokenObtainView(APIView):
     """Exchange an email and password for an API token. Limited per address
     (RATE_LIMITS["token"]); failed attempts count against the same per-account lockout
-    as the web log-in, and a locked account gets 429 here too."""
+    as the web log-in, and a locked account gets 429 here too. Only a confirmed email
+    address gets a token (403 ``email_unverified`` otherwise); a staff account only with
+    ``code`` from its authenticator app (403 ``mfa_required`` otherwise)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -27,7 +29,7 @@ class TokenObtainView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer},
+        responses={200: TokenResponseSerializer, 403: ErrorSerializer},
         examples=[
             OpenApiExample(
                 "Log in",
@@ -39,19 +41,30 @@ class TokenObtainView(APIView):
                 value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"},
                 response_only=True,
             ),
+            OpenApiExample(
+                "Email not confirmed",
+                value={
+                    "code": "email_unverified",
+                    "detail": "Verify your email address before you use the API: follow "
+                    "the link we sent to creator@cocreate.test.",
+                    "field": None,
+                },
+                response_only=True,
+                status_codes=["403"],
+            ),
         ],
         tags=["auth"],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_authenticate(
+        token = services.user_api_token_issue(
             request=request._request,
             email=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
+            code=serializer.validated_data["code"],
         )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        return Response({"token": token}, status=status.HTTP_200_OK)
 
 
 class MeView(APIView):

@@ -57,7 +57,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffSecondFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.QueryControlCharactersMiddleware",
+    "core.middleware.CacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,8 +152,10 @@ RATE_LIMITS = {
     "token": env("RATE_LIMIT_TOKEN", default="20/m"),
 }
 # django-allauth's own limits, in its format "N/period/per" (per ip, user or key).
-# login_failed is the lockout: 5 failed log-ins for one account within 5 minutes lock
-# it (web log-in and API token alike) until the oldest failure is 5 minutes old.
+# login_failed is the lockout: 5 failed log-ins for one account from one address within
+# 5 minutes lock that account at that address (web log-in and API token alike; the key
+# is account + address, accounts.adapter) until the oldest failure is 5 minutes old;
+# other addresses still log in. One address may fail 10 log-ins a minute in all.
 ACCOUNT_RATE_LIMITS = {
     "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
@@ -275,7 +280,7 @@ PROVENANCE_ISSUER = env("PROVENANCE_ISSUER", default="Cocreate")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -285,7 +290,7 @@ REST_FRAMEWORK = {
     # JSON only: the bodies nest (aliases, terms), which form and multipart encodings
     # cannot carry, and they turn every value into a string the schema cannot describe.
     # Another content type is a 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONDepthLimitParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Throttles are core.ratelimit.ActionRateThrottle, reading settings.RATE_LIMITS.

@@ -4,6 +4,7 @@ the Celery worker and beat are alive by sending a real task through the broker."
 import time
 import uuid
 
+from celery import current_app
 from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -24,12 +25,49 @@ from rest_framework.views import APIView
 
 from core import tasks
 
+HEALTH_RETRY_AFTER_S = 30
+
+
+def _database_ok() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache_ok() -> None:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, 1, 10)
+    if cache.get(key) != 1:
+        raise RuntimeError("the cache did not keep a value")
+    cache.delete(key)
+
+
+def _broker_ok() -> None:
+    with current_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+
+
+_CHECKS = {"database": _database_ok, "broker": _broker_ok, "cache": _cache_ok}
+
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Each dependency, checked separately: ``{"status", "database", "broker", "cache"}``,
+    each ``ok`` or ``down``; 503 with Retry-After when any is down, so a load balancer
+    takes this process out and an operator sees which one."""
+    body = {}
+    for name, check in _CHECKS.items():
+        try:
+            check()
+        except Exception:  # any failure of a dependency is "down", never a 500
+            body[name] = "down"
+        else:
+            body[name] = "ok"
+    healthy = all(value == "ok" for value in body.values())
+    response = JsonResponse({"status": "ok" if healthy else "down", **body})
+    if not healthy:
+        response.status_code = 503
+        response["Retry-After"] = str(HEALTH_RETRY_AFTER_S)
+    return response
 
 
 @staff_member_required

@@ -47,7 +47,9 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
     Price protection: refused if that version's upfront fee or revenue share exceeds
     what the creator agreed to (``max_fee``, ``max_rev_share_bps``), which happens when
     the licensor published a costlier version in between. The character row is locked
-    so that a licensee cap is never exceeded by concurrent acceptances."""
+    so that a licensee cap is never exceeded by concurrent acceptances. Only a person
+    who has confirmed their email address may accept (EmailUnverified, 403)."""
+    accounts_services.user_require_verified_email(user=by, to="accept a licence")
     character = Character.objects.select_for_update().get(pk=offer.character_id)
     current = (
         Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED)

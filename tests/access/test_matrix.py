@@ -100,6 +100,7 @@ ANYONE = Rule(lambda a, t: True, "anyone")
 SIGNED_IN = Rule(lambda a, t: a != ANONYMOUS, "signed in")
 STAFF = Rule(lambda a, t: a == "staff", "staff")
 NOBODY = Rule(lambda a, t: False, "nobody")
+NOT_STAFF = Rule(lambda a, t: a != "staff", "anyone but staff")
 
 
 def editors(party: str) -> Rule:
@@ -261,7 +262,13 @@ def _const(value: dict[str, Any]) -> Body:
 
 ROUTES: dict[str, dict[str, Op]] = {
     # --- API: accounts
-    "api-token": {"post": Op({"none": ANYONE}, body=token_body, note="credentials in the body")},
+    "api-token": {
+        "post": Op(
+            {"none": NOT_STAFF},
+            body=token_body,
+            note="credentials in the body; staff also need a TOTP code (403 without)",
+        )
+    },
     "api-me": {"get": Op({"none": SIGNED_IN})},
     "api-ping": {"get": Op({"none": ANYONE}, note="the latency floor; reveals nothing")},
     # --- API: characters and offers

@@ -20,7 +20,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from accounts import services as accounts_services
-from accounts.models import Membership, Notification, User
+from accounts.models import Membership, Notification, TokenSecondFactor, User
 from licensing import services as licensing_services
 from licensing.models import CharacterImage, NameForm
 from marketplace.models import GenerationRequest, WorkApproval
@@ -234,6 +234,8 @@ def build_world() -> World:
     }
 
     tokens = {actor: Token.objects.create(user=user).key for actor, user in users.items()}
+    # staff tokens work only when issued with a code from an authenticator app
+    TokenSecondFactor.objects.create(token_id=tokens["staff"])
 
     # --- the targets, by kind ------------------------------------------------------------
     def party(owner: str) -> dict[str, str]:

@@ -108,3 +108,47 @@ def test_the_token_endpoint_is_limited_per_address(settings, user):
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
     assert answers[-1].json()["detail"].startswith("You have made 2 token requests")
+
+
+def test_failures_from_one_address_do_not_lock_the_account_elsewhere(user):
+    stranger, owner = "203.0.113.7", "198.51.100.20"
+    with time_machine.travel(FROZEN, tick=False):
+        # given: a stranger fails the person's password five times from their address
+        for _ in range(5):
+            response = _web_login(Client(REMOTE_ADDR=stranger), user.email, "wrong")
+            assert response.status_code == 200
+
+        # when: the stranger and the person try the right password
+        at_stranger = _web_login(Client(REMOTE_ADDR=stranger), user.email, PASSWORD)
+        api_at_stranger = APIClient(REMOTE_ADDR=stranger).post(
+            TOKEN, {"email": user.email, "password": PASSWORD}, format="json"
+        )
+        at_owner = _web_login(Client(REMOTE_ADDR=owner), user.email, PASSWORD)
+        api_at_owner = APIClient(REMOTE_ADDR=owner).post(
+            TOKEN, {"email": user.email, "password": PASSWORD}, format="json"
+        )
+
+    # then: locked only where the failures came from
+    assert at_stranger.status_code == 429
+    assert at_stranger["Retry-After"] == "300"
+    assert api_at_stranger.status_code == 429
+    assert at_owner.status_code == 302
+    assert at_owner.url == reverse("home")
+    assert api_at_owner.status_code == 200
+
+
+def test_one_address_failing_many_accounts_is_limited_per_address():
+    address = "203.0.113.8"
+    victims = UserFactory.create_batch(11)
+    with time_machine.travel(FROZEN, tick=False):
+        # given: ten failed log-ins from one address, each for a different account
+        for victim in victims[:10]:
+            assert _web_login(Client(REMOTE_ADDR=address), victim.email, "wrong").status_code == 200
+
+        # when: an eleventh account from that address, and from another one
+        here = _web_login(Client(REMOTE_ADDR=address), victims[10].email, PASSWORD)
+        elsewhere = _web_login(Client(REMOTE_ADDR="198.51.100.21"), victims[10].email, PASSWORD)
+
+    # then
+    assert here.status_code == 429
+    assert elsewhere.status_code == 302

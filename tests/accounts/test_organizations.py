@@ -10,10 +10,11 @@ from accounts.enums import MembershipRole, VerificationStatus
 from accounts.models import Membership, Organization
 from core.errors import DomainError, NotPermitted
 from tests.factories import MembershipFactory, UserFactory
+from tests.pdfs import plain_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = plain_pdf()
 
 
 def _png(width: int, height: int) -> bytes:

@@ -76,13 +76,19 @@ def test_every_operation_documents_its_error_answers_in_the_one_error_shape():
     assert documented["v1_me_retrieve"] == {"401"}
     assert documented["v1_characters_retrieve"] == {"401", "404"}
     assert documented["v1_characters_list"] == {"400", "401", "404"}
-    assert documented["v1_screen_create"] == {"400", "401", "403", "404", "415", "429"}
+    # rate-limited: 429, and 503 while the counters (Redis) are out of reach
+    assert documented["v1_screen_create"] == {"400", "401", "403", "404", "415", "429", "503"}
     assert documented["v1_offers_accept_create"] == {"400", "401", "403", "404", "409", "415"}
     assert documented["v1_grants_checkout_create"] == {"401", "403", "404", "503"}
-    assert documented["v1_auth_token_create"] == {"400", "415", "429"}
+    # 403: the email address is not confirmed
+    assert documented["v1_auth_token_create"] == {"400", "403", "415", "429", "503"}
     # the webhook reads its raw body and documents its own text/plain 400
     assert documented["v1_webhooks_stripe_create"] == set()
     assert "Retry-After" in ops["v1_screen_create"][2]["responses"]["429"]["headers"]
+    assert "Retry-After" in ops["v1_screen_create"][2]["responses"]["503"]["headers"]
+    assert "Retry-After" not in ops["v1_grants_checkout_create"][2]["responses"]["503"].get(
+        "headers", {}
+    )
     assert all(
         parameter["allowEmptyValue"]
         for _path, _method, operation in ops.values()

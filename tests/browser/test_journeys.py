@@ -20,6 +20,7 @@ from tests.browser.conftest import log_in, screenshot
 from tests.factories import PASSWORD, CharacterFactory, UserFactory, editor_of, publish_offer
 from tests.marketplace.conftest import wait_for
 from tests.mfa import totp_activate, totp_code
+from tests.pdfs import plain_pdf
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 
@@ -33,7 +34,7 @@ def _png(colour=(40, 90, 200)) -> dict:
 
 
 def _pdf() -> dict:
-    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    body = plain_pdf()
     return {"name": "trademark.pdf", "mimeType": "application/pdf", "buffer": body}
 
 

@@ -21,10 +21,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
+from pypdf import PdfWriter
 
 from accounts.models import OrganizationDocument
 from licensing.models import Character, CharacterImage
 from tests.factories import CharacterFactory, MembershipFactory
+from tests.pdfs import (
+    pdf_opening_with,
+    pdf_with_action_in_object_stream,
+    pdf_with_attachment,
+    plain_pdf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +260,7 @@ def test_a_stored_image_is_re_encoded_keeping_the_pixels_and_nothing_else(client
 def test_a_pdf_document_is_stored_under_our_name_not_the_uploaders(client, studio):
     # given
     organization, _character = studio
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = plain_pdf()
 
     # when
     response = client.post(
@@ -267,3 +274,80 @@ def test_a_pdf_document_is_stored_under_our_name_not_the_uploaders(client, studi
     assert os.path.basename(document.file.name).startswith("document")
     assert document.file.name.endswith(".pdf")
     assert document.title == "Trademark"
+
+
+# --- verification documents that could act when staff open them ----------------------------
+
+
+def _encrypted_pdf() -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(plain_pdf()))
+    writer.encrypt(user_password="only-i-know", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+ACTIVE_PDFS = {
+    "javascript": (
+        lambda: pdf_opening_with(S="/JavaScript", JS="app.alert(1)"),
+        "The PDF contains JavaScript",
+    ),
+    "launch": (lambda: pdf_opening_with(S="/Launch", F="calc.exe"), "a launch action"),
+    "embedded file": (pdf_with_attachment, "The PDF contains embedded files"),
+    "javascript in an object stream": (
+        lambda: pdf_with_action_in_object_stream(b"/S /JavaScript /JS (app.alert 1)"),
+        "The PDF contains JavaScript",
+    ),
+    "launch in an object stream": (
+        lambda: pdf_with_action_in_object_stream(b"/S /Launch /F (calc.exe)"),
+        "a launch action",
+    ),
+    "escaped name": (
+        lambda: pdf_with_action_in_object_stream(b"/S /J#61vaScript /J#53 (app.alert 1)"),
+        "The PDF contains JavaScript",
+    ),
+    "unreadable": (
+        lambda: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        "The PDF could not be read",
+    ),
+    "password": (_encrypted_pdf, "The PDF could not be read"),
+}
+
+
+@pytest.mark.parametrize("kind", list(ACTIVE_PDFS))
+def test_a_verification_pdf_that_could_act_is_refused_and_nothing_is_stored(
+    client, settings, studio, kind
+):
+    # given
+    make, reason = ACTIVE_PDFS[kind]
+    data = make()
+    assert data.startswith(b"%PDF-")
+    before = _stored(settings)
+
+    # when
+    response = _post(
+        client, "organization_document_add", studio, SimpleUploadedFile("trademark.pdf", data)
+    )
+
+    # then
+    assert response.status_code == 400
+    assert reason in _field_error(response, "organization_document_add")
+    assert _stored(settings) == before
+
+
+def test_the_action_hidden_in_an_object_stream_is_not_in_the_bytes():
+    # so only reading the objects (not a byte search) can refuse it
+    data = pdf_with_action_in_object_stream(b"/S /JavaScript /JS (app.alert 1)")
+
+    assert b"JavaScript" not in data and b"/JS" not in data
+
+
+def test_a_pdf_with_a_web_link_is_accepted(client, settings, studio):
+    data = pdf_with_action_in_object_stream(b"/S /URI /URI (https://example.com/)")
+
+    response = _post(
+        client, "organization_document_add", studio, SimpleUploadedFile("trademark.pdf", data)
+    )
+
+    assert response.status_code == 302
+    assert OrganizationDocument.objects.count() == 1

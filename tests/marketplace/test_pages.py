@@ -31,6 +31,7 @@ from tests.marketplace.helpers import (
     section,
     store_files,
 )
+from tests.mfa import log_in_with_totp, totp_activate
 
 pytestmark = pytest.mark.django_db
 
@@ -663,7 +664,7 @@ def test_staff_sees_the_delete_button_and_deletes_a_published_work(
     grant = grant_for(hoshi, creator)
     work = store_files(WorkFactory(creator=creator, grants=[grant], title="Hoshi-chan dances"))
     delete_url = reverse("marketplace:work_delete", kwargs={"pk": work.pk})
-    client.force_login(staff)
+    log_in_with_totp(client, staff, secret=totp_activate(staff))
 
     # when
     page = client.get(work.get_absolute_url()).content.decode()

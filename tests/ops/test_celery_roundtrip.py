@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from config.celery import app
 from core.tasks import ping
+from tests.mfa import log_in_with_totp, totp_activate
 
 
 def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process):
@@ -46,7 +47,7 @@ def test_task_defaults_follow_the_style_guide():
 
 @pytest.mark.django_db
 def test_status_page_enqueues_a_task_that_the_worker_finishes(client, staff, celery_worker_process):
-    client.force_login(staff)
+    log_in_with_totp(client, staff, secret=totp_activate(staff))
 
     response = client.post(reverse("ops-ping"))
     task_id = re.search(r"Task ([0-9a-f-]{36})", response.content.decode()).group(1)

@@ -53,8 +53,11 @@ def test_flash_messages_are_shown(client, user):
     assert b"Flash Studio is created" in response.content
 
 
-def test_healthz_checks_the_database(client):
-    assert client.get("/healthz/").json() == {"status": "ok"}
+def test_healthz_checks_the_database_broker_and_cache(client):
+    response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "cache": "ok"}
 
 
 def test_api_ping_answers_through_drf_without_a_query(api_client, django_assert_num_queries):
