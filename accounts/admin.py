@@ -10,8 +10,10 @@ from accounts.models import (
     Notification,
     Organization,
     OrganizationDocument,
+    TokenSecondFactor,
     User,
 )
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -148,3 +150,17 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(TokenSecondFactor)
+class TokenSecondFactorAdmin(ReadOnlyAdmin):
+    """Which API tokens were issued with a code from the owner's authenticator app
+    (written only by the token endpoint)."""
+
+    list_display = ["token_id", "owner", "created_at"]
+    search_fields = ["token__user__email"]
+    list_select_related = ["token__user"]
+
+    @admin.display(description="Owner")
+    def owner(self, obj: TokenSecondFactor) -> str:
+        return obj.token.user.email
