@@ -2,7 +2,9 @@
 each bad row by number and a one-line summary, and fail only when no row imported."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,10 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 class JsonImportCommand(BaseCommand):
     #: What the list holds, for the error message ("characters").
     rows_are = "rows"
-
-    def import_rows(self, rows: list):
-        """Import ``rows``; return a report with created/updated/unchanged/errors."""
-        raise NotImplementedError
+    #: The service that imports the rows: ``importer(rows=...)`` returns a report with
+    #: created, updated, unchanged and errors.
+    importer: Callable[..., Any]
 
     def handle(self, *args, file: Path, **options):
         try:
@@ -24,7 +25,7 @@ class JsonImportCommand(BaseCommand):
             raise CommandError(f"{file} is not valid UTF-8 JSON: {exc}") from exc
         if not isinstance(rows, list):
             raise CommandError(f"The file must contain a JSON list of {self.rows_are}.")
-        report = self.import_rows(rows)
+        report = type(self).importer(rows=rows)
         for number, message in report.errors:
             self.stderr.write(f"row {number}: {message}")
         summary = (

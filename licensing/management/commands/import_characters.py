@@ -13,12 +13,10 @@ from licensing.services.imports import characters_import
 
 
 class Command(JsonImportCommand):
+    importer = staticmethod(characters_import)
     rows_are = "characters"
 
     help = "Import characters from a JSON file (idempotent on owner and name)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-
-    def import_rows(self, rows: list):
-        return characters_import(rows=rows)

@@ -14,6 +14,7 @@ from licensing.services.watchlist import STARTER_FILE, watchlist_import
 
 
 class Command(JsonImportCommand):
+    importer = staticmethod(watchlist_import)
     rows_are = "watchlist entries"
 
     help = "Import the platform watchlist from a JSON file (idempotent on the name)."
@@ -26,6 +27,3 @@ class Command(JsonImportCommand):
             default=STARTER_FILE,
             help="A JSON list of entries (default: the starter list shipped with Cocreate).",
         )
-
-    def import_rows(self, rows: list):
-        return watchlist_import(rows=rows)
