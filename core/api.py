@@ -41,7 +41,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         retry_after = getattr(exc, "retry_after", None)
         return Response(
-            {"code": exc.code, "detail": exc.detail, "field": exc.field},
+            {"code": exc.code, "detail": exc.detail, "field": exc.field, **exc.extra()},
             status=exc.status_code,
             headers={"Retry-After": str(retry_after)} if retry_after else None,
         )

@@ -456,6 +456,37 @@ def grant_active_latest(*, licensee: User, character_id) -> Grant | None:
     )
 
 
+def generation_fees_owed(*, licensee: User, character_ids: Iterable) -> list[dict]:
+    """The per-generation fee a generation by ``licensee`` owes for each of these
+    characters: the fee of the terms version their latest active grant holds (a
+    character used without the licensee's own grant, such as one a remix inherits, owes
+    nothing here). One {"character_id", "grant_id", "amount", "currency"} per fee."""
+    latest: dict[str, Grant] = {}
+    for grant in (
+        Grant.objects.filter(
+            licensee=licensee,
+            status=GrantStatus.ACTIVE,
+            character_id__in=[str(c) for c in character_ids],
+        )
+        .select_related("offer")
+        .order_by("character_id", "-activated_at")
+    ):
+        latest.setdefault(str(grant.character_id), grant)
+    fees = []
+    for character_id, grant in sorted(latest.items()):
+        terms = grant.offer.parsed_terms
+        if terms.per_generation_fee:
+            fees.append(
+                {
+                    "character_id": character_id,
+                    "grant_id": str(grant.pk),
+                    "amount": terms.per_generation_fee,
+                    "currency": terms.currency,
+                }
+            )
+    return fees
+
+
 def grants_by_id(*, ids: Iterable) -> dict:
     """Grants by id, with their characters' rightsholders (for splitting revenue)."""
     return Grant.objects.select_related(
