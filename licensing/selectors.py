@@ -371,8 +371,9 @@ def policy_facts(
     facts = {}
     series = [g.series for g in grants.values()]
     works_by_series = works_counted_per_series(series=series)
-    if works_reserved is not None and series:
-        for key, count in works_reserved(series).items():
+    capped = [g.series for g in grants.values() if g.offer.parsed_terms.max_works is not None]
+    if works_reserved is not None and capped:
+        for key, count in works_reserved(capped).items():
             works_by_series[key] = works_by_series.get(key, 0) + count
     for character in characters:
         grant = grants.get(str(character.pk))

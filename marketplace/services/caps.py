@@ -36,9 +36,16 @@ def works_in_flight(series: list) -> dict:
     """How many allowed generations per offer series are still on their way to a work
     (rendering, or signing before the work is stored). Read under the check's lock."""
     wanted = {str(s) for s in series}
-    decision_ids = GenerationRequest.objects.filter(
-        status__in=IN_FLIGHT_STATUSES, work__isnull=True, decision__allowed=True
-    ).values_list("decision_id", flat=True)
+    decision_ids = (
+        GenerationRequest.objects.filter(
+            status__in=IN_FLIGHT_STATUSES,
+            work__isnull=True,
+            decision__allowed=True,
+            decision__grants__series__in=list(wanted),
+        )
+        .values_list("decision_id", flat=True)
+        .distinct()
+    )
     counts: Counter = Counter()
     for licences in licensing_selectors.decision_licences(decision_ids=decision_ids).values():
         for key in {s for s, _ in licences if str(s) in wanted}:
