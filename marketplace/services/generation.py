@@ -51,6 +51,7 @@ from marketplace.provenance.sign import (
     ProvenanceInfo,
     sign_media,
 )
+from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.transitions import generation_fail, generation_transition
 
@@ -130,6 +131,7 @@ def generation_request_create(
         )
     if parent is not None and parent.status != WorkStatus.PUBLISHED:
         raise DomainError("Only a published work can be remixed.", field="parent_work_id")
+    caps.generation_caps_precheck(creator=creator, character_ids=ids)
     request = GenerationRequest.objects.create(
         creator=creator,
         prompt=prompt,
@@ -203,6 +205,7 @@ def generation_preview_check(
     return decision
 
 
+@transaction.atomic  # the caps lock taken by the check lasts until the request moves on
 def generation_check(*, request_id) -> None:
     """Step 1: the policy check. Refused requests stop here with every reason; allowed
     ones have their fee hold matched to the decision (GenerationAllowed) and move on to
@@ -222,6 +225,7 @@ def generation_check(*, request_id) -> None:
         rating=request.rating,
         parent=parent_facts(request.parent),
         purpose="generation",
+        works_reserved=caps.works_in_flight,
     )
     reasons = [r.to_dict() for r in decision.reasons]
     if not decision.allowed:
@@ -463,6 +467,8 @@ def _work_store(
     with transaction.atomic():
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if Work.objects.filter(request=request).exists():
+            return
+        if caps.work_store_refused(request=request, licenses=licenses):
             return
         rendered = request.render_output
         work = Work(

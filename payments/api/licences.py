@@ -44,7 +44,8 @@ class OfferAcceptView(APIView):
     @extend_schema(
         tags=TAG,
         request=AcceptSerializer,
-        # 409: the licensor published a costlier version than max_fee/max_rev_share_bps.
+        # 409: the licensor published a costlier version than max_fee/max_rev_share_bps
+        # (price_changed), or every licence the terms allow is taken (cap_licensees).
         responses={201: AcceptOutputSerializer, 409: ErrorSerializer},
         examples=[
             example_request("Accept", {"max_fee": 0, "max_rev_share_bps": 1500}),
