@@ -52,27 +52,36 @@ def _by_currency(lines: Iterable[dict]) -> dict[str, list[dict]]:
     return dict(groups)
 
 
+_HOLD_KINDS = (AccountKind.WALLET, AccountKind.AVAILABLE, AccountKind.HOLD)
+
+
 def _locked(creator: User, currency: str) -> tuple[LedgerAccount, LedgerAccount, LedgerAccount]:
     """The creator's wallet, available and hold accounts in ``currency``, locked (in id
     order, as every debit of them locks them) so the balances read next stay true until
-    this transaction ends."""
-    accounts = [
-        account_for(owner=creator, kind=kind, currency=currency)
-        for kind in (AccountKind.WALLET, AccountKind.AVAILABLE, AccountKind.HOLD)
-    ]
-    list(
-        LedgerAccount.objects.select_for_update()
-        .filter(pk__in=[a.pk for a in accounts])
+    this transaction ends. One query once the three exist."""
+    found = {
+        account.kind: account
+        for account in LedgerAccount.objects.select_for_update()
+        .filter(user=creator, currency=currency, kind__in=_HOLD_KINDS)
         .order_by("pk")
-    )
-    wallet, available, hold = accounts
+    }
+    if len(found) < len(_HOLD_KINDS):
+        for kind in _HOLD_KINDS:
+            if kind not in found:
+                account_for(owner=creator, kind=kind, currency=currency)
+        return _locked(creator, currency)
+    wallet, available, hold = (found[kind] for kind in _HOLD_KINDS)
     return wallet, available, hold
 
 
-def _take(creator: User, *, amount: int, currency: str) -> tuple[int, int]:
-    """How much of ``amount`` the wallet pays and how much the earnings pay (accounts
-    locked by the caller), or InsufficientFunds naming what is missing."""
-    wallet, available, _ = _locked(creator, currency)
+def _take(
+    creator: User, *, amount: int, currency: str
+) -> tuple[int, int, tuple[LedgerAccount, LedgerAccount, LedgerAccount]]:
+    """How much of ``amount`` the wallet pays and how much the earnings pay, with the
+    creator's (locked) wallet, available and hold accounts; or InsufficientFunds naming
+    what is missing."""
+    accounts = _locked(creator, currency)
+    wallet, available, _ = accounts
     in_wallet = max(balance(account=wallet).amount, 0)
     from_wallet = min(amount, in_wallet)
     from_earnings = 0
@@ -88,15 +97,22 @@ def _take(creator: User, *, amount: int, currency: str) -> tuple[int, int]:
             currency=currency,
             top_up_url=absolute_url("payments:earnings") + "#wallet",
         )
-    return from_wallet, from_earnings
+    return from_wallet, from_earnings, accounts
 
 
 def _post_hold(
-    hold: FeeHold, *, key: str, from_wallet: int, from_earnings: int, why: str = ""
+    hold: FeeHold,
+    *,
+    key: str,
+    from_wallet: int,
+    from_earnings: int,
+    why: str = "",
+    accounts: tuple[LedgerAccount, LedgerAccount, LedgerAccount] | None = None,
 ) -> None:
     """Move money between the creator's wallet/earnings and their hold account: positive
-    parts into the hold, negative ones back out of it."""
-    wallet, available, held = _locked(hold.creator, hold.currency)
+    parts into the hold, negative ones back out of it (``accounts``: the three, when
+    the caller already locked them)."""
+    wallet, available, held = accounts or _locked(hold.creator, hold.currency)
     total = from_wallet + from_earnings
     ledger_post(
         key=key,
@@ -111,7 +127,7 @@ def _post_hold(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def fee_holds_place(*, request_id, creator: User, lines: Iterable[dict]) -> list[FeeHold]:
     """Hold a new request's per-generation fees, once per currency; InsufficientFunds
     (402) when the wallet (and earnings, if opted in) cannot cover them, which rolls the
@@ -123,7 +139,7 @@ def fee_holds_place(*, request_id, creator: User, lines: Iterable[dict]) -> list
             holds.append(existing)
             continue
         amount = sum(line["amount"] for line in group)
-        from_wallet, from_earnings = _take(creator, amount=amount, currency=currency)
+        from_wallet, from_earnings, accounts = _take(creator, amount=amount, currency=currency)
         hold = FeeHold.objects.create(
             request_id=request_id,
             creator=creator,
@@ -134,13 +150,17 @@ def fee_holds_place(*, request_id, creator: User, lines: Iterable[dict]) -> list
             lines=group,
         )
         _post_hold(
-            hold, key=f"hold:{hold.pk}", from_wallet=from_wallet, from_earnings=from_earnings
+            hold,
+            key=f"hold:{hold.pk}",
+            from_wallet=from_wallet,
+            from_earnings=from_earnings,
+            accounts=accounts,
         )
         holds.append(hold)
     return holds
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def fee_holds_secure(*, request_id, creator: User, lines: Iterable[dict]) -> None:
     """At the policy check: make the request's holds match the fees the decision found
     (a prompt may name another licensed character). A larger fee takes the difference,
@@ -176,7 +196,7 @@ def _resize(hold: FeeHold, group: list[dict]) -> None:
     hold.revision += 1
     key = f"hold:{hold.pk}:r{hold.revision}"
     if delta > 0:
-        from_wallet, from_earnings = _take(hold.creator, amount=delta, currency=hold.currency)
+        from_wallet, from_earnings, _ = _take(hold.creator, amount=delta, currency=hold.currency)
     else:
         from_earnings = -min(-delta, hold.from_earnings)
         from_wallet = delta - from_earnings
@@ -194,7 +214,7 @@ def fee_holds_capture(*, request_id) -> int:
     rightsholders (one revenue event per character, settled from the hold). Returns how
     many holds this call captured (0 on a re-run)."""
     captured = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         holds = FeeHold.objects.select_for_update().select_related("creator")
         for hold in holds.filter(request_id=request_id, status=FeeHoldStatus.HELD):
             grants = {
@@ -224,7 +244,7 @@ def fee_holds_release(*, request_id, reason: str) -> int:
     """The request ended without a published work: give its held fees back. Returns how
     many holds this call released (0 on a re-run)."""
     released = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         holds = FeeHold.objects.select_for_update().select_related("creator")
         for hold in holds.filter(request_id=request_id, status=FeeHoldStatus.HELD):
             _release(hold, reason=reason)

@@ -197,8 +197,15 @@ def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     """Post the event's split to the ledger, once (key ``revenue:<event id>``). Revenue
     of a disputed work goes to escrow; the transaction's meta says which claims hold
     how much of it (``escrow_claims``)."""
-    with transaction.atomic():
-        event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
+    # No savepoint of its own: a failure here fails the caller's transaction whole.
+    with transaction.atomic(savepoint=False):
+        event = (
+            RevenueEvent.objects.select_for_update(of=("self",))
+            .select_related(
+                "grant__character__owner_organization", "grant__character__owner_user", "payer"
+            )
+            .get(pk=event.pk)
+        )
         if event.transaction is not None:
             return event.transaction
         hold = revenue_hold_for(event)

@@ -4,6 +4,7 @@ released once when the request ends any other way. A person's balance never goes
 below zero, which PostgreSQL itself refuses."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -281,3 +282,22 @@ def test_parallel_requests_hold_only_what_the_wallet_has(hoshi):
     assert GenerationRequest.objects.count() == 3
     assert _balance(creator, AccountKind.WALLET) == 0
     assert _balance(creator, AccountKind.HOLD) == 150
+
+
+def test_holding_and_capturing_a_fee_costs_a_bounded_number_of_queries(
+    hoshi, django_assert_num_queries
+):
+    """The fee-hold overhead per generation is measured in bench/holds.py; here its
+    query count is held: one lock for the three accounts, one balance, the hold and
+    its ledger posting; then the capture's revenue event and settlement."""
+    creator = UserFactory()
+    grant = grant_for(hoshi, creator, per_generation_fee=50)
+    fund_wallet(creator, 500)
+    line = {"character_id": hoshi.pk, "grant_id": grant.pk, "amount": 50, "currency": "USD"}
+    services.fee_holds_place(request_id=uuid.uuid4(), creator=creator, lines=[line])
+    request_id = uuid.uuid4()
+
+    with django_assert_num_queries(9):
+        services.fee_holds_place(request_id=request_id, creator=creator, lines=[line])
+    with django_assert_num_queries(24):
+        services.fee_holds_capture(request_id=request_id)
