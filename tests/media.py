@@ -25,10 +25,11 @@ def viewer_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["viewer"][0]
 
 
-def fetch(client, url: str):
-    """GET a media URL (absolute or not) with a test client, reading the whole body."""
+def fetch(client, url: str, **headers):
+    """GET a media URL (absolute or not) with a test client, reading the whole body
+    into ``response.body``."""
     parts = urlsplit(url)
-    response = client.get(parts.path, dict(parse_qs(parts.query)))
+    response = client.get(parts.path, dict(parse_qs(parts.query)), **headers)
     if response.streaming:
         response.body = b"".join(response.streaming_content)
     else:
