@@ -23,8 +23,10 @@ def document_visible_to(*, name: str, user: Viewer) -> bool:
     if not user.is_authenticated:
         return False
     parts = name.split("/")
+    if len(parts) < 3:
+        return False
     try:
-        organization_id = uuid.UUID(parts[1]) if len(parts) >= 3 else None
+        organization_id = uuid.UUID(parts[1])
     except ValueError:
         return False
     document = OrganizationDocument.objects.filter(

@@ -97,7 +97,7 @@ def media_url(*, file: FieldFile | None, viewer: Viewer = None) -> str:
     """The URL to show ``file`` to ``viewer`` (a user, AnonymousUser or None): signed
     ``public`` while its row is public (the same URL for everyone, for caches), else
     signed for the signed-in viewer. Empty for an empty field."""
-    if not file:
+    if not file or not file.name:
         return ""
     kind = _kind_for_instance(file.instance)
     public = kind is not None and kind.is_public(file.instance)

@@ -27,8 +27,10 @@ def character_image_public(image: CharacterImage) -> bool:
 def character_image_visible_to(*, name: str, user: Viewer) -> bool:
     """Whether ``name`` is a stored image or thumbnail of a character ``user`` may see."""
     parts = name.split("/")
+    if len(parts) < 3:
+        return False
     try:
-        character_id = uuid.UUID(parts[1]) if len(parts) >= 3 else None
+        character_id = uuid.UUID(parts[1])
     except ValueError:
         return False
     image = (
