@@ -18,6 +18,7 @@ from marketplace.models import Work
 
 FOLDER = "works"
 _FOR_PARTIES = frozenset({WorkStatus.PENDING_APPROVAL, WorkStatus.DENIED})
+_RULE_FIELDS = ("id", "status", "creator_id", "request_id", "video", "poster")
 
 
 def work_files_public(work: Work) -> bool:
@@ -44,7 +45,8 @@ def work_file_visible_to(*, name: str, user: Viewer) -> bool:
         pk = uuid.UUID(parts[1])
     except ValueError:
         return False
-    work = Work.objects.filter(pk=pk).select_related("request").first()
+    # Only what the rule reads: this runs for every file a page shows.
+    work = Work.objects.only(*_RULE_FIELDS).filter(pk=pk).first()
     if work is None or name not in (work.video.name, work.poster.name):
         return False
     return work_files_visible_to(work=work, user=user)
