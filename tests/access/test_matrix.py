@@ -70,7 +70,8 @@ SKIPPED_PREFIXES = {
     "opened by the unguessable id in their address",
 }
 SKIPPED_NAMES = {
-    "media": "uploaded and rendered media, served only in development and tests",
+    "media": "stored files, on signed URLs: tests/access/test_media.py walks who may load "
+    "each kind of file in each state",
     "api-schema": "the OpenAPI schema: public documentation, no objects",
     "api-docs": "Swagger UI for the schema: public documentation, no objects",
 }

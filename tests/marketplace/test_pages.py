@@ -31,6 +31,7 @@ from tests.marketplace.helpers import (
     section,
     store_files,
 )
+from tests.media import fetch, media_url_of, media_urls, viewer_of
 from tests.mfa import log_in_with_totp, totp_activate
 
 pytestmark = pytest.mark.django_db
@@ -457,7 +458,13 @@ def test_progress_fragment_of_a_published_request_stops_polling_and_shows_the_vi
     assert work.status == "published"
     assert 'data-status="published"' in html and "100%" in html
     assert "hx-get" not in html and "hx-trigger" not in html
-    assert f'<video src="{work.video.url}"' in html
+    # and: the video is on a URL signed for its creator, which plays
+    video = media_url_of(media_urls(html), work.video.name)
+    assert f'<video src="{escape(video)}"' in html
+    assert viewer_of(video) == "public"  # published: the same URL for everyone
+    response = fetch(client, video)
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    assert response.body == work.video.read()
     assert f'href="{work.get_absolute_url()}"' in html
 
 
