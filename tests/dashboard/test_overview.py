@@ -104,6 +104,16 @@ def _chart_total(html: str) -> int:
 def world(django_db_setup, django_db_blocker):
     """Built once for the module, inside a transaction held open for it and rolled back
     at its end: each test runs in its own savepoint within it and only reads."""
+    from django.core.cache import cache
+
+    from licensing.policy.lookalike import forget_local_index
+    from licensing.policy.registry import forget_local_registry
+
+    # Built before the per-test fixture that empties these: an earlier test's registry
+    # of names would not know this world's characters.
+    cache.clear()
+    forget_local_registry()
+    forget_local_index()
     with django_db_blocker.unblock(), transaction.atomic():
         yield _build_world()
         transaction.set_rollback(True)
