@@ -20,6 +20,9 @@ from payments.services.revenue import (
 )
 
 COLUMNS = ("external_id", "work_id", "amount", "currency", "occurred_at")
+# The most one line may carry (10 billion in major units of a 2-decimal currency): far
+# below what the ledger's 64-bit sums hold, so no import can overflow them.
+MAX_LINE_AMOUNT = 10**12
 
 
 @dataclass
@@ -44,8 +47,15 @@ def _row(line: int, row: dict, works: dict) -> tuple[dict | None, str | None]:
     if work is None:
         return None, f"no published work {work_id}"
     amount_text = (row.get("amount") or "").strip()
-    if not amount_text.isdigit() or int(amount_text) <= 0:
-        return None, f"amount {amount_text!r} must be a positive whole number of minor units"
+    if (
+        not (amount_text.isascii() and amount_text.isdigit())
+        or len(amount_text) > len(str(MAX_LINE_AMOUNT))
+        or not 0 < int(amount_text) <= MAX_LINE_AMOUNT
+    ):
+        return None, (
+            f"amount {amount_text[:30]!r} must be a whole number of minor units from 1 to "
+            f"{MAX_LINE_AMOUNT:,}"
+        )
     try:
         money = Money(int(amount_text), (row.get("currency") or "").strip().upper())
     except ValueError as exc:

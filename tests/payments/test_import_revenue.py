@@ -64,3 +64,28 @@ def test_missing_columns_are_reported(tmp_path):
 
     with pytest.raises(CommandError):
         call_command("import_revenue", str(path))
+
+
+@pytest.mark.parametrize("amount", [str(2**63), str(10**12 + 1), "9" * 40, "²", "0", "1e3", "١٠٠"])
+def test_an_amount_the_ledger_cannot_hold_is_a_bad_row_not_a_crash(tmp_path, capsys, amount):
+    work = _work()
+    path = tmp_path / "ads.csv"
+    path.write_text(HEADER + f"ad-1,{work.pk},{amount},USD,2026-11-01\n")
+
+    with pytest.raises(CommandError, match="Nothing imported: 1 bad row"):
+        call_command("import_revenue", str(path))
+
+    assert "must be a whole number of minor units from 1 to 1,000,000,000,000" in (
+        capsys.readouterr().err
+    )
+    assert not RevenueEvent.objects.exists()
+
+
+def test_the_largest_amount_a_line_may_carry_is_imported(tmp_path):
+    work = _work()
+    path = tmp_path / "ads.csv"
+    path.write_text(HEADER + f"ad-1,{work.pk},{10**12},USD,2026-11-01\n")
+
+    call_command("import_revenue", str(path))
+
+    assert RevenueEvent.objects.get().amount == 10**12
