@@ -13,7 +13,7 @@ from accounts.models import (
     TokenSecondFactor,
     User,
 )
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, SignedMediaAdmin
 
 
 @admin.register(User)
@@ -42,7 +42,7 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(SignedMediaAdmin, admin.TabularInline):
     model = OrganizationDocument
     extra = 0
     fields = ["title", "file", "content_type", "size_bytes", "uploaded_by", "created_at"]
@@ -125,7 +125,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationDocument)
-class OrganizationDocumentAdmin(admin.ModelAdmin):
+class OrganizationDocumentAdmin(SignedMediaAdmin, admin.ModelAdmin):
     list_display = [
         "title",
         "organization",

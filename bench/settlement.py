@@ -242,6 +242,25 @@ def _make_marketplace(rng: random.Random):
     return creators, grants, works, licences
 
 
+def _fund_holds(creators) -> None:
+    """Each creator's per-generation fees were held from their wallet when they asked
+    for the videos: credit every creator's HOLD account in each currency, so settling
+    their fees takes nothing below zero (PostgreSQL refuses that)."""
+    from core.money import Money
+    from payments.enums import AccountKind
+    from payments.services.ledger import Line, account_for, ledger_post, platform_account
+
+    for currency, _ in CURRENCIES:
+        clearing = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=currency)
+        amount = Money(10**12, currency)
+        lines = [Line(clearing, Money(-amount.amount * len(creators), currency))]
+        lines += [
+            Line(account_for(owner=c, kind=AccountKind.HOLD, currency=currency), amount)
+            for c in creators
+        ]
+        ledger_post(key=f"bench-holds:{currency}", kind="bench.holds", lines=lines)
+
+
 def _load_events(rng: random.Random, creators, grants, works) -> list[uuid.UUID]:
     """COPY EVENTS + SAMPLE RECEIVED events; returns the sample's ids."""
     from django.db import connection
@@ -423,6 +442,7 @@ def main() -> int:
     rng = random.Random(SEED)
     t = time.perf_counter()
     creators, grants, works, licences = _make_marketplace(rng)
+    _fund_holds(creators)
     remixes = sum(1 for w in works if w.parent_id)
     _say(
         f"setup: {len(CHARACTERS)} characters, {len(grants):,} grants, {len(works):,} works "

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.web import media
 from core.web import views as ops
 from marketplace.web import views as marketplace_views
 
@@ -38,9 +39,7 @@ urlpatterns = [
     path("ops/status/", ops.status_page, name="ops-status"),
     path("ops/status/ping/", ops.status_ping, name="ops-ping"),
     path("ops/status/ping/<uuid:task_id>/", ops.status_ping_result, name="ops-ping-result"),
+    # Every uploaded or rendered file, on a signed URL, to whoever may see it now; in
+    # production the web server sends the bytes (README: "Media in production").
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media.media, name="media"),
 ]
-
-if settings.SERVE_MEDIA:
-    urlpatterns.append(
-        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", ops.media, name="media")
-    )

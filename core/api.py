@@ -10,12 +10,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, ErrorCode, NotPermitted
+from core.media import media_url
 
 
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
@@ -41,7 +43,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         retry_after = getattr(exc, "retry_after", None)
         return Response(
-            {"code": exc.code, "detail": exc.detail, "field": exc.field},
+            {"code": exc.code, "detail": exc.detail, "field": exc.field, **exc.extra()},
             status=exc.status_code,
             headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
@@ -210,3 +212,21 @@ def example_response(name: str, value, *, status: int = 200, summary: str = "") 
 def example_request(name: str, value, *, summary: str = "") -> OpenApiExample:
     """A request body example for ``extend_schema(examples=...)``."""
     return OpenApiExample(name, value=value, request_only=True, summary=summary)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class MediaURLField(serializers.Field):
+    """A stored file as its absolute signed URL for the requesting user (core/media.py):
+    it works for ``MEDIA_URL_MAX_AGE`` seconds, and only while that user may see the
+    file; fetch the object again for a fresh one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        request = self.context.get("request")
+        url = media_url(file=value, viewer=getattr(request, "user", None))
+        if not url:
+            return None
+        return request.build_absolute_uri(url) if request is not None else url

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     THROTTLED = "throttled"
     PERMISSION_DENIED = "permission_denied"
     UNAVAILABLE = "unavailable"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
 
 
 class DomainError(Exception):
@@ -39,6 +40,10 @@ class DomainError(Exception):
         self.field = field
         if code:
             self.code = code
+
+    def extra(self) -> dict:
+        """Fields the API adds to the error shape for this refusal (none by default)."""
+        return {}
 
 
 class RateLimited(DomainError):
@@ -62,6 +67,28 @@ class Unavailable(DomainError):
     def __init__(self, detail: str, *, retry_after: int):
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class InsufficientFunds(DomainError):
+    """A payment the request needs cannot be secured: 402 with how much is missing
+    (``shortfall``, minor units of ``currency``). Raised by payments (a fee hold), and
+    recognised by the apps below it, which cannot import payments."""
+
+    code = ErrorCode.INSUFFICIENT_FUNDS
+    status_code = status.HTTP_402_PAYMENT_REQUIRED
+
+    def __init__(self, detail: str, *, shortfall: int, currency: str, top_up_url: str = ""):
+        super().__init__(detail, field="wallet")
+        self.shortfall = shortfall
+        self.currency = currency
+        self.top_up_url = top_up_url
+
+    def extra(self) -> dict:
+        return {
+            "shortfall": self.shortfall,
+            "currency": self.currency,
+            "top_up_url": self.top_up_url,
+        }
 
 
 class NotPermitted(PermissionDenied):

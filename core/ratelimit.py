@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 from allauth.account.adapter import get_adapter
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -98,28 +101,72 @@ def refusal_message(*, action: str, rate: Rate, retry_after: int) -> str:
 def consume(*, action: str, ident: str) -> None:
     """Count one ``action`` by ``ident``, or raise RateLimited (with the seconds until
     the oldest counted request leaves the window) when the budget is spent. A refused
-    request is not counted, so waiting the given time always works."""
+    request is not counted, so waiting the given time always works.
+
+    Reading the window and counting the request are one step: in Redis one script
+    (concurrent requests from every web process take turns on the server), elsewhere
+    (the file or memory cache of a single-machine run) under a process lock."""
     rate = rate_for(action)
     if rate is None:
         return
     key = f"ratelimit:{action}:{ident}"
     now = time.time()
     try:
-        history = [t for t in cache.get(key, []) if t > now - rate.window_s]
+        oldest = _count_in_window(key, now=now, rate=rate)
     except CACHE_DOWN_ERRORS as exc:
         # Fail closed: a limit that cannot count lets nothing through.
         raise Unavailable(UNAVAILABLE_DETAIL, retry_after=UNAVAILABLE_RETRY_S) from exc
-    if len(history) >= rate.count:
-        # history is newest first: the rate.count-th newest is the next to expire.
-        retry_after = max(1, math.ceil(history[rate.count - 1] + rate.window_s - now))
+    if oldest is not None:
+        retry_after = max(1, math.ceil(oldest + rate.window_s - now))
         raise RateLimited(
             refusal_message(action=action, rate=rate, retry_after=retry_after),
             retry_after=retry_after,
         )
-    try:
+
+
+# The sliding window as a sorted set of request times, trimmed, counted and added to in
+# one step. Returns {1} when the request was counted, or {0, t} with t the time of the
+# request whose leaving the window frees a place (the rate.count-th newest).
+_WINDOW_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local n = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[3])
+if n >= limit then
+  local next_out = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+  return {0, next_out[2]}
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1}
+"""
+_local_window = threading.Lock()
+
+
+def _count_in_window(key: str, *, now: float, rate: Rate) -> float | None:
+    """Count a request at ``now`` unless ``rate.count`` already fall in the window; if
+    they do, return the time of the one whose leaving frees a place."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Django's Redis cache has no compare-and-set; its client runs the script.
+        client = backend._cache.get_client(key, write=True)
+        counted, *rest = client.eval(
+            _WINDOW_SCRIPT,
+            1,
+            backend.make_and_validate_key(key),
+            repr(now),
+            repr(now - rate.window_s),
+            rate.count,
+            f"{now!r}:{uuid.uuid4().hex}",
+            rate.window_s + 1,
+        )
+        return None if counted else float(rest[0])
+    with _local_window:
+        history = [t for t in cache.get(key, []) if t > now - rate.window_s]
+        if len(history) >= rate.count:
+            # history is newest first: the rate.count-th newest is the next to expire.
+            return history[rate.count - 1]
         cache.set(key, [now, *history], rate.window_s)
-    except CACHE_DOWN_ERRORS as exc:
-        raise Unavailable(UNAVAILABLE_DETAIL, retry_after=UNAVAILABLE_RETRY_S) from exc
+        return None
 
 
 def ident_for(request: HttpRequest) -> str:

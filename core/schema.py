@@ -56,9 +56,19 @@ class ErrorSerializer(ErrorItemSerializer):
     errors = ErrorItemSerializer(many=True, required=False)
 
 
+class InsufficientFundsSerializer(ErrorSerializer):
+    """402 ``insufficient_funds``: the error shape, with what is missing and where to
+    top up."""
+
+    shortfall = serializers.IntegerField(help_text="Minor units missing.")
+    currency = serializers.CharField(help_text="ISO 4217 code of the shortfall.")
+    top_up_url = serializers.URLField(help_text="The page where the wallet is topped up.")
+
+
 _DESCRIPTIONS = {
     400: "The request is invalid: the field or parameter at fault is named in `field`.",
     401: "The credentials sent are invalid (or missing where they are required).",
+    402: "The wallet cannot cover the fees this request owes: top up by `shortfall`.",
     403: "The caller may not do this.",
     404: "No such object, or not one the caller may see; or a page past the end.",
     409: "The request conflicts with the object's current state.",

@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
+from core.media import media_url
 from licensing import services
 from licensing.models import (
     Character,
@@ -85,10 +86,18 @@ class ImageInline(admin.TabularInline):
     extra = 0
     fields = ["preview", "position", "width", "height", "content_type", "size_bytes"]
     readonly_fields = ["preview", "width", "height", "content_type", "size_bytes"]
+    viewer = None
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The admin makes its inlines afresh for every request: this one's preview
+        # links are signed for the staff member asking (core/media.py).
+        self.viewer = request.user
+        return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description="Preview")
     def preview(self, obj: CharacterImage) -> str:
-        return format_html('<img src="{}" alt="" style="height:64px">', obj.thumbnail.url)
+        url = media_url(file=obj.thumbnail, viewer=self.viewer)
+        return format_html('<img src="{}" alt="" style="height:64px">', url)
 
 
 @admin.register(Character)

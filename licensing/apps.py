@@ -8,8 +8,13 @@ class LicensingConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import worker_init, worker_process_init
 
+        from core.media import media_kind_register
+
         # Register the Celery tasks in every process (they are enqueued by name).
-        from licensing import tasks
+        from licensing import media, tasks
+
+        # Who may see the reference images (core/media.py serves them).
+        media_kind_register(kind=media.KIND)
 
         # A worker loads the lookalike model as it starts, not on its first prompt.
         worker_init.connect(tasks.lookalike_worker_init, weak=False)

@@ -86,4 +86,6 @@ class LicensingError(StrEnum):
     OFFER_UNAVAILABLE = "offer_unavailable"
     UNAVAILABLE = "unavailable"
     CAP_LICENSEES = "cap_licensees"
+    CAP_GENERATIONS = "cap_generations"
+    CAP_WORKS = "cap_works"
     EMPTY = "empty"

@@ -1,6 +1,6 @@
 """Reads for the catalog, the dashboards and the policy engine's facts."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -310,8 +310,10 @@ def audience_facts(*, character: Character, user: User) -> AudienceFacts:
 COUNTED_WORK_STATUSES = ("pending_approval", "published", "delisted")
 
 
-def _works_per_series(series: list) -> dict:
-    """How many works were made under each offer series, across all its licensees."""
+def works_counted_per_series(*, series: Iterable) -> dict:
+    """How many works that count against ``max_works`` (COUNTED_WORK_STATUSES) were
+    made under each offer series, across all its licensees."""
+    series = list(series)
     if not series:
         return {}
     rows = (
@@ -328,10 +330,17 @@ def _works_per_series(series: list) -> dict:
     return {row["series"]: row["works"] for row in rows}
 
 
-def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, CharacterFacts]:
+def policy_facts(
+    *,
+    user: User,
+    character_ids: Iterable[str],
+    works_reserved: Callable[[list], Mapping] | None = None,
+) -> dict[str, CharacterFacts]:
     """Facts for each character id: its state, what a lookalike of it gets, the user's
     live grant (if any) with its usage, and the user's standing with the
-    rightsholder."""
+    rightsholder. ``works_reserved``, given the grants' series, answers how many
+    generations already allowed under each are still on their way to a work: they
+    count against ``max_works`` as if made."""
     ids = list(dict.fromkeys(str(i) for i in character_ids))
     characters = Character.objects.filter(pk__in=ids).select_related(
         "owner_organization", "owner_user"
@@ -360,7 +369,12 @@ def policy_facts(*, user: User, character_ids: Iterable[str]) -> dict[str, Chara
         if current is None or (g.status == GrantStatus.ACTIVE and not current.is_active):
             grants[str(g.character_id)] = g
     facts = {}
-    works_by_series = _works_per_series([g.series for g in grants.values()])
+    series = [g.series for g in grants.values()]
+    works_by_series = works_counted_per_series(series=series)
+    capped = [g.series for g in grants.values() if g.offer.parsed_terms.max_works is not None]
+    if works_reserved is not None and capped:
+        for key, count in works_reserved(capped).items():
+            works_by_series[key] = works_by_series.get(key, 0) + count
     for character in characters:
         grant = grants.get(str(character.pk))
         grant_facts = None
@@ -456,6 +470,37 @@ def grant_active_latest(*, licensee: User, character_id) -> Grant | None:
     )
 
 
+def generation_fees_owed(*, licensee: User, character_ids: Iterable) -> list[dict]:
+    """The per-generation fee a generation by ``licensee`` owes for each of these
+    characters: the fee of the terms version their latest active grant holds (a
+    character used without the licensee's own grant, such as one a remix inherits, owes
+    nothing here). One {"character_id", "grant_id", "amount", "currency"} per fee."""
+    latest: dict[str, Grant] = {}
+    for grant in (
+        Grant.objects.filter(
+            licensee=licensee,
+            status=GrantStatus.ACTIVE,
+            character_id__in=[str(c) for c in character_ids],
+        )
+        .select_related("offer")
+        .order_by("character_id", "-activated_at")
+    ):
+        latest.setdefault(str(grant.character_id), grant)
+    fees = []
+    for character_id, grant in sorted(latest.items()):
+        terms = grant.offer.parsed_terms
+        if terms.per_generation_fee:
+            fees.append(
+                {
+                    "character_id": character_id,
+                    "grant_id": str(grant.pk),
+                    "amount": terms.per_generation_fee,
+                    "currency": terms.currency,
+                }
+            )
+    return fees
+
+
 def grants_by_id(*, ids: Iterable) -> dict:
     """Grants by id, with their characters' rightsholders (for splitting revenue)."""
     return Grant.objects.select_related(
@@ -524,3 +569,20 @@ def grant_first_for(*, licensee: User, character: Character) -> Grant | None:
     return (
         Grant.objects.filter(licensee=licensee, character=character).order_by("created_at").first()
     )
+
+
+def decision_licences(*, decision_ids: Iterable) -> dict:
+    """For each policy decision, the grants it read that belong to the characters it
+    involved, as ``(series, character id)`` pairs: the licences its work will carry."""
+    decisions = PolicyDecision.objects.filter(pk__in=list(decision_ids)).prefetch_related(
+        Prefetch("grants", queryset=Grant.objects.only("id", "series", "character_id"))
+    )
+    out: dict = {}
+    for decision in decisions:
+        involved = {str(c) for c in decision.character_ids}
+        out[decision.pk] = [
+            (g.series, str(g.character_id))
+            for g in decision.grants.all()
+            if str(g.character_id) in involved
+        ]
+    return out

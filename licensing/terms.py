@@ -66,8 +66,13 @@ class Terms:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     termination_notice_days: int = 30
+    # Caps (None: no cap), counted under a lock on the character (licensing/services/caps.py):
+    # generations the policy check allowed under one grant;
     max_generations_per_licensee: int | None = None
+    # live grants (waiting for payment or approval, or active) of the offer's series;
     max_licensees: int | None = None
+    # works of the series waiting for approval, published or delisted, by every licensee
+    # (at the check, allowed generations still rendering or signing count too).
     max_works: int | None = None
     currency: str = "USD"
     upfront_fee: int = 0

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, SignedMediaAdmin
 from core.errors import DomainError
 from marketplace import services
 from marketplace.enums import ClaimStatus
@@ -69,7 +69,7 @@ class LicenseInline(admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(SignedMediaAdmin, admin.ModelAdmin):
     list_display = ["title", "creator", "status", "depth", "backend", "published_at"]
     list_filter = ["status", "backend", "commercial"]
     search_fields = ["title", "prompt", "creator__email", "id"]

@@ -7,7 +7,7 @@ from core.admin import ReadOnlyAdmin
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
-    GenerationCharge,
+    FeeHold,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -16,6 +16,7 @@ from payments.models import (
     Refund,
     RevenueEvent,
     StripeEvent,
+    Wallet,
 )
 from payments.services import payout_submit
 from payments.stripe_gateway import StripeGateway
@@ -170,10 +171,26 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ["payment_intent_id", "stripe_refund_id", "reason"]
 
 
-@admin.register(GenerationCharge)
-class GenerationChargeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "request_id", "creator"]
+@admin.register(FeeHold)
+class FeeHoldAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "request_id",
+        "creator",
+        "amount",
+        "currency",
+        "from_wallet",
+        "from_earnings",
+        "status",
+    ]
+    list_filter = ["status", "currency"]
     search_fields = ["request_id", "creator__email"]
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["user", "fees_from_earnings", "updated_at"]
+    search_fields = ["user__email"]
 
 
 @admin.register(PayoutEvent)

@@ -9,10 +9,22 @@ class AccountKind(models.TextChoices):
     ESCROW = "escrow", "Escrow"
     PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
     STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
+    # A creator's credits for per-generation fees (topped up through Checkout), and the
+    # part of them (or of their earnings) held for generation requests in flight.
+    WALLET = "wallet", "Wallet"
+    HOLD = "hold", "Held for generations"
+    # What the platform is owed back: a refund's share that its recipient was already
+    # paid, until the transfer reversal brings it back.
+    RECEIVABLE = "receivable", "Owed back to the platform"
 
 
 # Accounts that belong to a person or an organization; the others are the platform's.
-PARTY_KINDS = frozenset({AccountKind.AVAILABLE, AccountKind.PENDING})
+# PostgreSQL refuses any entry that would take one of these below zero (payments
+# migration 0004); only the platform's own accounts (escrow, platform revenue, Stripe
+# clearing, receivable) may be negative.
+PARTY_KINDS = frozenset(
+    {AccountKind.AVAILABLE, AccountKind.PENDING, AccountKind.WALLET, AccountKind.HOLD}
+)
 
 
 class RevenueKind(models.TextChoices):
@@ -26,6 +38,12 @@ class RevenueStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     SETTLED = "settled", "Settled"
     REFUNDED = "refunded", "Refunded"
+
+
+class FeeHoldStatus(models.TextChoices):
+    HELD = "held", "Held"
+    CAPTURED = "captured", "Captured (paid to the rightsholders)"
+    RELEASED = "released", "Released (back to the creator)"
 
 
 class PayoutStatus(models.TextChoices):
@@ -46,6 +64,7 @@ PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
 class CheckoutPurpose(models.TextChoices):
     LICENSE_FEE = "license_fee", "Licence fee"
     TIP = "tip", "Tip"
+    WALLET_TOP_UP = "wallet_top_up", "Wallet top-up"
 
 
 class CheckoutStatus(models.TextChoices):

@@ -4,22 +4,55 @@ generation or a dispute moves. Connected once, from ``PaymentsConfig.ready()``."
 from accounts import selectors as accounts_selectors
 from core.events import IN_TRANSACTION, subscribe
 from licensing.events import GrantRequestClosed
-from marketplace.events import DisputeSettled, GenerationAllowed
+from marketplace.events import (
+    DisputeSettled,
+    GenerationAllowed,
+    GenerationEnded,
+    GenerationRequested,
+)
 from payments import services
 
 
-@subscribe(GenerationAllowed, when=IN_TRANSACTION)
-def generation_fees_due(event: GenerationAllowed) -> None:
-    """Charge the allowed request's per-generation fees, once, in the same transaction
-    that lets it render."""
-    services.generation_fees_charge(
+def _lines(fees) -> list[dict]:
+    return [
+        {
+            "character_id": fee.character_id,
+            "grant_id": fee.grant_id,
+            "amount": fee.amount,
+            "currency": fee.currency,
+        }
+        for fee in fees
+    ]
+
+
+@subscribe(GenerationRequested, when=IN_TRANSACTION)
+def generation_fees_held(event: GenerationRequested) -> None:
+    """Hold the new request's per-generation fees, in the transaction that creates it:
+    InsufficientFunds rolls the request back."""
+    services.fee_holds_place(
         request_id=event.request_id,
         creator=accounts_selectors.user_get(pk=event.creator_id),
-        lines=[
-            {"character_id": fee.character_id, "amount": fee.amount, "currency": fee.currency}
-            for fee in event.fees
-        ],
+        lines=_lines(event.fees),
     )
+
+
+@subscribe(GenerationAllowed, when=IN_TRANSACTION)
+def generation_fees_secured(event: GenerationAllowed) -> None:
+    """Match the hold to the fees the policy check found due, before rendering."""
+    services.fee_holds_secure(
+        request_id=event.request_id,
+        creator=accounts_selectors.user_get(pk=event.creator_id),
+        lines=_lines(event.fees),
+    )
+
+
+@subscribe(GenerationEnded, when=IN_TRANSACTION)
+def generation_fees_settled(event: GenerationEnded) -> None:
+    """Capture the fees of a published generation; release those of any other end."""
+    if event.published:
+        services.fee_holds_capture(request_id=event.request_id)
+    else:
+        services.fee_holds_release(request_id=event.request_id, reason=event.reason)
 
 
 @subscribe(DisputeSettled, when=IN_TRANSACTION)

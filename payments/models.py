@@ -10,6 +10,7 @@ from payments.enums import (
     AccountKind,
     CheckoutPurpose,
     CheckoutStatus,
+    FeeHoldStatus,
     PayoutStatus,
     RefundStatus,
     RevenueKind,
@@ -352,24 +353,66 @@ class CheckoutSession(models.Model):
         return f"{self.purpose} {self.amount} {self.currency} ({self.status})"
 
 
-class GenerationCharge(models.Model):
-    """The per-generation fees charged for one generation request, once. The unique
-    request id is the idempotency key: a retried pipeline finds the row and charges
-    nothing more; its revenue event posts the ledger entries."""
+class Wallet(models.Model):
+    """A creator's choices about paying per-generation fees. The wallet's money is in the
+    ledger (the WALLET account per currency); this row exists once they choose."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet"
+    )
+    # When the wallet is short, take the rest of a fee from available earnings.
+    fees_from_earnings = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"wallet of {self.user}"
+
+
+class FeeHold(models.Model):
+    """The per-generation fees of one generation request in one currency, held from the
+    creator's wallet (and earnings, if they opted in) when the request is made, captured
+    once when its work publishes, released when it ends any other way. The ledger moves
+    under keys ``hold:<id>``, ``capture:<id>`` (one revenue event per fee line) and
+    ``release:<id>``; the status moves once, under a row lock."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    request_id = models.UUIDField(unique=True)
+    request_id = models.UUIDField()
     creator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="fee_holds"
     )
-    lines = models.JSONField(default=list)  # [{"character_id", "amount", "currency"}]
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    from_wallet = models.BigIntegerField()
+    from_earnings = models.BigIntegerField(default=0)
+    # [{"character_id", "grant_id", "amount"}], in character id order.
+    lines = models.JSONField(default=list)
+    # How many times the policy check resized it (a prompt naming another character):
+    # each resize moves money under its own key, ``hold:<id>:r<revision>``.
+    revision = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=FeeHoldStatus.choices, default=FeeHoldStatus.HELD
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_id", "currency"], name="fee_hold_one_per_request_currency"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0)
+                & Q(from_wallet__gte=0)
+                & Q(from_earnings__gte=0)
+                & Q(amount=models.F("from_wallet") + models.F("from_earnings")),
+                name="fee_hold_parts_add_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["creator", "status"])]
 
     def __str__(self) -> str:
-        return f"charge for {self.request_id}"
+        return f"hold {self.amount} {self.currency} for {self.request_id} ({self.status})"
 
 
 class Refund(models.Model):

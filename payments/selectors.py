@@ -12,7 +12,7 @@ from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
 from marketplace.models import Work, WorkLicense
 from marketplace.selectors import MAX_LINEAGE
-from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout
+from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, Wallet
 from payments.split import Ancestor, LicenseShare, Party, SplitLine, split_weights
 
 
@@ -233,3 +233,8 @@ def connected_account_of(*, user: User) -> ConnectedAccount | None:
 
 def first_payout_of(*, connected: ConnectedAccount) -> Payout | None:
     return Payout.objects.filter(connected_account=connected).order_by("created_at").first()
+
+
+def wallet_fees_from_earnings(*, user) -> bool:
+    """Whether the user lets available earnings pay fees their wallet cannot."""
+    return Wallet.objects.filter(user=user, fees_from_earnings=True).exists()

@@ -213,3 +213,31 @@ def grant_for(character, licensee, **terms):
     """Shorthand for ``GrantFactory``: ``licensee`` accepts a new offer for ``character``
     with ``terms``. Returns the Grant."""
     return GrantFactory(character=character, licensee=licensee, **terms)
+
+
+def fund_wallet(user, amount: int, currency: str = "USD"):
+    """Credit ``user``'s wallet as a completed top-up would (Stripe clearing → wallet),
+    without a Checkout session. Returns the ledger transaction."""
+    from payments.enums import AccountKind
+
+    return fund_account(user, AccountKind.WALLET, amount, currency)
+
+
+def fund_account(owner, kind: str, amount: int, currency: str = "USD"):
+    """Credit one of ``owner``'s ledger accounts from Stripe clearing: money that got
+    there the way the test does not care about (a top-up, fees held for generations)."""
+    from core.money import Money
+    from payments.enums import AccountKind
+    from payments.services.ledger import Line, account_for, ledger_post, platform_account
+
+    money = Money(amount, currency)
+    txn, _ = ledger_post(
+        key=f"test-fund:{uuid.uuid4()}",
+        kind="test.fund",
+        lines=[
+            Line(platform_account(kind=AccountKind.STRIPE_CLEARING, currency=currency), -money),
+            Line(account_for(owner=owner, kind=kind, currency=currency), money),
+        ],
+        memo=f"test: {kind} funded",
+    )
+    return txn

@@ -206,10 +206,20 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# Django serves uploaded media itself only in development and in tests (the browser
-# tests play the rendered videos); production serves MEDIA_ROOT from the web server or
-# object storage.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Media is private: every file is served through core/web/media.py on a signed URL
+# that lives this many seconds, and only to a viewer who may see it at that moment.
+MEDIA_URL_MAX_AGE = env.int("MEDIA_URL_MAX_AGE", default=300)
+# Empty: the view streams the file itself (development, tests). In production the web
+# server sends it: "X-Accel-Redirect" (nginx; the prefix is an internal location) or
+# "X-Sendfile" (Apache mod_xsendfile; the prefix is MEDIA_ROOT's path). README: "Media
+# in production".
+MEDIA_SENDFILE_HEADER = env("MEDIA_SENDFILE_HEADER", default="")
+MEDIA_SENDFILE_PREFIX = env(
+    "MEDIA_SENDFILE_PREFIX",
+    default=f"{MEDIA_ROOT}/"
+    if MEDIA_SENDFILE_HEADER.lower() == "x-sendfile"
+    else "/protected-media/",
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

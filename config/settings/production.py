@@ -7,7 +7,6 @@ from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 IS_PRODUCTION = True
-SERVE_MEDIA = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:

@@ -13,7 +13,6 @@ MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
-SERVE_MEDIA = True
 
 # With Redis, the cache is shared with the worker processes the end-to-end tests start
 # (the screening registry's version lives there). It uses its own database number so

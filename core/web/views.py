@@ -6,16 +6,13 @@ import uuid
 
 from celery import current_app
 from celery.result import AsyncResult
-from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
-from django.views.static import serve
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -92,13 +89,6 @@ def status_ping_result(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse
     context = {"task_id": task_id, "state": result.state}
     # The fragment re-polls itself until the task is ready, then renders without hx-get.
     return render(request, "ops/_ping.html", context)
-
-
-@require_GET
-def media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Uploaded and rendered media, in development and tests only (SERVE_MEDIA). It
-    reads MEDIA_ROOT per request, so a test that moves it is served from the new place."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 class ApiPingView(APIView):

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.money import Money
-from demo.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, Tip
+from demo.seed.data import AD_REVENUE, PAYEE, TIP_AFTER_PAYOUT, TIPS, WORKS, Tip
 from payments import selectors as payments_selectors
 from payments import services as payments
 from payments.enums import AccountKind, PayoutStatus, RevenueKind
@@ -30,6 +30,24 @@ if TYPE_CHECKING:
 
 
 CURRENCY = "USD"
+
+
+# What each demo creator adds to their wallet before generating: per-generation fees
+# are held from it when a video is asked for.
+WALLET_TOP_UP = 2_000
+
+
+def seed_wallets(users: dict[str, User], *, gateway) -> None:
+    """Each creator who makes a demo video tops up their wallet through Checkout
+    (``gateway`` stands in for Stripe), once: the webhook's handler credits it."""
+    for key in sorted({spec.creator for spec in WORKS}):
+        user = users[key]
+        if payments.wallet_lines(user=user):
+            continue
+        session = payments.wallet_top_up_start(
+            user=user, amount=WALLET_TOP_UP, currency=CURRENCY, gateway=gateway
+        )
+        payments.checkout_completed(session_id=session.stripe_session_id, gateway=gateway)
 
 
 def seed_tips(users: dict[str, User], works: dict[str, Work]) -> None:

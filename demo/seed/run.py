@@ -22,6 +22,7 @@ from demo.seed.money import (
     seed_payout,
     seed_sandbox,
     seed_tips,
+    seed_wallets,
 )
 from demo.seed.people import seed_people, seed_studios
 from demo.seed.stripe_offline import OfflineStripe
@@ -68,6 +69,7 @@ def seed_demo() -> SeedReport:
         characters = seed_characters(users, studios)
         watchlist = seed_watchlist()
         seed_grants(users, characters, gateway=gateway)
+        seed_wallets(users, gateway=gateway)
         works = seed_works(users, characters)
         seed_claim(users, characters, works)
         seed_tips(users, works)

@@ -82,8 +82,11 @@ CHARACTER = {
     "images": [
         {
             "id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-            "image": "https://cocreate.example/media/characters/hoshi.png",
-            "thumbnail": "https://cocreate.example/media/characters/hoshi-thumb.jpg",
+            # Signed media URLs, valid for MEDIA_URL_MAX_AGE seconds.
+            "image": f"https://cocreate.example/media/characters/{CHARACTER_ID}/3f1c2d.png"
+            "?viewer=public&sig=1vKx3c:Qm4tYw8Kc2nR0bV5xZ1aL7eP3oJ9uF6iG2hDsWqCyTk",
+            "thumbnail": f"https://cocreate.example/media/characters/{CHARACTER_ID}/thumbs/"
+            "7a9e0b.jpg?viewer=public&sig=1vKx3c:Lp2sHd8Wc0nV3bQ5tRk7mA1xZeP9oJuF4iG6hYqCyTs",
             "width": 1024,
             "height": 1024,
         }

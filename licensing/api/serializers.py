@@ -6,7 +6,7 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import InputSerializer
+from core.api import InputSerializer, MediaURLField
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import Character, CharacterImage, Grant, Offer
 from licensing.summary import summarize
@@ -26,6 +26,9 @@ class AliasSerializer(InputSerializer):
 
 
 class ImageOutputSerializer(serializers.ModelSerializer):
+    image = MediaURLField()
+    thumbnail = MediaURLField()
+
     class Meta:
         model = CharacterImage
         fields = ["id", "image", "thumbnail", "width", "height"]

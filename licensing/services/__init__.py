@@ -1,5 +1,11 @@
 """Licensing writes. Import the functions from here: ``from licensing import services``."""
 
+from licensing.services.caps import (
+    CapReached,
+    caps_lock,
+    generation_caps_refusal,
+    works_cap_refusal,
+)
 from licensing.services.characters import (
     character_aliases_set,
     character_create,
@@ -40,8 +46,10 @@ from licensing.services.watchlist import (
 )
 
 __all__ = [
+    "CapReached",
     "PriceChanged",
     "TermsInvalid",
+    "caps_lock",
     "character_aliases_set",
     "character_create",
     "character_embeddings_refresh",
@@ -51,6 +59,7 @@ __all__ = [
     "character_update",
     "characters_mark_disallowed",
     "embeddings_enqueue",
+    "generation_caps_refusal",
     "grant_accept",
     "grant_approve",
     "grant_end",
@@ -72,4 +81,5 @@ __all__ = [
     "watchlist_entry_save",
     "watchlist_import",
     "watchlist_starter_rows",
+    "works_cap_refusal",
 ]

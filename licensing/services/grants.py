@@ -24,6 +24,7 @@ from licensing.events import GrantRequestClosed
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
+from licensing.services.caps import CapReached, caps_lock
 from licensing.terms import Terms
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def grant_accept(
     Only a person who has confirmed their email address may accept (EmailUnverified,
     403)."""
     accounts_services.user_require_verified_email(user=by, to="accept a licence")
-    character = Character.objects.select_for_update().get(pk=offer.character_id)
+    caps_lock(character_ids=[offer.character_id])
+    character = Character.objects.get(pk=offer.character_id)
     current = (
         Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED)
         .select_related("character")
@@ -101,7 +103,7 @@ def grant_accept(
     if terms.max_licensees is not None:
         taken = Grant.objects.filter(series=current.series, status__in=LIVE_GRANT_STATUSES).count()
         if taken >= terms.max_licensees:
-            raise DomainError(
+            raise CapReached(
                 f"All {terms.max_licensees} licences for {character.name} are taken.",
                 code=LicensingError.CAP_LICENSEES,
             )

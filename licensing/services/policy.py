@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pycountry
@@ -20,6 +20,7 @@ from licensing.policy.facts import Context, Decision, Lookalike, ParentFacts
 from licensing.policy.lookalike import find_lookalikes
 from licensing.policy.registry import get_registry
 from licensing.policy.screening import WATCHLIST_PREFIX
+from licensing.services.caps import caps_lock
 from licensing.terms import RATINGS
 
 if TYPE_CHECKING:
@@ -78,10 +79,18 @@ def policy_screen(
     rating: str = "all_ages",
     parent: ParentFacts | None = None,
     purpose: str = "screen",
+    works_reserved: Callable[[list], Mapping] | None = None,
 ) -> tuple[Decision, PolicyDecision]:
     """Screen the prompt against every registered name and, by meaning, every
     character's description (lookalikes), evaluate every involved character's terms,
-    and store the decision (append-only). Returns both."""
+    and store the decision (append-only). Returns both.
+
+    For a generation (``purpose="generation"``) the involved characters are locked
+    (``caps_lock``) before their caps are counted, so concurrent checks take turns and
+    an allowed decision is counted by the next one: call it inside the transaction
+    that also moves the request on, so the lock lasts until then. ``works_reserved``
+    says how many allowed generations per offer series have not made their work yet
+    (see ``selectors.policy_facts``)."""
     prompt = prompt.strip()
     if not prompt:
         raise DomainError("Write a prompt first.", code=ErrorCode.REQUIRED, field="prompt")
@@ -102,8 +111,12 @@ def policy_screen(
     if parent is not None:
         involved += list(parent.character_ids)
     lookalikes = find_lookalikes(prompt, exclude_ids=involved)
+    if purpose == "generation":
+        caps_lock(character_ids=involved)
     facts = selectors.policy_facts(
-        user=creator, character_ids=[*involved, *(m.character_id for m in lookalikes)]
+        user=creator,
+        character_ids=[*involved, *(m.character_id for m in lookalikes)],
+        works_reserved=works_reserved,
     )
     context = Context(
         now=timezone.now(),

@@ -61,8 +61,11 @@ WORK = {
     "creator_id": CREATOR_ID,
     "parent": None,
     "depth": 0,
-    "video_url": f"https://cocreate.example/media/works/{WORK_ID}/video.mp4",
-    "poster_url": f"https://cocreate.example/media/works/{WORK_ID}/poster.jpg",
+    # Signed media URLs, valid for MEDIA_URL_MAX_AGE seconds (README: "Private media").
+    "video_url": f"https://cocreate.example/media/works/{WORK_ID}/video.mp4"
+    "?viewer=public&sig=1vKx3c:pX0n6oHq1fRr3bQ2kCZx9qYJwQm1aWl8c4RkUu0fQeA",
+    "poster_url": f"https://cocreate.example/media/works/{WORK_ID}/poster.jpg"
+    "?viewer=public&sig=1vKx3c:8Hd2sLw0cV3bQnR5tYk7mA1xZeP9oJuF4iG6hWqCyTs",
     "duration_s": 5.0,
     "width": 480,
     "height": 854,

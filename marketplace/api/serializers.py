@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import InputSerializer
+from core.api import InputSerializer, MediaURLField
 from licensing.terms import RATINGS
 from marketplace.enums import ApprovalStatus
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
@@ -74,8 +74,8 @@ class WorkOutputSerializer(serializers.ModelSerializer):
     creator = serializers.CharField(source="creator.__str__")
     creator_id = serializers.UUIDField(read_only=True, help_text="Filter the list by it.")
     licenses = WorkLicenseSerializer(many=True)
-    video_url = serializers.FileField(source="video")
-    poster_url = serializers.FileField(source="poster")
+    video_url = MediaURLField(source="video")
+    poster_url = MediaURLField(source="poster")
 
     class Meta:
         model = Work

@@ -13,6 +13,7 @@ from accounts import services as accounts_services
 from core.api import example_request, example_response, query_bool, query_choice, query_uuid
 from core.errors import DomainError, ErrorCode
 from core.ratelimit import ActionRateThrottle
+from core.schema import ErrorSerializer, InsufficientFundsSerializer
 from marketplace import selectors, services
 from marketplace.api import examples as ex
 from marketplace.api import serializers as s
@@ -47,7 +48,14 @@ class GenerationListCreateView(ListAPIView):
     @extend_schema(
         tags=TAG,
         request=s.GenerationCreateSerializer,
-        responses={202: s.GenerationOutputSerializer},
+        # 402: the wallet cannot hold its per-generation fees. 409: a licence it needs
+        # has used up its generations or works cap (cap_generations, cap_works); the
+        # policy check refuses one that fills later.
+        responses={
+            202: s.GenerationOutputSerializer,
+            402: InsufficientFundsSerializer,
+            409: ErrorSerializer,
+        },
         examples=[
             example_request(
                 "Generate",
@@ -71,6 +79,30 @@ class GenerationListCreateView(ListAPIView):
                 summary="The parent's characters and obligations are inherited",
             ),
             example_response("Queued", ex.GENERATION_QUEUED, status=202),
+            example_response(
+                "Insufficient funds",
+                {
+                    "code": "insufficient_funds",
+                    "detail": "This video's per-generation fees come to $0.50, and your wallet "
+                    "has $0.00: top up at least $0.50 to generate it.",
+                    "field": "wallet",
+                    "shortfall": 50,
+                    "currency": "USD",
+                    "top_up_url": "https://cocreate.example/earnings/#wallet",
+                },
+                status=402,
+                summary="Top up with POST /api/v1/wallet/top-ups/, then ask again",
+            ),
+            example_response(
+                "Cap used up",
+                {
+                    "code": "cap_generations",
+                    "detail": "You have used all 10 generations your licence for "
+                    "Hoshi-chan allows.",
+                    "field": "character_ids",
+                },
+                status=409,
+            ),
         ],
     )
     def post(self, request):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode, InsufficientFunds
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.policy.facts import ParentFacts
@@ -29,7 +29,7 @@ from marketplace.enums import (
     GenerationStatus,
     WorkStatus,
 )
-from marketplace.events import FeeLine, GenerationAllowed
+from marketplace.events import FeeLine, GenerationAllowed, GenerationRequested
 from marketplace.generation import (
     CharacterRef,
     RenderFailed,
@@ -51,6 +51,7 @@ from marketplace.provenance.sign import (
     ProvenanceInfo,
     sign_media,
 )
+from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.transitions import generation_fail, generation_transition
 
@@ -130,6 +131,7 @@ def generation_request_create(
         )
     if parent is not None and parent.status != WorkStatus.PUBLISHED:
         raise DomainError("Only a published work can be remixed.", field="parent_work_id")
+    caps.generation_caps_precheck(creator=creator, character_ids=ids)
     request = GenerationRequest.objects.create(
         creator=creator,
         prompt=prompt,
@@ -143,9 +145,25 @@ def generation_request_create(
     )
     request.characters.set(characters)
     GenerationEvent.objects.create(request=request, to_status=request.status, note="requested")
+    # Payments holds the fees the requested characters' grants ask for, in this
+    # transaction: InsufficientFunds (402) rolls the request back, before any work.
+    events.publish(
+        GenerationRequested(
+            request_id=request.pk, creator_id=creator.pk, fees=_fees_owed(creator, ids)
+        )
+    )
     if enqueue:
         transaction.on_commit(lambda: _enqueue(request.pk))
     return request
+
+
+def _fees_owed(creator: User, character_ids: Iterable) -> tuple[FeeLine, ...]:
+    return tuple(
+        FeeLine(**fee)
+        for fee in licensing_selectors.generation_fees_owed(
+            licensee=creator, character_ids=character_ids
+        )
+    )
 
 
 # --- the pipeline steps ----------------------------------------------------------------
@@ -187,10 +205,12 @@ def generation_preview_check(
     return decision
 
 
+@transaction.atomic  # the caps lock taken by the check lasts until the request moves on
 def generation_check(*, request_id) -> None:
     """Step 1: the policy check. Refused requests stop here with every reason; allowed
-    ones have their per-generation fees charged (GenerationAllowed) and move on to
-    rendering, in one transaction."""
+    ones have their fee hold matched to the decision (GenerationAllowed) and move on to
+    rendering, in one transaction, or are refused if the hold cannot grow to cover a
+    character the prompt named."""
     request = GenerationRequest.objects.select_related("creator", "parent").get(pk=request_id)
     if request.status == GenerationStatus.QUEUED:
         request = generation_transition(request_id=request_id, to=GenerationStatus.CHECKING)
@@ -205,6 +225,7 @@ def generation_check(*, request_id) -> None:
         rating=request.rating,
         parent=parent_facts(request.parent),
         purpose="generation",
+        works_reserved=caps.works_in_flight,
     )
     reasons = [r.to_dict() for r in decision.reasons]
     if not decision.allowed:
@@ -218,24 +239,43 @@ def generation_check(*, request_id) -> None:
             decision=record,
         )
         return
-    fees = decision.effective.get("per_generation_fees", {})
-    with transaction.atomic():
-        GenerationRequest.objects.filter(pk=request_id).update(
-            decision=record, reasons=reasons, effective_terms=decision.effective
-        )
-        # Payments charges the fees in this transaction (payments/handlers.py): the
-        # request renders only once they are paid, and a re-run finds the decision.
-        events.publish(
-            GenerationAllowed(
-                request_id=request.pk,
-                creator_id=request.creator_id,
-                fees=tuple(
-                    FeeLine(character_id=cid, amount=fee["amount"], currency=fee["currency"])
-                    for cid, fee in sorted(fees.items())
-                ),
+    try:
+        with transaction.atomic():
+            GenerationRequest.objects.filter(pk=request_id).update(
+                decision=record, reasons=reasons, effective_terms=decision.effective
             )
+            # Payments makes the fee hold match what the decision found due, in this
+            # transaction: the request renders only with its fees secured, and a re-run
+            # finds the decision.
+            events.publish(
+                GenerationAllowed(
+                    request_id=request.pk,
+                    creator_id=request.creator_id,
+                    fees=_fees_owed(request.creator, record.character_ids),
+                )
+            )
+            generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
+    except InsufficientFunds as exc:
+        # The prompt named a licensed character whose fee the hold does not cover.
+        reasons.append(
+            {
+                "code": str(exc.code),
+                "term": "per_generation_fee",
+                "message": exc.detail,
+                "character_id": None,
+                "character_name": None,
+                "severity": "refuse",
+                "matched_as": None,
+            }
         )
-        generation_transition(request_id=request_id, to=GenerationStatus.RENDERING)
+        generation_transition(
+            request_id=request_id,
+            to=GenerationStatus.REFUSED,
+            note=exc.detail,
+            reason=exc.detail,
+            reasons=reasons,
+            decision=record,
+        )
 
 
 # Namespace of the works' ids, derived from their requests' (uuid5).
@@ -427,6 +467,8 @@ def _work_store(
     with transaction.atomic():
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if Work.objects.filter(request=request).exists():
+            return
+        if caps.work_store_refused(request=request, licenses=licenses):
             return
         rendered = request.render_output
         work = Work(

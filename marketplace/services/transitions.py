@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
 from core.errors import DomainError, ErrorCode
 from marketplace.enums import (
     GENERATION_TRANSITIONS,
@@ -10,12 +11,15 @@ from marketplace.enums import (
     TERMINAL_STATUSES,
     GenerationStatus,
 )
+from marketplace.events import GenerationEnded
 from marketplace.models import GenerationEvent, GenerationRequest
 
 
 def generation_transition(*, request_id, to: str, note: str = "", **fields) -> GenerationRequest:
     """The one way a request's status moves: lock the row, refuse an illegal move,
-    save, record the event. Extra ``fields`` are saved with the move."""
+    save, record the event. Extra ``fields`` are saved with the move. A final move
+    publishes GenerationEnded in the same transaction (its fees captured or released
+    with it)."""
     with transaction.atomic():
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if to not in GENERATION_TRANSITIONS[request.status]:
@@ -35,6 +39,14 @@ def generation_transition(*, request_id, to: str, note: str = "", **fields) -> G
         GenerationEvent.objects.create(
             request=request, from_status=previous, to_status=to, note=note
         )
+        if to in TERMINAL_STATUSES:
+            events.publish(
+                GenerationEnded(
+                    request_id=request.pk,
+                    published=to == GenerationStatus.PUBLISHED,
+                    reason=note or to,
+                )
+            )
     return request
 
 

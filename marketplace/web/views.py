@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, InsufficientFunds, NotPermitted
 from core.ratelimit import rate_limit_response
 from core.uploads import validate_image
 from marketplace import selectors, services
@@ -59,6 +59,7 @@ def studio(request: HttpRequest) -> HttpResponse:
         return refused
     form = _studio_form(request, request.POST or None)
     parent = _parent(request, request.POST.get("parent") or request.GET.get("parent"))
+    top_up = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -72,6 +73,8 @@ def studio(request: HttpRequest) -> HttpResponse:
                 territory=data["territory"],
                 rating=data["rating"],
             )
+        except InsufficientFunds as exc:
+            top_up = exc
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
@@ -79,6 +82,7 @@ def studio(request: HttpRequest) -> HttpResponse:
     # With a parent, the page shows the remix's split for the characters chosen so far.
     context = {
         "form": form,
+        "top_up": top_up,
         "parent": parent,
         "split_characters": request.POST.getlist("characters"),
     }

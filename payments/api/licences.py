@@ -59,7 +59,8 @@ class OfferAcceptView(APIView):
         tags=TAG,
         request=AcceptSerializer,
         # 409: the current version asks more than max_fee, max_rev_share_bps or
-        # max_generation_fee.
+        # max_generation_fee (price_changed), or every licence the terms allow is taken
+        # (cap_licensees).
         responses={201: AcceptOutputSerializer, 409: ErrorSerializer},
         examples=[
             example_request(

@@ -8,7 +8,12 @@ from payments.services.checkout import (
 )
 from payments.services.connect import connect_account_sync, connect_onboarding_link
 from payments.services.escrow import escrow_settle
-from payments.services.generation_fees import generation_fees_charge
+from payments.services.fee_holds import (
+    fee_holds_capture,
+    fee_holds_place,
+    fee_holds_release,
+    fee_holds_secure,
+)
 from payments.services.ledger import (
     LedgerError,
     Line,
@@ -44,6 +49,13 @@ from payments.services.revenue import (
 )
 from payments.services.reversals import revenue_reverse
 from payments.services.tips import tip_checkout_start, tip_money
+from payments.services.wallet import (
+    WalletLine,
+    top_up_money,
+    wallet_lines,
+    wallet_settings_set,
+    wallet_top_up_start,
+)
 from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
 from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
@@ -55,6 +67,7 @@ __all__ = [
     "NotCommercial",
     "PaymentUnavailable",
     "PayoutRefused",
+    "WalletLine",
     "WebhookRejected",
     "account_for",
     "balance",
@@ -66,7 +79,10 @@ __all__ = [
     "connect_account_sync",
     "connect_onboarding_link",
     "escrow_settle",
-    "generation_fees_charge",
+    "fee_holds_capture",
+    "fee_holds_place",
+    "fee_holds_release",
+    "fee_holds_secure",
     "grant_checkout_start",
     "ledger_post",
     "ledger_release_pending",
@@ -90,6 +106,10 @@ __all__ = [
     "stripe_gateway",
     "tip_checkout_start",
     "tip_money",
+    "top_up_money",
+    "wallet_lines",
+    "wallet_settings_set",
+    "wallet_top_up_start",
     "webhook_handle",
     "webhook_receive",
     "work_earning_refusal",

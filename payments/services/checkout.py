@@ -25,6 +25,7 @@ from payments.services.revenue import (
     work_earning_refusal,
 )
 from payments.services.reversals import revenue_reverse
+from payments.services.wallet import wallet_top_up_credit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -134,7 +135,10 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
         local.payment_intent_id = session.payment_intent or ""
         local.save(update_fields=["status", "payment_intent_id", "updated_at"])
         money = Money(local.amount, local.currency)
-        if local.purpose == CheckoutPurpose.LICENSE_FEE:
+        if local.purpose == CheckoutPurpose.WALLET_TOP_UP:
+            wallet_top_up_credit(local=local)
+            event = None
+        elif local.purpose == CheckoutPurpose.LICENSE_FEE:
             grant = local.grant
             assert grant is not None  # a licence-fee checkout always has its grant
             event, _ = revenue_event_record(
@@ -169,7 +173,10 @@ def checkout_completed(*, session_id: str, gateway) -> CheckoutSession | None:
                 work=local.work,
                 payer=local.payer,
             )
-        revenue_event_settle(event=event)
+        if event is not None:
+            revenue_event_settle(event=event)
+    if event is None:
+        return local
     # Out of order: a refund or chargeback may have arrived before this event and found
     # nothing to reverse. Re-read the charge and reverse now if so.
     if local.payment_intent_id:

@@ -2,7 +2,7 @@
 
 An event is recorded once per (source, external id). Settling it posts one balanced
 transaction (key ``revenue:<event id>``): the money comes from Stripe clearing (or,
-for a per-generation fee, from the creator's available balance) and goes to every party
+for a per-generation fee, from what was held of the creator's wallet for it) and goes to every party
 the split engine names, into their pending balances. ``ledger_release_pending`` later
 moves pending money to available once the hold has passed."""
 
@@ -136,7 +136,7 @@ def settlement_lines(
     money = Money(event.amount, event.currency)
     work_id = event.work_id
     if event.kind == RevenueKind.GENERATION_FEE:
-        source = account_for(owner=event.payer, kind=AccountKind.AVAILABLE, currency=event.currency)
+        source = account_for(owner=event.payer, kind=AccountKind.HOLD, currency=event.currency)
     else:
         source = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=event.currency)
     lines = [Line(source, -money, work_id)]
@@ -197,8 +197,15 @@ def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     """Post the event's split to the ledger, once (key ``revenue:<event id>``). Revenue
     of a disputed work goes to escrow; the transaction's meta says which claims hold
     how much of it (``escrow_claims``)."""
-    with transaction.atomic():
-        event = RevenueEvent.objects.select_for_update().get(pk=event.pk)
+    # No savepoint of its own: a failure here fails the caller's transaction whole.
+    with transaction.atomic(savepoint=False):
+        event = (
+            RevenueEvent.objects.select_for_update(of=("self",))
+            .select_related(
+                "grant__character__owner_organization", "grant__character__owner_user", "payer"
+            )
+            .get(pk=event.pk)
+        )
         if event.transaction is not None:
             return event.transaction
         hold = revenue_hold_for(event)

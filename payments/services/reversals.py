@@ -1,5 +1,9 @@
 """Refunds and chargebacks: the mirror of a settled revenue event, taken from where
-each party's share now is, and a transfer reversal where it was already paid out."""
+each party's share now is, and a transfer reversal where it was already paid out.
+
+A person's account never goes below zero (PostgreSQL refuses it): what a party no
+longer holds of their share (it was paid out, or spent) is booked to the platform's
+RECEIVABLE account, and a transfer reversal brings it back there."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.db import transaction
 
 from core.money import Money
 from licensing import services as licensing_services
-from payments.enums import AccountKind, CheckoutStatus, RevenueKind, RevenueStatus
+from payments.enums import PARTY_KINDS, AccountKind, CheckoutStatus, RevenueKind, RevenueStatus
 from payments.models import (
     CheckoutSession,
     LedgerAccount,
@@ -18,6 +22,23 @@ from payments.models import (
     RevenueEvent,
 )
 from payments.services.ledger import Line, account_for, balance, ledger_post, platform_account
+
+SHORTFALL = "shortfall"
+
+
+def party_debit_lines(account: LedgerAccount, money: Money, work_id=None) -> list[Line]:
+    """Take ``money`` out of a person's ``account`` as far as its balance allows (the
+    account locked first, so the balance stays true), the rest from the platform's
+    RECEIVABLE account: what that person now owes back."""
+    LedgerAccount.objects.select_for_update().filter(pk=account.pk).first()
+    held = max(balance(account=account).amount, 0)
+    taken = min(held, money.amount)
+    receivable = platform_account(kind=AccountKind.RECEIVABLE, currency=money.currency)
+    return [
+        Line(account, Money(-taken, money.currency), work_id),
+        Line(receivable, Money(taken - money.amount, money.currency), work_id),
+    ]
+
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +61,10 @@ def revenue_reverse(*, event: RevenueEvent, reason: str, key: str, gateway=None)
     if gateway is not None:
         # Also when the ledger part was done by an earlier attempt that then failed
         # talking to Stripe: the retry must still claw back (same keys, so once).
-        debited = (
-            LedgerEntry.objects.filter(transaction__key=key, account__kind=AccountKind.AVAILABLE)
-            .values_list("account_id", flat=True)
-            .distinct()
-        )
-        for account in LedgerAccount.objects.filter(pk__in=debited).order_by("pk"):
-            _claw_back(account=account, gateway=gateway, key=key)
+        posted = LedgerTransaction.objects.filter(key=key).first()
+        shortfalls = (posted.meta.get(SHORTFALL) or {}) if posted else {}
+        for account in LedgerAccount.objects.filter(pk__in=list(shortfalls)).order_by("pk"):
+            _claw_back(account=account, owed=shortfalls[str(account.pk)], gateway=gateway, key=key)
 
 
 def _reverse_in_ledger(*, event: RevenueEvent, reason: str, key: str) -> None:
@@ -55,6 +73,7 @@ def _reverse_in_ledger(*, event: RevenueEvent, reason: str, key: str) -> None:
     assert settled is not None  # the caller returns first for an unsettled event
     released = LedgerTransaction.objects.filter(key=f"release:{settled.key}").exists()
     lines: list[Line] = []
+    shortfalls: dict[str, int] = {}
     for entry in LedgerEntry.objects.filter(transaction=settled).select_related(
         "account__user", "account__organization"
     ):
@@ -62,13 +81,19 @@ def _reverse_in_ledger(*, event: RevenueEvent, reason: str, key: str) -> None:
         if account.kind == AccountKind.PENDING and released:
             owner = account.user or account.organization
             account = account_for(owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency)
-        lines.append(Line(account, Money(-entry.amount, entry.currency), entry.work_id))
+        if account.kind in PARTY_KINDS and entry.amount > 0:
+            debit = party_debit_lines(account, Money(entry.amount, entry.currency), entry.work_id)
+            if debit[1].money.amount:
+                shortfalls[str(account.pk)] = -debit[1].money.amount
+            lines += debit
+        else:
+            lines.append(Line(account, Money(-entry.amount, entry.currency), entry.work_id))
     ledger_post(
         key=key,
         kind="revenue.reversal",
         lines=lines,
         memo=reason,
-        meta={"event": str(event.pk)},
+        meta={"event": str(event.pk), SHORTFALL: shortfalls},
     )
     event.status = RevenueStatus.REFUNDED
     event.save(update_fields=["status"])
@@ -80,8 +105,9 @@ def _reverse_in_ledger(*, event: RevenueEvent, reason: str, key: str) -> None:
         )
 
 
-def _claw_back(*, account, gateway, key: str) -> None:
-    owed = -balance(account=account).amount
+def _claw_back(*, account, owed: int, gateway, key: str) -> None:
+    """Reverse the account's latest transfer for what it owes from this reversal, and
+    book the money back against the platform's receivable."""
     if owed <= 0:
         return
     payout = (
@@ -101,10 +127,11 @@ def _claw_back(*, account, gateway, key: str) -> None:
     )
     money = Money(amount, account.currency)
     clearing = platform_account(kind=AccountKind.STRIPE_CLEARING, currency=account.currency)
+    receivable = platform_account(kind=AccountKind.RECEIVABLE, currency=account.currency)
     ledger_post(
         key=f"{key}-reversal-{account.pk}",
         kind="payout.clawback",
-        lines=[Line(clearing, -money), Line(account, money)],
+        lines=[Line(clearing, -money), Line(receivable, money)],
         memo=f"transfer reversal {reversal.id}",
         meta={"payout": str(payout.pk)},
     )

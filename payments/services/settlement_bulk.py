@@ -158,13 +158,13 @@ def _party_key(line: SplitLine, currency: str) -> AccountKey:
 
 
 def _source_key(key: PlanKey) -> AccountKey:
-    """The account ``settlement_lines`` debits: the payer's available balance for a
-    per-generation fee, Stripe clearing for everything else."""
+    """The account ``settlement_lines`` debits: the payer's hold for a per-generation
+    fee (held when the request was made), Stripe clearing for everything else."""
     kind, payer, currency = key[0], key[3], key[4]
     if kind == GENERATION_FEE:
         if payer is None:
-            return (None, None, AccountKind.AVAILABLE, currency)
-        return ("user", payer, AccountKind.AVAILABLE, currency)
+            return (None, None, AccountKind.HOLD, currency)
+        return ("user", payer, AccountKind.HOLD, currency)
     return (None, None, AccountKind.STRIPE_CLEARING, currency)
 
 

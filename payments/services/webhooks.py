@@ -12,6 +12,7 @@ from payments.services import payouts
 from payments.services.checkout import checkout_completed, checkout_expired
 from payments.services.connect import connect_account_sync
 from payments.services.reversals import CLAWBACK_PURPOSE, charge_disputed, charge_refunded
+from payments.services.wallet import wallet_top_up_reverse
 from payments.stripe_gateway import StripeGateway, WebhookInvalid
 
 _ID_MAX: int = StripeEvent._meta.get_field("id").max_length or 255
@@ -111,15 +112,21 @@ def _transfer_reversed(obj: dict, gateway) -> str:
 
 
 def _charge_refunded(obj: dict, gateway) -> str:
-    found = charge_refunded(payment_intent_id=obj.get("payment_intent") or "", gateway=gateway)
-    return "refund reversed" if found else "unknown charge"
+    intent = obj.get("payment_intent") or ""
+    if charge_refunded(payment_intent_id=intent, gateway=gateway):
+        return "refund reversed"
+    if intent and wallet_top_up_reverse(payment_intent_id=intent, reason="refund"):
+        return "top-up refund reversed"
+    return "unknown charge"
 
 
 def _charge_disputed(obj: dict, gateway) -> str:
-    found = charge_disputed(
-        payment_intent_id=obj.get("payment_intent") or "", dispute_id=obj["id"], gateway=gateway
-    )
-    return "chargeback reversed" if found else "unknown charge"
+    intent = obj.get("payment_intent") or ""
+    if charge_disputed(payment_intent_id=intent, dispute_id=obj["id"], gateway=gateway):
+        return "chargeback reversed"
+    if intent and wallet_top_up_reverse(payment_intent_id=intent, reason="chargeback"):
+        return "top-up chargeback reversed"
+    return "unknown charge"
 
 
 # Each Stripe event type we act on, and its handler (given the event's object).

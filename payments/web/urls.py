@@ -7,6 +7,8 @@ app_name = "payments"
 urlpatterns = [
     path("earnings/", views.earnings, name="earnings"),
     path("earnings/withdraw/", views.withdraw, name="withdraw"),
+    path("earnings/wallet/top-up/", views.wallet_top_up, name="wallet_top_up"),
+    path("earnings/wallet/settings/", views.wallet_settings, name="wallet_settings"),
     path("earnings/connect/", views.connect, name="connect"),
     path("earnings/connect/return/", views.connect_return, name="connect_return"),
     path(

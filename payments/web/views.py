@@ -25,6 +25,8 @@ from payments.sandbox.mode import sandbox_active
 from payments.stripe_gateway import StripeGateway
 
 STATEMENT_PAGE = 50
+# The amounts the top-up form offers (minor units); the API takes any within the limits.
+TOP_UP_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
 
 
 def _owner(request: HttpRequest):
@@ -86,6 +88,10 @@ def earnings(request: HttpRequest) -> HttpResponse:
     context = {
         "owner": owner,
         "organization": organization,
+        "wallet": services.wallet_lines(user=owner) if organization is None else None,
+        "fees_from_earnings": organization is None
+        and selectors.wallet_fees_from_earnings(user=request.user),
+        "top_up_amounts": TOP_UP_CHOICES,
         "balances": sorted(balances.items()),
         "page": Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page")),
         "chart": _chart(owner),
@@ -242,6 +248,38 @@ def tip(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, services.provider_failed(exc, doing="start the tip").detail)
         return redirect(work)
     return redirect(session.url)
+
+
+@login_required
+@require_POST
+def wallet_top_up(request: HttpRequest) -> HttpResponse:
+    """Add credits to your wallet: off to Checkout, or back with the reason."""
+    try:
+        session = services.wallet_top_up_start(
+            user=request.user,
+            amount=request.POST.get("amount", ""),
+            currency=request.POST.get("currency", "USD"),
+            gateway=StripeGateway.from_settings(),
+        )
+    except DomainError as exc:
+        messages.error(request, f"Nothing was added: {exc.detail}")
+        return redirect(reverse("payments:earnings") + "#wallet")
+    return redirect(session.url)
+
+
+@login_required
+@require_POST
+def wallet_settings(request: HttpRequest) -> HttpResponse:
+    """Choose whether available earnings pay fees the wallet cannot."""
+    chosen = request.POST.get("fees_from_earnings") == "on"
+    services.wallet_settings_set(user=request.user, fees_from_earnings=chosen)
+    messages.success(
+        request,
+        "Fees your wallet cannot cover will now be paid from your available earnings."
+        if chosen
+        else "Fees will be paid from your wallet only.",
+    )
+    return redirect(reverse("payments:earnings") + "#wallet")
 
 
 @login_required

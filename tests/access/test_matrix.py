@@ -70,7 +70,8 @@ SKIPPED_PREFIXES = {
     "opened by the unguessable id in their address",
 }
 SKIPPED_NAMES = {
-    "media": "uploaded and rendered media, served only in development and tests",
+    "media": "stored files, on signed URLs: tests/access/test_media.py walks who may load "
+    "each kind of file in each state",
     "api-schema": "the OpenAPI schema: public documentation, no objects",
     "api-docs": "Swagger UI for the schema: public documentation, no objects",
 }
@@ -405,6 +406,14 @@ ROUTES: dict[str, dict[str, Op]] = {
             note="withdraw: an organization's earnings by an owner; 409 when nothing is due",
         ),
     },
+    # A wallet is always the signed-in person's own: no other object is named.
+    "api-wallet": {
+        "get": Op({"none": SIGNED_IN}),
+        "patch": Op({"none": SIGNED_IN}, body=_const({"fees_from_earnings": True})),
+    },
+    "api-wallet-top-ups": {
+        "post": Op({"none": SIGNED_IN}, body=_const({"amount": 500, "currency": "USD"}))
+    },
     # --- pages: public
     "home": {"get": Op({"none": ANYONE})},
     "healthz": {"get": Op({"none": ANYONE})},
@@ -572,6 +581,12 @@ ROUTES: dict[str, dict[str, Op]] = {
             body=lambda w, t, a: org_query(w, t, a, "org"),
             note="an organization's earnings are withdrawn by an owner",
         )
+    },
+    "payments:wallet_top_up": {
+        "post": Op({"none": SIGNED_IN}, body=_const({"amount": "500", "currency": "USD"}))
+    },
+    "payments:wallet_settings": {
+        "post": Op({"none": SIGNED_IN}, body=_const({"fees_from_earnings": "on"}))
     },
     "payments:grant_pay": {"post": Op({"grant_pending_payment": editors("licensee")})},
     # Anyone signed in tips a published video but its creator (403 own_work); a video

@@ -368,5 +368,18 @@ RECIPES: dict[str, Call] = {
         body=lambda w: {"amount": 500, "currency": "USD"},
         then=_then_checkout_page,
     ),
+    "v1_wallet_retrieve": Call("creator", 200, then=_field("fees_from_earnings", False)),
+    "v1_wallet_partial_update": Call(
+        "creator2",
+        200,
+        body=lambda w: {"fees_from_earnings": True},
+        then=_field("fees_from_earnings", True),
+    ),
+    "v1_wallet_top_ups_create": Call(
+        "creator2",
+        201,
+        body=lambda w: {"amount": 2_000, "currency": "USD"},
+        then=_then_checkout_page,
+    ),
     "v1_webhooks_stripe_create": Call(None, 200, then=_then_webhook),
 }

@@ -1,6 +1,7 @@
 """A newcomer's money journey in test mode (no Stripe keys), in a real browser: buy a
-paid licence on the sandbox's Checkout page (a declined card first), connect a bank on
-its onboarding page, get tipped, and withdraw. No Celery worker: the tasks (webhook
+paid licence on the sandbox's Checkout page (a declined card first), be refused a video
+whose fee the empty wallet cannot hold and top the wallet up, connect a bank on its
+onboarding page, get tipped, and withdraw. No Celery worker: the tasks (webhook
 deliveries and handling, the payout's transfer) run inline once their transaction
 commits, in the live server's threads, through the same endpoints as make run."""
 
@@ -13,6 +14,7 @@ import stripe
 from playwright.sync_api import expect
 
 from licensing.models import Grant
+from marketplace.models import GenerationRequest
 from payments import services
 from payments.models import Payout
 from tests.browser.conftest import CHROMIUM, log_in, screenshot
@@ -60,7 +62,7 @@ def _pay(page, number: str) -> None:
 
 def test_a_newcomer_buys_a_licence_gets_tipped_and_withdraws_in_test_mode(browser_context):
     character = CharacterFactory(name="Kuro Neko")
-    publish_offer(character, upfront_fee=2_000)
+    publish_offer(character, upfront_fee=2_000, per_generation_fee=300)
     creator = UserFactory(email="newcomer@creators.test", display_name="Newcomer")
     work = WorkFactory(
         creator=creator, grants=[grant_for(CharacterFactory(), creator, commercial_use=True)]
@@ -82,6 +84,26 @@ def test_a_newcomer_buys_a_licence_gets_tipped_and_withdraws_in_test_mode(browse
     page.wait_for_url(re.compile(r"/checkout/done/"))
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     assert Grant.objects.get(licensee=creator, offer__character=character).status == "active"
+
+    # With an empty wallet, the studio refuses a video the licence charges $3.00 for.
+    page.goto("/studio/")
+    page.get_by_label("Prompt").fill("Kuro Neko naps in the sun")
+    page.get_by_label("Kuro Neko").check()
+    page.get_by_role("button", name="Generate").click()
+    refusal = page.locator("#insufficient-funds")
+    expect(refusal).to_contain_text("top up at least $3.00")
+    assert not GenerationRequest.objects.filter(creator=creator, prompt__contains="naps").exists()
+
+    # The refusal's link leads to the wallet; $10.00 is paid on the Checkout page.
+    refusal.get_by_role("link", name="Top up your wallet").click()
+    page.wait_for_url(re.compile(r"/earnings/#wallet"))
+    page.locator("#top-up-amount").select_option("1000")
+    page.get_by_role("button", name="Top up").click()
+    page.wait_for_url(re.compile(r"/sandbox/checkout/cs_test_"))
+    _pay(page, "4242 4242 4242 4242")
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    page.get_by_role("link", name="Continue").click()
+    expect(page.locator('[data-wallet="USD"]')).to_have_text("$10.00")
 
     # The creator connects a bank on the sandbox's onboarding page.
     page.goto("/earnings/connect/")

@@ -8,7 +8,12 @@ from django.db import transaction
 from accounts.models import Notification
 from core import events
 from licensing.events import GrantEnded, GrantRequestClosed
-from marketplace.events import DisputeSettled, GenerationAllowed
+from marketplace.events import (
+    DisputeSettled,
+    GenerationAllowed,
+    GenerationEnded,
+    GenerationRequested,
+)
 from tests.factories import UserFactory
 
 
@@ -106,6 +111,8 @@ def test_subscribing_twice_runs_a_handler_once(db, registry):
 
 def test_each_app_connects_its_handlers_to_the_events_of_the_apps_below_it():
     assert events.subscribers(GrantEnded) == ["marketplace.handlers.works_follow_ended_grant"]
-    assert events.subscribers(GenerationAllowed) == ["payments.handlers.generation_fees_due"]
+    assert events.subscribers(GenerationRequested) == ["payments.handlers.generation_fees_held"]
+    assert events.subscribers(GenerationAllowed) == ["payments.handlers.generation_fees_secured"]
+    assert events.subscribers(GenerationEnded) == ["payments.handlers.generation_fees_settled"]
     assert events.subscribers(DisputeSettled) == ["payments.handlers.escrow_follows_dispute"]
     assert events.subscribers(GrantRequestClosed) == ["payments.handlers.licence_fee_refunded"]

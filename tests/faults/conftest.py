@@ -228,15 +228,16 @@ def wait_for_status(request_id, statuses, *, timeout: float = 90.0, worker=None)
 
 
 def assert_generated_exactly_once(request, *, media_root: Path, works_before: set[str]):
-    """One Work, one charge (one fee event, settled once: the requests in these tests
+    """One Work, one captured fee hold (one fee event, settled once: the requests in these tests
     carry a per-generation fee), each status entered once, and exactly one video and one
     poster in storage for it (no files left by a killed attempt)."""
     from marketplace.models import Work
-    from payments.models import GenerationCharge, RevenueEvent
+    from payments.models import FeeHold, RevenueEvent
 
     assert request.status == "published", (request.status, request.reason)
     work = Work.objects.get(request=request)
-    assert GenerationCharge.objects.filter(request_id=request.pk).count() == 1
+    holds = FeeHold.objects.filter(request_id=request.pk)
+    assert [h.status for h in holds] == ["captured"]
     fees = RevenueEvent.objects.filter(external_id__startswith=f"generation:{request.pk}:")
     assert fees.count() == 1 and fees.get().transaction_id is not None
     entered = Counter(request.events.values_list("to_status", flat=True))

@@ -9,7 +9,7 @@ import pytest
 
 from marketplace import services
 from marketplace.models import GenerationRequest
-from tests.factories import CharacterFactory, UserFactory, grant_for
+from tests.factories import CharacterFactory, UserFactory, fund_wallet, grant_for
 from tests.faults.conftest import assert_generated_exactly_once, wait_for_status, works_on_disk
 from tests.marketplace.conftest import with_image
 
@@ -25,6 +25,7 @@ def test_redis_killed_and_restarted_while_rendering_the_request_is_published_onc
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
     grant_for(hoshi, creator, per_generation_fee=50)
+    fund_wallet(creator, 50)
     request = services.generation_request_create(
         creator=creator, prompt="Hoshi-chan sails home", character_ids=[hoshi.pk], duration_s=6
     )

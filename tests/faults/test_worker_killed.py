@@ -7,7 +7,7 @@ import time
 import pytest
 
 from marketplace import services
-from tests.factories import CharacterFactory, UserFactory, grant_for
+from tests.factories import CharacterFactory, UserFactory, fund_wallet, grant_for
 from tests.faults.conftest import (
     assert_generated_exactly_once,
     wait_for_status,
@@ -30,6 +30,7 @@ def _request(prompt: str):
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
     grant_for(hoshi, creator, per_generation_fee=50)
+    fund_wallet(creator, 50)
     return services.generation_request_create(
         creator=creator, prompt=prompt, character_ids=[hoshi.pk], duration_s=4
     )

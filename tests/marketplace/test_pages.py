@@ -31,6 +31,7 @@ from tests.marketplace.helpers import (
     section,
     store_files,
 )
+from tests.media import fetch, media_url_of, media_urls, viewer_of
 from tests.mfa import log_in_with_totp, totp_activate
 
 pytestmark = pytest.mark.django_db
@@ -459,7 +460,13 @@ def test_progress_fragment_of_a_published_request_stops_polling_and_shows_the_vi
     assert work.status == "published"
     assert 'data-status="published"' in html and "100%" in html
     assert "hx-get" not in html and "hx-trigger" not in html
-    assert f'<video src="{work.video.url}"' in html
+    # and: the video is on a URL signed for its creator, which plays
+    video = media_url_of(media_urls(html), work.video.name)
+    assert f'<video src="{escape(video)}"' in html
+    assert viewer_of(video) == "public"  # published: the same URL for everyone
+    response = fetch(client, video)
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    assert response.body == work.video.read()
     assert f'href="{work.get_absolute_url()}"' in html
 
 
@@ -746,7 +753,8 @@ def test_a_malformed_feed_cursor_starts_from_the_top_instead_of_failing(client, 
 
 
 def test_an_offers_total_works_cap_counts_published_works(signing):
-    # given: an offer allowing two works in all, across every licensee
+    # given: an offer allowing two works in all, across every licensee, and a third
+    # request queued while only one work exists
     hoshi = CharacterFactory(name="Hoshi-chan")
     first, second = UserFactory(), UserFactory()
     offer = publish_offer(hoshi, max_works=2)
@@ -755,15 +763,22 @@ def test_an_offers_total_works_cap_counts_published_works(signing):
             offer=offer, by=user, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
         )
     make_work(creator=first, characters=[hoshi], prompt="Hoshi-chan one")
-    make_work(creator=second, characters=[hoshi], prompt="Hoshi-chan two")
-
-    # when: a third is requested
-    request = services.generation_request_create(
+    queued = services.generation_request_create(
         creator=first, prompt="Hoshi-chan three", character_ids=[hoshi.pk], duration_s=4
     )
-    run_pipeline(request_id=request.pk)
+    make_work(creator=second, characters=[hoshi], prompt="Hoshi-chan two")
+
+    # when: the queued request is checked
+    run_pipeline(request_id=queued.pk)
 
     # then: refused by the cap, naming it
-    request.refresh_from_db()
-    assert request.status == "refused"
-    assert request.reasons[0]["term"] == "max_works"
+    queued.refresh_from_db()
+    assert queued.status == "refused"
+    assert queued.reasons[0]["term"] == "max_works"
+    # and a request made now is refused at once (409), naming the cap
+    with pytest.raises(licensing_services.CapReached) as refused:
+        services.generation_request_create(
+            creator=second, prompt="Hoshi-chan four", character_ids=[hoshi.pk], duration_s=4
+        )
+    assert (refused.value.code, refused.value.status_code) == ("cap_works", 409)
+    assert "limit of 2 published works" in refused.value.detail

@@ -14,8 +14,8 @@ from licensing import services as licensing_services
 from marketplace import selectors
 from marketplace.models import GenerationRequest, Work, WorkApproval
 from marketplace.provenance.verify import verify_media
-from payments.models import GenerationCharge
-from tests.factories import CharacterFactory, UserFactory, grant_for, publish_offer
+from payments.models import FeeHold
+from tests.factories import CharacterFactory, UserFactory, fund_wallet, grant_for, publish_offer
 from tests.marketplace.conftest import wait_for, with_image
 
 REMIX_TERMS = {
@@ -76,10 +76,10 @@ def test_licensed_prompt_is_published_as_a_signed_playable_mp4(pipeline, api_cli
     assert result.licenses[0]["grant_id"] == str(grant.pk)
     assert result.licenses[0]["terms_hash"] == grant.offer.terms_hash
     assert verify_media(data=Path(work.poster.path), mime="image/jpeg").state == "Trusted"
-    # and: the API reports it, and one charge record exists
+    # and: the API reports it; no fee was asked, so nothing was held
     status = api_client.get(f"/api/v1/generations/{request_id}/").json()
     assert status["status"] == "published" and status["work_id"] == str(work.pk)
-    assert GenerationCharge.objects.filter(request_id=request.pk).count() == 1
+    assert not FeeHold.objects.filter(request_id=request.pk).exists()
 
 
 def test_prompt_naming_an_unlicensed_character_is_refused_by_name(pipeline, api_client):
@@ -98,7 +98,7 @@ def test_prompt_naming_an_unlicensed_character_is_refused_by_name(pipeline, api_
     assert "Kuro Neko" in request.reason
     assert request.reasons[0]["code"] == "unlicensed_character"
     assert not Work.objects.filter(request=request).exists()
-    assert not GenerationCharge.objects.filter(request_id=request.pk).exists()
+    assert not FeeHold.objects.filter(request_id=request.pk, status="captured").exists()
 
 
 def test_banned_category_prompt_is_refused_naming_the_term(pipeline, api_client):
@@ -276,6 +276,7 @@ def test_a_worker_killed_mid_render_finishes_the_request_exactly_once(pipeline, 
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
     grant_for(hoshi, creator, per_generation_fee=50)
+    fund_wallet(creator, 50)
     request_id = _generate(
         api_client,
         creator,
@@ -301,8 +302,9 @@ def test_a_worker_killed_mid_render_finishes_the_request_exactly_once(pipeline, 
     assert request.status == "published", request.reason
     assert request.render_attempts == 2
     assert Work.objects.filter(request=request).count() == 1
-    charge = GenerationCharge.objects.get(request_id=request.pk)
-    assert charge.lines == [{"character_id": str(hoshi.pk), "amount": 50, "currency": "USD"}]
+    hold = FeeHold.objects.get(request_id=request.pk)
+    assert hold.status == "captured" and hold.amount == 50
+    assert [line["amount"] for line in hold.lines] == [50]
     assert list(request.events.values_list("to_status", flat=True)).count("signing") == 1
     assert (
         "WorkerLostError" in pipeline.log_path.read_text()

@@ -49,7 +49,7 @@ from payments.enums import AccountKind, PayoutStatus, RevenueKind, RevenueStatus
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
-    GenerationCharge,
+    FeeHold,
     LedgerEntry,
     LedgerTransaction,
     Payout,
@@ -113,7 +113,7 @@ def _snapshot(media) -> dict:
         PolicyDecision,
         GenerationRequest,
         GenerationEvent,
-        GenerationCharge,
+        FeeHold,
         Work,
         WorkLicense,
         WorkApproval,

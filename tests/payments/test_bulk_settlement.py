@@ -27,7 +27,14 @@ from payments.services import (
     settlement_lines,
 )
 from payments.services.settlement_bulk import revenue_events_settle_bulk
-from tests.factories import CharacterFactory, UserFactory, WorkFactory, editor_of, grant_for
+from tests.factories import (
+    CharacterFactory,
+    UserFactory,
+    WorkFactory,
+    editor_of,
+    fund_account,
+    grant_for,
+)
 
 PER_SET = 100
 
@@ -80,6 +87,10 @@ def market(db):
         policy="track",
     )
     dispute_open(claim=disputed, by=c3, reason="It is on-model.")
+    # Per-generation fees are settled from what was held of each payer's wallet.
+    for payer in (c1, c2, c3):
+        for currency in ("USD", "EUR", "JPY"):
+            fund_account(payer, AccountKind.HOLD, 10**15, currency)
     return {
         "works": [original, remixed, deep, own_again, unlicensed, monetized],
         "grants": [g_hoshi, g_kuro, g_aiko],
@@ -141,9 +152,13 @@ def _check_deferred_constraints() -> None:
 
 
 def test_bulk_settlement_posts_exactly_what_per_event_settlement_posts(market):
-    # given two identical sets of events, and no ledger account yet
+    # given two identical sets of events, and no ledger account yet but the payers'
+    # holds (their fees were held from their wallets) and the clearing that funded them
     a_events, b_events = _record_twin_sets(market)
-    assert not LedgerAccount.objects.exists()
+    assert set(LedgerAccount.objects.values_list("kind", flat=True)) == {
+        AccountKind.HOLD,
+        AccountKind.STRIPE_CLEARING,
+    }
 
     # when set B is settled in bulk (small batches, so the caches span batches and the
     # accounts are created by the bulk path), then set A one event at a time
@@ -179,7 +194,7 @@ def test_bulk_settlement_is_idempotent(market):
     # given settled events
     _, b_events = _record_twin_sets(market)
     first = revenue_events_settle_bulk(event_ids=[e.pk for e in b_events])
-    entries = LedgerEntry.objects.count()
+    entries = LedgerEntry.objects.filter(transaction__revenue_event__in=b_events).count()
 
     # when bulk settlement runs again, over those events and over everything
     again = revenue_events_settle_bulk(event_ids=[e.pk for e in b_events])
@@ -190,7 +205,7 @@ def test_bulk_settlement_is_idempotent(market):
     assert LedgerEntry.objects.filter(transaction__revenue_event__in=b_events).count() == entries
     assert not RevenueEvent.objects.exclude(status=RevenueStatus.SETTLED).exists()
     assert not RevenueEvent.objects.filter(transaction__isnull=True).exists()
-    assert LedgerTransaction.objects.count() == 2 * PER_SET
+    assert LedgerTransaction.objects.filter(kind__startswith="revenue.").count() == 2 * PER_SET
     _check_deferred_constraints()
     assert set(ledger_totals().values()) == {0}
 

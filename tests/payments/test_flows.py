@@ -404,18 +404,3 @@ def test_pending_becomes_available_after_the_hold(settings, eager_tasks):
     assert services.ledger_release_pending(now=timezone.now() + timedelta(hours=26)) == 0
     assert _balance(creator, AccountKind.AVAILABLE) == 900
     assert _balance(creator, AccountKind.PENDING) == 0
-
-
-def test_generation_fee_is_charged_once_to_the_creators_balance(eager_tasks):
-    hoshi = CharacterFactory()
-    creator = UserFactory()
-    grant_for(hoshi, creator, per_generation_fee=50)
-    line = {"character_id": str(hoshi.pk), "amount": 50, "currency": "USD"}
-    request_id = "00000000-0000-0000-0000-00000000abcd"
-
-    services.generation_fees_charge(request_id=request_id, creator=creator, lines=[line])
-    services.generation_fees_charge(request_id=request_id, creator=creator, lines=[line])
-
-    assert _balance(creator, AccountKind.AVAILABLE) == -50
-    assert _balance(hoshi.owner_organization, AccountKind.PENDING) == 45
-    assert RevenueEvent.objects.filter(kind="generation_fee").count() == 1

@@ -1,0 +1,144 @@
+"""Private media: who may see an uploaded or rendered file, and the short-lived signed
+URLs that carry a viewer to the media view (core/web/media.py).
+
+Every app that stores files registers a ``MediaKind`` for the first folder of its
+files' names (``works/…``, ``characters/…``, ``org-documents/…``): whether a row's
+files are public now (read from the loaded row, no query) and whether a given user may
+see a file now (looked up by its name). core knows no app; the apps register in their
+``ready()``. A name no kind claims is served to nobody.
+
+A URL names the file, the viewer it was issued for (a user id, or ``public`` when the
+file was public as the page was made) and a timestamped signature of both. The view
+checks the signature and its age, then asks the kind again for that viewer: a URL for a
+work that has since been blocked stops working at once, and a ``public`` URL is only
+ever worth what an anonymous visitor may see. Like an object store's presigned URL, it
+is a bearer link (a ``<video>`` or a mobile client fetches it without credentials), so
+it is short-lived: ``MEDIA_URL_MAX_AGE`` seconds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+
+PUBLIC = "public"
+_SALT = "cocreate.media"
+
+# A user as the rules see one: a signed-in user, or AnonymousUser for ``public``.
+Viewer = Any
+
+
+@dataclass(frozen=True)
+class MediaKind:
+    """The files of one model, stored under ``<folder>/…``."""
+
+    folder: str
+    model: type[Model]
+    # Whether the row's files are public now, from the row as loaded (no query).
+    is_public: Callable[[Any], bool]
+    # Whether ``user`` may see the file named ``name`` now (it looks the row up).
+    visible_to: Callable[..., bool]
+    # Offered as a download rather than shown in the page (documents).
+    attachment: bool = False
+
+
+_KINDS: dict[str, MediaKind] = {}
+
+
+def media_kind_register(*, kind: MediaKind) -> None:
+    """Called from an app's ``ready()``; registering a folder twice keeps the last."""
+    _KINDS[kind.folder] = kind
+
+
+def media_kind_for_name(*, name: str) -> MediaKind | None:
+    folder = name.split("/", 1)[0]
+    return _KINDS.get(folder)
+
+
+def _kind_for_instance(instance: Model) -> MediaKind | None:
+    return next((k for k in _KINDS.values() if isinstance(instance, k.model)), None)
+
+
+class _Signer(signing.TimestampSigner):
+    """Timestamps rounded down to a fifth of the lifetime: a page shown twice within
+    that step carries the same URLs, so the browser's cache serves the files again."""
+
+    def timestamp(self) -> str:
+        step = max(1, settings.MEDIA_URL_MAX_AGE // 5)
+        now = int(time.time())
+        return signing.b62_encode(now - now % step)
+
+
+def _signer() -> _Signer:
+    return _Signer(salt=_SALT)
+
+
+def media_signed_url(*, name: str, viewer: str) -> str:
+    """The media view's URL for the file ``name``, signed for ``viewer`` (a user id or
+    ``PUBLIC``), valid for ``MEDIA_URL_MAX_AGE`` seconds from now."""
+    value = f"{viewer}:{name}"
+    signature = _signer().sign(value)[len(value) + 1 :]  # "<timestamp>:<mac>"
+    path = reverse("media", kwargs={"path": name})
+    return f"{path}?{urlencode({'viewer': viewer, 'sig': signature})}"
+
+
+def media_url(*, file: FieldFile | None, viewer: Viewer = None) -> str:
+    """The URL to show ``file`` to ``viewer`` (a user, AnonymousUser or None): signed
+    ``public`` while its row is public (the same URL for everyone, for caches), else
+    signed for the signed-in viewer. Empty for an empty field."""
+    if not file or not file.name:
+        return ""
+    kind = _kind_for_instance(file.instance)
+    public = kind is not None and kind.is_public(file.instance)
+    signed_in = viewer is not None and viewer.is_authenticated
+    who = str(viewer.pk) if signed_in and not public else PUBLIC
+    return media_signed_url(name=file.name, viewer=who)
+
+
+def media_signature_check(*, name: str, viewer: str, signature: str) -> int:
+    """The time the URL was signed (seconds since the epoch). Raises
+    ``signing.BadSignature`` for a signature that does not match the name and viewer,
+    and ``signing.SignatureExpired`` (a subclass) for one older than the lifetime."""
+    signer = _signer()
+    value = f"{viewer}:{name}"
+    signer.unsign(f"{value}:{signature}", max_age=settings.MEDIA_URL_MAX_AGE)
+    return signing.b62_decode(signature.split(":", 1)[0])
+
+
+def media_viewer(*, viewer: str) -> Viewer | None:
+    """The user a verified URL was issued for: AnonymousUser for ``public``; None for a
+    user who no longer exists or is deactivated."""
+    if viewer == PUBLIC:
+        return AnonymousUser()
+    try:
+        return get_user_model().objects.filter(pk=viewer, is_active=True).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+def media_visible(*, name: str, viewer: str) -> MediaKind | None:
+    """The kind of the file ``name`` if the URL's viewer may see it now, else None
+    (unknown folder, no such file, or not theirs to see)."""
+    kind = media_kind_for_name(name=name)
+    if kind is None:
+        return None
+    user = media_viewer(viewer=viewer)
+    if user is None:
+        return None
+    return kind if kind.visible_to(name=name, user=user) else None
+
+
+def staff_viewer(user: Viewer) -> bool:
+    """Staff see every file (moderation, verification)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)

@@ -1,0 +1,54 @@
+"""Who may see a character's reference images and their thumbnails (under
+``characters/<character id>/``), for core/media.py's signed URLs and media view.
+
+They are the character page's: while the character is active, its page (and the
+catalog) shows them to everyone; a suspended or archived character's images are seen
+only by the people who manage it (its organization's owners and managers, or the
+person whose likeness it is) and by staff."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q
+
+from core.media import MediaKind, Viewer, staff_viewer
+from licensing import selectors
+from licensing.enums import CharacterStatus
+from licensing.models import CharacterImage
+
+FOLDER = "characters"
+
+
+def character_image_public(image: CharacterImage) -> bool:
+    return image.character.status == CharacterStatus.ACTIVE
+
+
+def character_image_visible_to(*, name: str, user: Viewer) -> bool:
+    """Whether ``name`` is a stored image or thumbnail of a character ``user`` may see."""
+    parts = name.split("/")
+    if len(parts) < 3:
+        return False
+    try:
+        character_id = uuid.UUID(parts[1])
+    except ValueError:
+        return False
+    image = (
+        CharacterImage.objects.filter(character_id=character_id)
+        .filter(Q(image=name) | Q(thumbnail=name))
+        .select_related("character")
+        .first()
+    )
+    if image is None:
+        return False
+    if character_image_public(image) or staff_viewer(user):
+        return True
+    return selectors.character_can_edit(character=image.character, user=user)
+
+
+KIND = MediaKind(
+    folder=FOLDER,
+    model=CharacterImage,
+    is_public=character_image_public,
+    visible_to=character_image_visible_to,
+)
