@@ -232,6 +232,7 @@ class Loader:
         self.offer_ids = [self._uuid() for _ in range(n)]
         self.offer_hash: list[str] = []
         self.offer_terms: list[tuple] = []  # the template of each character's offer
+        self.offer_generation_fee: list[int] = []  # each offer's fee per video
         self.rightsholder: list[str] = []
         char_rows, alias_rows, offer_rows = [], [], []
         used_names: set[tuple[int, str]] = set()
@@ -286,6 +287,7 @@ class Loader:
             terms_hash = Terms.from_dict(terms).content_hash()
             self.offer_hash.append(terms_hash)
             self.offer_terms.append(template)
+            self.offer_generation_fee.append(terms["per_generation_fee"])
             preset, commercial, fee = template[0], template[1], template[2]
             creator_of_offer = user_id or self.org_owner_ids[owner]
             offer_rows.append(
@@ -376,6 +378,7 @@ class Loader:
                         "active",
                         template[2],
                         template[3],
+                        self.offer_generation_fee[ch],
                         at,
                         None,
                         "",
@@ -383,7 +386,8 @@ class Loader:
                 )
             self.creator_grants.append(tuple(mine))
         fields = ["id", "created_at", "updated_at", "offer", "series", "character", "licensee"]
-        fields += ["status", "max_fee", "max_rev_share_bps", "activated_at", "ended_at"]
+        fields += ["status", "max_fee", "max_rev_share_bps", "max_generation_fee"]
+        fields += ["activated_at", "ended_at"]
         fields += ["end_reason"]
         self.copy(
             Grant,

@@ -162,6 +162,7 @@ def _make_marketplace(rng: random.Random):
                 status="active",
                 max_fee=0,
                 max_rev_share_bps=offer.parsed_terms.rev_share_bps,
+                max_generation_fee=offer.parsed_terms.per_generation_fee,
                 activated_at=now,
             )
             for creator in creators

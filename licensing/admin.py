@@ -329,6 +329,7 @@ class GrantAdmin(admin.ModelAdmin):
         "licensee",
         "max_fee",
         "max_rev_share_bps",
+        "max_generation_fee",
         "status",
         "activated_at",
         "ended_at",

@@ -275,6 +275,9 @@ class Grant(TimeStamped):
         help_text="The most the creator agreed to pay upfront."
     )
     max_rev_share_bps = models.PositiveIntegerField()
+    max_generation_fee = models.PositiveBigIntegerField(
+        default=0, help_text="The most the creator agreed to pay per generated video."
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
     # While the request waits for the rightsholder (pending_approval): undecided by
     # then, it is declined (review defaults to deny, as per-work approvals do).

@@ -103,6 +103,19 @@ def summarize(
     )
 
 
+def price_points(
+    *, upfront_fee: int, per_generation_fee: int, rev_share_bps: int, currency: str
+) -> list[str]:
+    """Every price term, zero ones included, in the order price protection states them:
+    upfront fee, fee per video, revenue share. Both an offer's prices and the most a
+    grant's creator agreed to pay read this way."""
+    return [
+        f"{format_minor(upfront_fee, currency)} upfront",
+        f"{format_minor(per_generation_fee, currency)} per video",
+        f"{format_bps(rev_share_bps)} revenue share",
+    ]
+
+
 # --- one helper per group of sentences ---------------------------------------------------
 
 

@@ -38,6 +38,9 @@ UPSTREAM_MODELS = ("absolute", "relative")
 AI_TRAINING = ("allowed", "not_allowed")
 ON_REVOKE = ("keep", "delist", "delete")
 BPS_MAX = 10_000
+# The most an offer may ask, in minor units; what a creator agrees to pay is bounded alike.
+UPFRONT_FEE_MAX = 100_000_000
+PER_GENERATION_FEE_MAX = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -237,8 +240,8 @@ class _TermsCheck:
         self._integer("grace_days", 0, 365)
         for name in ("max_generations_per_licensee", "max_licensees", "max_works"):
             self._integer(name, 1, nullable=True)
-        self._integer("upfront_fee", 0, 100_000_000)
-        self._integer("per_generation_fee", 0, 10_000_000)
+        self._integer("upfront_fee", 0, UPFRONT_FEE_MAX)
+        self._integer("per_generation_fee", 0, PER_GENERATION_FEE_MAX)
         self._integer("rev_share_bps", 0, BPS_MAX)
         self._integer("max_stack_bps", 0, BPS_MAX)
         if "credit_text" in self.data and not isinstance(self.data["credit_text"], str):

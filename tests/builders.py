@@ -31,7 +31,7 @@ def waiting_for_payment(character, licensee, *, fee=2500):
     grant waits for the payment."""
     offer = OfferFactory(character=character, upfront_fee=fee)
     return licensing_services.grant_accept(
-        offer=offer, by=licensee, max_fee=fee, max_rev_share_bps=0
+        offer=offer, by=licensee, max_fee=fee, max_rev_share_bps=0, max_generation_fee=0
     )
 
 
@@ -39,7 +39,9 @@ def waiting_for_approval(character, licensee):
     """``licensee`` accepts a new offer for ``character`` that approves each licensee: the
     grant waits for the rightsholder."""
     offer = OfferFactory(character=character, approval="per_licensee")
-    return licensing_services.grant_accept(offer=offer, by=licensee, max_fee=0, max_rev_share_bps=0)
+    return licensing_services.grant_accept(
+        offer=offer, by=licensee, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
 
 
 def pending_approval_work(*, creator, grant, character, title) -> Work:

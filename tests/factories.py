@@ -114,6 +114,7 @@ class GrantFactory(factory.django.DjangoModelFactory):
             by=licensee,
             max_fee=parsed.upfront_fee,
             max_rev_share_bps=parsed.rev_share_bps,
+            max_generation_fee=parsed.per_generation_fee,
         )
 
 

@@ -88,6 +88,7 @@ def seed_grants(
                     by=creator,
                     max_fee=terms.upfront_fee,
                     max_rev_share_bps=terms.rev_share_bps,
+                    max_generation_fee=terms.per_generation_fee,
                 )
             if grant.status == GrantStatus.PENDING_PAYMENT:
                 session = payments.checkout_for_grant(grant=grant, by=creator, gateway=gateway)

@@ -106,11 +106,20 @@ GRANT = {
     "licensee": "creator@cocreate.test",
     "max_fee": 0,
     "max_rev_share_bps": 1500,
+    "max_generation_fee": 50,
     "created_at": "2026-04-02T10:00:00Z",
     "activated_at": "2026-04-02T10:00:00Z",
     "approval_deadline": None,
     "ended_at": None,
     "end_reason": "",
+}
+
+PRICE_CHANGED = {
+    "code": "price_changed",
+    "detail": "Version 2 charges $0.50 per video, above the $0.00 per video you agreed to "
+    "(max_generation_fee). Review its terms and accept again with max_generation_fee "
+    "of at least 50.",
+    "field": "max_generation_fee",
 }
 
 ODRL_OFFER = {

@@ -205,6 +205,7 @@ class GrantOutputSerializer(serializers.ModelSerializer):
             "licensee",
             "max_fee",
             "max_rev_share_bps",
+            "max_generation_fee",
             "created_at",
             "activated_at",
             "approval_deadline",

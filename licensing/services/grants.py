@@ -25,6 +25,7 @@ from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
 from licensing.services.caps import CapReached, caps_lock
+from licensing.terms import Terms
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -42,14 +43,18 @@ def _record(grant: Grant, *, from_status: str, by: User | None, note: str = "") 
 
 
 @transaction.atomic
-def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int) -> Grant:
+def grant_accept(
+    *, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int, max_generation_fee: int
+) -> Grant:
     """Accept the current published version of ``offer``'s series.
 
-    Price protection: refused if that version's upfront fee or revenue share exceeds
-    what the creator agreed to (``max_fee``, ``max_rev_share_bps``), which happens when
-    the licensor published a costlier version in between. The character row is locked
-    so that a licensee cap is never exceeded by concurrent acceptances. Only a person
-    who has confirmed their email address may accept (EmailUnverified, 403)."""
+    Price protection: refused (PriceChanged, 409) if that version's upfront fee, revenue
+    share or fee per generated video exceeds what the creator agreed to (``max_fee``,
+    ``max_rev_share_bps``, ``max_generation_fee``), which happens when the licensor
+    published a costlier version in between; the grant stores all three. The character
+    row is locked so that a licensee cap is never exceeded by concurrent acceptances.
+    Only a person who has confirmed their email address may accept (EmailUnverified,
+    403)."""
     accounts_services.user_require_verified_email(user=by, to="accept a licence")
     caps_lock(character_ids=[offer.character_id])
     character = Character.objects.get(pk=offer.character_id)
@@ -80,6 +85,7 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
             f"{max_rev_share_bps / 100:g}% you agreed to. Review version {current.version}.",
             field="max_rev_share_bps",
         )
+    _require_generation_fee_agreed(terms, current, max_generation_fee)
     now = timezone.now()
     if terms.ends_at and now >= terms.ends_at:
         raise DomainError("This offer's licence window has closed.", code=ErrorCode.EXPIRED)
@@ -121,6 +127,7 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
         status=status,
         max_fee=max_fee,
         max_rev_share_bps=max_rev_share_bps,
+        max_generation_fee=max_generation_fee,
         activated_at=now if status == GrantStatus.ACTIVE else None,
         approval_deadline=_approval_deadline(current, now)
         if status == GrantStatus.PENDING_APPROVAL
@@ -132,6 +139,21 @@ def grant_accept(*, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int
     elif status == GrantStatus.PENDING_APPROVAL:
         _notify_licensors(grant)
     return grant
+
+
+def _require_generation_fee_agreed(terms: Terms, current: Offer, agreed: int) -> None:
+    """Refuse a version that charges more per generated video than ``agreed``. The
+    message names the field, since an API client that leaves it out agrees to none."""
+    if terms.per_generation_fee <= agreed:
+        return
+    raise PriceChanged(
+        f"Version {current.version} charges "
+        f"{format_minor(terms.per_generation_fee, terms.currency)} per video, above the "
+        f"{format_minor(agreed, terms.currency)} per video you agreed to "
+        f"(max_generation_fee). Review its terms and accept again with "
+        f"max_generation_fee of at least {terms.per_generation_fee}.",
+        field="max_generation_fee",
+    )
 
 
 def _approval_deadline(offer: Offer, now: datetime) -> datetime:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from licensing import selectors, services
 from licensing.models import Character, Offer
-from licensing.summary import summary_points
+from licensing.summary import price_points, summary_points
 from licensing.web import forms
 
 CATALOG_PAGE_SIZE = 24
@@ -54,25 +54,36 @@ def offer_summary(offer: Offer, character: Character) -> list[str]:
     )
 
 
+def _offer_item(offer: Offer, character: Character) -> dict:
+    """One offer as its character's page shows it, with the accept form stating the
+    prices shown (price protection: a costlier current version is refused)."""
+    terms = offer.parsed_terms
+    return {
+        "offer": offer,
+        "terms": terms,
+        "summary": offer_summary(offer, character),
+        "prices": price_points(
+            upfront_fee=terms.upfront_fee,
+            per_generation_fee=terms.per_generation_fee,
+            rev_share_bps=terms.rev_share_bps,
+            currency=terms.currency,
+        ),
+        "form": forms.AcceptForm(
+            initial={
+                "max_fee": terms.upfront_fee,
+                "max_rev_share_bps": terms.rev_share_bps,
+                "max_generation_fee": terms.per_generation_fee,
+            }
+        ),
+    }
+
+
 def character_detail(request: HttpRequest, pk) -> HttpResponse:
     character = selectors.character_visible_to(pk=pk, user=request.user)
     if character is None:
         raise Http404("No such character")
     can_edit = selectors.character_can_edit(character=character, user=request.user)
-    offers = [
-        {
-            "offer": offer,
-            "terms": offer.parsed_terms,
-            "summary": offer_summary(offer, character),
-            "form": forms.AcceptForm(
-                initial={
-                    "max_fee": offer.upfront_fee,
-                    "max_rev_share_bps": offer.parsed_terms.rev_share_bps,
-                }
-            ),
-        }
-        for offer in character.published_offers
-    ]
+    offers = [_offer_item(offer, character) for offer in character.published_offers]
     held = set()
     if request.user.is_authenticated:
         held = set(
@@ -92,7 +103,20 @@ def character_detail(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 def my_grants(request: HttpRequest) -> HttpResponse:
     grants = selectors.grants_for_licensee(user=request.user)
-    return render(request, "licensing/my_grants.html", {"grants": grants})
+    rows = [
+        {
+            "grant": grant,
+            # What the creator agreed to pay at most when accepting (price protection).
+            "agreed": price_points(
+                upfront_fee=grant.max_fee,
+                per_generation_fee=grant.max_generation_fee,
+                rev_share_bps=grant.max_rev_share_bps,
+                currency=grant.offer.currency,
+            ),
+        }
+        for grant in grants
+    ]
+    return render(request, "licensing/my_grants.html", {"rows": rows})
 
 
 @login_required

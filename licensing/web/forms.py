@@ -9,11 +9,14 @@ from licensing.terms import (
     AI_TRAINING,
     APPROVALS,
     AUDIENCES,
+    BPS_MAX,
     CATEGORIES,
     ON_REVOKE,
+    PER_GENERATION_FEE_MAX,
     PRESETS,
     RATINGS,
     REMIX_POLICIES,
+    UPFRONT_FEE_MAX,
     UPSTREAM_MODELS,
     Terms,
 )
@@ -237,8 +240,15 @@ class AcceptForm(forms.Form):
     """The prices shown with an offer, posted back when the creator accepts it: accepting
     is refused if the current version asks more (price protection)."""
 
-    max_fee = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
-    max_rev_share_bps = forms.IntegerField(min_value=0, max_value=10_000, widget=forms.HiddenInput)
+    max_fee = forms.IntegerField(min_value=0, max_value=UPFRONT_FEE_MAX, widget=forms.HiddenInput)
+    max_rev_share_bps = forms.IntegerField(min_value=0, max_value=BPS_MAX, widget=forms.HiddenInput)
+    # Left out (a page rendered before this field existed) it agrees to no fee per video.
+    max_generation_fee = forms.IntegerField(
+        min_value=0, max_value=PER_GENERATION_FEE_MAX, required=False, widget=forms.HiddenInput
+    )
+
+    def clean_max_generation_fee(self) -> int:
+        return self.cleaned_data["max_generation_fee"] or 0
 
 
 class CatalogFilterForm(forms.Form):

@@ -12,6 +12,7 @@ from core.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from licensing.api import examples as ex
 from licensing.api.serializers import GrantOutputSerializer
+from licensing.terms import BPS_MAX, PER_GENERATION_FEE_MAX, UPFRONT_FEE_MAX
 from payments import services
 
 TAG = ["licensing"]
@@ -19,9 +20,22 @@ TAG = ["licensing"]
 
 class AcceptSerializer(InputSerializer):
     max_fee = serializers.IntegerField(
-        min_value=0, help_text="Most you will pay upfront, minor units."
+        min_value=0,
+        max_value=UPFRONT_FEE_MAX,
+        help_text="Most you will pay upfront, minor units.",
     )
-    max_rev_share_bps = serializers.IntegerField(min_value=0, max_value=10_000)
+    max_rev_share_bps = serializers.IntegerField(min_value=0, max_value=BPS_MAX)
+    # Optional so that a client written before this field existed keeps working, and 0
+    # so that it is never charged a fee per video it did not agree to.
+    max_generation_fee = serializers.IntegerField(
+        min_value=0,
+        max_value=PER_GENERATION_FEE_MAX,
+        required=False,
+        default=0,
+        help_text="Most you will pay per generated video, minor units. "
+        "Leaving it out agrees to no per-video fee: an offer that charges one is "
+        "refused with 409 price_changed naming this field.",
+    )
 
 
 class AcceptOutputSerializer(GrantOutputSerializer):
@@ -44,11 +58,15 @@ class OfferAcceptView(APIView):
     @extend_schema(
         tags=TAG,
         request=AcceptSerializer,
-        # 409: the licensor published a costlier version than max_fee/max_rev_share_bps
-        # (price_changed), or every licence the terms allow is taken (cap_licensees).
+        # 409: the current version asks more than max_fee, max_rev_share_bps or
+        # max_generation_fee (price_changed), or every licence the terms allow is taken
+        # (cap_licensees).
         responses={201: AcceptOutputSerializer, 409: ErrorSerializer},
         examples=[
-            example_request("Accept", {"max_fee": 0, "max_rev_share_bps": 1500}),
+            example_request(
+                "Accept",
+                {"max_fee": 0, "max_rev_share_bps": 1500, "max_generation_fee": 50},
+            ),
             example_response("Active", {**ex.GRANT, "checkout_url": None}, status=201),
             example_response(
                 "Fee due",
@@ -61,6 +79,12 @@ class OfferAcceptView(APIView):
                 },
                 status=201,
                 summary="Pay at checkout_url; the grant activates when Stripe confirms",
+            ),
+            example_response(
+                "Price changed",
+                ex.PRICE_CHANGED,
+                status=409,
+                summary="The current version asks more than the body agreed to",
             ),
         ],
     )

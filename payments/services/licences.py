@@ -42,13 +42,23 @@ def grant_checkout_start(*, grant: Grant, by: User, gateway) -> CheckoutSession:
 
 
 def offer_accept_and_pay(
-    *, offer: Offer, by: User, max_fee: int, max_rev_share_bps: int, gateway
+    *,
+    offer: Offer,
+    by: User,
+    max_fee: int,
+    max_rev_share_bps: int,
+    max_generation_fee: int,
+    gateway,
 ) -> Acceptance:
     """Accept the offer's current version within the prices the creator agreed to
     (licensing refuses a costlier one), then start paying its upfront fee if one is due.
     A payment that cannot start leaves the grant waiting for payment, to be paid later."""
     grant = licensing_services.grant_accept(
-        offer=offer, by=by, max_fee=max_fee, max_rev_share_bps=max_rev_share_bps
+        offer=offer,
+        by=by,
+        max_fee=max_fee,
+        max_rev_share_bps=max_rev_share_bps,
+        max_generation_fee=max_generation_fee,
     )
     if grant.status != GrantStatus.PENDING_PAYMENT:
         return Acceptance(grant=grant)

@@ -28,7 +28,8 @@ def _price_changed_message(offer: Offer, exc: DomainError) -> str:
     terms = current.parsed_terms
     return (
         f"Not accepted: the terms changed. Version {current.version} now costs "
-        f"{format_minor(terms.upfront_fee, terms.currency)} upfront with a "
+        f"{format_minor(terms.upfront_fee, terms.currency)} upfront and "
+        f"{format_minor(terms.per_generation_fee, terms.currency)} per video, with a "
         f"{format_bps(terms.rev_share_bps)} revenue share. Nothing was charged; "
         "read the new terms and accept again if they suit you."
     )

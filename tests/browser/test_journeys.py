@@ -152,7 +152,11 @@ def grant_accept_current(character, creator):
     offer = character.offers.get(status="published")
     terms = offer.parsed_terms
     return licensing_services.grant_accept(
-        offer=offer, by=creator, max_fee=terms.upfront_fee, max_rev_share_bps=terms.rev_share_bps
+        offer=offer,
+        by=creator,
+        max_fee=terms.upfront_fee,
+        max_rev_share_bps=terms.rev_share_bps,
+        max_generation_fee=terms.per_generation_fee,
     )
 
 
@@ -290,7 +294,9 @@ def test_journey_5_likeness_owner_approves_one_and_deletes_another(browser_conte
         likeness, **preset_terms("likeness_approved", credit_text="Aiko Tanaka").to_dict()
     )
     creator = UserFactory(display_name="Mika")
-    grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    grant = licensing_services.grant_accept(
+        offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
     licensing_services.grant_approve(grant=grant, by=person)
     keep = make_work(creator=creator, characters=[likeness], prompt="Aiko Tanaka waves hello")
     drop = make_work(creator=creator, characters=[likeness], prompt="Aiko Tanaka juggles oranges")

@@ -1,6 +1,6 @@
 """Bad input and missing services never answer 5xx: control characters in query
-parameters, JSON nested too deep for the parser, and Redis out of reach (rate limits
-fail closed with 503 + Retry-After; /healthz/ names what is down)."""
+parameters, JSON nested too deep for the parser, prices past any offer's, and Redis out
+of reach (rate limits fail closed with 503 + Retry-After; /healthz/ names what is down)."""
 
 import pytest
 from django.test import Client
@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.parsers import MAX_JSON_DEPTH, json_depth_exceeds
-from tests.factories import PASSWORD, CharacterFactory, UserFactory, grant_for
+from tests.factories import PASSWORD, CharacterFactory, OfferFactory, UserFactory, grant_for
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,72 @@ def test_json_at_the_limit_is_parsed_as_usual(user):
 )
 def test_json_depth_counts_only_structure(text, deep):
     assert json_depth_exceeds(text) is deep
+
+
+# --- amounts no price can reach ---------------------------------------------------------------
+# A database bigint ends at 2**63 - 1: a larger stated maximum used to reach it (a 500).
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("max_fee", 2**63, "max_value"),
+        ("max_fee", 2**64, "max_value"),
+        ("max_fee", 100_000_001, "max_value"),
+        ("max_fee", -1, "min_value"),
+        ("max_generation_fee", 2**63, "max_value"),
+        ("max_generation_fee", 10**30, "max_value"),
+        ("max_generation_fee", 10_000_001, "max_value"),
+        ("max_generation_fee", -1, "min_value"),
+        ("max_generation_fee", -(2**63) - 1, "min_value"),
+        ("max_rev_share_bps", 2**63, "max_value"),
+    ],
+)
+def test_an_accepted_price_past_any_offers_is_a_400_naming_it(field, value, code):
+    creator = UserFactory()
+    offer = OfferFactory()
+    api = APIClient()
+    api.force_authenticate(creator)
+    body = {"max_fee": 0, "max_rev_share_bps": 0, "max_generation_fee": 0, field: value}
+
+    response = api.post(f"/api/v1/offers/{offer.pk}/accept/", body, format="json")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == (code, field)
+    assert not creator.grants.exists()
+
+
+def test_the_largest_prices_an_offer_can_ask_are_accepted():
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    offer = OfferFactory(per_generation_fee=10_000_000)
+    body = {"max_fee": 100_000_000, "max_rev_share_bps": 10_000, "max_generation_fee": 10_000_000}
+
+    response = api.post(f"/api/v1/offers/{offer.pk}/accept/", body, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["max_generation_fee"] == 10_000_000
+
+
+@pytest.mark.parametrize("field", ["max_fee", "max_generation_fee"])
+@pytest.mark.parametrize("value", [str(2**63), "-1"])
+def test_an_accepted_price_past_any_offers_on_the_web_is_refused_without_a_grant(
+    client, field, value
+):
+    creator = UserFactory()
+    offer = OfferFactory()
+    client.force_login(creator)
+    body = {"max_fee": "0", "max_rev_share_bps": "0", "max_generation_fee": "0", field: value}
+
+    response = client.post(
+        reverse("payments:offer_accept", args=[offer.character_id, offer.pk]), body, follow=True
+    )
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "The acceptance was incomplete; please try again."
+    ]
+    assert not creator.grants.exists()
 
 
 # --- Redis out of reach -----------------------------------------------------------------------

@@ -56,12 +56,16 @@ def test_price_protection_refuses_a_costlier_version_published_in_between():
     creator = UserFactory()
 
     with pytest.raises(services.PriceChanged) as error:
-        services.grant_accept(offer=v1, by=creator, max_fee=0, max_rev_share_bps=1_000)
+        services.grant_accept(
+            offer=v1, by=creator, max_fee=0, max_rev_share_bps=1_000, max_generation_fee=0
+        )
 
     assert error.value.field == "max_rev_share_bps"
     assert "25%" in error.value.detail
     assert not Grant.objects.filter(licensee=creator).exists()
-    grant = services.grant_accept(offer=v1, by=creator, max_fee=0, max_rev_share_bps=2_500)
+    grant = services.grant_accept(
+        offer=v1, by=creator, max_fee=0, max_rev_share_bps=2_500, max_generation_fee=0
+    )
     assert grant.offer_id == v2.pk
 
 
@@ -69,7 +73,9 @@ def test_price_protection_on_the_upfront_fee():
     offer = publish_offer(CharacterFactory(), upfront_fee=5_000)
 
     with pytest.raises(services.PriceChanged) as error:
-        services.grant_accept(offer=offer, by=UserFactory(), max_fee=4_999, max_rev_share_bps=0)
+        services.grant_accept(
+            offer=offer, by=UserFactory(), max_fee=4_999, max_rev_share_bps=0, max_generation_fee=0
+        )
     assert error.value.field == "max_fee"
 
 
@@ -79,16 +85,22 @@ def test_accepting_twice_is_refused():
     grant = grant_for(character, creator)
 
     with pytest.raises(DomainError) as error:
-        services.grant_accept(offer=grant.offer, by=creator, max_fee=0, max_rev_share_bps=0)
+        services.grant_accept(
+            offer=grant.offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
     assert error.value.code == "duplicate"
 
 
 def test_licensee_cap_is_enforced():
     offer = publish_offer(CharacterFactory(), max_licensees=1)
-    services.grant_accept(offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0)
+    services.grant_accept(
+        offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
 
     with pytest.raises(DomainError) as error:
-        services.grant_accept(offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0)
+        services.grant_accept(
+            offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
     assert error.value.code == "cap_licensees"
 
 
@@ -103,7 +115,9 @@ def test_two_creators_racing_for_the_last_slot_get_exactly_one_grant():
     def accept(user):
         try:
             barrier.wait(timeout=10)
-            services.grant_accept(offer=offer, by=user, max_fee=0, max_rev_share_bps=0)
+            services.grant_accept(
+                offer=offer, by=user, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+            )
             outcomes.append("granted")
         except DomainError as exc:
             outcomes.append(exc.code)
@@ -144,11 +158,15 @@ def test_audience_rules_at_acceptance(audience, relation, allowed):
         accounts_services.follow_create(follower=person, followee=creator)
 
     if allowed:
-        grant = services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+        grant = services.grant_accept(
+            offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
         assert grant.status == "active"
     else:
         with pytest.raises(NotPermitted):
-            services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+            services.grant_accept(
+                offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+            )
 
 
 def test_allowlisted_people_are_admitted_and_approved_audience_waits_for_approval():
@@ -159,8 +177,12 @@ def test_allowlisted_people_are_admitted_and_approved_audience_waits_for_approva
     friend, stranger = UserFactory(), UserFactory()
     offer = publish_offer(likeness, audience="approved", audience_allowlist=[str(friend.pk)])
 
-    friend_grant = services.grant_accept(offer=offer, by=friend, max_fee=0, max_rev_share_bps=0)
-    stranger_grant = services.grant_accept(offer=offer, by=stranger, max_fee=0, max_rev_share_bps=0)
+    friend_grant = services.grant_accept(
+        offer=offer, by=friend, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
+    stranger_grant = services.grant_accept(
+        offer=offer, by=stranger, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
 
     assert friend_grant.status == "active"
     assert stranger_grant.status == "pending_approval"
@@ -188,4 +210,6 @@ def test_a_disallowed_character_cannot_be_licensed():
     services.character_update(character=character, by=editor_of(character), disallowed=True)
 
     with pytest.raises(DomainError):
-        services.grant_accept(offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0)
+        services.grant_accept(
+            offer=offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )

@@ -874,7 +874,9 @@ def pending_request():
     )
     offer = publish_offer(likeness, audience="approved")
     creator = UserFactory()
-    grant = services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    grant = services.grant_accept(
+        offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
     assert grant.status == "pending_approval"
     return grant
 

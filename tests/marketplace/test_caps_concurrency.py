@@ -38,7 +38,9 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 
 def _accept(offer, user):
-    return licensing_services.grant_accept(offer=offer, by=user, max_fee=0, max_rev_share_bps=0)
+    return licensing_services.grant_accept(
+        offer=offer, by=user, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
 
 
 def _requests(creators, character, prompt="Hoshi-chan waves") -> list:

@@ -219,7 +219,13 @@ def test_an_ended_offer_applies_on_revoke_after_its_grace_period(policy, expecte
 
     # then: new grants stop at once
     with pytest.raises(DomainError, match="no longer available"):
-        services.grant_accept(offer=grant.offer, by=UserFactory(), max_fee=0, max_rev_share_bps=0)
+        services.grant_accept(
+            offer=grant.offer,
+            by=UserFactory(),
+            max_fee=0,
+            max_rev_share_bps=0,
+            max_generation_fee=0,
+        )
     # and: nothing happens during the grace period
     assert services.grants_revoke_due(now=timezone.now() + timedelta(days=6)) == 0
     work.refresh_from_db()
@@ -261,7 +267,9 @@ def test_ending_an_offer_also_ends_grants_on_its_older_versions():
         offer=v2, by=by, terms={**v1_grant.offer.terms, "rev_share_bps": 100}
     )
     services.offer_publish(offer=v2, by=by)
-    v2_grant = services.grant_accept(offer=v2, by=late, max_fee=0, max_rev_share_bps=100)
+    v2_grant = services.grant_accept(
+        offer=v2, by=late, max_fee=0, max_rev_share_bps=100, max_generation_fee=0
+    )
 
     # when
     services.offer_end(offer=v2, by=by)

@@ -450,7 +450,9 @@ def test_licensor_ends_an_offer_from_the_manage_page_and_new_acceptances_are_ref
     hoshi = CharacterFactory(name="Hoshi-chan")
     offer = publish_offer(hoshi, on_revoke="delist", grace_days=7)
     holder = UserFactory()
-    services.grant_accept(offer=offer, by=holder, max_fee=0, max_rev_share_bps=0)
+    services.grant_accept(
+        offer=offer, by=holder, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
     client.force_login(editor_of(hoshi))
     end = reverse("licensing:offer_end", args=[offer.pk])
     manage = client.get(reverse("licensing:character_manage", args=[hoshi.pk])).content.decode()

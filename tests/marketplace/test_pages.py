@@ -70,7 +70,9 @@ def _likeness_awaiting_approval():
     )
     offer = publish_offer(likeness, audience="approved", approval="per_work")
     creator = UserFactory()
-    grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    grant = licensing_services.grant_accept(
+        offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
     licensing_services.grant_approve(grant=grant, by=person)
     work = pending_approval_work(
         creator=creator, grant=grant, character=likeness, title="Aiko waves hello"
@@ -193,7 +195,7 @@ def test_studio_remix_shows_the_heading_and_a_split_summing_to_100_percent(clien
         offer = publish_offer(character, **REMIX_TERMS)
         for user in (maker, remixer):
             licensing_services.grant_accept(
-                offer=offer, by=user, max_fee=0, max_rev_share_bps=1_300
+                offer=offer, by=user, max_fee=0, max_rev_share_bps=1_300, max_generation_fee=0
             )
     parent = make_work(
         creator=maker, characters=[hoshi, kuro], prompt="Hoshi-chan and Kuro Neko on a beach"
@@ -499,7 +501,9 @@ def test_work_page_shows_licences_split_and_lineage_both_ways(client, signing):
     offer = publish_offer(hoshi, **REMIX_TERMS)
     makers = [UserFactory(display_name=f"Maker {n}") for n in range(3)]
     for maker in makers:
-        licensing_services.grant_accept(offer=offer, by=maker, max_fee=0, max_rev_share_bps=1_300)
+        licensing_services.grant_accept(
+            offer=offer, by=maker, max_fee=0, max_rev_share_bps=1_300, max_generation_fee=0
+        )
     a = make_work(creator=makers[0], characters=[hoshi], prompt="Hoshi-chan on a beach")
     b = make_work(creator=makers[1], parent=a, prompt="Hoshi-chan surfs the beach")
     c = make_work(creator=makers[2], parent=b, prompt="Hoshi-chan sails at night")
@@ -755,7 +759,9 @@ def test_an_offers_total_works_cap_counts_published_works(signing):
     first, second = UserFactory(), UserFactory()
     offer = publish_offer(hoshi, max_works=2)
     for user in (first, second):
-        licensing_services.grant_accept(offer=offer, by=user, max_fee=0, max_rev_share_bps=0)
+        licensing_services.grant_accept(
+            offer=offer, by=user, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
     make_work(creator=first, characters=[hoshi], prompt="Hoshi-chan one")
     queued = services.generation_request_create(
         creator=first, prompt="Hoshi-chan three", character_ids=[hoshi.pk], duration_s=4

@@ -130,7 +130,9 @@ def _likeness_with_approved_creator():
         likeness, audience="approved", approval="per_work", approval_deadline_hours=1
     )
     creator = UserFactory()
-    grant = licensing_services.grant_accept(offer=offer, by=creator, max_fee=0, max_rev_share_bps=0)
+    grant = licensing_services.grant_accept(
+        offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+    )
     licensing_services.grant_approve(grant=grant, by=person)
     return person, likeness, creator
 
@@ -186,7 +188,9 @@ def test_remix_chain_of_three_keeps_lineage_and_inherited_terms(pipeline, api_cl
     offer = publish_offer(hoshi, **{**REMIX_TERMS, "commercial_use": False})
     makers = [UserFactory(), UserFactory(), UserFactory()]
     for maker in makers:
-        licensing_services.grant_accept(offer=offer, by=maker, max_fee=0, max_rev_share_bps=1_500)
+        licensing_services.grant_accept(
+            offer=offer, by=maker, max_fee=0, max_rev_share_bps=1_500, max_generation_fee=0
+        )
 
     first = wait_for(
         _generate(
@@ -243,7 +247,9 @@ def test_remix_forbidden_by_the_parents_remix_policy_is_refused(pipeline, api_cl
     offer = publish_offer(nami, allowed_actions=["generate", "publish"], remix_policy="none")
     maker, remixer = UserFactory(), UserFactory()
     for user in (maker, remixer):
-        licensing_services.grant_accept(offer=offer, by=user, max_fee=0, max_rev_share_bps=0)
+        licensing_services.grant_accept(
+            offer=offer, by=user, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
     original = Work.objects.get(
         request=wait_for(
             _generate(
