@@ -239,25 +239,65 @@ def ledger_release_pending(*, now: datetime | None = None, batch: int = 500) -> 
         if not due:
             return released
         for txn in due:
-            entries = LedgerEntry.objects.filter(
-                transaction=txn, account__kind=AccountKind.PENDING
-            ).select_related("account__user", "account__organization")
-            lines: list[Line] = []
-            for entry in entries:
-                owner = entry.account.user or entry.account.organization
-                available = account_for(
-                    owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency
+            released += _release(txn)
+
+
+def _release(txn: LedgerTransaction) -> int:
+    """Release one revenue transaction (key ``release:<its key>``): each party's pending
+    share moves to available. A refund or chargeback posted before the release already
+    took those shares back out of pending: the release moves only what is left (nothing,
+    for a whole reversal) and the reversal is released with it, having nothing left to
+    move. Under the event's row lock, as a reversal takes it, so the two never cross.
+    Returns 1, or 0 when an earlier pass already released it."""
+    with transaction.atomic():
+        event_id = txn.meta.get("event")
+        if event_id:
+            RevenueEvent.objects.select_for_update().filter(pk=event_id).first()
+        if LedgerTransaction.objects.filter(key=f"release:{txn.key}").exists():
+            return 0
+        netted = [txn]
+        if event_id and txn.kind != "revenue.reversal":
+            netted += list(
+                LedgerTransaction.objects.filter(kind="revenue.reversal", meta__event=event_id)
+                .exclude(
+                    Exists(
+                        LedgerTransaction.objects.filter(
+                            key=Concat(Value("release:"), OuterRef("key"))
+                        )
+                    )
                 )
-                lines += [
-                    Line(entry.account, Money(-entry.amount, entry.currency), entry.work_id),
-                    Line(available, Money(entry.amount, entry.currency), entry.work_id),
-                ]
-            if lines:
-                ledger_post(
-                    key=f"release:{txn.key}", kind="release", lines=lines, meta={"of": txn.key}
-                )
-            else:  # nothing was pending (all to the platform): mark it released
-                LedgerTransaction.objects.get_or_create(
-                    key=f"release:{txn.key}", defaults={"kind": "release", "meta": {"of": txn.key}}
-                )
-            released += 1
+                .order_by("created_at", "id")
+            )
+        pending: dict[tuple[int, Any], int] = {}
+        accounts = {}
+        for entry in LedgerEntry.objects.filter(
+            transaction__in=netted, account__kind=AccountKind.PENDING
+        ).select_related("account__user", "account__organization"):
+            key = (entry.account_id, entry.work_id)
+            pending[key] = pending.get(key, 0) + entry.amount
+            accounts[entry.account_id] = entry.account
+        lines: list[Line] = []
+        for (account_id, work_id), amount in sorted(pending.items(), key=str):
+            if amount <= 0:
+                continue
+            account = accounts[account_id]
+            owner = account.user or account.organization
+            available = account_for(
+                owner=owner, kind=AccountKind.AVAILABLE, currency=account.currency
+            )
+            lines += [
+                Line(account, Money(-amount, account.currency), work_id),
+                Line(available, Money(amount, account.currency), work_id),
+            ]
+        if lines:
+            ledger_post(key=f"release:{txn.key}", kind="release", lines=lines, meta={"of": txn.key})
+        else:  # nothing left pending (all to the platform, or reversed): mark it released
+            LedgerTransaction.objects.get_or_create(
+                key=f"release:{txn.key}", defaults={"kind": "release", "meta": {"of": txn.key}}
+            )
+        for reversal in netted[1:]:
+            LedgerTransaction.objects.get_or_create(
+                key=f"release:{reversal.key}",
+                defaults={"kind": "release", "meta": {"of": reversal.key, "with": txn.key}},
+            )
+    return 1
