@@ -4,7 +4,8 @@ An event is recorded once per (source, external id). Settling it posts one balan
 transaction (key ``revenue:<event id>``): the money comes from Stripe clearing (or,
 for a per-generation fee, from what was held of the creator's wallet for it) and goes to every party
 the split engine names, into their pending balances. ``ledger_release_pending`` later
-moves pending money to available once the hold has passed."""
+moves pending money to available once the hold has passed: revenue, what a settled
+dispute lets out of escrow, and nothing of what a refund took back in the meantime."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -221,14 +222,20 @@ def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     return txn
 
 
+# What reaches a party's pending balance and is released after the hold: revenue, and
+# a disputed work's revenue when its escrow goes to the recipients or the claimant.
+RELEASED_KINDS = Q(kind__startswith="revenue.") | Q(kind="escrow.out")
+
+
 def ledger_release_pending(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Move settled revenue from pending to available once the hold has passed, one
-    release transaction per revenue transaction (idempotent). Returns how many."""
+    """Move settled revenue (and revenue let out of escrow) from pending to available
+    once the hold has passed, one release transaction per revenue or escrow-out
+    transaction (idempotent). Returns how many."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.PENDING_HOLD_HOURS)
     released = 0
     while True:
         due = list(
-            LedgerTransaction.objects.filter(kind__startswith="revenue.", created_at__lte=cutoff)
+            LedgerTransaction.objects.filter(RELEASED_KINDS, created_at__lte=cutoff)
             .exclude(
                 Exists(
                     LedgerTransaction.objects.filter(key=Concat(Value("release:"), OuterRef("key")))

@@ -1,7 +1,10 @@
 """Pending revenue becomes available once the hold has passed, whatever happened to it
-in between: a refund or chargeback during the hold leaves nothing to release (the
-scripted month found the release refused by PostgreSQL, a studio's pending balance
-going below zero, after a licence request was declined during the hold)."""
+in between. The scripted month (test_scripted_month.py) found two ways it did not:
+
+- a refund or chargeback during the hold took the shares back out of pending, and the
+  release then took them from pending again, which PostgreSQL refused (a studio's
+  pending balance below zero) after a licence request was declined during the hold;
+- revenue a settled dispute let out of escrow went to pending and was never released."""
 
 from datetime import timedelta
 
@@ -9,11 +12,12 @@ import pytest
 from django.utils import timezone
 
 from core.money import Money
+from marketplace import services as marketplace_services
 from payments import services
 from payments.enums import AccountKind
 from payments.models import LedgerTransaction, RevenueEvent
-from tests.builders import tip_settled
-from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
+from tests.builders import dispute_opened, tip_settled
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, editor_of, grant_for
 
 pytestmark = pytest.mark.django_db
 HOLD = 48
@@ -89,3 +93,28 @@ def test_a_reversal_after_the_release_takes_from_available_and_its_release_moves
     assert _balance(work.creator, AccountKind.AVAILABLE) == 0
     assert _balance(work.creator, AccountKind.PENDING) == 0
     assert not LedgerTransaction.objects.get(key="release:refund:pi_late").entries.exists()
+
+
+@pytest.mark.parametrize("uphold", [False, True])
+def test_revenue_let_out_of_escrow_becomes_available_after_the_hold(work, uphold):
+    # given: a disputed work's tip held in escrow, then the dispute settled
+    character = work.licenses.get().character
+    studio = character.owner_organization
+    dispute = dispute_opened(work, character, claimant=editor_of(character), reason="Mine")
+    tip_settled(work, "pi_escrowed", amount=2_000)
+    assert _balance(work.creator, AccountKind.PENDING) == 0
+    marketplace_services.dispute_resolve(dispute=dispute, by=editor_of(character), uphold=uphold)
+
+    # when: beat releases after the hold
+    services.ledger_release_pending(now=_after_the_hold())
+
+    # then: what escrow let out is available to whoever it went to; nothing is pending
+    if uphold:
+        assert _balance(studio, AccountKind.AVAILABLE) == 1_800
+    else:
+        assert _balance(work.creator, AccountKind.AVAILABLE) == 1_500
+        assert _balance(studio, AccountKind.AVAILABLE) == 300
+    for owner in (work.creator, studio):
+        assert _balance(owner, AccountKind.PENDING) == 0
+    escrow = services.platform_account(kind=AccountKind.ESCROW, currency="USD")
+    assert services.balance(account=escrow).amount == 0
