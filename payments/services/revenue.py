@@ -4,7 +4,8 @@ An event is recorded once per (source, external id). Settling it posts one balan
 transaction (key ``revenue:<event id>``): the money comes from Stripe clearing (or,
 for a per-generation fee, from what was held of the creator's wallet for it) and goes to every party
 the split engine names, into their pending balances. ``ledger_release_pending`` later
-moves pending money to available once the hold has passed."""
+moves pending money to available once the hold has passed: revenue, what a settled
+dispute lets out of escrow, and nothing of what a refund took back in the meantime."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -228,14 +229,20 @@ def revenue_event_settle(*, event: RevenueEvent) -> LedgerTransaction:
     return txn
 
 
+# What reaches a party's pending balance and is released after the hold: revenue, and
+# a disputed work's revenue when its escrow goes to the recipients or the claimant.
+RELEASED_KINDS = Q(kind__startswith="revenue.") | Q(kind="escrow.out")
+
+
 def ledger_release_pending(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Move settled revenue from pending to available once the hold has passed, one
-    release transaction per revenue transaction (idempotent). Returns how many."""
+    """Move settled revenue (and revenue let out of escrow) from pending to available
+    once the hold has passed, one release transaction per revenue or escrow-out
+    transaction (idempotent). Returns how many."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.PENDING_HOLD_HOURS)
     released = 0
     while True:
         due = list(
-            LedgerTransaction.objects.filter(kind__startswith="revenue.", created_at__lte=cutoff)
+            LedgerTransaction.objects.filter(RELEASED_KINDS, created_at__lte=cutoff)
             .exclude(
                 Exists(
                     LedgerTransaction.objects.filter(key=Concat(Value("release:"), OuterRef("key")))
@@ -246,25 +253,65 @@ def ledger_release_pending(*, now: datetime | None = None, batch: int = 500) -> 
         if not due:
             return released
         for txn in due:
-            entries = LedgerEntry.objects.filter(
-                transaction=txn, account__kind=AccountKind.PENDING
-            ).select_related("account__user", "account__organization")
-            lines: list[Line] = []
-            for entry in entries:
-                owner = entry.account.user or entry.account.organization
-                available = account_for(
-                    owner=owner, kind=AccountKind.AVAILABLE, currency=entry.currency
+            released += _release(txn)
+
+
+def _release(txn: LedgerTransaction) -> int:
+    """Release one revenue transaction (key ``release:<its key>``): each party's pending
+    share moves to available. A refund or chargeback posted before the release already
+    took those shares back out of pending: the release moves only what is left (nothing,
+    for a whole reversal) and the reversal is released with it, having nothing left to
+    move. Under the event's row lock, as a reversal takes it, so the two never cross.
+    Returns 1, or 0 when an earlier pass already released it."""
+    with transaction.atomic():
+        event_id = txn.meta.get("event")
+        if event_id:
+            RevenueEvent.objects.select_for_update().filter(pk=event_id).first()
+        if LedgerTransaction.objects.filter(key=f"release:{txn.key}").exists():
+            return 0
+        netted = [txn]
+        if event_id and txn.kind != "revenue.reversal":
+            netted += list(
+                LedgerTransaction.objects.filter(kind="revenue.reversal", meta__event=event_id)
+                .exclude(
+                    Exists(
+                        LedgerTransaction.objects.filter(
+                            key=Concat(Value("release:"), OuterRef("key"))
+                        )
+                    )
                 )
-                lines += [
-                    Line(entry.account, Money(-entry.amount, entry.currency), entry.work_id),
-                    Line(available, Money(entry.amount, entry.currency), entry.work_id),
-                ]
-            if lines:
-                ledger_post(
-                    key=f"release:{txn.key}", kind="release", lines=lines, meta={"of": txn.key}
-                )
-            else:  # nothing was pending (all to the platform): mark it released
-                LedgerTransaction.objects.get_or_create(
-                    key=f"release:{txn.key}", defaults={"kind": "release", "meta": {"of": txn.key}}
-                )
-            released += 1
+                .order_by("created_at", "id")
+            )
+        pending: dict[tuple[int, Any], int] = {}
+        accounts = {}
+        for entry in LedgerEntry.objects.filter(
+            transaction__in=netted, account__kind=AccountKind.PENDING
+        ).select_related("account__user", "account__organization"):
+            key = (entry.account_id, entry.work_id)
+            pending[key] = pending.get(key, 0) + entry.amount
+            accounts[entry.account_id] = entry.account
+        lines: list[Line] = []
+        for (account_id, work_id), amount in sorted(pending.items(), key=str):
+            if amount <= 0:
+                continue
+            account = accounts[account_id]
+            owner = account.user or account.organization
+            available = account_for(
+                owner=owner, kind=AccountKind.AVAILABLE, currency=account.currency
+            )
+            lines += [
+                Line(account, Money(-amount, account.currency), work_id),
+                Line(available, Money(amount, account.currency), work_id),
+            ]
+        if lines:
+            ledger_post(key=f"release:{txn.key}", kind="release", lines=lines, meta={"of": txn.key})
+        else:  # nothing left pending (all to the platform, or reversed): mark it released
+            LedgerTransaction.objects.get_or_create(
+                key=f"release:{txn.key}", defaults={"kind": "release", "meta": {"of": txn.key}}
+            )
+        for reversal in netted[1:]:
+            LedgerTransaction.objects.get_or_create(
+                key=f"release:{reversal.key}",
+                defaults={"kind": "release", "meta": {"of": reversal.key, "with": txn.key}},
+            )
+    return 1
