@@ -168,6 +168,7 @@ class Month:
             by=creator,
             max_fee=terms.upfront_fee,
             max_rev_share_bps=terms.rev_share_bps,
+            max_generation_fee=terms.per_generation_fee,
         )
         self.tally["licences accepted"] += 1
         if not terms.upfront_fee:
