@@ -6,13 +6,29 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 QUEUES = ("default", "render", "money")
+
+
+def declared_queues() -> list[Queue]:
+    """The three queues. On RabbitMQ each is a durable quorum queue (replicated and
+    kept on disk, so a broker restart loses nothing) behind a topic exchange, which
+    lets a retry's countdown use RabbitMQ's native delayed delivery instead of a worker
+    holding the message. Redis and the filesystem transport ignore both."""
+    return [
+        Queue(
+            name,
+            Exchange(name, type="topic"),
+            routing_key=name,
+            queue_arguments={"x-queue-type": "quorum"},
+        )
+        for name in QUEUES
+    ]
 
 
 def route_to_declared_queue(name, args, kwargs, options, task=None, **kw) -> dict | None:
@@ -50,7 +66,7 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Three queues so a payout never waits behind a video (DESIGN.md).
     task_default_queue="default",
-    task_queues=[Queue(name, routing_key=name) for name in QUEUES],
+    task_queues=declared_queues(),
     task_default_routing_key="default",
     # Every task names its queue where it is defined (``on_queue=``); see below.
     task_routes=(route_to_declared_queue,),

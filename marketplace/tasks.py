@@ -23,8 +23,10 @@ COMMON = {
 
 
 def _guard(task, request_id: str, step) -> None:
-    """Run a step; on a final failure, mark the request failed with a readable reason."""
+    """Take the request's lease and run a step; on a final failure, mark the request
+    failed with a readable reason."""
     try:
+        services.generation_lease_take(request_id=request_id)
         step(request_id=request_id)
     except RenderFailed as exc:
         if exc.transient and task.request.retries < task.max_retries:
@@ -95,6 +97,19 @@ def generation_sign(self, request_id: str) -> str:
 def generation_route(self, request_id: str) -> str:
     _guard(self, request_id, services.generation_route)
     return request_id
+
+
+@shared_task(
+    name="marketplace.generation_sweep",
+    on_queue="default",
+    acks_late=True,
+    time_limit=120,
+    soft_time_limit=100,
+    expires=30,
+)
+def generation_sweep() -> int:
+    """Dispatch again the requests whose lease lapsed (beat, every 30 seconds)."""
+    return services.generation_sweep()
 
 
 @shared_task(

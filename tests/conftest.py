@@ -287,3 +287,25 @@ def pipeline(transactional_db, celery_worker_process, settings, shared_media_roo
     settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
     settings.OPENAI_API_KEY = "sk-test-fake"
     return celery_worker_process
+
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Every publish from this process goes to a broker that is not there (a closed
+    port), as when the broker is down; the connection pools are dropped before and
+    after, so neither side reuses a connection made for the other."""
+    from config.celery import app
+
+    def drop_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    drop_pools()
+    # Celery reads this before its configuration, on every new connection for writing.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", UNREACHABLE_BROKER)
+    yield
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL")
+    drop_pools()

@@ -31,6 +31,7 @@ from payments.services.payouts import (
     payout_submit,
     payouts_create,
     payouts_run,
+    payouts_submitted_settle,
 )
 from payments.services.provider_errors import provider_failed
 from payments.services.refunds import licence_fees_refund, refund_submit, refunds_submit_due
@@ -44,7 +45,12 @@ from payments.services.revenue import (
 )
 from payments.services.reversals import revenue_reverse
 from payments.services.tips import tip_checkout_start, tip_money
-from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
+from payments.services.webhooks import (
+    WebhookRejected,
+    webhook_handle,
+    webhook_receive,
+    webhooks_unhandled_resend,
+)
 from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
 
@@ -79,6 +85,7 @@ __all__ = [
     "payout_withdraw",
     "payouts_create",
     "payouts_run",
+    "payouts_submitted_settle",
     "platform_account",
     "provider_failed",
     "refund_submit",
@@ -92,5 +99,6 @@ __all__ = [
     "tip_money",
     "webhook_handle",
     "webhook_receive",
+    "webhooks_unhandled_resend",
     "work_earning_refusal",
 ]
