@@ -22,11 +22,13 @@ COMMON = {
 }
 
 
-def _guard(task, request_id: str, step) -> None:
-    """Take the request's lease and run a step; on a final failure, mark the request
-    failed with a readable reason."""
+def _guard(task, request_id: str, step, dispatch: int | None) -> None:
+    """Take the request's lease and run a step, unless the request needs no step now
+    or a later dispatch took it over; on a final failure, mark the request failed with
+    a readable reason."""
     try:
-        services.generation_lease_take(request_id=request_id)
+        if not services.generation_lease_take(request_id=request_id, dispatch=dispatch):
+            return
         step(request_id=request_id)
     except RenderFailed as exc:
         if exc.transient and task.request.retries < task.max_retries:
@@ -55,8 +57,8 @@ def _guard(task, request_id: str, step) -> None:
     soft_time_limit=100,
     **COMMON,
 )
-def generation_check(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_check)
+def generation_check(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_check, dispatch)
     return request_id
 
 
@@ -68,8 +70,8 @@ def generation_check(self, request_id: str) -> str:
     soft_time_limit=14 * 60,
     **COMMON,
 )
-def generation_render(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_render)
+def generation_render(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_render, dispatch)
     return request_id
 
 
@@ -81,8 +83,8 @@ def generation_render(self, request_id: str) -> str:
     soft_time_limit=280,
     **COMMON,
 )
-def generation_sign(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_sign)
+def generation_sign(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_sign, dispatch)
     return request_id
 
 
@@ -94,8 +96,8 @@ def generation_sign(self, request_id: str) -> str:
     soft_time_limit=100,
     **COMMON,
 )
-def generation_route(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_route)
+def generation_route(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_route, dispatch)
     return request_id
 
 

@@ -292,20 +292,34 @@ def pipeline(transactional_db, celery_worker_process, settings, shared_media_roo
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
+class BrokerOutage:
     """Every publish from this process goes to a broker that is not there (a closed
-    port), as when the broker is down; the connection pools are dropped before and
-    after, so neither side reuses a connection made for the other."""
-    from config.celery import app
+    port), as when the broker is down, until ``end()``. The connection pools are
+    dropped at both ends, so neither side reuses a connection made for the other."""
 
-    def drop_pools() -> None:
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+
+    @staticmethod
+    def _drop_pools() -> None:
+        from config.celery import app
+
         app._pool = None
         app.amqp._producer_pool = None
 
-    drop_pools()
-    # Celery reads this before its configuration, on every new connection for writing.
-    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", UNREACHABLE_BROKER)
-    yield
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL")
-    drop_pools()
+    def start(self) -> "BrokerOutage":
+        self._drop_pools()
+        # Celery reads this before its configuration, on every new connection for writing.
+        self.monkeypatch.setenv("CELERY_BROKER_WRITE_URL", UNREACHABLE_BROKER)
+        return self
+
+    def end(self) -> None:
+        self.monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+        self._drop_pools()
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    outage = BrokerOutage(monkeypatch).start()
+    yield outage
+    outage.end()

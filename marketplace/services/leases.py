@@ -9,7 +9,12 @@ message, or the next step's message was never published. Beat's sweeper
 (``marketplace.generation_sweep``) dispatches such a request again from its status;
 the steps are idempotent by status, so whatever already ran is not repeated (one
 Work, one charge). After ``GENERATION_MAX_DISPATCHES`` dispatches the request fails
-with a reason the creator can read."""
+with a reason the creator can read.
+
+Each dispatch is numbered (``dispatches``) and its tasks carry the number: a task of an
+earlier dispatch (a message the broker hands out again after its visibility timeout, a
+chain a slow worker carries on) finds the number moved on and does nothing, so a
+request is never worked on by two dispatches at once."""
 
 from __future__ import annotations
 
@@ -58,15 +63,20 @@ def generation_dispatch(*, request_id, status: str = GenerationStatus.QUEUED) ->
     caller's transaction commits, even if the broker is down then) and start the
     request's lease."""
     tasks = REMAINING_TASKS[GenerationStatus(status)]
-    outbox.enqueue(tasks[0], [str(request_id)], then=tasks[1:])
+    number = GenerationRequest.objects.values_list("dispatches", flat=True).get(pk=request_id)
+    outbox.enqueue(tasks[0], [str(request_id), number], then=tasks[1:])
     GenerationRequest.objects.filter(pk=request_id).update(lease_expires_at=_lease_end())
 
 
-def generation_lease_take(*, request_id) -> None:
-    """A step starts work on the request: its lease runs from now."""
-    GenerationRequest.objects.filter(pk=request_id, status__in=LEASED_STATUSES).update(
-        lease_expires_at=_lease_end()
-    )
+def generation_lease_take(*, request_id, dispatch: int | None = None) -> bool:
+    """A step of dispatch number ``dispatch`` starts work on the request: its lease runs
+    from now. False when the step has nothing to do: the request is not one a worker
+    moves on (awaiting approval, final), or a later dispatch took it over. A task sent
+    before dispatches were numbered gives None and is not fenced."""
+    rows = GenerationRequest.objects.filter(pk=request_id, status__in=LEASED_STATUSES)
+    if dispatch is not None:
+        rows = rows.filter(dispatches=dispatch)
+    return rows.update(lease_expires_at=_lease_end()) > 0
 
 
 class LeaseHeartbeat:
