@@ -107,9 +107,7 @@ def test_the_relay_leaves_recent_messages_to_their_on_commit_publish(
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_relays_at_once_never_send_the_same_message(
-    empty_default_queue, settings, broker_down
-):
+def test_two_relays_at_once_never_send_the_same_message(empty_default_queue, settings, broker_down):
     # given: three unsent messages, and another relay holding the first two
     settings.OUTBOX_RELAY_AFTER_SECONDS = 0
     messages = [outbox.enqueue("core.ping", [n]) for n in range(3)]

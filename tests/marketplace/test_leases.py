@@ -143,9 +143,7 @@ def test_each_step_takes_the_lease_as_it_starts(settings):
     ("status", "dispatch"),
     [("signing", 1), ("awaiting_approval", 2), ("published", 2), ("failed", None)],
 )
-def test_a_step_of_an_earlier_dispatch_or_for_a_settled_request_does_nothing(
-    status, dispatch
-):
+def test_a_step_of_an_earlier_dispatch_or_for_a_settled_request_does_nothing(status, dispatch):
     # given: dispatched a second time (number 2), or no longer a worker's to move
     request = _lapsed(status, dispatches=2)
     lease = request.lease_expires_at
@@ -176,9 +174,7 @@ def test_a_stale_task_of_an_earlier_dispatch_leaves_the_request_alone(monkeypatc
     assert ran == [{"request_id": str(request.pk)}]
 
 
-def test_a_render_reporting_progress_renews_its_lease_every_quarter_lease(
-    settings, monkeypatch
-):
+def test_a_render_reporting_progress_renews_its_lease_every_quarter_lease(settings, monkeypatch):
     # given: a lease of 40 s, a render under way, and a clock we move
     settings.GENERATION_LEASE_SECONDS = 40
     request = _lapsed("rendering")

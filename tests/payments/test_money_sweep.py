@@ -16,9 +16,7 @@ from tests.payments.conftest import creator_with_available
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_payout_whose_webhook_never_came_is_paid_by_the_sweep_once(
-    client, fake_stripe, settings
-):
+def test_a_payout_whose_webhook_never_came_is_paid_by_the_sweep_once(client, fake_stripe, settings):
     # given: a submitted payout whose transfer.created webhook is lost
     settings.PAYOUT_LEASE_SECONDS = 600
     _creator, connected, _ = creator_with_available(client, fake_stripe)
@@ -30,9 +28,7 @@ def test_a_payout_whose_webhook_never_came_is_paid_by_the_sweep_once(
 
     # when: the sweep runs within the lease, then after it, twice
     assert services.payouts_submitted_settle(gateway=gateway) == []
-    Payout.objects.filter(pk=payout.pk).update(
-        submitted_at=timezone.now() - timedelta(seconds=601)
-    )
+    Payout.objects.filter(pk=payout.pk).update(submitted_at=timezone.now() - timedelta(seconds=601))
     settled = services.payouts_submitted_settle(gateway=gateway)
     again = services.payouts_submitted_settle(gateway=gateway)
 
@@ -53,9 +49,7 @@ def test_a_payout_whose_webhook_never_came_is_paid_by_the_sweep_once(
     assert payout.status == "paid" and payout.events.count() == 3
 
 
-def test_a_payout_whose_transfer_was_reversed_is_failed_by_the_sweep(
-    client, fake_stripe, settings
-):
+def test_a_payout_whose_transfer_was_reversed_is_failed_by_the_sweep(client, fake_stripe, settings):
     # given: a submitted payout whose transfer Stripe reversed, no webhook heard
     settings.PAYOUT_LEASE_SECONDS = 0
     creator, connected, _ = creator_with_available(client, fake_stripe)
