@@ -75,8 +75,11 @@ def _send(message: OutboxMessage) -> None:
         # here and its errors surface as they did before the outbox.
         _signature(message).apply_async(**options)
         return
-    # No publishing retries here: a broker that is down is the relay's business.
-    _signature(message).apply_async(retry=False, **options)
+    with current_app.pool.acquire(block=True) as connection:
+        # One attempt, no retries: a broker that is down is the relay's business, and
+        # the caller (often a web request) must not wait out kombu's reconnection loop.
+        connection.ensure_connection(max_retries=0)
+        _signature(message).apply_async(connection=connection, retry=False, **options)
 
 
 def _failed(message_id, exc: BaseException) -> None:

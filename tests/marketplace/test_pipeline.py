@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import av
+import pytest
 from django.utils import timezone
 
 from licensing import services as licensing_services
@@ -34,8 +35,21 @@ def _generate(api_client, user, **body):
     return response.json()["id"]
 
 
-def test_licensed_prompt_is_published_as_a_signed_playable_mp4(pipeline, api_client):
-    # given: a creator holding a licence for Hoshi-chan
+@pytest.mark.parametrize(
+    "broker",
+    [
+        pytest.param("redis", marks=[pytest.mark.redis, pytest.mark.postgresql], id="redis"),
+        pytest.param(
+            "rabbitmq",
+            marks=[pytest.mark.redis, pytest.mark.postgresql, pytest.mark.rabbitmq],
+            id="rabbitmq",
+        ),
+    ],
+)
+def test_licensed_prompt_is_published_as_a_signed_playable_mp4(request, broker, api_client):
+    # given: the real pipeline on the broker (Redis, or RabbitMQ over AMQP)
+    request.getfixturevalue("pipeline" if broker == "redis" else "rabbitmq_pipeline")
+    # and: a creator holding a licence for Hoshi-chan
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
     grant = grant_for(hoshi, creator, **REMIX_TERMS)

@@ -10,10 +10,21 @@ from config.celery import app
 from core.tasks import ping
 from tests.mfa import log_in_with_totp, totp_activate
 
+BROKERS = [
+    pytest.param("redis", marks=pytest.mark.redis, id="redis"),
+    pytest.param("rabbitmq", marks=[pytest.mark.redis, pytest.mark.rabbitmq], id="rabbitmq"),
+]
 
-def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process):
-    # given: the app is configured for the real Redis broker, not eager execution
-    assert app.conf.broker_url.startswith("redis://")
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_task_round_trips_through_the_broker_and_a_real_worker(request, broker):
+    # given: the app is configured for the real broker (Redis, or RabbitMQ over AMQP),
+    # not eager execution
+    worker = request.getfixturevalue(
+        "celery_worker_process" if broker == "redis" else "on_rabbitmq"
+    )
+    scheme = {"redis": "redis://", "rabbitmq": "amqp://"}[broker]
+    assert app.conf.broker_url.startswith(scheme)
     assert not app.conf.task_always_eager
     token = uuid.uuid4().hex
 
@@ -28,7 +39,7 @@ def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process)
     assert result.successful()
     # the worker logs "received" before it runs the task (its "succeeded" line, written
     # after the result is stored, may not be on disk yet)
-    assert f"core.ping[{result.id}] received" in celery_worker_process.log_path.read_text()
+    assert f"core.ping[{result.id}] received" in worker.log()
 
 
 def test_task_defaults_follow_the_style_guide():
@@ -42,6 +53,11 @@ def test_task_defaults_follow_the_style_guide():
         "render": "render",
         "money": "money",
     }
+    # RabbitMQ: durable quorum queues behind topic exchanges (native delayed delivery)
+    assert all(
+        q.durable and q.queue_arguments == {"x-queue-type": "quorum"} and q.exchange.type == "topic"
+        for q in app.conf.task_queues
+    )
     assert "heartbeat" in app.conf.beat_schedule
 
 
