@@ -305,6 +305,10 @@ def lease_faults(
         media_root=fault_media_root,
         provenance_keys=provenance_keys,
     ) as workers:
+        # A worker started after the flush: its start declares the queues' bindings
+        # again (with Redis they are keys the flush removed, and a process that declared
+        # them once never does again, so the messages it publishes would go nowhere).
+        workers.fresh()
         if workers.beat is None or not workers.beat.alive():
             workers.start_beat(tmp_path)
         yield workers
