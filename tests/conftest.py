@@ -307,21 +307,28 @@ def pipeline(transactional_db, celery_worker_process, settings, shared_media_roo
 def app_broker(url: str, *, transport_options: dict | None = None):
     """Point this process's Celery app (what the code under test enqueues with) at the
     broker ``url``, and back afterwards; results stay where they are."""
-    from config.celery import app
+    from config.celery import app, declared_queues
 
     def drop_pools() -> None:
         app._pool = None
         app.amqp._producer_pool = None
 
-    saved = app.conf.broker_url, app.conf.broker_transport_options
+    def use_queues(queues) -> None:
+        app.conf.task_queues = queues
+        for cached in ("queues", "default_queue", "router"):  # computed from them once
+            app.amqp.__dict__.pop(cached, None)
+
+    saved = app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_queues
     drop_pools()
     app.conf.broker_url = url
     app.conf.broker_transport_options = transport_options or {}
+    use_queues(declared_queues(url))
     try:
         yield
     finally:
         drop_pools()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app.conf.broker_url, app.conf.broker_transport_options, queues = saved
+        use_queues(queues)
 
 
 @pytest.fixture(scope="session")

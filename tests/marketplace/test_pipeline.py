@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import av
-import pytest
 from django.utils import timezone
 
 from licensing import services as licensing_services
@@ -35,20 +34,16 @@ def _generate(api_client, user, **body):
     return response.json()["id"]
 
 
-@pytest.mark.parametrize(
-    "broker",
-    [
-        pytest.param("redis", marks=[pytest.mark.redis, pytest.mark.postgresql], id="redis"),
-        pytest.param(
-            "rabbitmq",
-            marks=[pytest.mark.redis, pytest.mark.postgresql, pytest.mark.rabbitmq],
-            id="rabbitmq",
-        ),
-    ],
-)
-def test_licensed_prompt_is_published_as_a_signed_playable_mp4(request, broker, api_client):
-    # given: the real pipeline on the broker (Redis, or RabbitMQ over AMQP)
-    request.getfixturevalue("pipeline" if broker == "redis" else "rabbitmq_pipeline")
+def test_licensed_prompt_is_published_as_a_signed_playable_mp4(pipeline, api_client):
+    _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client)
+
+
+def test_licensed_prompt_is_published_with_rabbitmq_as_the_broker(rabbitmq_pipeline, api_client):
+    _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client)
+
+
+def _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client):
+    # given: the real pipeline on a broker (Redis, or RabbitMQ over AMQP)
     # and: a creator holding a licence for Hoshi-chan
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
