@@ -67,6 +67,7 @@ def _signature(message: OutboxMessage):
 
 
 def _send(message: OutboxMessage) -> None:
+    # The message's id names the task (for a chain, its last task: the chain's result).
     options: dict = {"task_id": str(message.id)}
     if message.queue:
         options.update(queue=message.queue, routing_key=message.queue)
