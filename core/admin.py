@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from core.models import OutboxMessage
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For append-only records: staff read them; nobody adds, edits or deletes here."""
@@ -14,3 +16,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The outbox: what waits for the broker (unsent) and what was sent, with why a
+    publish failed. The relay sends unsent ones by itself; nothing here to edit."""
+
+    list_display = ["created_at", "task_name", "args", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "task_name"]
+    search_fields = ["task_name", "last_error"]
+    date_hierarchy = "created_at"
