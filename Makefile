@@ -11,7 +11,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 # mypy checks the layers that hold the rules: services, selectors, the policy engine,
 # money and domain events.
-MYPY_TARGETS := config core/events.py core/money.py core/media.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
+MYPY_TARGETS := config core/events.py core/money.py core/outbox.py core/media.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
 .PHONY: help install install-dev run test test-fast test-slow lint format bench bench-data clean
 

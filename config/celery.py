@@ -6,13 +6,36 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 QUEUES = ("default", "render", "money")
+
+
+AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
+
+
+def declared_queues(broker_url: str) -> list[Queue]:
+    """The three queues, as the broker needs them. On RabbitMQ each is a durable quorum
+    queue (replicated and kept on disk, so a broker restart loses nothing) behind a
+    topic exchange, which lets a retry's countdown use RabbitMQ's native delayed
+    delivery instead of a worker holding the message. On Redis (and the filesystem
+    transport) a direct exchange: it delivers by routing key even when the binding keys
+    were lost with the broker's data, where a topic exchange drops the message."""
+    if broker_url.startswith(AMQP_SCHEMES):
+        return [
+            Queue(
+                name,
+                Exchange(name, type="topic"),
+                routing_key=name,
+                queue_arguments={"x-queue-type": "quorum"},
+            )
+            for name in QUEUES
+        ]
+    return [Queue(name, routing_key=name) for name in QUEUES]
 
 
 def route_to_declared_queue(name, args, kwargs, options, task=None, **kw) -> dict | None:
@@ -50,14 +73,19 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # Three queues so a payout never waits behind a video (DESIGN.md).
     task_default_queue="default",
-    task_queues=[Queue(name, routing_key=name) for name in QUEUES],
     task_default_routing_key="default",
+    # The queues themselves depend on the broker: see _queues_for_the_broker below.
     # Every task names its queue where it is defined (``on_queue=``); see below.
     task_routes=(route_to_declared_queue,),
     timezone="UTC",
 )
 app.conf.beat_schedule = BEAT_SCHEDULE
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _queues_for_the_broker(sender: Celery, **kwargs) -> None:
+    sender.conf.task_queues = declared_queues(sender.conf.broker_url or "")
 
 
 @app.on_after_configure.connect

@@ -1,8 +1,27 @@
 """Every periodic task, in one place (STYLE.md)."""
 
+from datetime import timedelta
+
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Durable jobs: publish what the on-commit publish could not (core/outbox.py), and
+    # dispatch again the work whose lease lapsed (a killed worker, a lost message).
+    "outbox-relay": {
+        "task": "core.outbox_relay",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 5},
+    },
+    "generation-sweep": {
+        "task": "marketplace.generation_sweep",
+        "schedule": timedelta(seconds=30),
+        "options": {"expires": 30},
+    },
+    "payments-sweep": {
+        "task": "payments.money_sweep",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 280},
+    },
     "heartbeat": {
         "task": "core.heartbeat",
         "schedule": crontab(minute="*"),

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 
 from core.media import media_url
+from core.models import OutboxMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +58,14 @@ class SignedMediaAdmin(BaseModelAdmin):
         if isinstance(db_field, models.FileField):
             kwargs["widget"] = SignedFileWidget(viewer=request.user)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The outbox: what waits for the broker (unsent) and what was sent, with why a
+    publish failed. The relay sends unsent ones by itself; nothing here to edit."""
+
+    list_display = ["created_at", "task_name", "args", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "task_name"]
+    search_fields = ["task_name", "last_error"]
+    date_hierarchy = "created_at"

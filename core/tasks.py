@@ -7,6 +7,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
+from core import outbox
+
 HEARTBEAT_CACHE_KEY = "ops:beat-heartbeat"
 
 # Errors worth retrying a task for: the database or broker went away for a moment.
@@ -27,3 +29,17 @@ def heartbeat() -> float:
     now = time.time()
     cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
     return now
+
+
+@shared_task(
+    name="core.outbox_relay",
+    on_queue="default",
+    acks_late=True,
+    expires=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def outbox_relay() -> int:
+    """Publish the outbox messages their on-commit publish could not (beat, every few
+    seconds)."""
+    return outbox.outbox_relay()

@@ -55,10 +55,21 @@ class GenerationRequest(TimeStamped):
     render_output = models.JSONField(default=dict, blank=True)
     render_attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Until when a worker holds it; after that the sweeper dispatches it again
+    # (marketplace/services/leases.py), counting the times in ``dispatches``.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    dispatches = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["creator", "-created_at"])]
+        indexes = [
+            models.Index(fields=["creator", "-created_at"]),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status__in=["queued", "checking", "rendering", "signing"]),
+                name="generation_leased",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prompt[:40]} ({self.status})"

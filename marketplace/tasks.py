@@ -22,9 +22,13 @@ COMMON = {
 }
 
 
-def _guard(task, request_id: str, step) -> None:
-    """Run a step; on a final failure, mark the request failed with a readable reason."""
+def _guard(task, request_id: str, step, dispatch: int | None) -> None:
+    """Take the request's lease and run a step, unless the request needs no step now
+    or a later dispatch took it over; on a final failure, mark the request failed with
+    a readable reason."""
     try:
+        if not services.generation_lease_take(request_id=request_id, dispatch=dispatch):
+            return
         step(request_id=request_id)
     except RenderFailed as exc:
         if exc.transient and task.request.retries < task.max_retries:
@@ -53,8 +57,8 @@ def _guard(task, request_id: str, step) -> None:
     soft_time_limit=100,
     **COMMON,
 )
-def generation_check(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_check)
+def generation_check(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_check, dispatch)
     return request_id
 
 
@@ -66,8 +70,8 @@ def generation_check(self, request_id: str) -> str:
     soft_time_limit=14 * 60,
     **COMMON,
 )
-def generation_render(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_render)
+def generation_render(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_render, dispatch)
     return request_id
 
 
@@ -79,8 +83,8 @@ def generation_render(self, request_id: str) -> str:
     soft_time_limit=280,
     **COMMON,
 )
-def generation_sign(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_sign)
+def generation_sign(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_sign, dispatch)
     return request_id
 
 
@@ -92,9 +96,22 @@ def generation_sign(self, request_id: str) -> str:
     soft_time_limit=100,
     **COMMON,
 )
-def generation_route(self, request_id: str) -> str:
-    _guard(self, request_id, services.generation_route)
+def generation_route(self, request_id: str, dispatch: int | None = None) -> str:
+    _guard(self, request_id, services.generation_route, dispatch)
     return request_id
+
+
+@shared_task(
+    name="marketplace.generation_sweep",
+    on_queue="default",
+    acks_late=True,
+    time_limit=120,
+    soft_time_limit=100,
+    expires=30,
+)
+def generation_sweep() -> int:
+    """Dispatch again the requests whose lease lapsed (beat, every 30 seconds)."""
+    return services.generation_sweep()
 
 
 @shared_task(

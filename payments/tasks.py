@@ -78,6 +78,24 @@ def payout_submit(payout_id: str) -> str:
 
 
 @shared_task(
+    name="payments.money_sweep",
+    on_queue="money",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=5,
+    max_retries=3,
+    time_limit=300,
+    soft_time_limit=280,
+    expires=280,
+)
+def money_sweep() -> dict:
+    """Leases on money work (beat, every five minutes): settle payouts whose transfer
+    webhook never came, and send again the handling of webhook events never handled."""
+    settled = payouts.payouts_submitted_settle(gateway=StripeGateway.from_settings())
+    return {"payouts": len(settled), "webhooks": webhooks.webhooks_unhandled_resend()}
+
+
+@shared_task(
     name="payments.release_pending",
     on_queue="money",
     acks_late=True,

@@ -1,4 +1,7 @@
 import os
+import shutil
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -166,6 +169,7 @@ SLOW_PATHS = {
 }
 SLOW_FIXTURES = {
     "celery_worker_process": "a real Celery worker process",
+    "rabbitmq_worker_process": "a real Celery worker process on RabbitMQ",
     "pipeline": "a real Celery worker process rendering videos",
     "demo": "tests/ops/test_seed_demo.py: seed_demo renders and signs about twenty videos",
 }
@@ -180,6 +184,7 @@ def _is_slow(item) -> bool:
         _in_slow_path(Path(item.path).resolve())
         or bool(SLOW_FIXTURES.keys() & set(item.fixturenames))
         or item.get_closest_marker("redis") is not None
+        or item.get_closest_marker("rabbitmq") is not None
     )
 
 
@@ -206,19 +211,28 @@ def pytest_collection_modifyitems(config, items):
         missing.add("postgresql")
     if not os.environ.get("REDIS_URL"):
         missing.add("redis")
+    if not os.environ.get("RABBITMQ_URL"):
+        missing.add("rabbitmq")
     if not missing:
         return
     keep, drop = [], []
     for item in items:
-        needs = {m.name for m in item.iter_markers() if m.name in ("postgresql", "redis")}
+        needs = {
+            m.name for m in item.iter_markers() if m.name in ("postgresql", "redis", "rabbitmq")
+        }
         if "celery_worker_process" in item.fixturenames or "pipeline" in item.fixturenames:
             needs |= {"postgresql", "redis"}
+        if {"rabbitmq_worker_process", "on_rabbitmq", "rabbitmq_pipeline"} & set(item.fixturenames):
+            needs |= {"postgresql", "redis", "rabbitmq"}
         (drop if needs & missing else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
         needed = ", ".join(sorted(missing))
-        print(f"\n{len(drop)} test(s) need {needed}; set DATABASE_URL/REDIS_URL to run them.")
+        print(
+            f"\n{len(drop)} test(s) need {needed}; set DATABASE_URL/REDIS_URL/RABBITMQ_URL "
+            "to run them."
+        )
 
 
 @pytest.fixture(scope="session")
@@ -287,3 +301,128 @@ def pipeline(transactional_db, celery_worker_process, settings, shared_media_roo
     settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
     settings.OPENAI_API_KEY = "sk-test-fake"
     return celery_worker_process
+
+
+@contextmanager
+def app_broker(url: str, *, transport_options: dict | None = None):
+    """Point this process's Celery app (what the code under test enqueues with) at the
+    broker ``url``, and back afterwards; results stay where they are."""
+    from config.celery import app, declared_queues
+
+    def drop_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def use_queues(queues) -> None:
+        app.conf.task_queues = queues
+        for cached in ("queues", "default_queue", "router"):  # computed from them once
+            app.amqp.__dict__.pop(cached, None)
+
+    saved = app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_queues
+    drop_pools()
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = transport_options or {}
+    use_queues(declared_queues(url))
+    try:
+        yield
+    finally:
+        drop_pools()
+        app.conf.broker_url, app.conf.broker_transport_options, queues = saved
+        use_queues(queues)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url():
+    """A virtual host of this run's own on the RabbitMQ at RABBITMQ_URL (made with
+    rabbitmqctl, deleted at the end), so no other run's messages meet ours."""
+    base = os.environ.get("RABBITMQ_URL")
+    if not base:
+        raise RuntimeError("this test needs RABBITMQ_URL: mark it @pytest.mark.rabbitmq")
+    vhost = f"cocreate-test-{os.getpid()}"
+    ctl = shutil.which("rabbitmqctl") or "rabbitmqctl"
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    user = urlsplit(base).username or "guest"
+    subprocess.run(
+        [ctl, "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    yield urlunsplit(urlsplit(base)._replace(path=f"/{vhost}"))
+    subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_worker_process(
+    tmp_path_factory, django_db_setup, provenance_keys, shared_media_root, rabbitmq_url
+):
+    """As ``celery_worker_process``, with RabbitMQ as the broker (BROKER_URL=amqp://...):
+    durable quorum queues and publisher confirms, results still in Redis."""
+    from tests.workers import start_worker, worker_env
+
+    env = worker_env(
+        redis_url=_redis_url(),
+        media_root=shared_media_root,
+        provenance_keys=provenance_keys,
+        extra={"BROKER_URL": rabbitmq_url},
+    )
+    worker = start_worker(
+        env=env,
+        log_path=tmp_path_factory.mktemp("rabbitmq-worker") / "worker.log",
+        hostname=f"test-rabbitmq-{os.getpid()}@%h",
+    )
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def on_rabbitmq(rabbitmq_worker_process, rabbitmq_url):
+    """This process enqueues on RabbitMQ, where ``rabbitmq_worker_process`` consumes."""
+    from config.settings.base import broker_transport_options
+
+    with app_broker(rabbitmq_url, transport_options=broker_transport_options(rabbitmq_url)):
+        yield rabbitmq_worker_process
+
+
+@pytest.fixture
+def rabbitmq_pipeline(transactional_db, on_rabbitmq, settings, shared_media_root, provenance_keys):
+    """``pipeline``, with RabbitMQ as the broker."""
+    settings.MEDIA_ROOT = shared_media_root
+    settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
+    settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
+    settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
+    return on_rabbitmq
+
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+class BrokerOutage:
+    """Every publish from this process goes to a broker that is not there (a closed
+    port), as when the broker is down, until ``end()``. The connection pools are
+    dropped at both ends, so neither side reuses a connection made for the other."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+
+    @staticmethod
+    def _drop_pools() -> None:
+        from config.celery import app
+
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def start(self) -> "BrokerOutage":
+        self._drop_pools()
+        # Celery reads this before its configuration, on every new connection for writing.
+        self.monkeypatch.setenv("CELERY_BROKER_WRITE_URL", UNREACHABLE_BROKER)
+        return self
+
+    def end(self) -> None:
+        self.monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+        self._drop_pools()
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    outage = BrokerOutage(monkeypatch).start()
+    yield outage
+    outage.end()

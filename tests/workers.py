@@ -147,3 +147,31 @@ def start_worker(
         )
     worker = WorkerProcess(process=process, log_path=log_path, log_start=log_start)
     return worker.wait_ready() if wait else worker
+
+
+def start_beat(*, env: dict[str, str], log_path: Path, schedule_path: Path, app: str = "config"):
+    """Start ``celery -A <app> beat`` (its own process group, like a worker) and wait
+    until it has started."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_start = log_path.stat().st_size if log_path.exists() else 0
+    with log_path.open("a") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", app, "beat",
+                "--schedule", str(schedule_path),
+                "--loglevel", "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    beat = WorkerProcess(process=process, log_path=log_path, log_start=log_start)
+    deadline = time.monotonic() + 60
+    while "beat: Starting..." not in beat.log():
+        if not beat.alive() or time.monotonic() > deadline:
+            beat.kill()
+            raise RuntimeError("beat did not start:\n" + beat.log())
+        time.sleep(0.1)
+    return beat

@@ -325,25 +325,54 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery. Without Redis, the filesystem transport gives a real broker between
-# separate processes with no server to run.
+# Celery. The broker is BROKER_URL when set (redis:// or RabbitMQ's amqp://), else
+# REDIS_URL; without either, the filesystem transport gives a real broker between
+# separate processes with no server to run (README, "Brokers").
 CELERY_BROKER_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 3600}
-    if REDIS_URL
-    else {
+BROKER_URL = env("BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = BROKER_URL or "filesystem://"
+
+
+def broker_transport_options(url: str) -> dict:
+    """What each transport needs to keep a message until a worker has done it.
+    RabbitMQ: publisher confirms (a publish returns once the broker has the message).
+    Redis: the visibility timeout after which a message a dead worker held is handed
+    out again; longer than any task may run (15 minutes), so a slow task is never run
+    twice at once. The generation and payout sweepers, not this hour, bound how long a
+    killed worker delays a request."""
+    if url.startswith(("amqp://", "amqps://", "pyamqp://")):
+        return {"confirm_publish": True}
+    if url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": 3600}
+    return {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
-)
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = REDIS_URL or f"file://{CELERY_BROKER_DIR / 'results'}"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Durable jobs (core/outbox.py, the sweepers in marketplace and payments).
+# The relay publishes outbox messages still unsent this long after their commit.
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=5)
+OUTBOX_RELAY_BATCH = env.int("OUTBOX_RELAY_BATCH", default=200)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+# A generation step holds its request for this long, renewed while it renders; once it
+# lapses the sweeper dispatches the request again from its status, at most this often
+# before it fails the request.
+GENERATION_LEASE_SECONDS = env.int("GENERATION_LEASE_SECONDS", default=120)
+GENERATION_MAX_DISPATCHES = env.int("GENERATION_MAX_DISPATCHES", default=5)
+# A submitted payout whose transfer webhook has not come this long after submitting is
+# settled from the transfer itself; an unhandled webhook event this old is sent again.
+PAYOUT_LEASE_SECONDS = env.int("PAYOUT_LEASE_SECONDS", default=900)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
 
 LOGGING = {
     "version": 1,

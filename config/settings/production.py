@@ -26,8 +26,9 @@ CACHES = {
         "KEY_PREFIX": "cocreate",
     }
 }
-CELERY_BROKER_URL = REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# RabbitMQ (amqp://) when BROKER_URL says so; Redis stays the cache and result store.
+CELERY_BROKER_URL = env("BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)  # noqa: F405
 CELERY_RESULT_BACKEND = REDIS_URL
 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from config.env import env
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REDIS_URL, VAR_DIR
+from config.settings.base import REDIS_URL, VAR_DIR, broker_transport_options
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else"  # noqa: S105
@@ -34,8 +34,11 @@ else:
 
 # Code under test enqueues for real; tests that need a task to run start a worker
 # (tests/conftest.py) rather than executing tasks eagerly.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# BROKER_URL=amqp://... runs them on RabbitMQ (the worker tests parametrized over brokers).
+CELERY_BROKER_URL = env("BROKER_URL", default="") or REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    broker_transport_options(CELERY_BROKER_URL) if CELERY_BROKER_URL.startswith("amqp") else {}
+)
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 

@@ -1,8 +1,9 @@
 """Description embeddings for lookalike screening (licensing/policy/lookalike.py).
 
 A character's embedding is computed when its description changes: the services that
-write descriptions enqueue ``licensing.characters_embed`` on commit. Anything an
-enqueue missed (a broker outage, a task that expired) is found by the sweep, which beat
+write descriptions enqueue ``licensing.characters_embed`` through the outbox (sent once
+their transaction commits, and by the relay if the broker was down then). Anything an
+enqueue still missed (a task that expired) is found by the sweep, which beat
 runs every ten minutes and ``manage.py embed_descriptions`` runs on demand (the
 backfill). Both are idempotent: the digest of the text and model says whether a stored
 vector is current, so nothing is computed twice."""
@@ -12,11 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
-from celery import signature
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import outbox
 from licensing.models import Character, CharacterEmbedding
 from licensing.policy import lookalike
 
@@ -34,19 +35,13 @@ SWEEP_BATCH = 256
 
 
 def embeddings_enqueue(*, character_ids: Iterable) -> None:
-    """Once the transaction commits, have a worker bring these characters' embeddings up
-    to date. A broker that cannot be reached is logged, not raised: the edit stands,
-    and the sweep embeds the description later."""
+    """Have a worker bring these characters' embeddings up to date, once the caller's
+    transaction commits (through the outbox: a broker that cannot be reached delays
+    it, and the edit stands)."""
     ids = [str(pk) for pk in dict.fromkeys(character_ids)]
-    if not ids:
-        return
-
-    def send() -> None:
-        # By name: licensing/tasks.py calls this module, so it is not imported here.
-        for chunk in _batched(ids, ENQUEUE_BATCH):
-            signature("licensing.characters_embed", args=(list(chunk),)).apply_async()
-
-    transaction.on_commit(send, robust=True)
+    # By name: licensing/tasks.py calls this module, so it is not imported here.
+    for chunk in _batched(ids, ENQUEUE_BATCH):
+        outbox.enqueue("licensing.characters_embed", [list(chunk)])
 
 
 def character_embeddings_refresh(*, character_ids: Iterable) -> int:

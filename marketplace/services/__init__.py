@@ -27,6 +27,11 @@ from marketplace.services.generation import (
     parent_facts,
     render_failed,
 )
+from marketplace.services.leases import (
+    generation_dispatch,
+    generation_lease_take,
+    generation_sweep,
+)
 from marketplace.services.transitions import generation_fail, generation_transition
 from marketplace.services.works import (
     work_block,
@@ -45,12 +50,15 @@ __all__ = [
     "dispute_resolve",
     "disputes_expire",
     "generation_check",
+    "generation_dispatch",
     "generation_fail",
+    "generation_lease_take",
     "generation_preview_check",
     "generation_render",
     "generation_request_create",
     "generation_route",
     "generation_sign",
+    "generation_sweep",
     "generation_transition",
     "parent_facts",
     "render_failed",

@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from celery import chain, signature
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -53,6 +52,7 @@ from marketplace.provenance.sign import (
 )
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
+from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
 from marketplace.services.transitions import generation_fail, generation_transition
 
 if TYPE_CHECKING:
@@ -60,25 +60,13 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
-# The pipeline's Celery tasks in order (defined in marketplace/tasks.py).
-PIPELINE_TASKS = (
-    "marketplace.generation_check",
-    "marketplace.generation_render",
-    "marketplace.generation_sign",
-    "marketplace.generation_route",
-)
 MAX_CHARACTERS = 4
 
 
 def _enqueue(request_id: uuid.UUID) -> None:
-    pipeline(request_id).apply_async()
-
-
-def pipeline(request_id) -> chain:
-    """check (and charge) → render → sign → route, each task on its own queue. The
-    tasks are named, not imported: marketplace/tasks.py calls these services."""
-    rid = str(request_id)
-    return chain(*(signature(name, args=(rid,), immutable=True) for name in PIPELINE_TASKS))
+    """check (and charge) → render → sign → route, each task on its own queue, written
+    to the outbox in the caller's transaction (marketplace/services/leases.py)."""
+    generation_dispatch(request_id=request_id)
 
 
 @transaction.atomic
@@ -96,7 +84,8 @@ def generation_request_create(
     backend: str = "",
     enqueue: bool = True,
 ) -> GenerationRequest:
-    """Record the request and enqueue the pipeline once the transaction commits. Only
+    """Record the request and enqueue the pipeline with it (sent once the transaction
+    commits, through the outbox). Only
     the shape of the input is checked here; the policy check decides the rest.
     ``enqueue=False`` is for a caller that runs the pipeline's steps itself, in
     process (the demo seed): nothing is sent to the broker."""
@@ -153,7 +142,7 @@ def generation_request_create(
         )
     )
     if enqueue:
-        transaction.on_commit(lambda: _enqueue(request.pk))
+        _enqueue(request.pk)
     return request
 
 
@@ -319,8 +308,10 @@ def generation_render(*, request_id) -> None:
         credits=tuple(request.effective_terms.get("credits", [])),
     )
     last = {"pct": -1}
+    lease = LeaseHeartbeat(request_id)
 
     def progress(fraction: float) -> None:
+        lease.beat()
         pct = 10 + int(80 * min(max(fraction, 0.0), 1.0))
         if pct >= last["pct"] + 3 or fraction >= 1.0:
             last["pct"] = pct

@@ -36,6 +36,7 @@ from payments.services.payouts import (
     payout_submit,
     payouts_create,
     payouts_run,
+    payouts_submitted_settle,
 )
 from payments.services.provider_errors import provider_failed
 from payments.services.refunds import licence_fees_refund, refund_submit, refunds_submit_due
@@ -56,7 +57,12 @@ from payments.services.wallet import (
     wallet_settings_set,
     wallet_top_up_start,
 )
-from payments.services.webhooks import WebhookRejected, webhook_handle, webhook_receive
+from payments.services.webhooks import (
+    WebhookRejected,
+    webhook_handle,
+    webhook_receive,
+    webhooks_unhandled_resend,
+)
 from payments.services.withdrawals import PayoutRefused, payout_withdraw
 from payments.stripe_gateway import stripe_gateway
 
@@ -95,6 +101,7 @@ __all__ = [
     "payout_withdraw",
     "payouts_create",
     "payouts_run",
+    "payouts_submitted_settle",
     "platform_account",
     "provider_failed",
     "refund_submit",
@@ -112,5 +119,6 @@ __all__ = [
     "wallet_top_up_start",
     "webhook_handle",
     "webhook_receive",
+    "webhooks_unhandled_resend",
     "work_earning_refusal",
 ]

@@ -9,6 +9,7 @@ a failure returns the money (key ``payout:<id>:return``) and records why."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import stripe
 from django.conf import settings
@@ -228,3 +229,30 @@ def payouts_run(*, gateway) -> list[Payout]:
     ):
         done.append(payout_submit(payout_id=payout_id, gateway=gateway))
     return done
+
+
+def payouts_submitted_settle(*, gateway, batch: int = 100) -> list[Payout]:
+    """Settle payouts left ``submitted`` past their lease (``PAYOUT_LEASE_SECONDS``):
+    the transfer's webhook never came, or its handling was lost. The transfer the
+    payout recorded is read back from Stripe: kept, the payout is paid, as its
+    ``transfer.created`` webhook would have made it; reversed in full, it failed. It is
+    read rather than created again under ``payout-<id>`` because Stripe forgets an
+    idempotency key after 24 hours: a late re-submission would be a second transfer.
+    A transient Stripe error is raised for the task to retry."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PAYOUT_LEASE_SECONDS)
+    stuck = Payout.objects.filter(status=PayoutStatus.SUBMITTED, submitted_at__lt=cutoff)
+    settled = []
+    for payout in stuck.order_by("submitted_at", "id")[:batch]:
+        try:
+            transfer = gateway.transfer_retrieve(payout.stripe_transfer_id)
+        except stripe.InvalidRequestError as exc:
+            log.error("payout %s: its transfer %s cannot be read: %s",
+                      payout.pk, payout.stripe_transfer_id, exc)  # fmt: skip
+            continue
+        if transfer.amount_reversed >= transfer.amount:
+            settled.append(payout_fail(payout_id=payout.pk, reason="The transfer was reversed."))
+            continue
+        confirmed = payout_confirm(transfer_id=transfer.id, payout_id=str(payout.pk))
+        if confirmed is not None:
+            settled.append(confirmed)
+    return settled

@@ -10,15 +10,13 @@ refund still due, so a lost task delays a refund and never loses it."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime, timedelta
 
 import stripe
-from celery import signature as task_signature
-from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from payments.enums import CheckoutStatus, RefundStatus, RevenueKind, RevenueStatus
 from payments.models import CheckoutSession, Refund, RevenueEvent
 from payments.services.revenue import revenue_event_settle
@@ -31,12 +29,13 @@ SUBMIT_GRACE = timedelta(minutes=5)
 
 def _enqueue(refund_id) -> None:
     # By name: payments/tasks.py calls these services, so it is not imported here.
-    task_signature("payments.refund_submit", args=(str(refund_id),)).apply_async()
+    outbox.enqueue("payments.refund_submit", [str(refund_id)])
 
 
 def licence_fees_refund(*, grant_id, reason: str) -> list[Refund]:
     """Refund every licence fee paid through Stripe for the grant and not yet given
-    back, in the caller's transaction: the ledger reversal now, Stripe on commit.
+    back, in the caller's transaction: the ledger reversal now, Stripe once it commits
+    (through the outbox).
     Idempotent: a second call finds the fees reversed and does nothing."""
     refunds = []
     fees = RevenueEvent.objects.filter(
@@ -57,7 +56,7 @@ def licence_fees_refund(*, grant_id, reason: str) -> list[Refund]:
             },
         )
         if created:
-            transaction.on_commit(functools.partial(_enqueue, refund.pk))
+            _enqueue(refund.pk)
         refunds.append(refund)
     return refunds
 

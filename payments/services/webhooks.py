@@ -1,12 +1,16 @@
-"""Stripe webhooks: receive (verify, store once, enqueue the handling on commit) and
-handle (dispatch each stored event to the flow it concerns)."""
+"""Stripe webhooks: receive (verify, store once, with its handling written to the
+outbox in the same transaction) and handle (dispatch each stored event to the flow it
+concerns)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from celery import signature as task_signature
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from core import outbox
 from payments.models import Payout, StripeEvent
 from payments.services import payouts
 from payments.services.checkout import checkout_completed, checkout_expired
@@ -15,6 +19,8 @@ from payments.services.reversals import CLAWBACK_PURPOSE, charge_disputed, charg
 from payments.services.wallet import wallet_top_up_reverse
 from payments.stripe_gateway import StripeGateway, WebhookInvalid
 
+# How long an event that was never handled is sent again (Stripe retries for 3 days).
+WEBHOOK_RESEND_FOR = timedelta(days=3)
 _ID_MAX: int = StripeEvent._meta.get_field("id").max_length or 255
 _TYPE_MAX: int = StripeEvent._meta.get_field("type").max_length or 100
 
@@ -42,9 +48,10 @@ def _event_shape(event: Any) -> tuple[str, str]:
 
 def webhook_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
     """Verify the signature (its timestamp within Stripe's tolerance either way), store
-    the event by its id, and enqueue its handling once the row is committed. A
-    duplicate delivery returns the stored event with created=False and enqueues
-    nothing, so a replayed event moves nothing twice."""
+    the event by its id and its handling in the outbox, in one transaction: once this
+    returns, the handling runs, even if the broker is down now (the relay sends it when
+    the broker is back). A duplicate delivery returns the stored event with
+    created=False and enqueues nothing, so a replayed event moves nothing twice."""
     try:
         body = StripeGateway.webhook_event(payload=payload, signature=signature)
     except WebhookInvalid as exc:
@@ -56,7 +63,7 @@ def webhook_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, boo
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(id=event_id, type=event_type, payload=body)
-            transaction.on_commit(lambda: _enqueue(stored.pk))
+            _enqueue(stored.pk)
     except IntegrityError:
         return StripeEvent.objects.get(pk=event_id), False
     return stored, True
@@ -64,7 +71,29 @@ def webhook_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, boo
 
 def _enqueue(event_id: str) -> None:
     # By name: payments/tasks.py calls these services, so it is not imported here.
-    task_signature("payments.webhook_handle", args=(event_id,)).apply_async()
+    outbox.enqueue("payments.webhook_handle", [event_id])
+
+
+def webhooks_unhandled_resend(*, batch: int = 100) -> int:
+    """Send again the handling of events stored ``WEBHOOK_LEASE_SECONDS`` ago or more and
+    still not handled: their message was published, then lost (a broker restarted
+    without its data), or the handling failed. The handling is idempotent. Like
+    Stripe's own retries, this gives up on an event after three days. Returns how
+    many were sent."""
+    now = timezone.now()
+    stale = list(
+        StripeEvent.objects.filter(
+            processed_at__isnull=True,
+            received_at__lt=now - timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
+            received_at__gte=now - WEBHOOK_RESEND_FOR,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    with transaction.atomic():
+        for event_id in stale:
+            _enqueue(event_id)
+    return len(stale)
 
 
 def _checkout_completed(obj: dict, gateway) -> str:

@@ -6,14 +6,13 @@ lost), confirmed by the transfer's webhook."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from celery import signature as task_signature
 from django.db import transaction
 from rest_framework import status
 
 from accounts import selectors as accounts_selectors
+from core import outbox
 from core.errors import DomainError, NotPermitted
 from payments.enums import AccountKind, PaymentsError
 from payments.models import LedgerAccount, Payout
@@ -61,9 +60,10 @@ def payout_withdraw(*, by: User, organization: Organization | None = None) -> li
             if payout is not None:
                 made.append(payout)
         for payout in made:
-            # robust: a broker that is down must not turn a made payout into an error
-            # page; the hourly run submits every payout still created.
-            transaction.on_commit(_submitter(payout.pk), robust=True)
+            # Through the outbox: a broker that is down delays the transfer, never
+            # turns a made payout into an error page (and the hourly run submits every
+            # payout still created).
+            _submit(payout.pk)
     if not made:  # another request got there first
         _refuse(owner)
     return made
@@ -78,13 +78,6 @@ def _refuse(owner) -> None:
     raise PayoutRefused(reason.text, code=reason.code)
 
 
-def _submitter(payout_id) -> Callable[[], None]:
-    def submit_payout() -> None:
-        _submit(payout_id)
-
-    return submit_payout
-
-
 def _submit(payout_id) -> None:
     # By name: payments/tasks.py calls the services, so it is not imported here.
-    task_signature("payments.payout_submit", args=(str(payout_id),)).apply_async()
+    outbox.enqueue("payments.payout_submit", [str(payout_id)])

@@ -21,9 +21,15 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.workers import WorkerProcess, start_worker, worker_env
+from tests.workers import WorkerProcess, start_beat, start_worker, worker_env
 
 FAULT_VISIBILITY_TIMEOUT = 8  # seconds; see tests/faults/worker_app.py
+# The lease tests (test_leases_*.py) keep Redis's production visibility timeout (an
+# hour: a message a killed worker held is out of reach for the whole test) and rely on
+# leases of a few seconds and beat sweeping every second instead.
+LEASE_SECONDS = 4
+SWEEP_SECONDS = 1
+PRODUCTION_VISIBILITY_TIMEOUT = 3600
 
 
 def _free_port() -> int:
@@ -119,9 +125,13 @@ class FaultWorkers:
     A live worker is shared by the tests of a module; a test that kills one starts the
     next with ``fresh()``."""
 
-    def __init__(self, *, env: dict[str, str], kill_dir: Path, log_dir: Path):
+    def __init__(
+        self, *, env: dict[str, str], kill_dir: Path, log_dir: Path, pause_dir: Path | None = None
+    ):
         self.env, self.kill_dir, self.log_dir = env, kill_dir, log_dir
+        self.pause_dir = pause_dir or kill_dir
         self.current: WorkerProcess | None = None
+        self.beat: WorkerProcess | None = None
         self.started = 0
 
     def fresh(self) -> WorkerProcess:
@@ -141,6 +151,23 @@ class FaultWorkers:
             return self.fresh()
         return self.current
 
+    def start_beat(self, schedule_dir: Path) -> WorkerProcess:
+        """Celery beat beside the workers (its own process group: killing a worker
+        leaves it running, as on separate machines)."""
+        self.beat = start_beat(
+            env=self.env,
+            app="tests.faults.worker_app",
+            log_path=self.log_dir / "beat.log",
+            schedule_path=schedule_dir / f"beat-{time.monotonic_ns()}",
+        )
+        return self.beat
+
+    def pause_at(self, task_name: str, seconds: float) -> Path:
+        """The next worker to start ``task_name`` sleeps ``seconds`` first; returns the
+        file that appears when it does."""
+        (self.pause_dir / task_name).write_text(str(seconds))
+        return self.pause_dir / f"{task_name}.paused"
+
     def kill_at(self, task_name: str) -> None:
         """The next worker to start ``task_name`` dies there (SIGKILL, whole worker)."""
         (self.kill_dir / task_name).touch()
@@ -154,6 +181,8 @@ class FaultWorkers:
     def stop(self) -> None:
         if self.current is not None:
             self.current.stop()
+        if self.beat is not None:
+            self.beat.stop()
 
 
 @pytest.fixture(scope="module")
@@ -180,13 +209,8 @@ def fault_workers(
     workers.stop()
 
 
-@pytest.fixture
-def faults(
-    transactional_db, settings, private_redis, fault_workers, fault_media_root, provenance_keys
-):
-    """Committed data, this process enqueueing on the private Redis, and its cache (the
-    screening registry's version) on the same server as the workers'. Yields the
-    worker manager; after the test nothing may be left armed to kill."""
+@contextmanager
+def _fault_world(*, settings, private_redis, workers: FaultWorkers, media_root, provenance_keys):
     cache_db = int(os.environ.get("TEST_CACHE_DB", "15"))
     settings.CACHES = {
         "default": {
@@ -195,7 +219,7 @@ def faults(
             "KEY_PREFIX": "cocreate-test",
         }
     }
-    settings.MEDIA_ROOT = fault_media_root
+    settings.MEDIA_ROOT = media_root
     settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
     settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
     settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
@@ -204,11 +228,130 @@ def faults(
     private_redis.client(0).flushdb()  # our own server: no earlier test's messages
     private_redis.client(cache_db).flushdb()
     forget_local_registry()
-    for armed in fault_workers.kill_dir.iterdir():
+    for armed in [*workers.kill_dir.iterdir(), *workers.pause_dir.iterdir()]:
         armed.unlink()
     with _app_broker(private_redis.url(0)):
-        yield fault_workers
-    assert not list(fault_workers.kill_dir.iterdir()), "a kill was armed but never fired"
+        yield workers
+    assert not list(workers.kill_dir.iterdir()), "a kill was armed but never fired"
+
+
+@pytest.fixture
+def faults(
+    transactional_db, settings, private_redis, fault_workers, fault_media_root, provenance_keys
+):
+    """Committed data, this process enqueueing on the private Redis, and its cache (the
+    screening registry's version) on the same server as the workers'. Yields the
+    worker manager; after the test nothing may be left armed to kill."""
+    with _fault_world(
+        settings=settings,
+        private_redis=private_redis,
+        workers=fault_workers,
+        media_root=fault_media_root,
+        provenance_keys=provenance_keys,
+    ) as workers:
+        yield workers
+
+
+@pytest.fixture(scope="module")
+def lease_workers(
+    tmp_path_factory, django_db_setup, private_redis, provenance_keys, fault_media_root
+):
+    """Workers with Redis's production visibility timeout, short leases, and beat
+    running only the relay and the sweepers, every second."""
+    kill_dir = tmp_path_factory.mktemp("lease-kill")
+    pause_dir = tmp_path_factory.mktemp("lease-pause")
+    env = worker_env(
+        redis_url=private_redis.url(0),
+        media_root=fault_media_root,
+        provenance_keys=provenance_keys,
+        extra={
+            "FAULT_KILL_DIR": str(kill_dir),
+            "FAULT_PAUSE_DIR": str(pause_dir),
+            "FAULT_VISIBILITY_TIMEOUT": str(PRODUCTION_VISIBILITY_TIMEOUT),
+            "FAULT_SWEEP_SECONDS": str(SWEEP_SECONDS),
+            "GENERATION_LEASE_SECONDS": str(LEASE_SECONDS),
+            "OUTBOX_RELAY_AFTER_SECONDS": "1",
+            "WEBHOOK_LEASE_SECONDS": "5",
+        },
+    )
+    workers = FaultWorkers(
+        env=env,
+        kill_dir=kill_dir,
+        log_dir=tmp_path_factory.mktemp("lease-logs"),
+        pause_dir=pause_dir,
+    )
+    yield workers
+    workers.stop()
+
+
+@pytest.fixture
+def lease_faults(
+    transactional_db,
+    settings,
+    private_redis,
+    lease_workers,
+    fault_media_root,
+    provenance_keys,
+    tmp_path,
+):
+    """As ``faults``, for the lease tests: this process dispatches with the same short
+    lease, and beat (relay and sweepers) runs beside the workers."""
+    settings.GENERATION_LEASE_SECONDS = LEASE_SECONDS
+    settings.OUTBOX_RELAY_AFTER_SECONDS = 1
+    with _fault_world(
+        settings=settings,
+        private_redis=private_redis,
+        workers=lease_workers,
+        media_root=fault_media_root,
+        provenance_keys=provenance_keys,
+    ) as workers:
+        # A worker started after the flush: its start declares the queues' bindings
+        # again (with Redis they are keys the flush removed, and a process that declared
+        # them once never does again, so the messages it publishes would go nowhere).
+        workers.fresh()
+        if workers.beat is None or not workers.beat.alive():
+            workers.start_beat(tmp_path)
+        yield workers
+
+
+class FaultFigures:
+    """For each fault: requests started, requests finished, and the worst time one took
+    to finish, measured from the fault's end (the broker back, the new worker ready).
+    Written to var/test-artifacts/faults.json (TEST_ARTIFACTS_DIR) and printed at the end
+    of the run: the README's fault table comes from here."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict] = {}
+
+    def record(self, fault: str, *, started: int, finished: int, worst_s: float) -> None:
+        self.rows[fault] = {"started": started, "finished": finished, "worst_s": round(worst_s, 1)}
+
+
+FIGURES = FaultFigures()
+
+
+@pytest.fixture
+def fault_figures() -> FaultFigures:
+    return FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FIGURES.rows:
+        return
+    import json
+
+    folder = Path(
+        os.environ.get(
+            "TEST_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+        )
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "faults.json").write_text(json.dumps(FIGURES.rows, indent=2))
+    terminalreporter.section("fault suite: finished / started, worst time to finish")
+    for fault, row in FIGURES.rows.items():
+        terminalreporter.write_line(
+            f"{fault}: {row['finished']}/{row['started']} finished, worst {row['worst_s']} s"
+        )
 
 
 def wait_for_status(request_id, statuses, *, timeout: float = 90.0, worker=None):

@@ -35,7 +35,16 @@ def _generate(api_client, user, **body):
 
 
 def test_licensed_prompt_is_published_as_a_signed_playable_mp4(pipeline, api_client):
-    # given: a creator holding a licence for Hoshi-chan
+    _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client)
+
+
+def test_licensed_prompt_is_published_with_rabbitmq_as_the_broker(rabbitmq_pipeline, api_client):
+    _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client)
+
+
+def _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client):
+    # given: the real pipeline on a broker (Redis, or RabbitMQ over AMQP)
+    # and: a creator holding a licence for Hoshi-chan
     hoshi = with_image(CharacterFactory(name="Hoshi-chan"))
     creator = UserFactory()
     grant = grant_for(hoshi, creator, **REMIX_TERMS)

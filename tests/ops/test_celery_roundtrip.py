@@ -12,8 +12,16 @@ from tests.mfa import log_in_with_totp, totp_activate
 
 
 def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process):
-    # given: the app is configured for the real Redis broker, not eager execution
-    assert app.conf.broker_url.startswith("redis://")
+    _round_trip(celery_worker_process, scheme="redis://")
+
+
+def test_task_round_trips_through_rabbitmq_and_a_real_worker(on_rabbitmq):
+    _round_trip(on_rabbitmq, scheme="amqp://")
+
+
+def _round_trip(worker, *, scheme: str) -> None:
+    # given: the app is configured for the real broker, not eager execution
+    assert app.conf.broker_url.startswith(scheme)
     assert not app.conf.task_always_eager
     token = uuid.uuid4().hex
 
@@ -28,7 +36,7 @@ def test_task_round_trips_through_redis_and_a_real_worker(celery_worker_process)
     assert result.successful()
     # the worker logs "received" before it runs the task (its "succeeded" line, written
     # after the result is stored, may not be on disk yet)
-    assert f"core.ping[{result.id}] received" in celery_worker_process.log_path.read_text()
+    assert f"core.ping[{result.id}] received" in worker.log()
 
 
 def test_task_defaults_follow_the_style_guide():
@@ -42,6 +50,21 @@ def test_task_defaults_follow_the_style_guide():
         "render": "render",
         "money": "money",
     }
+
+
+def test_queues_are_quorum_queues_on_rabbitmq_and_direct_on_redis():
+    from config.celery import declared_queues
+
+    # RabbitMQ: durable quorum queues behind topic exchanges (native delayed delivery)
+    rabbitmq = declared_queues("amqp://guest:guest@127.0.0.1:5672/")
+    assert [q.name for q in rabbitmq] == ["default", "render", "money"]
+    assert all(
+        q.durable and q.queue_arguments == {"x-queue-type": "quorum"} and q.exchange.type == "topic"
+        for q in rabbitmq
+    )
+    # Redis: direct exchanges, which still deliver when the binding keys were lost
+    redis = declared_queues("redis://127.0.0.1:6379/0")
+    assert all(q.exchange.type == "direct" and not q.queue_arguments for q in redis)
     assert "heartbeat" in app.conf.beat_schedule
 
 

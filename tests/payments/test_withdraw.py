@@ -14,12 +14,12 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.models import OutboxMessage
 from core.money import Money
 from payments import services
 from payments.enums import AccountKind
 from payments.models import ConnectedAccount, LedgerTransaction, Payout
 from payments.selectors_payouts import payout_next_run, payout_outlook
-from payments.services import withdrawals
 from tests.builders import dispute_opened, tip_settled
 from tests.factories import (
     CharacterFactory,
@@ -208,26 +208,25 @@ def test_a_payout_still_being_made_blocks_a_second_one(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_broker_that_is_down_leaves_the_payout_for_the_hourly_run(client, monkeypatch):
-    # given: enqueueing the transfer fails (the broker is down)
+def test_a_broker_that_is_down_leaves_the_payout_to_the_outbox(client, broker_down):
+    # given: the broker is down
     creator = UserFactory()
     _earning(creator)
     _connected({"user": creator})
     client.force_login(creator)
 
-    def broker_down(payout_id):
-        raise ConnectionError("the broker is down")
-
-    monkeypatch.setattr(withdrawals, "_submit", broker_down)
-
     # when
     response = client.post(reverse("payments:withdraw"), follow=True)
 
-    # then: the person is told it is on its way, and the payout waits, money reserved
+    # then: the person is told it is on its way, and the payout waits, money reserved,
+    # its transfer task kept unsent in the outbox for the relay
     assert "Withdrawal of $45.00 requested" in response.content.decode()
     payout = Payout.objects.get()
     assert payout.status == "created"
     assert _available(creator) == 0
+    message = OutboxMessage.objects.get(task_name="payments.payout_submit")
+    assert message.args == [str(payout.pk)]
+    assert message.sent_at is None and message.attempts == 1 and message.last_error
 
 
 @pytest.mark.django_db
