@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organizations"
 
     def ready(self) -> None:
-        from accounts import media
+        from accounts import media, tasks  # noqa: F401 - registers the email job
         from core.media import media_kind_register
 
         # Who may see the verification documents (core/media.py serves them).

@@ -28,6 +28,7 @@ from accounts.models import (
     User,
 )
 from accounts.second_factor import totp_code_valid
+from core import outbox
 from core.errors import DomainError, ErrorCode, NotPermitted, RateLimited
 from core.uploads import reencode_image, validate_document
 
@@ -309,8 +310,10 @@ def follow_delete(*, follower: User, followee: User) -> None:
 
 
 def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list:
-    """Tell people something: an in-app notification each, and an email once the
-    transaction commits (the console backend in development)."""
+    """Tell people something: an in-app notification each, and its email copy sent by a
+    job (``accounts.notification_emails``) written to the outbox in this transaction, so
+    the email goes out once it commits even if the broker or the mail server is down at
+    the time (the relay and the task's retries carry it)."""
     recipients = [u for u in dict.fromkeys(users) if u is not None and u.is_active]
     notes = Notification.objects.bulk_create(
         [
@@ -318,20 +321,29 @@ def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> li
             for u in recipients
         ]
     )
-
-    def _email() -> None:
-        link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
-        for user in recipients:
-            send_mail(
-                subject=f"[Cocreate] {title}"[:200],
-                message=f"{body}{link}",
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=True,
-            )
-
-    transaction.on_commit(_email)
+    if notes:
+        outbox.enqueue("accounts.notification_emails", [[str(note.pk) for note in notes]])
     return notes
+
+
+def notification_emails_send(*, ids) -> int:
+    """Email each notification not emailed yet, marking it as it goes, so a retried job
+    sends only what is left. Returns how many were sent."""
+    sent = 0
+    link_base = settings.SITE_URL.rstrip("/")
+    for note in Notification.objects.filter(
+        pk__in=list(ids), emailed_at__isnull=True
+    ).select_related("user"):
+        link = f"\n\n{link_base}{note.url}" if note.url else ""
+        send_mail(
+            subject=f"[Cocreate] {note.title}"[:200],
+            message=f"{note.body}{link}",
+            from_email=None,
+            recipient_list=[note.user.email],
+        )
+        Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
 
 
 def notifications_mark_read(*, user: User, ids=None) -> int:

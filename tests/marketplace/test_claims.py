@@ -76,7 +76,7 @@ def _claim(hoshi, work, by, policy="track"):
 
 
 def test_claim_then_dispute_then_release_returns_the_escrow_to_the_original_recipients(
-    claimed_setting, django_capture_on_commit_callbacks
+    claimed_setting, django_capture_on_commit_callbacks, eager_celery
 ):
     hoshi, creator, work, studio_owner = claimed_setting
     studio = hoshi.owner_organization

@@ -134,7 +134,7 @@ def test_the_claim_form_is_only_for_owners_and_managers_of_a_verified_owner(clie
 
 
 def test_rightsholder_files_a_claim_from_the_work_page_and_the_creator_is_told(
-    client, setting, django_capture_on_commit_callbacks
+    client, setting, django_capture_on_commit_callbacks, eager_celery
 ):
     # given
     hoshi, creator, work, studio_owner = setting
@@ -237,7 +237,7 @@ def test_block_hides_the_work_from_feeds_and_pages_for_all_but_its_creator(
 
 
 def test_creator_sees_the_claim_and_disputes_it_from_the_work_page(
-    client, setting, django_capture_on_commit_callbacks
+    client, setting, django_capture_on_commit_callbacks, eager_celery
 ):
     # given
     hoshi, creator, work, studio_owner = setting

@@ -93,7 +93,7 @@ def _tip(work, n: int) -> None:
 
 
 def test_rightsholder_claims_a_video_that_does_not_license_their_character_from_its_page(
-    client, slipped, django_capture_on_commit_callbacks
+    client, slipped, django_capture_on_commit_callbacks, eager_celery
 ):
     # given: the claim form offers the studio's character, marked for staff review
     comet, creator, work, studio_owner = slipped

@@ -1,0 +1,22 @@
+"""Accounts' jobs: the email copies of notifications (written to the outbox by
+``accounts.services.notify``)."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from accounts import services
+from core.tasks import TRANSIENT_ERRORS
+
+
+@shared_task(
+    name="accounts.notification_emails",
+    on_queue="default",
+    autoretry_for=(*TRANSIENT_ERRORS, SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=8,
+    time_limit=120,
+    soft_time_limit=110,
+)
+def notification_emails(ids: list[str]) -> int:
+    return services.notification_emails_send(ids=ids)
