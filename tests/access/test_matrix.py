@@ -422,6 +422,7 @@ ROUTES: dict[str, dict[str, Op]] = {
         "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
     },
     "marketplace:feed": {"get": Op({"none": ANYONE})},
+    "marketplace:tdmrep": {"get": Op({"none": ANYONE})},
     "marketplace:verify": {
         "get": Op({"none": ANYONE}),
         "post": Op(
