@@ -111,6 +111,8 @@ GRANT = {
     "approval_deadline": None,
     "ended_at": None,
     "end_reason": "",
+    "revoke_at": None,
+    "revoke_reason": "",
 }
 
 ODRL_OFFER = {
