@@ -471,6 +471,9 @@ def _work_store(
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if Work.objects.filter(request=request).exists():
             return
+        # Failed while it was being signed (its licence revoked, say): no work.
+        if request.status != GenerationStatus.SIGNING:
+            return
         if caps.work_store_refused(request=request, licenses=licenses):
             return
         rendered = request.render_output
