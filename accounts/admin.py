@@ -14,6 +14,7 @@ from accounts.models import (
     User,
 )
 from core.admin import ReadOnlyAdmin, SignedMediaAdmin
+from core.errors import DomainError
 
 
 @admin.register(User)
@@ -56,6 +57,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         "slug",
         "verification_status",
         "member_count",
+        "document_count",
         "released_on_dispute",
         "created_at",
     ]
@@ -74,7 +76,11 @@ class OrganizationAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(member_count=Count("memberships", distinct=True), released_count=released)
+            .annotate(
+                member_count=Count("memberships", distinct=True),
+                document_count=Count("documents", distinct=True),
+                released_count=released,
+            )
         )
 
     @admin.display(description="Claims released on dispute", ordering="released_count")
@@ -86,11 +92,21 @@ class OrganizationAdmin(admin.ModelAdmin):
     def member_count(self, obj: Organization) -> int:
         return obj.member_count
 
-    @admin.action(description="Verify selected organizations")
+    @admin.display(description="Documents", ordering="document_count")
+    def document_count(self, obj: Organization) -> int:
+        return obj.document_count
+
+    @admin.action(description="Verify selected organizations (pending, with documents)")
     def verify_selected(self, request, queryset):
+        verified = 0
         for organization in queryset:
-            services.organization_verify(organization=organization, by=request.user)
-        self.message_user(request, f"Verified {queryset.count()} organization(s).")
+            try:
+                services.organization_verify(organization=organization, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"Not verified: {exc.detail}", level=messages.ERROR)
+            else:
+                verified += 1
+        self.message_user(request, f"Verified {verified} organization(s).")
 
     @admin.action(description="Reject selected organizations (documents insufficient)")
     def reject_selected(self, request, queryset):

@@ -279,10 +279,25 @@ def _staff_decide(*, organization: Organization, by: User, status: str, note: st
 
 @transaction.atomic
 def organization_verify(*, organization: Organization, by: User) -> Organization:
-    """Staff confirm the organization holds the rights it claims; it may then publish."""
-    return _staff_decide(
-        organization=organization, by=by, status=VerificationStatus.VERIFIED, note=""
-    )
+    """Staff confirm the organization holds the rights it claims; it may then publish.
+    Only an organization waiting for review (``pending``) and only on the documents it
+    uploaded: a verification with nothing to look at is refused."""
+    if not by.is_staff:
+        raise NotPermitted("Only staff can verify organizations.")
+    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    if current.verification_status != VerificationStatus.PENDING:
+        raise DomainError(
+            f"Only an organization waiting for review can be verified; "
+            f"{current.name} is {current.get_verification_status_display().lower()}.",
+            code=ErrorCode.INVALID_STATE,
+        )
+    if not current.documents.exists():
+        raise DomainError(
+            f"{current.name} has uploaded no documents: there is nothing to verify it on.",
+            code=AccountsError.DOCUMENTS_REQUIRED,
+            field="documents",
+        )
+    return _staff_decide(organization=current, by=by, status=VerificationStatus.VERIFIED, note="")
 
 
 @transaction.atomic

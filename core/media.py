@@ -51,6 +51,9 @@ class MediaKind:
     visible_to: Callable[..., bool]
     # Offered as a download rather than shown in the page (documents).
     attachment: bool = False
+    # Extra response headers for the file ``name`` (keyword arguments ``name`` and
+    # ``base_url``, the site's absolute root), e.g. a rightsholder's TDM reservation.
+    headers: Callable[..., dict[str, str]] | None = None
 
 
 _KINDS: dict[str, MediaKind] = {}

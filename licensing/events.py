@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GrantEnded:
-    """A live grant ended (its offer's grace period passed, or its licensee ended it).
+    """A live grant ended (its offer's grace period passed, its licensee ended it, or
+    its licensor revoked it).
     The works made under it now follow ``on_revoke`` (keep, delist or delete)."""
 
     grant_id: uuid.UUID
     on_revoke: str
     reason: str
+    # The licensor revoked it: the licensee's generations of the character that have
+    # not finished are failed with ``reason`` (their fee holds released with them).
+    cancel_generations: bool = False
 
 
 @dataclass(frozen=True)

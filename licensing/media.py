@@ -16,6 +16,7 @@ from core.media import MediaKind, Viewer, staff_viewer
 from licensing import selectors
 from licensing.enums import CharacterStatus
 from licensing.models import CharacterImage
+from licensing.training import tdm_headers
 
 FOLDER = "characters"
 
@@ -24,14 +25,20 @@ def character_image_public(image: CharacterImage) -> bool:
     return image.character.status == CharacterStatus.ACTIVE
 
 
-def character_image_visible_to(*, name: str, user: Viewer) -> bool:
-    """Whether ``name`` is a stored image or thumbnail of a character ``user`` may see."""
+def _character_id(name: str) -> uuid.UUID | None:
     parts = name.split("/")
     if len(parts) < 3:
-        return False
+        return None
     try:
-        character_id = uuid.UUID(parts[1])
+        return uuid.UUID(parts[1])
     except ValueError:
+        return None
+
+
+def character_image_visible_to(*, name: str, user: Viewer) -> bool:
+    """Whether ``name`` is a stored image or thumbnail of a character ``user`` may see."""
+    character_id = _character_id(name)
+    if character_id is None:
         return False
     image = (
         CharacterImage.objects.filter(character_id=character_id)
@@ -46,9 +53,21 @@ def character_image_visible_to(*, name: str, user: Viewer) -> bool:
     return selectors.character_can_edit(character=image.character, user=user)
 
 
+def character_image_headers(*, name: str, base_url: str) -> dict[str, str]:
+    """The TDMRep reservation of a character's images, unless its terms allow training."""
+    character_id = _character_id(name)
+    if character_id is None:
+        return {}
+    reserved, offer = selectors.character_training_reservation(character_id=character_id)
+    if not reserved:
+        return {}
+    return tdm_headers(offer_id=offer.pk if offer else None, base_url=base_url)
+
+
 KIND = MediaKind(
     folder=FOLDER,
     model=CharacterImage,
     is_public=character_image_public,
     visible_to=character_image_visible_to,
+    headers=character_image_headers,
 )

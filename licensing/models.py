@@ -284,6 +284,10 @@ class Grant(TimeStamped):
     approval_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
+    # Set when the licensor revokes this one licence: it ends then (after the offer's
+    # grace period), with ``revoke_reason``; beat's licensing.grants_revoke_due ends it.
+    revoke_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revoke_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -586,3 +586,53 @@ def decision_licences(*, decision_ids: Iterable) -> dict:
             if str(g.character_id) in involved
         ]
     return out
+
+
+# --- training and data mining opt-outs (the offer's ``ai_training`` term) ---------
+# A term that is missing or anything but "allowed" reserves the rights: the schema's
+# default is "not_allowed", and a reservation is the safe reading of a doubt.
+
+
+def offers_reserving_training() -> QuerySet[Offer]:
+    """Every offer version (any status) whose terms reserve AI training and data
+    mining: a work keeps the terms of the version it was made under."""
+    return Offer.objects.exclude(terms__ai_training="allowed")
+
+
+def offer_training_terms(*, ids: Iterable) -> dict:
+    """Each offer's ``ai_training`` term (``allowed`` or ``not_allowed``), by offer id."""
+    rows = Offer.objects.filter(pk__in=list(ids)).values_list("pk", "terms__ai_training")
+    return {pk: "allowed" if value == "allowed" else "not_allowed" for pk, value in rows}
+
+
+def character_training_reservation(*, character_id) -> tuple[bool, Offer | None]:
+    """Whether a character's reference images are reserved from AI training and data
+    mining, and the published offer that says so (for its ODRL policy). They are
+    reserved unless the character has published offers and every one of them allows
+    training: a rightsholder who has published no terms has granted nothing."""
+    published = Offer.objects.filter(character_id=character_id, status=OfferStatus.PUBLISHED)
+    reserving = published.exclude(terms__ai_training="allowed").order_by("published_at", "id")
+    offer = reserving.first()
+    if offer is not None:
+        return True, offer
+    return not published.exists(), None
+
+
+def characters_reserving_training() -> list[tuple]:
+    """(character id, reserving published offer id or None) for every active character
+    with reference images whose images are reserved (as in
+    ``character_training_reservation``), in one query."""
+    published = Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED)
+    reserving = published.exclude(terms__ai_training="allowed").order_by("published_at", "id")
+    rows = (
+        Character.objects.filter(status=CharacterStatus.ACTIVE)
+        .filter(Exists(CharacterImage.objects.filter(character=OuterRef("pk"))))
+        .annotate(
+            has_published=Exists(published),
+            reserving_offer=reserving.values("pk")[:1],
+        )
+        .filter(Q(reserving_offer__isnull=False) | Q(has_published=False))
+        .order_by("id")
+        .values_list("pk", "reserving_offer")
+    )
+    return list(rows)

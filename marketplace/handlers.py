@@ -12,3 +12,5 @@ def works_follow_ended_grant(event: GrantEnded) -> None:
     services.works_apply_revocation(
         grant_id=event.grant_id, policy=event.on_revoke, reason=event.reason
     )
+    if event.cancel_generations:
+        services.generations_fail_for_revoked_grant(grant_id=event.grant_id, reason=event.reason)

@@ -15,6 +15,7 @@ from core.media import MediaKind, Viewer, staff_viewer
 from marketplace import selectors
 from marketplace.enums import WorkStatus
 from marketplace.models import Work
+from marketplace.provenance.training import work_tdm_headers
 
 FOLDER = "works"
 _FOR_PARTIES = frozenset({WorkStatus.PENDING_APPROVAL, WorkStatus.DENIED})
@@ -36,14 +37,20 @@ def work_files_visible_to(*, work: Work, user: Viewer) -> bool:
     return work.status in _FOR_PARTIES and selectors.work_rightsholder_of(work=work, user=user)
 
 
-def work_file_visible_to(*, name: str, user: Viewer) -> bool:
-    """Whether ``name`` is the current video or poster of a work ``user`` may see."""
+def _work_id(name: str) -> uuid.UUID | None:
     parts = name.split("/")
     if len(parts) != 3:
-        return False
+        return None
     try:
-        pk = uuid.UUID(parts[1])
+        return uuid.UUID(parts[1])
     except ValueError:
+        return None
+
+
+def work_file_visible_to(*, name: str, user: Viewer) -> bool:
+    """Whether ``name`` is the current video or poster of a work ``user`` may see."""
+    pk = _work_id(name)
+    if pk is None:
         return False
     # Only what the rule reads: this runs for every file a page shows.
     work = Work.objects.only(*_RULE_FIELDS).filter(pk=pk).first()
@@ -52,6 +59,16 @@ def work_file_visible_to(*, name: str, user: Viewer) -> bool:
     return work_files_visible_to(work=work, user=user)
 
 
+def work_file_headers(*, name: str, base_url: str) -> dict[str, str]:
+    """The TDMRep reservation of a work's files, when its licences reserve training."""
+    pk = _work_id(name)
+    return {} if pk is None else work_tdm_headers(work_id=pk, base_url=base_url)
+
+
 KIND = MediaKind(
-    folder=FOLDER, model=Work, is_public=work_files_public, visible_to=work_file_visible_to
+    folder=FOLDER,
+    model=Work,
+    is_public=work_files_public,
+    visible_to=work_file_visible_to,
+    headers=work_file_headers,
 )

@@ -54,6 +54,11 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
     # The browser may keep it as long as the URL lives; shared caches never.
     left = max(0, signed_at + settings.MEDIA_URL_MAX_AGE - int(time.time()))
     response["Cache-Control"] = f"private, max-age={left}"
+    if kind.headers is not None:
+        for header, value in kind.headers(
+            name=path, base_url=request.build_absolute_uri("/")
+        ).items():
+            response[header] = value
     if kind.attachment:
         filename = path.rsplit("/", 1)[-1]
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -112,6 +112,8 @@ GRANT = {
     "approval_deadline": None,
     "ended_at": None,
     "end_reason": "",
+    "revoke_at": None,
+    "revoke_reason": "",
 }
 
 PRICE_CHANGED = {

@@ -211,13 +211,23 @@ class GrantOutputSerializer(serializers.ModelSerializer):
             "approval_deadline",
             "ended_at",
             "end_reason",
+            "revoke_at",
+            "revoke_reason",
         ]
         extra_kwargs = {
+            "revoke_at": {
+                "help_text": "Set when the rightsholder revoked this licence: it ends then "
+                "(after the offer's grace period)."
+            },
             "approval_deadline": {
                 "help_text": "While pending_approval: undecided by then, the request is "
                 "declined and any fee paid for it refunded."
-            }
+            },
         }
+
+
+class GrantRevokeSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=200)
 
 
 class GrantDecideSerializer(InputSerializer):

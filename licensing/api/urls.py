@@ -19,6 +19,7 @@ urlpatterns = [
     path("grants/", views.GrantListView.as_view(), name="api-grants"),
     path("grants/<uuid:pk>/", views.GrantDetailView.as_view(), name="api-grant"),
     path("grants/<uuid:pk>/end/", views.GrantEndView.as_view(), name="api-grant-end"),
+    path("grants/<uuid:pk>/revoke/", views.GrantRevokeView.as_view(), name="api-grant-revoke"),
     path("grants/<uuid:pk>/decide/", views.GrantDecideView.as_view(), name="api-grant-decide"),
     path("grants/<uuid:pk>/odrl/", views.GrantOdrlView.as_view(), name="api-grant-odrl"),
     path("screen/", views.ScreenView.as_view(), name="api-screen"),

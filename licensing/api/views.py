@@ -16,6 +16,7 @@ from accounts import selectors as accounts_selectors
 from core.api import example_request, example_response, query_bool, query_choice
 from core.errors import DomainError
 from core.ratelimit import ActionRateThrottle
+from core.schema import ErrorSerializer
 from licensing import selectors, services
 from licensing.api import examples as ex
 from licensing.api import serializers as s
@@ -391,6 +392,38 @@ class GrantEndView(APIView):
         serializer = s.GrantEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         grant = services.grant_end_by_licensee(
+            grant=_grant_for(request, pk), by=request.user, **serializer.validated_data
+        )
+        return Response(s.GrantOutputSerializer(grant).data)
+
+
+class GrantRevokeView(APIView):
+    """The rightsholder revokes one person's active licence, with a reason the person
+    reads. It ends after the offer's grace period (at once for none; ``revoke_at``
+    says when); then the works made under it follow the offer's ``on_revoke`` and the
+    person's unfinished generations of the character are failed. 403 for the licensee,
+    404 for anyone else, 409 for a licence not active or already being revoked."""
+
+    @extend_schema(
+        tags=TAG,
+        request=s.GrantRevokeSerializer,
+        responses={200: s.GrantOutputSerializer, 409: ErrorSerializer},
+        examples=[
+            example_request("Revoke", {"reason": "Used in ways our terms forbid"}),
+            example_response(
+                "Revoking",
+                {
+                    **ex.GRANT,
+                    "revoke_at": "2026-05-15T12:00:00Z",
+                    "revoke_reason": "Used in ways our terms forbid",
+                },
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        serializer = s.GrantRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = services.grant_revoke(
             grant=_grant_for(request, pk), by=request.user, **serializer.validated_data
         )
         return Response(s.GrantOutputSerializer(grant).data)

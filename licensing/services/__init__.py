@@ -37,7 +37,13 @@ from licensing.services.offers import (
     offer_update_draft,
 )
 from licensing.services.policy import policy_screen, territory_clean
-from licensing.services.revocation import grant_end_by_licensee, grants_revoke_due, offer_end
+from licensing.services.revocation import (
+    GrantNotRevocable,
+    grant_end_by_licensee,
+    grant_revoke,
+    grants_revoke_due,
+    offer_end,
+)
 from licensing.services.watchlist import (
     watchlist_entries_set_active,
     watchlist_entry_save,
@@ -47,6 +53,7 @@ from licensing.services.watchlist import (
 
 __all__ = [
     "CapReached",
+    "GrantNotRevocable",
     "PriceChanged",
     "TermsInvalid",
     "caps_lock",
@@ -65,6 +72,7 @@ __all__ = [
     "grant_end",
     "grant_end_by_licensee",
     "grant_reject",
+    "grant_revoke",
     "grant_transition",
     "grants_approval_expire",
     "grants_revoke_due",

@@ -1,7 +1,10 @@
 """Ending offers and grants. An ended offer stops new grants at once; its existing
 grants end after the version's ``grace_days``, and their works then follow
 ``on_revoke`` (keep, delist or delete). A creator ending their own grant stops new
-generations at once and their works follow ``on_revoke`` at once."""
+generations at once and their works follow ``on_revoke`` at once. A licensor revoking
+one person's licence ends it after the version's ``grace_days`` (at once for none);
+then its works follow ``on_revoke`` and the person's unfinished generations of the
+character are failed."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from core import events
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.events import GrantEnded
@@ -70,12 +73,99 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
     return current
 
 
+class GrantNotRevocable(DomainError):
+    code = ErrorCode.INVALID_STATE
+    status_code = 409
+
+
+def grant_revoke(*, grant: Grant, by: User, reason: str) -> Grant:
+    """The character's rightsholder takes back one person's active licence. It ends
+    after the offer version's grace period (at once when that is 0 days): no new
+    generations from then, the works made under it follow the version's ``on_revoke``,
+    and the person's unfinished generations of the character are failed with the
+    reason (GrantEnded). The licensee is told now. Refused for anyone but the
+    licensor (NotPermitted), and for a grant that is not active or is already being
+    revoked (409)."""
+    reason = reason.strip()[:200] or "revoked by the rightsholder"
+    with transaction.atomic():
+        grant = (
+            Grant.objects.select_for_update()
+            .select_related("character", "offer", "licensee")
+            .get(pk=grant.pk)
+        )
+        if not character_can_edit(character=grant.character, user=by):
+            raise NotPermitted("Only the character's rightsholder can revoke this licence.")
+        if grant.status != GrantStatus.ACTIVE:
+            raise GrantNotRevocable(
+                f"Only an active licence can be revoked; this one is "
+                f"{grant.get_status_display().lower()}."
+            )
+        if grant.revoke_at is not None:
+            raise GrantNotRevocable(
+                f"This licence is already being revoked; it ends on {grant.revoke_at:%d %b %Y}."
+            )
+        terms = grant.offer.parsed_terms
+        now = timezone.now()
+        grant.revoke_at = now + timedelta(days=terms.grace_days)
+        grant.revoke_reason = reason
+        grant.save(update_fields=["revoke_at", "revoke_reason", "updated_at"])
+        effect = {
+            "keep": "your videos stay up",
+            "delist": "your videos are delisted",
+            "delete": "your videos are deleted",
+        }[terms.on_revoke]
+        when = "now" if terms.grace_days == 0 else f"on {grant.revoke_at:%d %b %Y}"
+        accounts_services.notify(
+            users=[grant.licensee],
+            kind="grant.revoking",
+            title=f"Your licence for {grant.character.name} is revoked",
+            body=f"{grant.character.rightsholder_name} revoked your licence: {reason}. "
+            f"It ends {when}; then {effect}, as its terms say, and generations still "
+            "in progress are stopped.",
+            url="/grants/",
+        )
+        if terms.grace_days == 0:
+            grant = _revoked_now(grant)
+    return grant
+
+
+def _revoked_now(grant: Grant) -> Grant:
+    """End a grant whose revocation is due, and have its works and unfinished
+    generations follow (GrantEnded)."""
+    terms = grant.offer.parsed_terms
+    reason = grant.revoke_reason or "revoked by the rightsholder"
+    grant = grant_transition(grant=grant, to=GrantStatus.REVOKED, by=None, note=reason)
+    events.publish(
+        GrantEnded(
+            grant_id=grant.pk,
+            on_revoke=terms.on_revoke,
+            reason=f"the licence for {grant.character.name} was revoked: {reason}",
+            cancel_generations=True,
+        )
+    )
+    return grant
+
+
 def grants_revoke_due(*, now: datetime | None = None, batch: int = 200) -> int:
     """End the live grants of every ended offer whose grace period has passed (grants
     on older, superseded versions of it included), and apply the ended version's
-    on_revoke to their works (GrantEnded). Returns how many grants ended."""
+    on_revoke to their works (GrantEnded); and end the active grants their licensor
+    revoked whose grace period has passed. Returns how many grants ended."""
     now = now or timezone.now()
     ended = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Grant.objects.select_for_update(skip_locked=True)
+                .filter(status=GrantStatus.ACTIVE, revoke_at__lte=now)
+                .select_related("character", "offer", "licensee")
+                .order_by("revoke_at", "id")[:batch]
+            )
+            for grant in due:
+                _revoked_now(grant)
+        ended += len(due)
+        if len(due) < batch:
+            break
     for offer in Offer.objects.filter(
         status=OfferStatus.ENDED, ended_at__isnull=False
     ).select_related("character"):

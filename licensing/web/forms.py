@@ -276,3 +276,9 @@ class CatalogFilterForm(forms.Form):
         label="Price",
         choices=[("", "Any price"), ("free", "Free to license"), ("paid", "Paid")],
     )
+
+
+class GrantRevokeForm(forms.Form):
+    """Why the rightsholder takes one person's licence back: the person reads it."""
+
+    reason = forms.CharField(max_length=200, strip=True)

@@ -377,3 +377,33 @@ def offer_end(request: HttpRequest, pk) -> HttpResponse:
             f"in {terms.grace_days} days, and then {_EFFECT[terms.on_revoke]}.",
         )
     return redirect("licensing:character_manage", pk=offer.character_id)
+
+
+@login_required
+@require_POST
+def grant_revoke(request: HttpRequest, pk) -> HttpResponse:
+    """The rightsholder revokes one person's active licence (with a reason) from the
+    approvals page's list of active licences."""
+    # Only the character's rightsholder acts on it; to anyone else it does not exist.
+    grant = selectors.grants_for_licensor(user=request.user).filter(pk=pk).first()
+    if grant is None:
+        raise Http404("No such licence")
+    form = forms.GrantRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why you revoke this licence: the creator reads it.")
+        return redirect("marketplace:approvals")
+    try:
+        grant = services.grant_revoke(
+            grant=grant, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        if grant.status == "revoked":
+            done = "it has ended"
+        else:
+            done = f"it ends on {grant.revoke_at:%d %b %Y}, after the offer's grace period"
+        messages.success(
+            request, f"Revoked {grant.licensee.email}'s licence for {grant.character.name}: {done}."
+        )
+    return redirect("marketplace:approvals")

@@ -31,4 +31,5 @@ urlpatterns = [
     path("dashboard/offers/<uuid:pk>/preview/", manage.offer_preview, name="offer_preview"),
     path("dashboard/offers/<uuid:pk>/publish/", manage.offer_publish, name="offer_publish"),
     path("dashboard/offers/<uuid:pk>/end/", manage.offer_end, name="offer_end"),
+    path("dashboard/grants/<uuid:pk>/revoke/", manage.grant_revoke, name="grant_revoke"),
 ]

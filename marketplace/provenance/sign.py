@@ -6,6 +6,9 @@ The manifest says three things about a work:
   for a remix, with the IPTC ``trainedAlgorithmicMedia`` source type);
 - which licenses made it lawful (``com.cocreate.licenses``: each character, offer
   version, terms hash and grant, plus the work id);
+- whether it may be used to train AI models or be data-mined (the CAWG
+  ``cawg.training-mining`` assertion, from the strictest ``ai_training`` term among
+  its licences);
 - for a remix, the parent's own signed file as a ``parentOf`` ingredient, so the
   parent's manifest, and its licenses, travel inside the child.
 
@@ -24,7 +27,12 @@ from pathlib import Path
 import c2pa
 from django.conf import settings
 
-from marketplace.provenance.verify import LICENSES_LABEL, c2pa_context
+from marketplace.provenance.verify import (
+    LICENSES_LABEL,
+    TRAINING_MINING_ENTRIES,
+    TRAINING_MINING_LABEL,
+    c2pa_context,
+)
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 SIGNABLE_MIME_TYPES = frozenset({"video/mp4", "image/jpeg"})
@@ -65,6 +73,9 @@ class ProvenanceInfo:
     generator: str
     licenses: tuple[LicenseClaim, ...]
     parent: ParentIngredient | None = None
+    # The CAWG ``use`` for AI training and data mining: "allowed", "notAllowed" or
+    # "constrained" (see marketplace/provenance/training.py); None states nothing.
+    training_use: str | None = None
 
 
 def sign_media(*, source: Path, dest: Path, mime: str, info: ProvenanceInfo) -> dict:
@@ -141,14 +152,25 @@ def manifest_definition(*, info: ProvenanceInfo, mime: str) -> dict:
     if info.parent:
         licenses["parent_work_id"] = info.parent.work_id
 
+    assertions = [
+        {"label": "c2pa.actions.v2", "data": {"actions": [action]}},
+        {"label": LICENSES_LABEL, "data": licenses},
+    ]
+    if info.training_use is not None:
+        assertions.append(training_mining_assertion(use=info.training_use))
     return {
         "claim_generator_info": [_claim_generator()],
         "title": info.title,
         "format": mime,
-        "assertions": [
-            {"label": "c2pa.actions.v2", "data": {"actions": [action]}},
-            {"label": LICENSES_LABEL, "data": licenses},
-        ],
+        "assertions": assertions,
+    }
+
+
+def training_mining_assertion(*, use: str) -> dict:
+    """The CAWG training-and-data-mining assertion, ``use`` for every entry we state."""
+    return {
+        "label": TRAINING_MINING_LABEL,
+        "data": {"entries": {entry: {"use": use} for entry in TRAINING_MINING_ENTRIES}},
     }
 
 

@@ -31,6 +31,12 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 LICENSES_LABEL = "com.cocreate.licenses"
+# The CAWG training-and-data-mining assertion (CAWG spec v1.1): ``entries`` maps each
+# use to ``{"use": "allowed" | "notAllowed" | "constrained"}``.
+TRAINING_MINING_LABEL = "cawg.training-mining"
+# The entries the offer's ``ai_training`` term speaks for. Inference (the asset as a
+# model's input) is not something the term addresses, so we say nothing about it.
+TRAINING_MINING_ENTRIES = ("cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 ACTIONS_LABELS = ("c2pa.actions", "c2pa.actions.v2")
 READABLE_MIME_TYPES = frozenset({"video/mp4", "image/jpeg", "image/png"})
 
@@ -53,6 +59,8 @@ class VerifyResult:
     parent_work_id: str | None = None
     # Each ingredient of the active manifest: title, format, relationship.
     ingredients: list[dict] = field(default_factory=list)
+    # The training-and-data-mining assertion's entries: use label -> use.
+    training_mining: dict[str, str] = field(default_factory=dict)
 
 
 def c2pa_settings() -> dict[str, Any]:
@@ -128,6 +136,7 @@ def _result_from_store(store: dict) -> VerifyResult:
 
     licenses_data: dict = {}
     actions: list[str] = []
+    training_mining: dict[str, str] = {}
     for assertion in manifest.get("assertions", []):
         label = assertion.get("label")
         data = assertion.get("data") or {}
@@ -135,6 +144,8 @@ def _result_from_store(store: dict) -> VerifyResult:
             licenses_data = data
         elif label in ACTIONS_LABELS:
             actions.extend(a["action"] for a in data.get("actions", []) if a.get("action"))
+        elif label == TRAINING_MINING_LABEL:
+            training_mining = _training_mining_entries(data)
 
     signature = manifest.get("signature_info") or {}
     return VerifyResult(
@@ -156,7 +167,19 @@ def _result_from_store(store: dict) -> VerifyResult:
             }
             for ingredient in manifest.get("ingredients", [])
         ],
+        training_mining=training_mining,
     )
+
+
+def _training_mining_entries(data: dict) -> dict[str, str]:
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {
+        str(label): str(entry["use"])
+        for label, entry in entries.items()
+        if isinstance(entry, dict) and isinstance(entry.get("use"), str)
+    }
 
 
 def _failures(store: dict) -> list[str]:

@@ -34,6 +34,7 @@ from marketplace.services.leases import (
 )
 from marketplace.services.transitions import generation_fail, generation_transition
 from marketplace.services.works import (
+    generations_fail_for_revoked_grant,
     work_block,
     work_delete,
     work_unblock,
@@ -60,6 +61,7 @@ __all__ = [
     "generation_sign",
     "generation_sweep",
     "generation_transition",
+    "generations_fail_for_revoked_grant",
     "parent_facts",
     "render_failed",
     "work_approval_decide",

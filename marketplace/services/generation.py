@@ -50,6 +50,7 @@ from marketplace.provenance.sign import (
     ProvenanceInfo,
     sign_media,
 )
+from marketplace.provenance.training import training_use
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
@@ -407,6 +408,7 @@ def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: lis
     """What the C2PA manifest says: the work, its creator, the renderer, each licence
     (character, offer version, terms hash, grant, rightsholder) and the parent."""
     versions = licensing_selectors.offer_versions(ids=[r["offer_id"] for r in licenses])
+    training = licensing_selectors.offer_training_terms(ids=[r["offer_id"] for r in licenses])
     return ProvenanceInfo(
         work_id=str(work_id),
         title=request.prompt[:120],
@@ -431,6 +433,7 @@ def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: lis
         )
         if request.parent
         else None,
+        training_use=training_use(ai_training_terms=training.values()),
     )
 
 
@@ -458,6 +461,9 @@ def _work_store(
     with transaction.atomic():
         request = GenerationRequest.objects.select_for_update().get(pk=request_id)
         if Work.objects.filter(request=request).exists():
+            return
+        # Failed while it was being signed (its licence revoked, say): no work.
+        if request.status != GenerationStatus.SIGNING:
             return
         if caps.work_store_refused(request=request, licenses=licenses):
             return

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import NotPermitted
+from licensing import selectors as licensing_selectors
 from licensing.enums import CharacterKind
 from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
@@ -106,3 +107,42 @@ def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
                 transaction.on_commit(functools.partial(_delete_files, locked))
             changed += 1
     return changed
+
+
+# Before a work exists: what a revoked licence stops (a work awaiting approval follows
+# the licence's on_revoke instead, as published ones do).
+_UNFINISHED = (
+    GenerationStatus.QUEUED,
+    GenerationStatus.CHECKING,
+    GenerationStatus.RENDERING,
+    GenerationStatus.SIGNING,
+)
+
+
+def generations_fail_for_revoked_grant(*, grant_id, reason: str) -> int:
+    """Fail, with ``reason``, the revoked grant's licensee's generations of its
+    character that have not finished (their fee holds are released with them:
+    GenerationEnded). Returns how many were failed."""
+    grant = licensing_selectors.grants_by_id(ids=[grant_id]).get(grant_id)
+    if grant is None:
+        return 0
+    unfinished = (
+        GenerationRequest.objects.filter(
+            creator_id=grant.licensee_id,
+            characters=grant.character_id,
+            status__in=_UNFINISHED,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    failed = 0
+    for request_id in unfinished:
+        # Locked and re-read by the transition: one that finished meanwhile is left.
+        with transaction.atomic():
+            locked = GenerationRequest.objects.select_for_update().get(pk=request_id)
+            if locked.status in _UNFINISHED:
+                generation_transition(
+                    request_id=request_id, to=GenerationStatus.FAILED, note=reason, reason=reason
+                )
+                failed += 1
+    return failed

@@ -62,8 +62,11 @@ def approvals(request: HttpRequest) -> HttpResponse:
         (approval, selectors.work_declared(work=approval.work))
         for approval in selectors.work_approvals_for_licensor(user=request.user)
     ]
+    active = licensing_selectors.grants_for_licensor(user=request.user, status="active")
     return render(
-        request, "marketplace/approvals.html", {"pending": pending, "work_approvals": works}
+        request,
+        "marketplace/approvals.html",
+        {"pending": pending, "work_approvals": works, "active": active},
     )
 
 

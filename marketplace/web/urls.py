@@ -13,6 +13,7 @@ urlpatterns = [
     path("works/<uuid:pk>/delete/", views.work_delete, name="work_delete"),
     path("feed/", views.feed, name="feed"),
     path("verify/", views.verify, name="verify"),
+    path(".well-known/tdmrep.json", views.tdmrep, name="tdmrep"),
     path("dashboard/approvals/", approvals.approvals, name="approvals"),
     # Claims and disputes (DESIGN flow 8).
     path("works/<uuid:pk>/claims/", claims.claims_for_work, name="claims_for_work"),

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError, InsufficientFunds, NotPermitted
 from core.ratelimit import rate_limit_response
@@ -19,6 +19,7 @@ from core.uploads import validate_image
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, WorkStatus
 from marketplace.models import Work
+from marketplace.provenance.training import tdmrep_rules
 from marketplace.provenance.verify import verify_media
 from marketplace.web.forms import StudioForm, VerifyForm
 
@@ -198,6 +199,16 @@ def feed(request: HttpRequest) -> HttpResponse:
     works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
     template = "marketplace/_feed_items.html" if request.htmx else "marketplace/feed.html"
     return render(request, template, {"works": works, "next_cursor": next_cursor})
+
+
+@require_safe
+def tdmrep(request: HttpRequest) -> HttpResponse:
+    """``/.well-known/tdmrep.json`` (W3C TDMRep): the media whose rightsholders reserve
+    text and data mining, AI training included, with the policy to license it."""
+    rules = tdmrep_rules(base_url=request.build_absolute_uri("/"))
+    response = JsonResponse(rules, safe=False)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -322,6 +322,9 @@ ROUTES: dict[str, dict[str, Op]] = {
     "api-grant-end": {
         "post": Op({"grant_active": editors("licensee")}, body=_const({"reason": "Done"}))
     },
+    "api-grant-revoke": {
+        "post": Op({"grant_active": editors("licensor")}, body=_const({"reason": "Misuse"}))
+    },
     "api-grant-decide": {
         "post": Op(
             {"grant_pending_approval": editors("licensor")}, body=_const({"decision": "approve"})
@@ -422,6 +425,7 @@ ROUTES: dict[str, dict[str, Op]] = {
         "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
     },
     "marketplace:feed": {"get": Op({"none": ANYONE})},
+    "marketplace:tdmrep": {"get": Op({"none": ANYONE})},
     "marketplace:verify": {
         "get": Op({"none": ANYONE}),
         "post": Op(
@@ -441,6 +445,9 @@ ROUTES: dict[str, dict[str, Op]] = {
     },
     "licensing:my_grants": {"get": Op({"none": SIGNED_IN})},
     "licensing:grant_end": {"post": Op({"grant_active": editors("licensee")})},
+    "licensing:grant_revoke": {
+        "post": Op({"grant_active": editors("licensor")}, body=_const({"reason": "Misuse"}))
+    },
     # --- pages: rightsholder dashboard
     "dashboard:overview": {"get": Op({"none": SIGNED_IN})},
     "licensing:character_create": {

@@ -85,6 +85,7 @@ def build_world() -> World:
         waiting_for_payment=waiting,
         waiting_for_approval=waiting_for_approval(yuki, creator2),
         grant_to_end=grant_for(momo, creator),
+        grant_to_revoke=grant_for(kuro, creator, grace_days=0),
         draft=OfferFactory(character=nami, status="draft", credit_text="Hoshi Studio"),
         draft_to_publish=OfferFactory(
             character=nami, status="draft", credit_text="Hoshi Studio", max_works=100
@@ -258,6 +259,13 @@ RECIPES: dict[str, Call] = {
     "v1_grants_odrl_retrieve": Call("creator", 200, params={"id": _id("grant")}),
     "v1_grants_end_create": Call(
         "creator", 200, params={"id": _id("grant_to_end")}, body=lambda w: {"reason": "Done"}
+    ),
+    "v1_grants_revoke_create": Call(
+        "manager",
+        200,
+        params={"id": _id("grant_to_revoke")},
+        body=lambda w: {"reason": "Used against our terms"},
+        then=_field("status", GrantStatus.REVOKED),
     ),
     "v1_grants_decide_create": Call(
         "manager",

@@ -84,6 +84,8 @@ def _licensed_prompt_is_published_as_a_signed_playable_mp4(api_client):
     assert result.licenses[0]["character_name"] == "Hoshi-chan"
     assert result.licenses[0]["grant_id"] == str(grant.pk)
     assert result.licenses[0]["terms_hash"] == grant.offer.terms_hash
+    # its terms keep the default ai_training "not_allowed": the CAWG assertion says so
+    assert result.training_mining["cawg.ai_generative_training"] == "notAllowed"
     assert verify_media(data=Path(work.poster.path), mime="image/jpeg").state == "Trusted"
     # and: the API reports it; no fee was asked, so nothing was held
     status = api_client.get(f"/api/v1/generations/{request_id}/").json()

@@ -1,10 +1,12 @@
 import io
+import json
 import os
 import struct
 from io import StringIO
 from pathlib import Path
 
 import av
+import c2pa
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -361,3 +363,50 @@ def test_signed_mp4_still_plays_every_frame(video, tmp_path):
         frames = sum(1 for _ in container.decode(video=0))
 
     assert frames == FRAMES
+
+
+def _c2pa_assertions(path: Path) -> dict:
+    """The active manifest's assertions, by label, read with c2pa-python itself."""
+    with path.open("rb") as stream, c2pa.Reader("video/mp4", stream) as reader:
+        store = json.loads(reader.json())
+    manifest = store["manifests"][store["active_manifest"]]
+    return {a["label"]: a.get("data") for a in manifest["assertions"]}
+
+
+@pytest.mark.parametrize("use", ["notAllowed", "allowed", "constrained"])
+def test_training_mining_assertion_is_signed_and_read_back(use, video, tmp_path):
+    # given
+    dest = tmp_path / "signed.mp4"
+    info = ProvenanceInfo(**{**work_info().__dict__, "training_use": use})
+
+    # when
+    sign_media(source=video, dest=dest, mime="video/mp4", info=info)
+
+    # then: c2pa-python reads the CAWG assertion as signed, and so does verify_media
+    assertions = _c2pa_assertions(dest)
+    assert assertions["cawg.training-mining"] == {
+        "entries": {
+            "cawg.ai_generative_training": {"use": use},
+            "cawg.ai_training": {"use": use},
+            "cawg.data_mining": {"use": use},
+        }
+    }
+    result = verify_media(data=dest, mime="video/mp4")
+    assert result.state == "Trusted", result.errors
+    assert result.training_mining == {
+        "cawg.ai_generative_training": use,
+        "cawg.ai_training": use,
+        "cawg.data_mining": use,
+    }
+
+
+def test_without_a_training_use_the_manifest_states_none(video, tmp_path):
+    # given: no training use (a work made under no licence: nobody's terms)
+    dest = tmp_path / "signed.mp4"
+
+    # when
+    sign_media(source=video, dest=dest, mime="video/mp4", info=work_info())
+
+    # then
+    assert "cawg.training-mining" not in _c2pa_assertions(dest)
+    assert verify_media(data=dest, mime="video/mp4").training_mining == {}

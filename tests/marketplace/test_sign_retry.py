@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 
 from marketplace import services
 from marketplace.models import Work, WorkLicense
+from marketplace.provenance.sign import sign_media
 from tests.factories import CharacterFactory, UserFactory, grant_for
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,30 @@ def test_a_sign_step_killed_after_storing_files_leaves_one_work_and_no_stray_fil
     assert work.video.name == f"works/{work.pk}/video.mp4"
     assert work.poster.name == f"works/{work.pk}/poster.jpg"
     assert work.manifest and work.licenses.count() == 1
+
+
+def test_a_request_failed_while_it_was_being_signed_gets_no_work(signing):
+    # given a request checked, charged and rendered
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    creator = UserFactory()
+    grant_for(hoshi, creator)
+    request = services.generation_request_create(
+        creator=creator, prompt="Hoshi-chan waves", character_ids=[hoshi.pk], duration_s=4
+    )
+    services.generation_check(request_id=request.pk)
+    services.generation_render(request_id=request.pk)
+    real_sign = sign_media
+
+    def sign_then_fail(**kwargs):
+        # the licence is revoked while the file is being signed
+        services.generation_fail(request_id=request.pk, reason="licence revoked")
+        return real_sign(**kwargs)
+
+    # when
+    with mock.patch("marketplace.services.generation.sign_media", side_effect=sign_then_fail):
+        services.generation_sign(request_id=request.pk)
+
+    # then: it stays failed, with no work made
+    request.refresh_from_db()
+    assert request.status == "failed" and request.reason == "licence revoked"
+    assert not Work.objects.filter(request=request).exists()

@@ -71,12 +71,14 @@ def _signed(django_db_setup, django_db_blocker, provenance_keys, tmp_path_factor
         hoshi = CharacterFactory(name="Hoshi-chan")
         kuro = CharacterFactory(name="Kuro Neko")
         creator = UserFactory()
+        # Hoshi's terms reserve AI training (the default), Kuro's allow it.
         grant_for(hoshi, creator)
-        grant_for(kuro, creator)
+        grant_for(kuro, creator, ai_training="allowed")
         work = make_work(
             creator=creator, characters=[hoshi, kuro], prompt="Hoshi-chan and Kuro Neko verify"
         )
-        yield SimpleNamespace(work=work, media=media)
+        kuro_only = make_work(creator=creator, characters=[kuro], prompt="Kuro Neko alone")
+        yield SimpleNamespace(work=work, kuro_only=kuro_only, media=media)
         transaction.set_rollback(True)
 
 
@@ -85,6 +87,45 @@ def signed_work(_signed, signing, settings):
     """The module's signed work; the checks read its files, with the session's keys."""
     settings.MEDIA_ROOT = _signed.media
     return _signed.work
+
+
+def _training_uses(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-entry="([^"]+)" data-use="([^"]+)"', html))
+
+
+def test_verify_shows_the_strictest_licences_training_reservation(client, signed_work):
+    # given: one licence reserves AI training, the other allows it
+    # when
+    html = client.post(VERIFY, {"work": str(signed_work.pk)}).content.decode()
+
+    # then: the manifest's CAWG assertion says not allowed, for every use it names
+    assert _verify_result(html) == "Trusted"
+    assert _training_uses(html) == {
+        "cawg.ai_generative_training": "notAllowed",
+        "cawg.ai_training": "notAllowed",
+        "cawg.data_mining": "notAllowed",
+    }
+    assert "Training generative AI: not allowed" in section(
+        html, "<h3>AI training and data mining</h3>", "</ul>"
+    )
+
+
+def test_verify_shows_training_allowed_when_every_licence_allows_it(
+    client, _signed, signing, settings
+):
+    # given: a work whose only licence allows AI training
+    settings.MEDIA_ROOT = _signed.media
+    data = Path(_signed.kuro_only.video.path).read_bytes()
+
+    # when
+    html = client.post(
+        VERIFY, {"file": SimpleUploadedFile("video.mp4", data, content_type="video/mp4")}
+    ).content.decode()
+
+    # then
+    assert _verify_result(html) == "Trusted"
+    assert set(_training_uses(html).values()) == {"allowed"}
+    assert "Training generative AI: allowed" in html
 
 
 def test_verify_upload_of_a_signed_video_is_trusted_and_names_the_licences(client, signed_work):
