@@ -120,6 +120,13 @@ def scaled(scale: float) -> dict[str, int]:
     return counts
 
 
+def _copyable(value):
+    """A model default as COPY takes it: JSON defaults wrapped as jsonb."""
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value) if isinstance(value, dict | list) else value
+
+
 class Loader:
     """Makes the rows in memory-light arrays and writes each table with COPY."""
 
@@ -140,13 +147,25 @@ class Loader:
         """COPY ``rows`` (tuples in the order of ``fields``, model field names) into
         ``model``'s table, timing the making of the rows together with the copy."""
         meta = model._meta
-        columns = ", ".join(f'"{meta.get_field(name).column}"' for name in fields)
+        # A NOT NULL column added to the model since this loader was written takes its
+        # model default, so a new field cannot break the load.
+        defaults = [
+            field
+            for field in meta.concrete_fields
+            if field.name not in fields
+            and not field.null
+            and field.has_default()
+            and not field.primary_key
+        ]
+        tail = tuple(_copyable(field.get_default()) for field in defaults)
+        names = [*fields, *(field.name for field in defaults)]
+        columns = ", ".join(f'"{meta.get_field(name).column}"' for name in names)
         started = time.perf_counter()
         count = 0
         with self.cursor.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
             write = copy.write_row
             for row in rows:
-                write(row)
+                write((*row, *tail) if tail else row)
                 count += 1
         self.rows[meta.db_table] += count
         self.seconds[meta.db_table] += time.perf_counter() - started
@@ -382,13 +401,14 @@ class Loader:
                         at,
                         None,
                         "",
+                        "",
                     )
                 )
             self.creator_grants.append(tuple(mine))
         fields = ["id", "created_at", "updated_at", "offer", "series", "character", "licensee"]
         fields += ["status", "max_fee", "max_rev_share_bps", "max_generation_fee"]
         fields += ["activated_at", "ended_at"]
-        fields += ["end_reason"]
+        fields += ["end_reason", "revoke_reason"]
         self.copy(
             Grant,
             fields,

@@ -95,7 +95,9 @@ def test_journey_1_rightsholder_signs_up_is_verified_and_publishes(browser_conte
     ).to_be_visible()
     admin.goto("/admin/accounts/organization/?verification_status__exact=pending")
     admin.get_by_role("row", name=re.compile("Studio Kaze")).get_by_role("checkbox").check()
-    admin.locator("select[name=action]").select_option(label="Verify selected organizations")
+    admin.locator("select[name=action]").select_option(
+        label="Verify selected organizations (pending, with documents)"
+    )
     admin.get_by_role("button", name="Go").click()
     expect(admin.get_by_text("Verified 1 organization(s).")).to_be_visible()
     assert Organization.objects.get(name="Studio Kaze").verification_status == "verified"
