@@ -63,7 +63,16 @@ class OrganizationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["verification_status"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["verified_at", "verified_by", "created_at", "updated_at"]
+    # Verification moves only through the actions below (documents required, the
+    # organization's characters follow): never by editing the field.
+    readonly_fields = [
+        "verification_status",
+        "verification_note",
+        "verified_at",
+        "verified_by",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [MembershipInline, DocumentInline]
     actions = ["verify_selected", "reject_selected"]
 

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from accounts import selectors
 from accounts.adapter import LOCKED_OUT
 from accounts.enums import EDITOR_ROLES, AccountsError, MembershipRole, VerificationStatus
+from accounts.events import OrganizationVerificationChanged
 from accounts.models import (
     Follow,
     Membership,
@@ -28,7 +29,7 @@ from accounts.models import (
     User,
 )
 from accounts.second_factor import totp_code_valid
-from core import outbox
+from core import events, outbox
 from core.errors import DomainError, ErrorCode, NotPermitted, RateLimited
 from core.uploads import reencode_image, validate_document
 
@@ -274,6 +275,7 @@ def _staff_decide(*, organization: Organization, by: User, status: str, note: st
             "updated_at",
         ]
     )
+    events.publish(OrganizationVerificationChanged(organization_id=organization.pk, status=status))
     return organization
 
 

@@ -11,7 +11,7 @@ class LicensingConfig(AppConfig):
         from core.media import media_kind_register
 
         # Register the Celery tasks in every process (they are enqueued by name).
-        from licensing import media, tasks
+        from licensing import handlers, media, tasks  # noqa: F401
 
         # Who may see the reference images (core/media.py serves them).
         media_kind_register(kind=media.KIND)

@@ -9,6 +9,10 @@ class CharacterKind(models.TextChoices):
 
 
 class CharacterStatus(models.TextChoices):
+    # Registered, but its owner is not verified yet (an organization by staff, a
+    # likeness by a reviewed consent video) or one of its names waits on a name
+    # conflict: only its owner sees it, and its names screen no one's prompts.
+    DRAFT = "draft", "Draft"
     ACTIVE = "active", "Active"
     SUSPENDED = "suspended", "Suspended"
     ARCHIVED = "archived", "Archived"
@@ -83,6 +87,7 @@ class LicensingError(StrEnum):
     IMMUTABLE = "immutable"
     DISALLOWED = "disallowed"
     ORGANIZATION_UNVERIFIED = "organization_unverified"
+    CHARACTER_DRAFT = "character_draft"
     OFFER_UNAVAILABLE = "offer_unavailable"
     UNAVAILABLE = "unavailable"
     CAP_LICENSEES = "cap_licensees"

@@ -48,6 +48,12 @@ class Character(TimeStamped):
     likeness_attested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person confirmed this likeness is their own."
     )
+    likeness_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When staff approved the person's consent video; cleared when the reference "
+        "images change. A likeness is a draft without it.",
+    )
     lookalike_action = models.CharField(
         max_length=10,
         choices=LookalikeAction.choices,

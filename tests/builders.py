@@ -26,6 +26,31 @@ def verified_studio(*, roles=("owner",), **fields):
     return organization, members
 
 
+def pending_studio(*, name: str = "Submitted Studio"):
+    """An organization that uploaded a document and asked for verification, as its
+    owner would through the dashboard: ``pending``, with something to look at.
+    Returns (organization, owner)."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts import services as accounts_services
+    from tests.pdfs import plain_pdf
+
+    owner = MembershipFactory(organization=OrganizationFactory(name=name), role="owner").user
+    organization = owner.memberships.get().organization
+    accounts_services.organization_document_add(
+        organization=organization,
+        by=owner,
+        title="Copyright registration",
+        file=SimpleUploadedFile("rights.pdf", plain_pdf(), content_type="application/pdf"),
+        max_bytes=settings.ORGANIZATION_DOCUMENT_MAX_BYTES,
+    )
+    organization = accounts_services.organization_submit_for_verification(
+        organization=organization, by=owner
+    )
+    return organization, owner
+
+
 def waiting_for_payment(character, licensee, *, fee=2500):
     """``licensee`` accepts a new offer for ``character`` with an upfront ``fee``: the
     grant waits for the payment."""

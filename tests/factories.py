@@ -241,3 +241,19 @@ def fund_account(owner, kind: str, amount: int, currency: str = "USD"):
         memo=f"test: {kind} funded",
     )
     return txn
+
+
+def proven_likeness(person, name: str, **fields):
+    """``person`` registers their likeness through the service and staff approve their
+    consent video: an active likeness whose names screen prompts. (Registration alone
+    leaves a draft: licensing/services/standing.py.)"""
+    from django.utils import timezone
+
+    from licensing import services
+
+    likeness = services.character_create(
+        by=person, kind="likeness", name=name, likeness_attested=True, **fields
+    )
+    likeness.likeness_verified_at = timezone.now()
+    likeness.save(update_fields=["likeness_verified_at"])
+    return services.character_standing_refresh(character=likeness)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from demo.seed import art
@@ -57,6 +58,8 @@ def seed_characters(
             licensing.character_image_add(
                 character=character, by=by, file=art.portrait(spec.name, spec.colours, spec.look)
             )
+        if spec.likeness and character.likeness_verified_at is None:
+            character = _likeness_verified(character)
         if not character.offers.filter(preset=spec.preset).exists():
             terms = preset_terms(spec.preset, credit_text=credit).to_dict()
             draft = licensing.offer_create_draft(
@@ -66,6 +69,14 @@ def seed_characters(
         characters[spec.name] = character
     licensing.character_embeddings_refresh(character_ids=[c.pk for c in characters.values()])
     return characters
+
+
+def _likeness_verified(character: Character) -> Character:
+    """The demo's people proved their likenesses (staff approved their consent
+    videos): without it a likeness stays a draft that screens no one."""
+    character.likeness_verified_at = timezone.now()
+    character.save(update_fields=["likeness_verified_at", "updated_at"])
+    return licensing.character_standing_refresh(character=character)
 
 
 def seed_grants(

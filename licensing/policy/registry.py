@@ -12,7 +12,9 @@ import threading
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 
+from licensing.enums import CharacterStatus
 from licensing.models import Character, CharacterAlias, NameForm, WatchlistEntry
 from licensing.policy.screening import WATCHLIST_PREFIX, Entry, Registry
 
@@ -45,13 +47,19 @@ def registry_changed() -> None:
 
 
 def _entries():
-    for pk, name in Character.objects.values_list("pk", "name").iterator(chunk_size=5000):
+    # A draft's names screen no one (its owner is not proven: services/standing.py);
+    # suspended and archived characters' names still protect them.
+    characters = Character.objects.exclude(status=CharacterStatus.DRAFT)
+    for pk, name in characters.values_list("pk", "name").iterator(chunk_size=5000):
         yield Entry(str(pk), name, "normal")
-    aliases = CharacterAlias.objects.values_list("character_id", "text", "mode")
+    drafts = Q(character__status=CharacterStatus.DRAFT)
+    aliases = CharacterAlias.objects.exclude(drafts).values_list("character_id", "text", "mode")
     for character_id, text, mode in aliases.iterator(chunk_size=5000):
         yield Entry(str(character_id), text, mode)
-    forms = NameForm.objects.filter(enabled=True).values_list(
-        "character_id", "text", "mode", "source", "origin"
+    forms = (
+        NameForm.objects.filter(enabled=True)
+        .exclude(drafts)
+        .values_list("character_id", "text", "mode", "source", "origin")
     )
     for character_id, text, mode, source, origin in forms.iterator(chunk_size=5000):
         yield Entry(str(character_id), text, mode, source, origin)

@@ -44,6 +44,12 @@ from licensing.services.revocation import (
     grants_revoke_due,
     offer_end,
 )
+from licensing.services.standing import (
+    character_draft_reasons,
+    character_standing,
+    character_standing_refresh,
+    characters_standing_refresh,
+)
 from licensing.services.watchlist import (
     watchlist_entries_set_active,
     watchlist_entry_save,
@@ -59,12 +65,16 @@ __all__ = [
     "caps_lock",
     "character_aliases_set",
     "character_create",
+    "character_draft_reasons",
     "character_embeddings_refresh",
     "character_embeddings_refresh_stale",
     "character_image_add",
     "character_image_delete",
+    "character_standing",
+    "character_standing_refresh",
     "character_update",
     "characters_mark_disallowed",
+    "characters_standing_refresh",
     "embeddings_enqueue",
     "generation_caps_refusal",
     "grant_accept",

@@ -26,6 +26,7 @@ from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_forms import name_forms_refresh
+from licensing.services.standing import character_draft_reasons, character_standing
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -102,17 +103,21 @@ def character_create(
         owner = {"owner_organization": owner_organization}
     else:
         raise DomainError(f"Unknown kind {kind!r}.", field="kind")
+    character = Character(
+        kind=kind,
+        name=name,
+        description=description,
+        franchise=franchise.strip(),
+        disallowed=disallowed,
+        lookalike_action=lookalike_action,
+        status=CharacterStatus.DRAFT,
+        **owner,
+    )
+    # A draft until its owner is proven (services/standing.py).
+    character.status = character_standing(character=character)
     try:
         with transaction.atomic():
-            character = Character.objects.create(
-                kind=kind,
-                name=name,
-                description=description,
-                franchise=franchise.strip(),
-                disallowed=disallowed,
-                lookalike_action=lookalike_action,
-                **owner,
-            )
+            character.save(force_insert=True)
     except IntegrityError as exc:
         raise DomainError(
             f"There is already a character called {name!r} with this owner.",
@@ -154,6 +159,17 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
             raise DomainError("A character needs a name.", code=ErrorCode.REQUIRED, field="name")
     if "status" in changes and changes["status"] not in CharacterStatus.values:
         raise DomainError(f"Unknown status {changes['status']!r}.", field="status")
+    if changes.get("status") == CharacterStatus.DRAFT:
+        raise DomainError(
+            "A character is a draft only while its owner is not verified; archive it to "
+            "take it out of the catalog.",
+            code=ErrorCode.INVALID_STATE,
+            field="status",
+        )
+    if changes.get("status") == CharacterStatus.ACTIVE:
+        waiting = character_draft_reasons(character=character)
+        if waiting:
+            raise DomainError(" ".join(waiting), code=ErrorCode.INVALID_STATE, field="status")
     if "lookalike_action" in changes:
         _check_lookalike_action(changes["lookalike_action"])
     character = Character.objects.select_for_update().get(pk=character.pk)

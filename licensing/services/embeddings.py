@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import outbox
+from licensing.enums import CharacterStatus
 from licensing.models import Character, CharacterEmbedding
 from licensing.policy import lookalike
 
@@ -62,8 +63,9 @@ def character_embeddings_refresh(*, character_ids: Iterable) -> int:
     )
     todo: dict = {}  # character pk -> (text, digest)
     drop, current = [], []
-    for pk, description in Character.objects.filter(pk__in=ids).values_list("pk", "description"):
-        text = lookalike.embedding_text(description)
+    rows = Character.objects.filter(pk__in=ids).values_list("pk", "description", "status")
+    for pk, description, status in rows:
+        text = lookalike.embedding_text(_screened(description, status))
         if not text:
             drop.append(pk)
             continue
@@ -74,12 +76,13 @@ def character_embeddings_refresh(*, character_ids: Iterable) -> int:
             todo[pk] = (text, digest)
     vectors = lookalike.embed([text for text, _ in todo.values()]) if todo else ()
     with transaction.atomic():
-        locked = dict(
-            Character.objects.select_for_update()
+        locked = {
+            pk: _screened(description, status)
+            for pk, description, status in Character.objects.select_for_update()
             .filter(pk__in=[*todo, *drop])
             .order_by("pk")
-            .values_list("pk", "description")
-        )
+            .values_list("pk", "description", "status")
+        }
         name = lookalike.model_name()
         writes = [
             CharacterEmbedding(
@@ -110,13 +113,19 @@ def character_embeddings_refresh(*, character_ids: Iterable) -> int:
     return len(writes) + dropped
 
 
+def _screened(description: str, status: str) -> str:
+    """The description lookalike screening uses: none for a draft, whose owner is not
+    proven yet (licensing/services/standing.py)."""
+    return "" if status == CharacterStatus.DRAFT else description
+
+
 def characters_needing_embeddings():
     """The ids of characters whose embedding may be missing or stale, in pk order: a
     description and no embedding of the current model, or edited since it was computed;
     or an embedding left after the description was removed. (Edited since may mean
     another field changed: the digest decides, and a current vector is marked
     checked.)"""
-    described = ~Q(description="")
+    described = ~Q(description="") & ~Q(status=CharacterStatus.DRAFT)
     return (
         Character.objects.filter(
             (

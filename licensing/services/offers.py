@@ -9,9 +9,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import DomainError, ErrorCode
-from licensing.enums import CharacterKind, LicensingError, OfferStatus
+from licensing.enums import CharacterKind, CharacterStatus, LicensingError, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import require_character_editor
+from licensing.services.standing import character_draft_reasons
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
 
 if TYPE_CHECKING:
@@ -115,6 +116,12 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
         raise DomainError(
             f"{character.name} is marked disallowed: it cannot be licensed.",
             code=LicensingError.DISALLOWED,
+        )
+    if character.status == CharacterStatus.DRAFT:
+        waiting = " ".join(character_draft_reasons(character=character))
+        raise DomainError(
+            f"{character.name} is a draft, so it cannot be licensed yet. {waiting}".strip(),
+            code=LicensingError.CHARACTER_DRAFT,
         )
     terms = _checked_terms(offer.terms)
     Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED).update(

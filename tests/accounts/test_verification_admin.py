@@ -1,31 +1,19 @@
 import pytest
-from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts import services
 from accounts.enums import AccountsError
 from accounts.models import Organization
 from core.errors import DomainError, NotPermitted
-from tests.factories import MembershipFactory, OrganizationFactory
-from tests.pdfs import plain_pdf
+from tests.builders import pending_studio
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def submitted(name: str = "Submitted Studio") -> Organization:
-    """An organization that uploaded a document and asked for verification, as its
-    owner would through the dashboard: ``pending``, with something to look at."""
-    owner = MembershipFactory(organization=OrganizationFactory(name=name), role="owner").user
-    organization = owner.memberships.get().organization
-    services.organization_document_add(
-        organization=organization,
-        by=owner,
-        title="Copyright registration",
-        file=SimpleUploadedFile("rights.pdf", plain_pdf(), content_type="application/pdf"),
-        max_bytes=settings.ORGANIZATION_DOCUMENT_MAX_BYTES,
-    )
-    return services.organization_submit_for_verification(organization=organization, by=owner)
+    """A ``pending`` organization with a document uploaded (tests/builders.py)."""
+    return pending_studio(name=name)[0]
 
 
 def _verify_action(staff_client, *organizations):

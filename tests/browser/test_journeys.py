@@ -17,7 +17,14 @@ from licensing.terms import preset_terms
 from marketplace import services as marketplace_services
 from marketplace.models import Work
 from tests.browser.conftest import log_in, screenshot
-from tests.factories import PASSWORD, CharacterFactory, UserFactory, editor_of, publish_offer
+from tests.factories import (
+    PASSWORD,
+    CharacterFactory,
+    UserFactory,
+    editor_of,
+    proven_likeness,
+    publish_offer,
+)
 from tests.marketplace.conftest import wait_for
 from tests.mfa import totp_activate, totp_code
 from tests.pdfs import plain_pdf
@@ -289,9 +296,7 @@ def test_journey_4_a_disallowed_character_is_refused_by_name(browser_context):
 
 def test_journey_5_likeness_owner_approves_one_and_deletes_another(browser_context, pipeline):
     person = UserFactory(email="aiko@people.test", display_name="Aiko Tanaka")
-    likeness = licensing_services.character_create(
-        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko Tanaka")
     offer = publish_offer(
         likeness, **preset_terms("likeness_approved", credit_text="Aiko Tanaka").to_dict()
     )

@@ -13,7 +13,7 @@ from licensing.models import NameForm
 from licensing.policy.forms import derive_forms, forms_for_names
 from licensing.policy.screening import Entry, Registry
 from tests.builders import verified_studio
-from tests.factories import UserFactory, grant_for
+from tests.factories import UserFactory, grant_for, proven_likeness
 
 CATALOG = {
     "nami": ("Captain Nami", ["Nami", "ナミ船長"], False),
@@ -173,9 +173,7 @@ def catalog(db, django_capture_on_commit_callbacks):
             ),
         }
         person = UserFactory()
-        made["aiko"] = services.character_create(
-            by=person, name="Aiko Tanaka", kind="likeness", likeness_attested=True
-        )
+        made["aiko"] = proven_likeness(person, "Aiko Tanaka")
     return made, editor
 
 

@@ -7,7 +7,14 @@ from accounts import services as accounts_services
 from core.errors import DomainError, NotPermitted
 from licensing import services
 from licensing.models import Grant, GrantEvent
-from tests.factories import CharacterFactory, UserFactory, editor_of, grant_for, publish_offer
+from tests.factories import (
+    CharacterFactory,
+    UserFactory,
+    editor_of,
+    grant_for,
+    proven_likeness,
+    publish_offer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,9 +154,7 @@ def test_two_creators_racing_for_the_last_slot_get_exactly_one_grant():
 )
 def test_audience_rules_at_acceptance(audience, relation, allowed):
     person = UserFactory()
-    likeness = services.character_create(
-        by=person, kind="likeness", name="Aiko", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko")
     offer = publish_offer(likeness, audience=audience)
     creator = UserFactory()
     if relation in ("follows", "mutual"):
@@ -171,9 +176,7 @@ def test_audience_rules_at_acceptance(audience, relation, allowed):
 
 def test_allowlisted_people_are_admitted_and_approved_audience_waits_for_approval():
     person = UserFactory()
-    likeness = services.character_create(
-        by=person, kind="likeness", name="Aiko", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko")
     friend, stranger = UserFactory(), UserFactory()
     offer = publish_offer(likeness, audience="approved", audience_allowlist=[str(friend.pk)])
 

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     editor_of,
     grant_for,
+    proven_likeness,
     publish_offer,
 )
 
@@ -155,9 +156,7 @@ def test_catalog_filters_narrow_by_kind_franchise_use_and_price(client):
     studio_paid = CharacterFactory(name="Studio Paid", franchise="Moon Club")
     publish_offer(studio_paid, commercial_use=True, upfront_fee=2_000)
     person = UserFactory()
-    likeness = services.character_create(
-        by=person, kind="likeness", name="Aiko", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko")
     publish_offer(likeness, commercial_use=True)
     everyone = {studio_free, studio_paid, likeness}
 
@@ -228,9 +227,7 @@ def _catalog_with(count: int) -> None:
     one with a reference image, some with two published offers."""
     for i in range(count):
         if i % 3 == 2:
-            character = services.character_create(
-                by=UserFactory(), kind="likeness", name=f"Person {i}", likeness_attested=True
-            )
+            character = proven_likeness(UserFactory(), f"Person {i}")
         else:
             character = CharacterFactory()
             services.character_aliases_set(
@@ -869,9 +866,7 @@ def test_preview_lists_readable_problems_for_invalid_terms(client):
 def pending_request():
     """A person's likeness offered to people they approve, and a creator's request."""
     person = UserFactory()
-    likeness = services.character_create(
-        by=person, kind="likeness", name="Aiko", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko")
     offer = publish_offer(likeness, audience="approved")
     creator = UserFactory()
     grant = services.grant_accept(

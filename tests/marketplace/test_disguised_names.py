@@ -10,7 +10,7 @@ from django.urls import reverse
 from licensing import services as licensing_services
 from marketplace.models import GenerationRequest, Work
 from tests.builders import verified_studio
-from tests.factories import UserFactory, WorkFactory, grant_for
+from tests.factories import UserFactory, WorkFactory, grant_for, proven_likeness
 from tests.marketplace.conftest import wait_for, with_image
 
 REMIX = {"allowed_actions": ["generate", "remix", "publish"], "commercial_use": True}
@@ -30,9 +30,7 @@ def world(pipeline):
             by=editor, name="Hoshi-chan", owner_organization=organization
         )
     )
-    aiko = licensing_services.character_create(
-        by=UserFactory(), name="Aiko Tanaka", kind="likeness", likeness_attested=True
-    )
+    aiko = proven_likeness(UserFactory(), "Aiko Tanaka")
     creator = UserFactory()
     grant = grant_for(hoshi, creator, **REMIX)
     return {

@@ -21,6 +21,7 @@ from tests.factories import (
     WorkFactory,
     editor_of,
     grant_for,
+    proven_likeness,
     publish_offer,
 )
 from tests.marketplace.helpers import (
@@ -65,9 +66,7 @@ def _likeness_awaiting_approval():
     work of it waiting for the person's review, as the pipeline leaves it (made as rows,
     with stand-in files). Returns (person, likeness, work)."""
     person = UserFactory(display_name="Aiko Tanaka")
-    likeness = licensing_services.character_create(
-        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko Tanaka")
     offer = publish_offer(likeness, audience="approved", approval="per_work")
     creator = UserFactory()
     grant = licensing_services.grant_accept(

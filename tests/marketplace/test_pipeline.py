@@ -15,7 +15,14 @@ from marketplace import selectors
 from marketplace.models import GenerationRequest, Work, WorkApproval
 from marketplace.provenance.verify import verify_media
 from payments.models import FeeHold
-from tests.factories import CharacterFactory, UserFactory, fund_wallet, grant_for, publish_offer
+from tests.factories import (
+    CharacterFactory,
+    UserFactory,
+    fund_wallet,
+    grant_for,
+    proven_likeness,
+    publish_offer,
+)
 from tests.marketplace.conftest import wait_for, with_image
 
 REMIX_TERMS = {
@@ -133,9 +140,7 @@ def test_banned_category_prompt_is_refused_naming_the_term(pipeline, api_client)
 
 def _likeness_with_approved_creator():
     person = UserFactory()
-    likeness = licensing_services.character_create(
-        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
-    )
+    likeness = proven_likeness(person, "Aiko Tanaka")
     with_image(likeness, (0, 200, 255))
     offer = publish_offer(
         likeness, audience="approved", approval="per_work", approval_deadline_hours=1

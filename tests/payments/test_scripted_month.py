@@ -53,7 +53,7 @@ from payments.models import (
 from payments.services.imports import revenue_import_csv
 from payments.stripe_gateway import StripeGateway
 from tests.builders import verified_studio
-from tests.factories import UserFactory, publish_offer
+from tests.factories import UserFactory, proven_likeness, publish_offer
 from tests.faults.conftest import (  # noqa: F401 (fixtures)
     assert_generated_exactly_once,
     fault_media_root,
@@ -448,9 +448,7 @@ def _cast() -> Cast:
         upfront_fee=1_500,
         approval="per_licensee",
     )
-    likeness = licensing_services.character_create(
-        by=aiko, kind="likeness", name="Aiko Tanaka", likeness_attested=True
-    )
+    likeness = proven_likeness(aiko, "Aiko Tanaka")
     with_image(likeness, (0, 200, 255))
     offer = publish_offer(
         likeness,
