@@ -23,6 +23,15 @@ from tests.race import PARALLEL, race, report
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _steps_run_only_here(broker_down):
+    """The pipeline's steps run in this test's threads and nowhere else: the slow
+    tier's session worker (``celery_worker_process``) consumes the real broker, and
+    would otherwise run the same requests' steps beside them. Enqueued steps stay in
+    the outbox, unsent."""
+    return broker_down
+
+
 def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310 - the live server, over http
         url,
