@@ -20,13 +20,24 @@ from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
-from licensing.enums import AliasMode, CharacterKind, CharacterStatus, LookalikeAction
+from licensing.enums import (
+    AliasMode,
+    CharacterKind,
+    CharacterStatus,
+    LookalikeAction,
+    NameConflictOn,
+)
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
 from licensing.services.embeddings import embeddings_enqueue
+from licensing.services.name_conflicts import name_conflicts_detect
 from licensing.services.name_forms import name_forms_refresh
-from licensing.services.standing import character_draft_reasons, character_standing
+from licensing.services.standing import (
+    character_draft_reasons,
+    character_standing,
+    character_standing_refresh,
+)
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -124,16 +135,27 @@ def character_create(
             code=ErrorCode.DUPLICATE,
             field="name",
         ) from exc
-    CharacterAlias.objects.bulk_create(
+    created = CharacterAlias.objects.bulk_create(
         CharacterAlias(character=character, text=text, mode=mode)
         for text, mode in _clean_aliases(aliases)
         if text != name
     )
     name_forms_refresh(character=character)
     registry_changed()
+    # A name or alias a proven owner already holds waits for staff (name_conflicts.py).
+    _detect_conflicts(
+        character=character,
+        texts=[(name, NameConflictOn.NAME)] + [(a.text, NameConflictOn.ALIAS) for a in created],
+    )
     if description.strip():
         embeddings_enqueue(character_ids=[character.pk])
     return character
+
+
+def _detect_conflicts(*, character: Character, texts: list[tuple[str, str]]) -> None:
+    opened = name_conflicts_detect(character=character, texts=texts)
+    if any(conflict.on == NameConflictOn.NAME for conflict in opened):
+        character.status = character_standing_refresh(character=character).status
 
 
 def _check_lookalike_action(action: str) -> None:
@@ -187,6 +209,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         ) from exc
     if "name" in changes:
         name_forms_refresh(character=character)
+        _detect_conflicts(character=character, texts=[(character.name, NameConflictOn.NAME)])
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()
     if described:
@@ -207,7 +230,8 @@ def character_aliases_set(
     )
     name_forms_refresh(character=character)
     registry_changed()
-    return created
+    _detect_conflicts(character=character, texts=[(a.text, NameConflictOn.ALIAS) for a in created])
+    return list(character.aliases.all())
 
 
 def _thumbnail(upload: File) -> ContentFile:

@@ -7,7 +7,9 @@ that only its owner sees and that screens no one's prompts. What holds it back, 
 words its owner can read, comes from ``character_draft_reasons``:
 
 - a studio character's organization is not verified by staff;
-- a likeness has no consent video approved by staff (``likeness_verified_at``).
+- a likeness has no consent video approved by staff (``likeness_verified_at``);
+- its name waits on a name conflict opened when it was registered, or staff found the
+  name belongs to another owner (services/name_conflicts.py).
 
 Every change that may move a character between the two calls
 ``character_standing_refresh``; suspended and archived characters are left as they are
@@ -20,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from licensing.enums import CharacterKind, CharacterStatus
+from licensing.enums import CharacterKind, CharacterStatus, NameConflictStatus
 from licensing.models import Character
 from licensing.policy.registry import registry_changed
+from licensing.selectors import name_conflicts_blocking_name
 from licensing.services.embeddings import embeddings_enqueue
 
 if TYPE_CHECKING:
@@ -47,7 +50,26 @@ def character_draft_reasons(*, character: Character) -> list[str]:
             "Staff have not approved your consent video for this likeness yet: record one "
             "reading the phrase we show, and we review it."
         )
+    for conflict in name_conflicts_blocking_name(character=character):
+        holder = holder_label(character=conflict.holder)
+        if conflict.status == NameConflictStatus.OPEN:
+            reasons.append(
+                f"Its name “{conflict.text}” is also registered by {holder}; our staff are "
+                "deciding who holds it."
+            )
+        else:
+            reasons.append(
+                f"Our staff found its name “{conflict.text}” belongs to {holder}: rename it."
+            )
     return reasons
+
+
+def holder_label(*, character: Character) -> str:
+    """Who holds a name, as the other party may read it: an organization's name; a
+    person is not named further (their account is theirs)."""
+    if character.owner_organization is not None:
+        return character.owner_organization.name
+    return "a verified person"
 
 
 def character_standing(*, character: Character) -> str:

@@ -1,0 +1,350 @@
+"""Name conflicts (issue 18 §1): a name or alias that a proven owner already holds.
+
+When a character registers a name or alias that a character of *another* owner already
+holds, after the normalisation screening matches names in (the registry's joined
+skeleton: width, case, kana, look-alike letters and separators folded), and that
+character is not a draft (its owner is proven), a ``NameConflict`` opens for staff:
+
+- a conflict on the later character's *name* keeps it a draft while it is open
+  (``character_draft_reasons`` names the conflict), so its names screen no one's prompts
+  and it stays out of the catalog;
+- a conflict on an *alias* holds just that alias (``CharacterAlias.held_by_conflict``):
+  it and its derived forms screen nothing until staff decide.
+
+Staff decide with a reason: **allow** (both keep the name: the later character's
+standing is refreshed, the alias released) or **uphold** (the earlier holder keeps it:
+the later character is archived and its name screens nothing, or the alias is removed).
+The owner of a proven character may also report another owner's character that uses its
+name; a reported conflict holds nothing until staff uphold it. The later registration's
+owners are told when a conflict opens and when it is decided.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from core.errors import DomainError, ErrorCode, NotPermitted
+from licensing import selectors
+from licensing.enums import CharacterStatus, LicensingError, NameConflictOn, NameConflictStatus
+from licensing.models import Character, CharacterAlias, NameConflict
+from licensing.policy.registry import registry_changed, registry_snapshot
+from licensing.policy.screening import WATCHLIST_PREFIX, Registry, joined_skeleton
+from licensing.services.name_forms import name_forms_refresh
+from licensing.services.standing import character_standing_refresh, holder_label
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+MAX_REASON = 2000
+
+
+class NameConflictExists(DomainError):
+    """The same conflict is already waiting for staff: 409."""
+
+    code = ErrorCode.DUPLICATE
+    status_code = 409
+
+
+class NameConflictDecided(DomainError):
+    code = ErrorCode.INVALID_STATE
+    status_code = 409
+
+
+def name_key(*, text: str) -> str:
+    """The form screening matches ``text`` in: two names with the same key are found by
+    the same prompts (licensing.policy.screening.joined_skeleton, as the registry keys
+    its entries)."""
+    return joined_skeleton(text)
+
+
+def _same_owner(a: Character, b: Character) -> bool:
+    if a.owner_organization_id is not None:
+        return a.owner_organization_id == b.owner_organization_id
+    return a.owner_user_id is not None and a.owner_user_id == b.owner_user_id
+
+
+def _holders(
+    *, registry: Registry, character: Character, text: str, key: str
+) -> list[tuple[Character, str]]:
+    """The proven characters of other owners that hold a name or alias (or a form derived
+    from one) whose key is ``key``, each with the name or alias it is registered as,
+    earliest registration first. Asks a screening registry, so what counts as "the same
+    name" is exactly what screening treats as one."""
+    matched: dict[str, str] = {}
+    for mention in registry.screen(text):
+        if mention.character_id.startswith(WATCHLIST_PREFIX):
+            continue
+        if mention.character_id == str(character.pk):
+            continue
+        if name_key(text=mention.form or mention.alias) != key:
+            continue
+        matched.setdefault(mention.character_id, mention.alias)
+    if not matched:
+        return []
+    # The registry is a snapshot: confirm each from the rows (not a draft now, and the
+    # alias it matched not held itself).
+    candidates = (
+        Character.objects.filter(pk__in=list(matched))
+        .exclude(status=CharacterStatus.DRAFT)
+        .select_related("owner_organization", "owner_user")
+        .order_by("created_at", "pk")
+    )
+    holders = []
+    for candidate in candidates:
+        if _same_owner(candidate, character):
+            continue
+        holder_text = matched[str(candidate.pk)]
+        if (
+            holder_text != candidate.name
+            and not candidate.aliases.filter(text=holder_text, held_by_conflict=False).exists()
+        ):
+            continue
+        holders.append((candidate, holder_text))
+    return holders
+
+
+def _notify_opened(conflict: NameConflict) -> None:
+    later = conflict.later
+    if conflict.on == NameConflictOn.NAME:
+        effect = (
+            f"Until they decide, {later.name} stays a draft: only you see it, and its "
+            "names screen no prompts."
+        )
+    else:
+        effect = f"Until they decide, the alias “{conflict.text}” screens no prompts."
+    accounts_services.notify(
+        users=selectors.character_licensors(character=later),
+        kind="name_conflict.opened",
+        title=f"“{conflict.text}” is also registered by {holder_label(character=conflict.holder)}",
+        body=f"Our staff are deciding who holds it. {effect}",
+        url=later.get_absolute_url(),
+    )
+
+
+def name_conflicts_detect(
+    *, character: Character, texts: list[tuple[str, str]]
+) -> list[NameConflict]:
+    """Open a conflict for each of ``texts`` ((text, NameConflictOn) pairs the character
+    has just registered) that a proven character of another owner already holds, and
+    tell the character's owners. A held alias is flagged ``held_by_conflict``; a
+    conflict on the name makes the character a draft (the caller's standing refresh).
+    Conflicts staff already allowed are not opened again; a name or alias staff found
+    to belong to the holder is refused (``name_taken``). Returns the conflicts opened."""
+    opened: list[NameConflict] = []
+    held: set[str] = set()
+    registry: Registry | None = None
+    for text, on in texts:
+        key = name_key(text=text)
+        if not key:
+            continue
+        registry = registry or registry_snapshot()
+        for holder, holder_text in _holders(
+            registry=registry, character=character, text=text, key=key
+        ):
+            earlier = NameConflict.objects.filter(holder=holder, later=character, key=key)
+            if earlier.filter(status=NameConflictStatus.UPHELD).exists():
+                raise DomainError(
+                    f"Our staff found that “{text}” belongs to "
+                    f"{holder_label(character=holder)}: choose another.",
+                    code=LicensingError.NAME_TAKEN,
+                    field="name" if on == NameConflictOn.NAME else "aliases",
+                )
+            if earlier.filter(status=NameConflictStatus.ALLOWED).exists():
+                continue
+            if on == NameConflictOn.ALIAS:
+                held.add(text)
+            if earlier.filter(status=NameConflictStatus.OPEN).exists():
+                continue
+            conflict = NameConflict.objects.create(
+                holder=holder,
+                later=character,
+                on=on,
+                text=text,
+                key=key,
+                holder_text=holder_text,
+            )
+            _notify_opened(conflict)
+            opened.append(conflict)
+    if held:
+        CharacterAlias.objects.filter(character=character, text__in=held).update(
+            held_by_conflict=True, updated_at=timezone.now()
+        )
+        name_forms_refresh(character=character)
+        registry_changed()
+    return opened
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Give the reason for this decision.", code=ErrorCode.REQUIRED, field="reason"
+        )
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"The reason is longer than {MAX_REASON} characters.", field="reason")
+    return reason
+
+
+def _aliases_with_key(*, character: Character, key: str) -> list[CharacterAlias]:
+    return [a for a in character.aliases.all() if name_key(text=a.text) == key]
+
+
+@transaction.atomic
+def name_conflict_decide(
+    *, conflict: NameConflict, by: User, allow: bool, reason: str
+) -> NameConflict:
+    """Staff decide an open conflict, with a reason both parties may read.
+
+    Allow: both keep the name; the later character's standing is refreshed (it leaves
+    draft if nothing else holds it) or its alias is released. Uphold: the earlier holder
+    keeps it; a later character that lost its name is archived (its names then screen
+    nothing), a lost alias is removed. Refused for anyone but staff, without a reason,
+    and for a conflict already decided (409)."""
+    if not by.is_staff:
+        raise NotPermitted("Only staff can decide name conflicts.")
+    reason = _require_reason(reason)
+    conflict = (
+        NameConflict.objects.select_for_update(of=("self",))
+        .select_related(
+            "holder__owner_organization", "later__owner_organization", "later__owner_user"
+        )
+        .get(pk=conflict.pk)
+    )
+    if conflict.status != NameConflictStatus.OPEN:
+        raise NameConflictDecided(
+            f"This conflict was already decided ({conflict.get_status_display().lower()}).",
+        )
+    conflict.status = NameConflictStatus.ALLOWED if allow else NameConflictStatus.UPHELD
+    conflict.decided_by = by
+    conflict.decided_at = timezone.now()
+    conflict.decision_reason = reason
+    conflict.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
+    )
+    later = conflict.later
+    if conflict.on == NameConflictOn.ALIAS:
+        _settle_alias(conflict=conflict, allow=allow)
+    elif allow:
+        character_standing_refresh(character=later)
+    else:
+        _archive(character=later)
+    _notify_decided(conflict)
+    return conflict
+
+
+def _settle_alias(*, conflict: NameConflict, allow: bool) -> None:
+    later = conflict.later
+    aliases = _aliases_with_key(character=later, key=conflict.key)
+    if allow:
+        # Another open conflict on the same text keeps the alias held.
+        still_open = NameConflict.objects.filter(
+            later=later, key=conflict.key, status=NameConflictStatus.OPEN
+        ).exists()
+        if not still_open:
+            CharacterAlias.objects.filter(pk__in=[a.pk for a in aliases]).update(
+                held_by_conflict=False, updated_at=timezone.now()
+            )
+    else:
+        CharacterAlias.objects.filter(pk__in=[a.pk for a in aliases]).delete()
+    name_forms_refresh(character=later)
+    registry_changed()
+
+
+def _archive(*, character: Character) -> None:
+    locked = Character.objects.select_for_update(of=("self",)).get(pk=character.pk)
+    if locked.status != CharacterStatus.ARCHIVED:
+        locked.status = CharacterStatus.ARCHIVED
+        locked.save(update_fields=["status", "updated_at"])
+    registry_changed()
+
+
+def _notify_decided(conflict: NameConflict) -> None:
+    later = conflict.later
+    holder = holder_label(character=conflict.holder)
+    if conflict.status == NameConflictStatus.ALLOWED:
+        title = f"You may keep “{conflict.text}”"
+        outcome = f"Our staff decided both you and {holder} may use it."
+    elif conflict.on == NameConflictOn.NAME:
+        title = f"“{conflict.text}” belongs to {holder}"
+        outcome = f"Our staff decided it is {holder}'s: {later.name} was archived."
+    else:
+        title = f"“{conflict.text}” belongs to {holder}"
+        outcome = f"Our staff decided it is {holder}'s: the alias was removed from {later.name}."
+    recipients = list(selectors.character_licensors(character=later))
+    if conflict.reported_by is not None:
+        recipients.append(conflict.reported_by)
+    accounts_services.notify(
+        users=recipients,
+        kind=f"name_conflict.{conflict.status}",
+        title=title,
+        body=f"{outcome} Their reason: {conflict.decision_reason}",
+        url=later.get_absolute_url(),
+    )
+
+
+@transaction.atomic
+def name_conflict_report(
+    *, character: Character, basis: Character, by: User, reason: str
+) -> NameConflict:
+    """The owner of a proven character (``basis``) reports that another owner's
+    ``character`` uses its name. Staff decide it like any conflict; until they uphold
+    it, the reported character keeps its standing (a report alone takes nothing from
+    anyone). Refused, with nothing stored: a basis ``by`` does not manage, a draft
+    basis, a reported character ``by`` manages or of the basis's owner, no reason, and
+    a conflict between the two already open (409)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Say why this character uses your character's name.",
+            code=ErrorCode.REQUIRED,
+            field="reason",
+        )
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"The reason is longer than {MAX_REASON} characters.", field="reason")
+    if not selectors.character_can_edit(character=basis, user=by):
+        raise NotPermitted(f"You do not manage {basis.name}: report with your own character.")
+    if basis.status == CharacterStatus.DRAFT:
+        raise DomainError(
+            f"{basis.name} is a draft: its names protect it only once its owner is verified.",
+            code=LicensingError.CHARACTER_DRAFT,
+            field="character_id",
+        )
+    if (
+        basis.pk == character.pk
+        or _same_owner(basis, character)
+        or selectors.character_can_edit(character=character, user=by)
+    ):
+        raise DomainError(
+            f"{character.name} is yours: a name conflict is between two owners.",
+            code=LicensingError.OWN_CHARACTER,
+            field="character_id",
+        )
+    if NameConflict.objects.filter(
+        holder=basis, later=character, status=NameConflictStatus.OPEN
+    ).exists():
+        raise NameConflictExists(
+            f"A conflict between {basis.name} and {character.name} is already waiting for "
+            "our staff."
+        )
+    try:
+        with transaction.atomic():
+            conflict = NameConflict.objects.create(
+                holder=basis,
+                later=character,
+                on=NameConflictOn.NAME,
+                text=character.name,
+                key=name_key(text=character.name),
+                holder_text=basis.name,
+                reported_by=by,
+                report_reason=reason,
+            )
+    except IntegrityError as exc:  # a report racing this one
+        raise NameConflictExists(
+            f"A conflict between {basis.name} and {character.name} is already waiting for "
+            "our staff."
+        ) from exc
+    return conflict
