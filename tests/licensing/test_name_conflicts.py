@@ -1,0 +1,272 @@
+"""Name conflicts (issue 18 §1): registering a name or alias that a proven owner already
+holds, after screening's normalisation, opens a conflict for staff; the later name waits
+(a draft, or a held alias) until staff allow it or uphold the earlier holder, with a
+reason."""
+
+import pytest
+
+from accounts.models import Notification
+from core.errors import DomainError, NotPermitted
+from licensing import services
+from licensing.models import Character, CharacterAlias, NameConflict, NameForm
+from licensing.policy.registry import forget_local_registry
+from tests.builders import pending_studio, verified_studio
+from tests.factories import CharacterFactory, UserFactory, proven_likeness
+
+pytestmark = pytest.mark.django_db
+
+
+def _register(name, *, aliases=(), studio="Later Studio"):
+    """A verified studio's owner registers ``name``: a studio nothing else holds back."""
+    organization, (owner,) = verified_studio(name=studio)
+    character = services.character_create(
+        by=owner, name=name, owner_organization=organization, aliases=list(aliases)
+    )
+    return character, owner
+
+
+def _named_in(prompt):
+    """The ids of the characters screening finds in ``prompt`` (as the registry stands
+    now in this transaction)."""
+    forget_local_registry()
+    decision, _ = services.policy_screen(creator=UserFactory(), prompt=prompt, character_ids=[])
+    return {r.character_id for r in decision.refusals if r.code == "unlicensed_character"}
+
+
+@pytest.fixture
+def sakura():
+    """The earlier holder: "Sakura", of a verified studio."""
+    return CharacterFactory(name="Sakura", owner_organization__name="Blossom Pictures")
+
+
+def test_registering_a_verified_owners_name_opens_a_conflict_and_stays_a_draft(sakura):
+    # when: another (verified) studio registers the same name
+    later, owner = _register("Sakura")
+
+    # then: a conflict waits for staff; the later character is a draft that says why
+    conflict = NameConflict.objects.get()
+    assert (conflict.holder, conflict.later, conflict.on, conflict.status) == (
+        sakura,
+        later,
+        "name",
+        "open",
+    )
+    assert (conflict.text, conflict.holder_text, conflict.reported_by) == ("Sakura", "Sakura", None)
+    assert later.status == "draft"
+    assert services.character_draft_reasons(character=later) == [
+        "Its name “Sakura” is also registered by Blossom Pictures; our staff are deciding "
+        "who holds it."
+    ]
+    # and: screening knows only the holder's entry
+    assert _named_in("Sakura dances in the rain") == {str(sakura.pk)}
+    # and: the later owner is told
+    note = Notification.objects.get(user=owner, kind="name_conflict.opened")
+    assert note.title == "“Sakura” is also registered by Blossom Pictures"
+
+
+def test_an_owner_cannot_activate_a_character_whose_name_waits_on_a_conflict(sakura):
+    # given
+    later, owner = _register("Sakura")
+
+    # when
+    with pytest.raises(DomainError) as refused:
+        services.character_update(character=later, by=owner, status="active")
+
+    # then
+    assert refused.value.code == "invalid_state"
+    assert "our staff are deciding" in str(refused.value)
+    assert Character.objects.get(pk=later.pk).status == "draft"
+
+
+def test_renaming_an_active_character_to_a_held_name_makes_it_a_draft(sakura):
+    # given: an active character of another studio
+    later, owner = _register("Hana")
+    assert later.status == "active"
+
+    # when
+    later = services.character_update(character=later, by=owner, name="SAKURA")
+
+    # then
+    assert Character.objects.get(pk=later.pk).status == "draft"
+    assert NameConflict.objects.get().text == "SAKURA"
+
+
+def test_an_alias_of_an_active_character_that_another_holds_is_held(sakura):
+    # given: an active character of another studio
+    later, owner = _register("Hana")
+
+    # when: its owner gives it two aliases, one of them the holder's name
+    services.character_aliases_set(character=later, by=owner, aliases=["Sakura", "Blossom"])
+
+    # then: only that alias waits; the character stays active
+    conflict = NameConflict.objects.get()
+    assert (conflict.on, conflict.text, conflict.holder) == ("alias", "Sakura", sakura)
+    held = dict(
+        CharacterAlias.objects.filter(character=later).values_list("text", "held_by_conflict")
+    )
+    assert held == {"Sakura": True, "Blossom": False}
+    assert Character.objects.get(pk=later.pk).status == "active"
+    assert not NameForm.objects.filter(character=later, source="Sakura").exists()
+    assert _named_in("Sakura in bloom") == {str(sakura.pk)}
+    assert _named_in("Blossom in bloom") == {str(later.pk)}
+
+
+def test_screening_normalisation_decides_what_is_the_same_name():
+    # given: the holder registered "Sakura Haruno"
+    holder = CharacterFactory(name="Sakura Haruno")
+
+    # when: another studio registers it in full-width capitals with a hyphen
+    later, _ = _register("ＳＡＫＵＲＡ-haruno")
+
+    # then
+    conflict = NameConflict.objects.get()
+    assert (conflict.holder, conflict.later, conflict.key) == (holder, later, "sakuraharuno")
+    assert later.status == "draft"
+
+
+def test_a_name_only_alike_is_no_conflict(sakura):
+    # when: a name that contains the holder's, and its plural
+    first, _ = _register("Sakura Blossom")
+    second, _ = _register("Sakuras", studio="Other Studio")
+
+    # then
+    assert not NameConflict.objects.exists()
+    assert (first.status, second.status) == ("active", "active")
+
+
+def test_no_conflict_with_a_draft_nor_with_ones_own_characters():
+    # given: an unverified organization's "Sakura" (a draft), and a verified studio's "Hana"
+    organization, squatter = pending_studio(name="Squatters Inc")
+    draft = services.character_create(by=squatter, name="Sakura", owner_organization=organization)
+    hana, owner = _register("Hana")
+
+    # when: the verified studio registers "Sakura", and another character aliased "Hana"
+    later = services.character_create(
+        by=owner, name="Sakura", owner_organization=hana.owner_organization
+    )
+    own = services.character_create(
+        by=owner, name="Hana Two", owner_organization=hana.owner_organization, aliases=["Hana"]
+    )
+
+    # then: neither opens a conflict; both are active
+    assert draft.status == "draft"
+    assert not NameConflict.objects.exists()
+    assert (later.status, own.status) == ("active", "active")
+
+
+def test_a_verified_likeness_holds_its_name_against_a_studio():
+    # given: a person's approved likeness
+    person = UserFactory()
+    likeness = proven_likeness(person, "Aiko Tanaka")
+
+    # when: a studio registers a character of that name
+    later, _ = _register("aiko tanaka")
+
+    # then: the person is not named to the studio
+    conflict = NameConflict.objects.get()
+    assert conflict.holder == likeness
+    assert services.character_draft_reasons(character=later) == [
+        "Its name “aiko tanaka” is also registered by a verified person; our staff are "
+        "deciding who holds it."
+    ]
+
+
+def test_staff_allowing_a_name_make_the_later_character_active(sakura, staff):
+    # given
+    later, owner = _register("Sakura")
+    conflict = NameConflict.objects.get()
+
+    # when
+    decided = services.name_conflict_decide(
+        conflict=conflict, by=staff, allow=True, reason="A common given name; no confusion."
+    )
+
+    # then: recorded, the later character active, and both names screen
+    assert (decided.status, decided.decided_by, decided.decision_reason) == (
+        "allowed",
+        staff,
+        "A common given name; no confusion.",
+    )
+    assert decided.decided_at is not None
+    assert Character.objects.get(pk=later.pk).status == "active"
+    assert _named_in("Sakura waves") == {str(sakura.pk), str(later.pk)}
+    note = Notification.objects.get(user=owner, kind="name_conflict.allowed")
+    assert "A common given name" in note.body
+
+
+def test_staff_upholding_the_holder_archive_the_later_character(sakura, staff):
+    # given
+    later, owner = _register("Sakura")
+
+    # when
+    services.name_conflict_decide(
+        conflict=NameConflict.objects.get(),
+        by=staff,
+        allow=False,
+        reason="Blossom Pictures' character since 2019.",
+    )
+
+    # then: archived, its name screens nothing, and it cannot be made active again
+    later.refresh_from_db()
+    assert later.status == "archived"
+    assert _named_in("Sakura waves") == {str(sakura.pk)}
+    with pytest.raises(DomainError) as refused:
+        services.character_update(character=later, by=owner, status="active")
+    assert "belongs to Blossom Pictures" in str(refused.value)
+    assert Notification.objects.filter(user=owner, kind="name_conflict.upheld").exists()
+
+
+def test_allowing_an_alias_releases_it_and_editing_aliases_does_not_hold_it_again(sakura, staff):
+    # given: a held alias, allowed by staff
+    later, owner = _register("Hana", aliases=["Sakura"])
+    services.name_conflict_decide(
+        conflict=NameConflict.objects.get(), by=staff, allow=True, reason="Fan nickname, fine."
+    )
+    assert not CharacterAlias.objects.get(character=later).held_by_conflict
+
+    # when: the owner edits the aliases again, keeping it
+    services.character_aliases_set(character=later, by=owner, aliases=["Sakura", "Hanachan"])
+
+    # then: no new conflict, the alias is not held, and it screens
+    assert NameConflict.objects.count() == 1
+    assert not CharacterAlias.objects.get(character=later, text="Sakura").held_by_conflict
+    assert str(later.pk) in _named_in("Sakura waves")
+
+
+def test_upholding_an_alias_removes_it_and_it_cannot_be_added_again(sakura, staff):
+    # given
+    later, owner = _register("Hana", aliases=["Sakura", "Hanachan"])
+
+    # when
+    services.name_conflict_decide(
+        conflict=NameConflict.objects.get(), by=staff, allow=False, reason="Theirs."
+    )
+
+    # then: the alias is gone, the character active, and adding it back is refused
+    assert list(later.aliases.values_list("text", flat=True)) == ["Hanachan"]
+    assert Character.objects.get(pk=later.pk).status == "active"
+    with pytest.raises(DomainError) as refused:
+        services.character_aliases_set(character=later, by=owner, aliases=["Sakura"])
+    assert refused.value.code == "name_taken"
+    assert list(later.aliases.values_list("text", flat=True)) == ["Hanachan"]
+
+
+def test_a_decision_needs_staff_a_reason_and_an_open_conflict(sakura, staff):
+    # given
+    _, owner = _register("Sakura")
+    conflict = NameConflict.objects.get()
+
+    # when / then: without a reason, nothing changes
+    with pytest.raises(DomainError) as no_reason:
+        services.name_conflict_decide(conflict=conflict, by=staff, allow=True, reason="  ")
+    assert (no_reason.value.code, no_reason.value.field) == ("required", "reason")
+    assert NameConflict.objects.get().status == "open"
+    # and: only staff decide
+    with pytest.raises(NotPermitted):
+        services.name_conflict_decide(conflict=conflict, by=owner, allow=True, reason="Mine")
+    # and: a decided conflict is not decided again
+    services.name_conflict_decide(conflict=conflict, by=staff, allow=True, reason="Fine.")
+    with pytest.raises(DomainError) as again:
+        services.name_conflict_decide(conflict=conflict, by=staff, allow=False, reason="No.")
+    assert again.value.status_code == 409
+    assert NameConflict.objects.get().status == "allowed"
