@@ -3,8 +3,14 @@ holds, after screening's normalisation, opens a conflict for staff; the later na
 (a draft, or a held alias) until staff allow it or uphold the earlier holder, with a
 reason."""
 
-import pytest
+import io
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts import services as accounts_services
 from accounts.models import Notification
 from core.errors import DomainError, NotPermitted
 from licensing import services
@@ -12,8 +18,13 @@ from licensing.models import Character, CharacterAlias, NameConflict, NameForm
 from licensing.policy.registry import forget_local_registry
 from tests.builders import pending_studio, verified_studio
 from tests.factories import CharacterFactory, UserFactory, proven_likeness
+from tests.media import fetch, media_url_of, media_urls
 
 pytestmark = pytest.mark.django_db
+
+# Session, user and second factor, the counts and the rows (one query, both owners
+# joined): the same for 3 conflicts as for 300.
+CHANGELIST_QUERIES = 8
 
 
 def _register(name, *, aliases=(), studio="Later Studio"):
@@ -23,6 +34,12 @@ def _register(name, *, aliases=(), studio="Later Studio"):
         by=owner, name=name, owner_organization=organization, aliases=list(aliases)
     )
     return character, owner
+
+
+def _png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile("ref.png", buffer.getvalue(), content_type="image/png")
 
 
 def _named_in(prompt):
@@ -270,3 +287,123 @@ def test_a_decision_needs_staff_a_reason_and_an_open_conflict(sakura, staff):
         services.name_conflict_decide(conflict=conflict, by=staff, allow=False, reason="No.")
     assert again.value.status_code == 409
     assert NameConflict.objects.get().status == "allowed"
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def documented_conflict(staff):
+    """Two studios that each proved their rights with a document: the earlier one holds
+    "Sakura", the later one registers it."""
+    holder_org, holder_owner = pending_studio(name="Blossom Pictures")
+    later_org, later_owner = pending_studio(name="Later Studio")
+    holder_org, later_org = (
+        accounts_services.organization_verify(organization=organization, by=staff)
+        for organization in (holder_org, later_org)
+    )
+    services.character_create(by=holder_owner, name="Sakura", owner_organization=holder_org)
+    services.character_create(by=later_owner, name="Sakura", owner_organization=later_org)
+    return NameConflict.objects.select_related("holder", "later").get()
+
+
+def test_staff_see_both_parties_and_their_documents_side_by_side(staff_client, documented_conflict):
+    # given
+    conflict = documented_conflict
+    documents = [
+        conflict.holder.owner_organization.documents.get(),
+        conflict.later.owner_organization.documents.get(),
+    ]
+
+    # when
+    response = staff_client.get(reverse("admin:licensing_nameconflict_change", args=[conflict.pk]))
+
+    # then: both owners, their standing, and a working link to each document
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Blossom Pictures" in page and "Later Studio" in page
+    assert "Earlier holder" in page and "Later registration" in page
+    links = media_urls(page)
+    for document in documents:
+        opened = fetch(staff_client, media_url_of(links, document.file.name))
+        assert opened.status_code == 200
+        assert opened.body.startswith(b"%PDF")
+    assert 'action="' + reverse("admin:licensing_nameconflict_decide", args=[conflict.pk]) in page
+
+
+def test_a_likeness_party_shows_its_reference_images_and_verification(staff_client):
+    # given: a verified likeness holds the name; a studio registers it
+    person = UserFactory()
+    likeness = proven_likeness(person, "Aiko Tanaka")
+    services.character_image_add(character=likeness, by=person, file=_png())
+    _register("Aiko Tanaka")
+    conflict = NameConflict.objects.get()
+
+    # when
+    page = staff_client.get(
+        reverse("admin:licensing_nameconflict_change", args=[conflict.pk])
+    ).content.decode()
+
+    # then
+    image = likeness.images.get()
+    assert "Likeness verified" in page
+    opened = fetch(staff_client, media_url_of(media_urls(page), image.image.name))
+    assert opened.status_code == 200
+    assert opened.body.startswith(b"\x89PNG")
+
+
+def test_staff_decide_in_the_admin_with_a_reason(staff_client, staff, documented_conflict):
+    # given
+    conflict = documented_conflict
+    decide = reverse("admin:licensing_nameconflict_decide", args=[conflict.pk])
+
+    # when: first without a reason, then upholding with one
+    refused = staff_client.post(decide, {"decision": "uphold", "reason": ""}, follow=True)
+    still_open = NameConflict.objects.get().status
+    staff_client.post(decide, {"decision": "uphold", "reason": "Theirs since 2019."})
+
+    # then
+    assert still_open == "open"
+    assert any("Not decided" in str(m) for m in refused.context["messages"])
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.decided_by, conflict.decision_reason) == (
+        "upheld",
+        staff,
+        "Theirs since 2019.",
+    )
+    assert Character.objects.get(pk=conflict.later_id).status == "archived"
+
+
+def test_staff_allow_in_the_admin(staff_client, documented_conflict):
+    # given
+    conflict = documented_conflict
+
+    # when
+    staff_client.post(
+        reverse("admin:licensing_nameconflict_decide", args=[conflict.pk]),
+        {"decision": "allow", "reason": "Different franchises, no confusion."},
+    )
+
+    # then
+    assert NameConflict.objects.get().status == "allowed"
+    assert Character.objects.get(pk=conflict.later_id).status == "active"
+
+
+def test_the_changelist_lists_open_conflicts_first_in_few_queries(
+    staff_client, staff, django_assert_max_num_queries
+):
+    # given: one decided conflict and two open ones
+    for n, name in enumerate(["Sakura", "Hana", "Momo"]):
+        CharacterFactory(name=name)
+        _register(name, studio=f"Later {n}")
+    first = NameConflict.objects.get(text="Sakura")
+    services.name_conflict_decide(conflict=first, by=staff, allow=True, reason="Fine.")
+
+    # when
+    with django_assert_max_num_queries(CHANGELIST_QUERIES):
+        response = staff_client.get(reverse("admin:licensing_nameconflict_changelist"))
+
+    # then: the decided one comes last
+    assert response.status_code == 200
+    shown = [c.text for c in response.context["cl"].result_list]
+    assert shown[-1] == "Sakura" and set(shown[:2]) == {"Hana", "Momo"}
