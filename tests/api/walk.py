@@ -362,7 +362,10 @@ RECIPES: dict[str, Call] = {
         "studio",
         201,
         params={"id": _id("rival")},
-        body=lambda w: {"character_id": str(w.hoshi.pk), "reason": "A copy of Hoshi-chan under another name."},
+        body=lambda w: {
+            "character_id": str(w.hoshi.pk),
+            "reason": "A copy of Hoshi-chan under another name.",
+        },
         then=_field("status", "open"),
     ),
     # organization verification, by staff
