@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
@@ -152,7 +152,7 @@ def character_create(
     return character
 
 
-def _detect_conflicts(*, character: Character, texts: list[tuple[str, str]]) -> None:
+def _detect_conflicts(*, character: Character, texts: Sequence[tuple[str, str]]) -> None:
     opened = name_conflicts_detect(character=character, texts=texts)
     if any(conflict.on == NameConflictOn.NAME for conflict in opened):
         character.status = character_standing_refresh(character=character).status

@@ -21,6 +21,7 @@ owners are told when a conflict opens and when it is decided.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -126,7 +127,7 @@ def _notify_opened(conflict: NameConflict) -> None:
 
 
 def name_conflicts_detect(
-    *, character: Character, texts: list[tuple[str, str]]
+    *, character: Character, texts: Sequence[tuple[str, str]]
 ) -> list[NameConflict]:
     """Open a conflict for each of ``texts`` ((text, NameConflictOn) pairs the character
     has just registered) that a proven character of another owner already holds, and
