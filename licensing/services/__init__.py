@@ -28,12 +28,12 @@ from licensing.services.grants import (
     grant_transition,
     grants_approval_expire,
 )
+from licensing.services.name_conflict_detection import name_conflicts_detect
 from licensing.services.name_conflicts import (
     NameConflictDecided,
     NameConflictExists,
     name_conflict_decide,
     name_conflict_report,
-    name_conflicts_detect,
 )
 from licensing.services.name_forms import name_form_set_enabled, name_forms_refresh
 from licensing.services.offers import (

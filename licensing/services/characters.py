@@ -31,7 +31,7 @@ from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
 from licensing.services.embeddings import embeddings_enqueue
-from licensing.services.name_conflicts import name_conflicts_detect
+from licensing.services.name_conflict_detection import name_conflicts_detect
 from licensing.services.name_forms import name_forms_refresh
 from licensing.services.standing import (
     character_draft_reasons,

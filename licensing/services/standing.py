@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from licensing.enums import CharacterKind, CharacterStatus, NameConflictStatus
+from licensing.enums import CharacterKind, CharacterStatus, NameConflictOn, NameConflictStatus
 from licensing.models import Character
-from licensing.policy.registry import registry_changed
+from licensing.policy.registry import registry_changed, registry_snapshot
+from licensing.policy.screening import Registry
 from licensing.selectors import name_conflicts_blocking_name
 from licensing.services.embeddings import embeddings_enqueue
+from licensing.services.name_conflict_detection import holder_label, name_conflicts_detect
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -64,14 +66,6 @@ def character_draft_reasons(*, character: Character) -> list[str]:
     return reasons
 
 
-def holder_label(*, character: Character) -> str:
-    """Who holds a name, as the other party may read it: an organization's name; a
-    person is not named further (their account is theirs)."""
-    if character.owner_organization is not None:
-        return character.owner_organization.name
-    return "a verified person"
-
-
 def character_standing(*, character: Character) -> str:
     """Draft or active: what the character's standing allows now, whatever its
     current status."""
@@ -81,10 +75,15 @@ def character_standing(*, character: Character) -> str:
 
 
 @transaction.atomic
-def character_standing_refresh(*, character: Character) -> Character:
-    """Move the character between draft and active as its standing says. A move
-    reaches prompt screening in every process (the registry version) and the
-    lookalike index (its description embedded again, or dropped)."""
+def character_standing_refresh(
+    *, character: Character, registry: Registry | None = None
+) -> Character:
+    """Move the character between draft and active as its standing says. A draft
+    about to become active has its names checked first: one that another owner proved
+    meanwhile opens a name conflict (and keeps it a draft, or holds the alias), since
+    who was proven first holds the name. A move reaches prompt screening in every
+    process (the registry version) and the lookalike index (its description embedded
+    again, or dropped)."""
     locked = (
         Character.objects.select_for_update(of=("self",))
         .select_related("owner_organization")
@@ -93,6 +92,13 @@ def character_standing_refresh(*, character: Character) -> Character:
     if locked.status not in MOVABLE:
         return locked
     status = character_standing(character=locked)
+    if locked.status == CharacterStatus.DRAFT and status == CharacterStatus.ACTIVE:
+        texts = [(locked.name, NameConflictOn.NAME)] + [
+            (alias.text, NameConflictOn.ALIAS)
+            for alias in locked.aliases.filter(held_by_conflict=False)
+        ]
+        name_conflicts_detect(character=locked, texts=texts, registry=registry, refuse_taken=False)
+        status = character_standing(character=locked)
     if status != locked.status:
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
@@ -115,8 +121,13 @@ def characters_standing_refresh(
     else:
         raise ValueError("an organization or a user")
     changed = 0
+    # One snapshot of everyone's names for the drafts that may become active.
+    registry = (
+        registry_snapshot() if characters.filter(status=CharacterStatus.DRAFT).exists() else None
+    )
     for character in characters.order_by("pk"):
         before = character.status
-        if character_standing_refresh(character=character).status != before:
+        refreshed = character_standing_refresh(character=character, registry=registry)
+        if refreshed.status != before:
             changed += 1
     return changed

@@ -171,6 +171,28 @@ def test_no_conflict_with_a_draft_nor_with_ones_own_characters():
     assert (later.status, own.status) == ("active", "active")
 
 
+def test_a_squatter_verified_later_does_not_take_a_name_proven_meanwhile(staff):
+    # given: a squatter registers "Sakura" while unverified (a draft); then the real
+    # studio, verified, registers it (no conflict with a draft)
+    organization, squatter = pending_studio(name="Squatters Inc")
+    squatted = services.character_create(
+        by=squatter, name="Sakura", owner_organization=organization, aliases=["Tokyo Girl"]
+    )
+    real, _ = _register("Sakura", aliases=["Tokyo Girl"], studio="Blossom Pictures")
+    assert not NameConflict.objects.exists()
+
+    # when: staff verify the squatter's organization
+    accounts_services.organization_verify(organization=organization, by=staff)
+
+    # then: the name was proven first by the real studio; the squatter's waits for staff
+    squatted.refresh_from_db()
+    assert squatted.status == "draft"
+    opened = {(c.holder_id, c.later_id, c.on) for c in NameConflict.objects.all()}
+    assert opened == {(real.pk, squatted.pk, "name"), (real.pk, squatted.pk, "alias")}
+    assert CharacterAlias.objects.get(character=squatted).held_by_conflict
+    assert _named_in("Sakura in Tokyo") == {str(real.pk)}
+
+
 def test_a_verified_likeness_holds_its_name_against_a_studio():
     # given: a person's approved likeness
     person = UserFactory()
