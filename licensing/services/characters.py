@@ -172,6 +172,9 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     prompt screening in every process through the registry version; a new description
     is embedded for lookalike screening once the change commits."""
     require_character_editor(character=character, by=by)
+    if changes.get("status") == character.status:
+        # The edit form sends the status as it was: only a change is a request.
+        changes.pop("status")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
@@ -196,6 +199,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         _check_lookalike_action(changes["lookalike_action"])
     character = Character.objects.select_for_update().get(pk=character.pk)
     described = "description" in changes and changes["description"] != character.description
+    renamed = "name" in changes and changes["name"] != character.name
     for field, value in changes.items():
         setattr(character, field, value)
     try:
@@ -209,7 +213,10 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         ) from exc
     if "name" in changes:
         name_forms_refresh(character=character)
+    if renamed:
         _detect_conflicts(character=character, texts=[(character.name, NameConflictOn.NAME)])
+        # A draft held back by a conflict on its old name may be free under the new one.
+        character.status = character_standing_refresh(character=character).status
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()
     if described:
@@ -221,16 +228,25 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
 def character_aliases_set(
     *, character: Character, by: User, aliases: Iterable[str | tuple[str, str]]
 ) -> list[CharacterAlias]:
-    """Replace the character's aliases (any script), each with its match mode."""
+    """Replace the character's aliases (any script), each with its match mode. A new
+    alias that another proven owner holds is held for staff (name_conflicts.py); one
+    kept from before keeps its standing."""
     require_character_editor(character=character, by=by)
     cleaned = [(t, m) for t, m in _clean_aliases(aliases) if t != character.name]
+    held_before = dict(character.aliases.values_list("text", "held_by_conflict"))
     character.aliases.all().delete()
     created = CharacterAlias.objects.bulk_create(
-        CharacterAlias(character=character, text=text, mode=mode) for text, mode in cleaned
+        CharacterAlias(
+            character=character, text=text, mode=mode, held_by_conflict=held_before.get(text, False)
+        )
+        for text, mode in cleaned
     )
     name_forms_refresh(character=character)
     registry_changed()
-    _detect_conflicts(character=character, texts=[(a.text, NameConflictOn.ALIAS) for a in created])
+    _detect_conflicts(
+        character=character,
+        texts=[(a.text, NameConflictOn.ALIAS) for a in created if a.text not in held_before],
+    )
     return list(character.aliases.all())
 
 

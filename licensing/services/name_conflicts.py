@@ -78,8 +78,8 @@ def name_conflict_decide(
     Allow: both keep the name; the later character's standing is refreshed (it leaves
     draft if nothing else holds it) or its alias is released. Uphold: the earlier holder
     keeps it; a later character that lost its name is archived (its names then screen
-    nothing), a lost alias is removed. Refused for anyone but staff, without a reason,
-    and for a conflict already decided (409)."""
+    nothing) unless it was renamed meanwhile, a lost alias is removed. Refused for
+    anyone but staff, without a reason, and for a conflict already decided (409)."""
     if not by.is_staff:
         raise NotPermitted("Only staff can decide name conflicts.")
     reason = _require_reason(reason)
@@ -106,8 +106,9 @@ def name_conflict_decide(
         _settle_alias(conflict=conflict, allow=allow)
     elif allow:
         character_standing_refresh(character=later)
-    else:
+    elif later.name == conflict.text:
         _archive(character=later)
+    # else: renamed since the conflict opened; the name it lost is no longer its own.
     _notify_decided(conflict)
     return conflict
 

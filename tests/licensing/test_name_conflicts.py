@@ -429,3 +429,53 @@ def test_the_changelist_lists_open_conflicts_first_in_few_queries(
     assert response.status_code == 200
     shown = [c.text for c in response.context["cl"].result_list]
     assert shown[-1] == "Sakura" and set(shown[:2]) == {"Hana", "Momo"}
+
+
+# --- the owner's side -------------------------------------------------------------------------
+
+
+def test_the_owner_reads_why_on_the_manage_page_and_renaming_frees_the_character(sakura, client):
+    # given: a draft held back by a conflict on its name, with a held alias
+    CharacterFactory(name="Blossom", owner_organization=sakura.owner_organization)
+    later, owner = _register("Sakura", aliases=["Blossom", "Sakura Chan"])
+    client.force_login(owner)
+    page = reverse("licensing:character_manage", kwargs={"pk": later.pk})
+
+    # when: the owner looks, then renames it through the same form
+    before = client.get(page).content.decode()
+    response = client.post(
+        page,
+        {
+            "name": "Hana",
+            "aliases": "Blossom\nSakura Chan",
+            "franchise": "",
+            "description": "",
+            "lookalike_action": "review",
+            "status": "draft",
+        },
+    )
+
+    # then: the page said why; under a name nobody holds it is active
+    assert "is also registered by Blossom Pictures; our staff are deciding" in before
+    assert "Another owner already holds “Blossom”" in before
+    assert response.status_code == 302, response.content.decode()[:2000]
+    later.refresh_from_db()
+    assert (later.name, later.status) == ("Hana", "active")
+    # and: the alias stays held until staff decide it
+    assert CharacterAlias.objects.get(character=later, text="Blossom").held_by_conflict
+    assert NameConflict.objects.filter(later=later).count() == 2
+
+
+def test_upholding_a_name_the_later_character_gave_up_archives_nothing(sakura, staff):
+    # given: the later character renamed itself while the conflict waited
+    later, owner = _register("Sakura")
+    services.character_update(character=later, by=owner, name="Hana")
+
+    # when
+    services.name_conflict_decide(
+        conflict=NameConflict.objects.get(), by=staff, allow=False, reason="Theirs."
+    )
+
+    # then: recorded, and the character keeps its new name and standing
+    assert NameConflict.objects.get().status == "upheld"
+    assert Character.objects.get(pk=later.pk).status == "active"
