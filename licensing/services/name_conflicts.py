@@ -224,4 +224,12 @@ def name_conflict_report(
             f"A conflict between {basis.name} and {character.name} is already waiting for "
             "our staff."
         ) from exc
+    accounts_services.notify(
+        users=selectors.character_licensors(character=character),
+        kind="name_conflict.reported",
+        title=f"{holder_label(character=basis)} says {character.name} uses their name",
+        body=f"They hold “{basis.name}”. Our staff will look at both sides and decide; "
+        "until then nothing changes for your character.",
+        url=character.get_absolute_url(),
+    )
     return conflict

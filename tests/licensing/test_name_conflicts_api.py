@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from accounts.models import Notification
 from licensing import services
 from licensing.models import NameConflict
 from tests.builders import pending_studio, verified_studio
@@ -33,6 +34,7 @@ def parties():
 def test_the_owner_of_a_proven_character_reports_another_owners_character(api_client, parties):
     # given
     sakura, other = parties
+    other_owner = editor_of(other)
     api_client.force_authenticate(editor_of(sakura))
 
     # when
@@ -52,6 +54,9 @@ def test_the_owner_of_a_proven_character_reports_another_owners_character(api_cl
     assert (conflict.reported_by, conflict.report_reason) == (editor_of(sakura), REASON)
     other.refresh_from_db()
     assert other.status == "active"
+    # and: the reported owner is told
+    note = Notification.objects.get(user=other_owner, kind="name_conflict.reported")
+    assert note.title == "Blossom Pictures says Sakura Chan uses their name"
 
 
 def _refused(api_client, user, path, body):
