@@ -120,14 +120,20 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.action(description="Reject selected organizations (documents insufficient)")
     def reject_selected(self, request, queryset):
         pending = queryset.exclude(verification_status=VerificationStatus.VERIFIED)
+        rejected = 0
         for organization in pending:
-            services.organization_reject(
-                organization=organization,
-                by=request.user,
-                note="The documents did not establish the rights claimed.",
-            )
+            try:
+                services.organization_reject(
+                    organization=organization,
+                    by=request.user,
+                    note="The documents did not establish the rights claimed.",
+                )
+            except DomainError as exc:
+                self.message_user(request, f"Not rejected: {exc.detail}", level=messages.ERROR)
+            else:
+                rejected += 1
         skipped = queryset.count() - pending.count()
-        self.message_user(request, f"Rejected {pending.count()} organization(s).")
+        self.message_user(request, f"Rejected {rejected} organization(s).")
         if skipped:
             self.message_user(
                 request, f"Skipped {skipped} already verified.", level=messages.WARNING

@@ -101,6 +101,10 @@ def organization_get(*, pk) -> Organization:
     return Organization.objects.get(pk=pk)
 
 
+def organization_by_pk(*, pk) -> Organization | None:
+    return Organization.objects.filter(pk=pk).first()
+
+
 def organization_ids_for_member(*, user: User) -> QuerySet:
     """The ids of the organizations the user belongs to, in any role (a subquery)."""
     return Membership.objects.filter(user=user).values("organization")

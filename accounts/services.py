@@ -279,6 +279,13 @@ def _staff_decide(*, organization: Organization, by: User, status: str, note: st
     return organization
 
 
+class VerificationStateError(DomainError):
+    """The organization is not in a state this decision applies to: 409."""
+
+    code = ErrorCode.INVALID_STATE
+    status_code = status.HTTP_409_CONFLICT
+
+
 @transaction.atomic
 def organization_verify(*, organization: Organization, by: User) -> Organization:
     """Staff confirm the organization holds the rights it claims; it may then publish.
@@ -288,10 +295,9 @@ def organization_verify(*, organization: Organization, by: User) -> Organization
         raise NotPermitted("Only staff can verify organizations.")
     current = Organization.objects.select_for_update().get(pk=organization.pk)
     if current.verification_status != VerificationStatus.PENDING:
-        raise DomainError(
+        raise VerificationStateError(
             f"Only an organization waiting for review can be verified; "
-            f"{current.name} is {current.get_verification_status_display().lower()}.",
-            code=ErrorCode.INVALID_STATE,
+            f"{current.name} is {current.get_verification_status_display().lower()}."
         )
     if not current.documents.exists():
         raise DomainError(
@@ -304,10 +310,26 @@ def organization_verify(*, organization: Organization, by: User) -> Organization
 
 @transaction.atomic
 def organization_reject(*, organization: Organization, by: User, note: str) -> Organization:
-    """Staff refuse verification, with a reason the organization can read."""
-    return _staff_decide(
-        organization=organization, by=by, status=VerificationStatus.REJECTED, note=note
-    )
+    """Staff refuse verification, with a reason the organization can read: an
+    organization waiting for review, or a verified one whose rights turned out not to
+    hold (its characters return to draft). Refused without a reason, and for an
+    organization that asked for nothing (unverified) or is rejected already (409)."""
+    if not by.is_staff:
+        raise NotPermitted("Only staff can verify organizations.")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(
+            "Give the organization the reason for the rejection.",
+            code=ErrorCode.REQUIRED,
+            field="reason",
+        )
+    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    if current.verification_status not in (VerificationStatus.PENDING, VerificationStatus.VERIFIED):
+        raise VerificationStateError(
+            f"Only an organization waiting for review or verified can be rejected; "
+            f"{current.name} is {current.get_verification_status_display().lower()}."
+        )
+    return _staff_decide(organization=current, by=by, status=VerificationStatus.REJECTED, note=note)
 
 
 def follow_create(*, follower: User, followee: User) -> Follow:

@@ -1,11 +1,16 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from core.media import media_url
 from licensing import services
+from licensing.enums import NameConflictStatus
 from licensing.models import (
     Character,
     CharacterAlias,
@@ -13,6 +18,7 @@ from licensing.models import (
     CharacterImage,
     Grant,
     GrantEvent,
+    NameConflict,
     NameForm,
     Offer,
     PolicyDecision,
@@ -64,6 +70,8 @@ class RefreshesScreening(admin.ModelAdmin):
 class AliasInline(admin.TabularInline):
     model = CharacterAlias
     extra = 0
+    # Held and released only by a name conflict's decision.
+    readonly_fields = ["held_by_conflict"]
 
 
 class NameFormInline(admin.TabularInline):
@@ -136,8 +144,9 @@ class CharacterAdmin(RefreshesScreening):
 
 @admin.register(CharacterAlias)
 class CharacterAliasAdmin(RefreshesScreening):
-    list_display = ["text", "character", "mode"]
-    list_filter = ["mode"]
+    list_display = ["text", "character", "mode", "held_by_conflict"]
+    list_filter = ["mode", "held_by_conflict"]
+    readonly_fields = ["held_by_conflict"]
     search_fields = ["text", "character__name"]
     autocomplete_fields = ["character"]
 
@@ -391,3 +400,179 @@ class CharacterEmbeddingAdmin(ReadOnlyAdmin):
     search_fields = ["character__name", "digest"]
     list_select_related = ["character"]
     exclude = ["vector"]
+
+
+class NameConflictDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("allow", "Allow: both keep the name"), ("uphold", "Uphold the earlier holder")]
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Both parties read it.",
+    )
+
+
+def _party(character: Character, viewer) -> dict:
+    """One side of a conflict as staff weigh it: who owns it, whether they are proven,
+    and what proves it (an organization's documents, a likeness's reference images),
+    each with a link signed for ``viewer``."""
+    organization = character.owner_organization
+    party = {
+        "character": character,
+        "admin_url": reverse("admin:licensing_character_change", args=[character.pk]),
+        "owner": character.rightsholder_name,
+        "documents": [],
+        "images": [],
+    }
+    if organization is not None:
+        party["verification"] = organization.get_verification_status_display()
+        party["owner_url"] = reverse("admin:accounts_organization_change", args=[organization.pk])
+        party["documents"] = [
+            (document.title, media_url(file=document.file, viewer=viewer))
+            for document in organization.documents.all()
+        ]
+    else:
+        verified = character.likeness_verified_at
+        party["verification"] = (
+            f"Likeness verified {verified:%d %b %Y %H:%M} UTC" if verified else "Not verified"
+        )
+        party["images"] = [
+            (
+                media_url(file=image.thumbnail, viewer=viewer),
+                media_url(file=image.image, viewer=viewer),
+            )
+            for image in character.images.all()
+        ]
+    return party
+
+
+@admin.register(NameConflict)
+class NameConflictAdmin(admin.ModelAdmin):
+    """Staff decide who holds a name: the change page shows both parties side by side
+    (owners, verification, documents or reference images) and takes a decision with a
+    reason; the services do the rest (standing, held aliases, archiving, notices)."""
+
+    list_display = [
+        "text",
+        "on",
+        "later",
+        "later_owner",
+        "holder",
+        "holder_owner",
+        "status",
+        "opened_by",
+        "opened_at",
+    ]
+    list_filter = ["status", "on", ("reported_by", admin.EmptyFieldListFilter), "opened_at"]
+    search_fields = ["text", "holder__name", "later__name", "key"]
+    list_select_related = [
+        "holder__owner_organization",
+        "holder__owner_user",
+        "later__owner_organization",
+        "later__owner_user",
+        "reported_by",
+    ]
+    readonly_fields = [
+        "holder",
+        "later",
+        "on",
+        "text",
+        "key",
+        "holder_text",
+        "status",
+        "opened_at",
+        "reported_by",
+        "report_reason",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/licensing/nameconflict/change_form.html"
+
+    def get_queryset(self, request):
+        # Open conflicts first: they are the work.
+        open_first = Case(When(status=NameConflictStatus.OPEN, then=0), default=1)
+        queryset = self.model._default_manager.get_queryset().annotate(open_first=open_first)
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ["open_first", "-opened_at", "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Later owner")
+    def later_owner(self, obj: NameConflict) -> str:
+        return obj.later.rightsholder_name
+
+    @admin.display(description="Holder's owner")
+    def holder_owner(self, obj: NameConflict) -> str:
+        return obj.holder.rightsholder_name
+
+    @admin.display(description="Opened by")
+    def opened_by(self, obj: NameConflict) -> str:
+        return f"report by {obj.reported_by}" if obj.reported_by else "registration"
+
+    def get_urls(self):
+        decide = path(
+            "<uuid:pk>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="licensing_nameconflict_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        conflict = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if conflict is not None:
+            holder = Character.objects.select_related("owner_organization", "owner_user")
+            extra["parties"] = [
+                ("Earlier holder", _party(holder.get(pk=conflict.holder_id), request.user)),
+                ("Later registration", _party(holder.get(pk=conflict.later_id), request.user)),
+            ]
+            extra["decision_form"] = (
+                NameConflictDecisionForm() if conflict.status == NameConflictStatus.OPEN else None
+            )
+            extra["decide_url"] = reverse("admin:licensing_nameconflict_decide", args=[conflict.pk])
+        extra.update(
+            show_save=False,
+            show_save_and_continue=False,
+            show_save_and_add_another=False,
+            show_delete=False,
+        )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def decide_view(self, request, pk):
+        conflict = self.get_object(request, str(pk))
+        if conflict is None:
+            raise Http404("No such name conflict")
+        if not self.has_change_permission(request, conflict):
+            raise PermissionDenied
+        back = reverse("admin:licensing_nameconflict_change", args=[conflict.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        form = NameConflictDecisionForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                self.message_user(
+                    request, f"Not decided: {field}: {' '.join(errors)}", messages.ERROR
+                )
+            return HttpResponseRedirect(back)
+        try:
+            services.name_conflict_decide(
+                conflict=conflict,
+                by=request.user,
+                allow=form.cleaned_data["decision"] == "allow",
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            self.message_user(request, f"Not decided: {exc.detail}", messages.ERROR)
+        else:
+            conflict.refresh_from_db()
+            self.message_user(request, f"Decided: {conflict.get_status_display()}.")
+        return HttpResponseRedirect(back)

@@ -18,6 +18,22 @@ class CharacterStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class NameConflictStatus(models.TextChoices):
+    """A name conflict waits for staff (open), who let both keep the name (allowed) or
+    find it belongs to the earlier holder (upheld)."""
+
+    OPEN = "open", "Open"
+    ALLOWED = "allowed", "Allowed: both keep the name"
+    UPHELD = "upheld", "Upheld: the earlier holder keeps it"
+
+
+class NameConflictOn(models.TextChoices):
+    """Whether the later registration used the text as its name or as an alias."""
+
+    NAME = "name", "Name"
+    ALIAS = "alias", "Alias"
+
+
 class AliasMode(models.TextChoices):
     NORMAL = "normal", "Match in any case"
     EXACT_CASE = "exact_case", "Match exact case only"
@@ -94,3 +110,5 @@ class LicensingError(StrEnum):
     CAP_GENERATIONS = "cap_generations"
     CAP_WORKS = "cap_works"
     EMPTY = "empty"
+    NAME_TAKEN = "name_taken"
+    OWN_CHARACTER = "own_character"

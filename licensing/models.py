@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Organization
 from core.models import TimeStamped
@@ -14,6 +15,8 @@ from licensing.enums import (
     FormOrigin,
     GrantStatus,
     LookalikeAction,
+    NameConflictOn,
+    NameConflictStatus,
     OfferStatus,
 )
 from licensing.terms import Terms
@@ -103,6 +106,11 @@ class CharacterAlias(TimeStamped):
     character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="aliases")
     text = models.CharField(max_length=120)
     mode = models.CharField(max_length=12, choices=AliasMode.choices, default=AliasMode.NORMAL)
+    held_by_conflict = models.BooleanField(
+        default=False,
+        help_text="Another proven owner already holds this alias: it screens no prompts "
+        "(and has no derived forms) until staff decide the name conflict.",
+    )
 
     class Meta:
         ordering = ["character_id", "text"]
@@ -138,6 +146,84 @@ class NameForm(TimeStamped):
 
     def __str__(self) -> str:
         return self.text
+
+
+class NameConflict(TimeStamped):
+    """A name or alias registered by one owner that another, proven owner already holds
+    (the same text once normalised as screening does). Opened by the services when the
+    later character registers it, or on a rightsholder's report; staff decide it with a
+    reason: ``allowed`` (both keep it) or ``upheld`` (the earlier holder keeps it, the
+    later registration loses it). While an automatically opened conflict on a name is
+    open, the later character stays a draft; one on an alias holds just that alias."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        Character,
+        on_delete=models.CASCADE,
+        related_name="name_conflicts_held",
+        help_text="The earlier character, whose owner is proven.",
+    )
+    later = models.ForeignKey(
+        Character,
+        on_delete=models.CASCADE,
+        related_name="name_conflicts",
+        help_text="The later registration.",
+    )
+    on = models.CharField(max_length=5, choices=NameConflictOn.choices)
+    text = models.CharField(max_length=120, help_text="The name or alias as registered.")
+    key = models.CharField(max_length=240, help_text="Its screening form.")
+    holder_text = models.CharField(
+        max_length=120, help_text="The holder's name or alias it matched."
+    )
+    status = models.CharField(
+        max_length=8, choices=NameConflictStatus.choices, default=NameConflictStatus.OPEN
+    )
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who reported it; empty when registration opened it.",
+    )
+    report_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "later", "key"],
+                condition=Q(status="open"),
+                name="name_conflict_one_open_per_pair_and_key",
+            ),
+            models.CheckConstraint(
+                name="name_conflict_decided_with_reason",
+                condition=Q(status="open", decided_at__isnull=True)
+                | (~Q(status="open") & Q(decided_at__isnull=False) & ~Q(decision_reason="")),
+            ),
+            models.CheckConstraint(
+                name="name_conflict_between_two_characters",
+                condition=~Q(holder=models.F("later")),
+            ),
+        ]
+        indexes = [models.Index(fields=["later", "status"])]
+
+    def __str__(self) -> str:
+        return f"“{self.text}”: {self.later} after {self.holder} ({self.status})"
+
+    @property
+    def automatic(self) -> bool:
+        return self.reported_by_id is None
 
 
 class CharacterEmbedding(models.Model):

@@ -7,12 +7,19 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES, VerificationStatus
 from accounts.models import Follow, Membership, User
-from licensing.enums import CharacterStatus, GrantStatus, OfferStatus
+from licensing.enums import (
+    CharacterStatus,
+    GrantStatus,
+    NameConflictOn,
+    NameConflictStatus,
+    OfferStatus,
+)
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
     Grant,
+    NameConflict,
     NameForm,
     Offer,
     PolicyDecision,
@@ -636,3 +643,19 @@ def characters_reserving_training() -> list[tuple]:
         .values_list("pk", "reserving_offer")
     )
     return list(rows)
+
+
+def name_conflicts_blocking_name(*, character: Character) -> list[NameConflict]:
+    """The conflicts that keep ``character`` from being active under its current name:
+    one opened on its registration and still open, or one staff upheld against it (a
+    report alone holds nothing)."""
+    if character._state.adding:
+        return []
+    return list(
+        NameConflict.objects.filter(later=character, on=NameConflictOn.NAME, text=character.name)
+        .filter(
+            Q(status=NameConflictStatus.OPEN, reported_by__isnull=True)
+            | Q(status=NameConflictStatus.UPHELD)
+        )
+        .select_related("holder__owner_organization")
+    )

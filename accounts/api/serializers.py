@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organization, User
 from core.api import InputSerializer
 
 
@@ -37,3 +37,22 @@ class MeOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "display_name", "is_staff", "memberships"]
+
+
+class OrganizationRejectInputSerializer(InputSerializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why, in words the organization's people read."
+    )
+
+
+class OrganizationVerificationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "verification_status",
+            "verification_note",
+            "verified_at",
+        ]

@@ -1,16 +1,20 @@
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
 from accounts.api.serializers import (
     MeOutputSerializer,
+    OrganizationRejectInputSerializer,
+    OrganizationVerificationOutputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from accounts.models import User
+from accounts.models import Organization, User
+from core.api import example_request, example_response
 from core.ratelimit import ActionRateThrottle
 from core.schema import ErrorSerializer
 
@@ -97,3 +101,107 @@ class MeView(APIView):
     def get(self, request):
         user = User.objects.prefetch_related("memberships__organization").get(pk=request.user.pk)
         return Response(MeOutputSerializer(user).data)
+
+
+_ORGANIZATION_ID = "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+_VERIFIED = {
+    "id": _ORGANIZATION_ID,
+    "name": "Hoshi Studio",
+    "slug": "hoshi-studio",
+    "verification_status": "verified",
+    "verification_note": "",
+    "verified_at": "2026-05-01T09:30:00Z",
+}
+
+
+def _organization(pk) -> Organization:
+    organization = selectors.organization_by_pk(pk=pk)
+    if organization is None:
+        raise Http404("No such organization")
+    return organization
+
+
+class OrganizationVerifyView(APIView):
+    """Staff verify an organization waiting for review, on the documents it uploaded
+    (staff only, with a second factor: a token issued with a code, or a session signed
+    in with one). Its characters leave draft. 400 ``documents_required`` when it
+    uploaded none, 409 ``invalid_state`` when it is not waiting for review, 403 for
+    anyone but staff, 404 for an unknown organization."""
+
+    @extend_schema(
+        tags=["organizations"],
+        request=None,
+        responses={
+            200: OrganizationVerificationOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        examples=[
+            example_response("Verified", _VERIFIED),
+            example_response(
+                "No documents",
+                {
+                    "code": "documents_required",
+                    "detail": "Hoshi Studio has uploaded no documents: there is nothing to "
+                    "verify it on.",
+                    "field": "documents",
+                },
+                status=400,
+            ),
+            example_response(
+                "Not waiting for review",
+                {
+                    "code": "invalid_state",
+                    "detail": "Only an organization waiting for review can be verified; "
+                    "Hoshi Studio is verified.",
+                    "field": None,
+                },
+                status=409,
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        organization = services.organization_verify(organization=_organization(pk), by=request.user)
+        return Response(OrganizationVerificationOutputSerializer(organization).data)
+
+
+class OrganizationRejectView(APIView):
+    """Staff reject an organization waiting for review (or withdraw a verification),
+    with a reason its people read; its characters return to draft. Staff only, with a
+    second factor. 400 without a reason, 409 ``invalid_state`` for an organization that
+    asked for nothing or is rejected already, 403 for anyone but staff, 404 for an
+    unknown organization."""
+
+    @extend_schema(
+        tags=["organizations"],
+        request=OrganizationRejectInputSerializer,
+        responses={
+            200: OrganizationVerificationOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        examples=[
+            example_request("Reject", {"reason": "The registration names another company."}),
+            example_response(
+                "Rejected",
+                {
+                    **_VERIFIED,
+                    "verification_status": "rejected",
+                    "verification_note": "The registration names another company.",
+                    "verified_at": None,
+                },
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        organization = _organization(pk)
+        serializer = OrganizationRejectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = services.organization_reject(
+            organization=organization, by=request.user, note=serializer.validated_data["reason"]
+        )
+        return Response(OrganizationVerificationOutputSerializer(organization).data)

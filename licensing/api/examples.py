@@ -159,3 +159,17 @@ DECISION = {
     ],
     "effective": {"commercial_use": True, "banned_categories": ["alcohol", "sexual"]},
 }
+
+REPORTED_CHARACTER_ID = "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a2b3"
+NAME_CONFLICT = {
+    "id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+    "character": REPORTED_CHARACTER_ID,
+    "basis": CHARACTER_ID,
+    "text": "Hoshi Chan",
+    "holder_text": "Hoshi-chan",
+    "status": "open",
+    "opened_at": "2026-05-02T10:00:00Z",
+    "report_reason": "Same character, same pink star hair, registered by a fan account.",
+    "decided_at": None,
+    "decision_reason": "",
+}

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
-from licensing.models import Character, CharacterImage, Grant, Offer
+from licensing.models import Character, CharacterImage, Grant, NameConflict, Offer
 from licensing.summary import summarize
 from licensing.terms import PRESETS_BY_KEY, RATINGS
 
@@ -271,3 +271,34 @@ class DecisionOutputSerializer(serializers.Serializer):
     character_ids = serializers.ListField(child=serializers.CharField())
     reasons = ReasonSerializer(many=True)
     effective = serializers.DictField()
+
+
+class ConflictReportInputSerializer(InputSerializer):
+    character_id = serializers.UUIDField(
+        help_text="Your own proven character, whose name the reported character uses."
+    )
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the reported character uses your character's name."
+    )
+
+
+class NameConflictOutputSerializer(serializers.ModelSerializer):
+    character = serializers.UUIDField(source="later_id", help_text="The reported character.")
+    basis = serializers.UUIDField(
+        source="holder_id", help_text="The character whose name it uses (yours)."
+    )
+
+    class Meta:
+        model = NameConflict
+        fields = [
+            "id",
+            "character",
+            "basis",
+            "text",
+            "holder_text",
+            "status",
+            "opened_at",
+            "report_reason",
+            "decided_at",
+            "decision_reason",
+        ]

@@ -8,6 +8,11 @@ urlpatterns = [
     path(
         "characters/<uuid:pk>/offers/", views.OfferCreateView.as_view(), name="api-character-offers"
     ),
+    path(
+        "characters/<uuid:pk>/conflict-reports/",
+        views.CharacterConflictReportView.as_view(),
+        name="api-character-conflict-reports",
+    ),
     path("offers/<uuid:pk>/", views.OfferDetailView.as_view(), name="api-offer"),
     path("offers/<uuid:pk>/publish/", views.OfferPublishView.as_view(), name="api-offer-publish"),
     path(

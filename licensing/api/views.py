@@ -561,3 +561,61 @@ class OfferEndView(APIView):
     def post(self, request, pk):
         offer = services.offer_end(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
+
+
+class CharacterConflictReportView(APIView):
+    """The owner of a proven character reports that this character (of another owner)
+    uses its name: ``character_id`` is your own character, ``reason`` why. Our staff
+    decide it in the admin, with both parties' documents side by side; until they find
+    the name is yours, the reported character keeps its standing. 400 without a reason
+    or with your draft as the basis (``character_draft``) or when the reported character
+    is yours too (``own_character``); 403 for a basis you do not manage; 404 for an
+    unknown character; 409 when the same report is already waiting for staff."""
+
+    @extend_schema(
+        tags=TAG,
+        request=s.ConflictReportInputSerializer,
+        responses={
+            201: s.NameConflictOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        examples=[
+            example_request(
+                "Report",
+                {
+                    "character_id": ex.CHARACTER_ID,
+                    "reason": ex.NAME_CONFLICT["report_reason"],
+                },
+            ),
+            example_response("Reported", ex.NAME_CONFLICT, status=201),
+            example_response(
+                "Already reported",
+                {
+                    "code": "duplicate",
+                    "detail": "A conflict between Hoshi-chan and Hoshi Chan is already "
+                    "waiting for our staff.",
+                    "field": None,
+                },
+                status=409,
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        character = selectors.character_visible_to(pk=pk, user=request.user)
+        if character is None:
+            raise Http404("No such character")
+        serializer = s.ConflictReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        basis = selectors.character_visible_to(pk=data["character_id"], user=request.user)
+        if basis is None:
+            raise Http404("No such character")
+        conflict = services.name_conflict_report(
+            character=character, basis=basis, by=request.user, reason=data["reason"]
+        )
+        return Response(
+            s.NameConflictOutputSerializer(conflict).data, status=status.HTTP_201_CREATED
+        )

@@ -12,10 +12,10 @@ import threading
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from licensing.enums import CharacterStatus
-from licensing.models import Character, CharacterAlias, NameForm, WatchlistEntry
+from licensing.enums import CharacterStatus, NameConflictOn, NameConflictStatus
+from licensing.models import Character, CharacterAlias, NameConflict, NameForm, WatchlistEntry
 from licensing.policy.screening import WATCHLIST_PREFIX, Entry, Registry
 
 VERSION_KEY = "licensing:registry-version"
@@ -48,12 +48,29 @@ def registry_changed() -> None:
 
 def _entries():
     # A draft's names screen no one (its owner is not proven: services/standing.py);
-    # suspended and archived characters' names still protect them.
-    characters = Character.objects.exclude(status=CharacterStatus.DRAFT)
+    # suspended and archived characters' names still protect them, except a character
+    # whose name staff found to be another's (an upheld name conflict), and an alias
+    # held by an open one.
+    lost = NameConflict.objects.filter(
+        later=OuterRef("pk"),
+        on=NameConflictOn.NAME,
+        status=NameConflictStatus.UPHELD,
+        text=OuterRef("name"),
+    )
+    lost_ids = list(
+        Character.objects.filter(status=CharacterStatus.ARCHIVED)
+        .filter(Exists(lost))
+        .values_list("pk", flat=True)
+    )
+    characters = Character.objects.exclude(status=CharacterStatus.DRAFT).exclude(pk__in=lost_ids)
     for pk, name in characters.values_list("pk", "name").iterator(chunk_size=5000):
         yield Entry(str(pk), name, "normal")
-    drafts = Q(character__status=CharacterStatus.DRAFT)
-    aliases = CharacterAlias.objects.exclude(drafts).values_list("character_id", "text", "mode")
+    drafts = Q(character__status=CharacterStatus.DRAFT) | Q(character_id__in=lost_ids)
+    aliases = (
+        CharacterAlias.objects.exclude(drafts)
+        .exclude(held_by_conflict=True)
+        .values_list("character_id", "text", "mode")
+    )
     for character_id, text, mode in aliases.iterator(chunk_size=5000):
         yield Entry(str(character_id), text, mode)
     forms = (
@@ -92,6 +109,15 @@ def get_registry() -> Registry:
         if _registry is None or _registry.version != version:
             _registry = Registry(_entries(), version=version)
         return _registry
+
+
+def registry_snapshot() -> Registry:
+    """The registry as this transaction sees it, built for one caller and not kept: for
+    a write that checks its names against everyone else's (name conflicts) before its
+    transaction commits, when the process copy cannot know of rows written since and a
+    copy built now could hold rows that roll back. It costs a full build (seconds for
+    100,000 characters), so only registrations use it, never a prompt."""
+    return Registry(_entries(), version=-1)
 
 
 def forget_local_registry() -> None:

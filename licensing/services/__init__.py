@@ -28,6 +28,13 @@ from licensing.services.grants import (
     grant_transition,
     grants_approval_expire,
 )
+from licensing.services.name_conflict_detection import name_conflicts_detect
+from licensing.services.name_conflicts import (
+    NameConflictDecided,
+    NameConflictExists,
+    name_conflict_decide,
+    name_conflict_report,
+)
 from licensing.services.name_forms import name_form_set_enabled, name_forms_refresh
 from licensing.services.offers import (
     TermsInvalid,
@@ -60,6 +67,8 @@ from licensing.services.watchlist import (
 __all__ = [
     "CapReached",
     "GrantNotRevocable",
+    "NameConflictDecided",
+    "NameConflictExists",
     "PriceChanged",
     "TermsInvalid",
     "caps_lock",
@@ -86,6 +95,9 @@ __all__ = [
     "grant_transition",
     "grants_approval_expire",
     "grants_revoke_due",
+    "name_conflict_decide",
+    "name_conflict_report",
+    "name_conflicts_detect",
     "name_form_set_enabled",
     "name_forms_refresh",
     "offer_create_draft",

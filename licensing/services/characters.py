@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
@@ -20,13 +20,24 @@ from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
-from licensing.enums import AliasMode, CharacterKind, CharacterStatus, LookalikeAction
+from licensing.enums import (
+    AliasMode,
+    CharacterKind,
+    CharacterStatus,
+    LookalikeAction,
+    NameConflictOn,
+)
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
 from licensing.services.embeddings import embeddings_enqueue
+from licensing.services.name_conflict_detection import name_conflicts_detect
 from licensing.services.name_forms import name_forms_refresh
-from licensing.services.standing import character_draft_reasons, character_standing
+from licensing.services.standing import (
+    character_draft_reasons,
+    character_standing,
+    character_standing_refresh,
+)
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -124,16 +135,27 @@ def character_create(
             code=ErrorCode.DUPLICATE,
             field="name",
         ) from exc
-    CharacterAlias.objects.bulk_create(
+    created = CharacterAlias.objects.bulk_create(
         CharacterAlias(character=character, text=text, mode=mode)
         for text, mode in _clean_aliases(aliases)
         if text != name
     )
     name_forms_refresh(character=character)
     registry_changed()
+    # A name or alias a proven owner already holds waits for staff (name_conflicts.py).
+    _detect_conflicts(
+        character=character,
+        texts=[(name, NameConflictOn.NAME)] + [(a.text, NameConflictOn.ALIAS) for a in created],
+    )
     if description.strip():
         embeddings_enqueue(character_ids=[character.pk])
     return character
+
+
+def _detect_conflicts(*, character: Character, texts: Sequence[tuple[str, str]]) -> None:
+    opened = name_conflicts_detect(character=character, texts=texts)
+    if any(conflict.on == NameConflictOn.NAME for conflict in opened):
+        character.status = character_standing_refresh(character=character).status
 
 
 def _check_lookalike_action(action: str) -> None:
@@ -150,6 +172,9 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     prompt screening in every process through the registry version; a new description
     is embedded for lookalike screening once the change commits."""
     require_character_editor(character=character, by=by)
+    if changes.get("status") == character.status:
+        # The edit form sends the status as it was: only a change is a request.
+        changes.pop("status")
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
@@ -174,6 +199,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         _check_lookalike_action(changes["lookalike_action"])
     character = Character.objects.select_for_update().get(pk=character.pk)
     described = "description" in changes and changes["description"] != character.description
+    renamed = "name" in changes and changes["name"] != character.name
     for field, value in changes.items():
         setattr(character, field, value)
     try:
@@ -187,6 +213,10 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         ) from exc
     if "name" in changes:
         name_forms_refresh(character=character)
+    if renamed:
+        _detect_conflicts(character=character, texts=[(character.name, NameConflictOn.NAME)])
+        # A draft held back by a conflict on its old name may be free under the new one.
+        character.status = character_standing_refresh(character=character).status
     if {"name", "disallowed", "status"} & set(changes):
         registry_changed()
     if described:
@@ -198,16 +228,26 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
 def character_aliases_set(
     *, character: Character, by: User, aliases: Iterable[str | tuple[str, str]]
 ) -> list[CharacterAlias]:
-    """Replace the character's aliases (any script), each with its match mode."""
+    """Replace the character's aliases (any script), each with its match mode. A new
+    alias that another proven owner holds is held for staff (name_conflicts.py); one
+    kept from before keeps its standing."""
     require_character_editor(character=character, by=by)
     cleaned = [(t, m) for t, m in _clean_aliases(aliases) if t != character.name]
+    held_before = dict(character.aliases.values_list("text", "held_by_conflict"))
     character.aliases.all().delete()
     created = CharacterAlias.objects.bulk_create(
-        CharacterAlias(character=character, text=text, mode=mode) for text, mode in cleaned
+        CharacterAlias(
+            character=character, text=text, mode=mode, held_by_conflict=held_before.get(text, False)
+        )
+        for text, mode in cleaned
     )
     name_forms_refresh(character=character)
     registry_changed()
-    return created
+    _detect_conflicts(
+        character=character,
+        texts=[(a.text, NameConflictOn.ALIAS) for a in created if a.text not in held_before],
+    )
+    return list(character.aliases.all())
 
 
 def _thumbnail(upload: File) -> ContentFile:

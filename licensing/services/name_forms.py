@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 def _wanted(character: Character) -> dict[str, tuple[str, str, str]]:
     names = [(character.name, str(AliasMode.NORMAL))]
-    names += [(alias.text, alias.mode) for alias in character.aliases.all()]
+    # A held alias (another proven owner holds it: name_conflicts.py) has no forms.
+    names += [
+        (alias.text, alias.mode) for alias in character.aliases.all() if not alias.held_by_conflict
+    ]
     return forms_for_names(names, likeness=character.kind == CharacterKind.LIKENESS)
 
 

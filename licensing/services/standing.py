@@ -7,7 +7,9 @@ that only its owner sees and that screens no one's prompts. What holds it back, 
 words its owner can read, comes from ``character_draft_reasons``:
 
 - a studio character's organization is not verified by staff;
-- a likeness has no consent video approved by staff (``likeness_verified_at``).
+- a likeness has no consent video approved by staff (``likeness_verified_at``);
+- its name waits on a name conflict opened when it was registered, or staff found the
+  name belongs to another owner (services/name_conflicts.py).
 
 Every change that may move a character between the two calls
 ``character_standing_refresh``; suspended and archived characters are left as they are
@@ -20,10 +22,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from licensing.enums import CharacterKind, CharacterStatus
+from licensing.enums import CharacterKind, CharacterStatus, NameConflictOn, NameConflictStatus
 from licensing.models import Character
-from licensing.policy.registry import registry_changed
+from licensing.policy.registry import registry_changed, registry_snapshot
+from licensing.policy.screening import Registry
+from licensing.selectors import name_conflicts_blocking_name
 from licensing.services.embeddings import embeddings_enqueue
+from licensing.services.name_conflict_detection import holder_label, name_conflicts_detect
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -47,6 +52,17 @@ def character_draft_reasons(*, character: Character) -> list[str]:
             "Staff have not approved your consent video for this likeness yet: record one "
             "reading the phrase we show, and we review it."
         )
+    for conflict in name_conflicts_blocking_name(character=character):
+        holder = holder_label(character=conflict.holder)
+        if conflict.status == NameConflictStatus.OPEN:
+            reasons.append(
+                f"Its name “{conflict.text}” is also registered by {holder}; our staff are "
+                "deciding who holds it."
+            )
+        else:
+            reasons.append(
+                f"Our staff found its name “{conflict.text}” belongs to {holder}: rename it."
+            )
     return reasons
 
 
@@ -59,10 +75,15 @@ def character_standing(*, character: Character) -> str:
 
 
 @transaction.atomic
-def character_standing_refresh(*, character: Character) -> Character:
-    """Move the character between draft and active as its standing says. A move
-    reaches prompt screening in every process (the registry version) and the
-    lookalike index (its description embedded again, or dropped)."""
+def character_standing_refresh(
+    *, character: Character, registry: Registry | None = None
+) -> Character:
+    """Move the character between draft and active as its standing says. A draft
+    about to become active has its names checked first: one that another owner proved
+    meanwhile opens a name conflict (and keeps it a draft, or holds the alias), since
+    who was proven first holds the name. A move reaches prompt screening in every
+    process (the registry version) and the lookalike index (its description embedded
+    again, or dropped)."""
     locked = (
         Character.objects.select_for_update(of=("self",))
         .select_related("owner_organization")
@@ -71,6 +92,13 @@ def character_standing_refresh(*, character: Character) -> Character:
     if locked.status not in MOVABLE:
         return locked
     status = character_standing(character=locked)
+    if locked.status == CharacterStatus.DRAFT and status == CharacterStatus.ACTIVE:
+        texts = [(locked.name, NameConflictOn.NAME)] + [
+            (alias.text, NameConflictOn.ALIAS)
+            for alias in locked.aliases.filter(held_by_conflict=False)
+        ]
+        name_conflicts_detect(character=locked, texts=texts, registry=registry, refuse_taken=False)
+        status = character_standing(character=locked)
     if status != locked.status:
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
@@ -93,8 +121,13 @@ def characters_standing_refresh(
     else:
         raise ValueError("an organization or a user")
     changed = 0
+    # One snapshot of everyone's names for the drafts that may become active.
+    registry = (
+        registry_snapshot() if characters.filter(status=CharacterStatus.DRAFT).exists() else None
+    )
     for character in characters.order_by("pk"):
         before = character.status
-        if character_standing_refresh(character=character).status != before:
+        refreshed = character_standing_refresh(character=character, registry=registry)
+        if refreshed.status != before:
             changed += 1
     return changed

@@ -17,7 +17,7 @@ from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, NotPermitted
 from licensing import selectors, services
-from licensing.enums import CharacterKind, OfferStatus
+from licensing.enums import CharacterKind, CharacterStatus, OfferStatus
 from licensing.models import Character, CharacterImage, NameForm, Offer
 from licensing.summary import summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
@@ -173,6 +173,12 @@ def _manage_page(
             "offers": selectors.offers_for_character(character=character),
             "images": character.images.all(),
             "name_forms": selectors.name_forms_for_character(character=character),
+            # Why it is a draft (owner not proven, a name conflict), and the aliases a
+            # name conflict holds: the owner reads what waits for whom.
+            "draft_reasons": services.character_draft_reasons(character=character)
+            if character.status == CharacterStatus.DRAFT
+            else [],
+            "held_aliases": [a.text for a in character.aliases.all() if a.held_by_conflict],
         },
         status=status,
     )

@@ -137,6 +137,11 @@ OWN_OR_OWNER_ROLE = Rule(
     lambda a, t: a != ANONYMOUS and ("owner" not in t.parties or owner_role("owner")(a, t)),
     "signed in (own) | owner owner",
 )
+# Whoever manages a proven character (a studio's owner, a verified likeness's person).
+CHARACTER_OWNERS = Rule(
+    lambda a, t: any(a in EDITORS[owner] for owner in ("X", "Y", "L")),
+    "X, Y or L editors",
+)
 WORK_READERS = editors("creator") | editors("licensor")  # a work not (yet) published
 # A grant is read by its licensee and by the licensor's members, viewers included.
 GRANT_READERS = editors("licensee") | members("licensor")
@@ -206,6 +211,13 @@ def character_edit_web(w, t, a):
         "description": "Edited",
         "status": "active",
     }
+
+
+def conflict_report_body(w, t, a):
+    """The reporter's own character as the basis (Studio X's for anyone who has none)."""
+    own = {"x_owner": "X", "y_owner": "Y", "likeness_owner": "L"}.get(a, "X")
+    basis = next(c for c in w.targets["character"] if c.parties["owner"] == own)
+    return {"character_id": basis.kwargs["pk"], "reason": "It uses our character's name."}
 
 
 def claim_body_api(w, t, a):
@@ -284,6 +296,25 @@ ROUTES: dict[str, dict[str, Op]] = {
             {"character": editors("owner"), "character_hidden": editors("owner")},
             body=_const({"description": "Edited"}),
         ),
+    },
+    "api-character-conflict-reports": {
+        "post": Op(
+            {"character": CHARACTER_OWNERS},
+            body=conflict_report_body,
+            refusals=(400,),
+            note="the owner of a proven character reports another's (the body names their "
+            "own); reporting one's own answers 400",
+        )
+    },
+    "api-organization-verify": {
+        "post": Op(
+            {"org_id": STAFF},
+            refusals=(409,),
+            note="staff with a second factor; 409 for an organization already verified",
+        )
+    },
+    "api-organization-reject": {
+        "post": Op({"org_id": STAFF}, body=_const({"reason": "The documents do not hold."}))
     },
     "api-character-offers": {
         "post": Op(
@@ -722,6 +753,7 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "notification": (),
     "checkout": (),
     "org": ("slug",),
+    "org_id": ("pk",),
     "viewer_membership": ("slug", "user_id"),
     "character": ("pk",),
     "character_hidden": ("pk",),

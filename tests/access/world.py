@@ -247,6 +247,10 @@ def build_world() -> World:
         Target(f"{o}'s organization", party(o), {"slug": org.slug}, [org], {"org": org})
         for o, org in orgs.items()
     ]
+    t["org_id"] = [
+        Target(f"{o}'s organization", party(o), {"pk": str(org.pk)}, [org], {"org": org})
+        for o, org in orgs.items()
+    ]
     t["character"] = [
         Target(f"{o}'s {c.kind}", party(o), {"pk": str(c.pk)}, [c], {"character": c})
         for o, c in characters.items()

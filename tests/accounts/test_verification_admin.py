@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts import services
@@ -7,6 +9,8 @@ from accounts.models import Organization
 from core.errors import DomainError, NotPermitted
 from tests.builders import pending_studio
 from tests.factories import OrganizationFactory
+from tests.media import fetch, media_url_of, media_urls, viewer_of
+from tests.pdfs import plain_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +111,36 @@ def test_staff_see_the_documents_inline_on_the_organization_page(staff_client):
     assert "column-document_count" in changelist.content.decode()
     assert "Copyright registration" in page
     assert f"/media/{document.file.name}?" in page.replace("&amp;", "&")
+
+
+def test_staff_open_each_document_from_the_organization_page(staff_client, staff):
+    # given: a studio with two documents
+    organization = submitted(name="Documented Studio")
+    owner = organization.memberships.get().user
+    services.organization_document_add(
+        organization=organization,
+        by=owner,
+        title="Trademark certificate",
+        file=SimpleUploadedFile("tm.pdf", plain_pdf(), content_type="application/pdf"),
+        max_bytes=settings.ORGANIZATION_DOCUMENT_MAX_BYTES,
+    )
+
+    # when: staff follow each document's link on the change page
+    page = staff_client.get(
+        reverse("admin:accounts_organization_change", args=[organization.pk])
+    ).content.decode()
+    links = media_urls(page)
+    opened = {
+        document.title: fetch(staff_client, media_url_of(links, document.file.name))
+        for document in organization.documents.all()
+    }
+
+    # then: each link is signed for this staff member and serves the PDF
+    assert set(opened) == {"Copyright registration", "Trademark certificate"}
+    for response in opened.values():
+        assert response.status_code == 200
+        assert response.body.startswith(b"%PDF")
+    assert {viewer_of(url) for url in links} == {str(staff.pk)}
 
 
 def test_reject_action_records_a_reason(staff_client, staff):

@@ -15,6 +15,7 @@ from tests.api.openapi import openapi, operations, response_content, validate
 from tests.api.walk import RECIPES, World, build_world
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.fakes.stripe_fake import FakeStripe, post_signed_event
+from tests.mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +32,12 @@ def _tokens(client: APIClient, world: World) -> dict[str, str]:
     """Real tokens, from the token endpoint, for everyone who calls."""
     tokens = {}
     for name, user in world.users.items():
+        # staff tokens are issued only with a code from their authenticator app
+        code = {"code": totp_code(world.staff_totp_secret)} if user.is_staff else {}
         response = client.post(
-            "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, format="json"
+            "/api/v1/auth/token/",
+            {"email": user.email, "password": PASSWORD, **code},
+            format="json",
         )
         assert response.status_code == 200, response.content
         tokens[name] = response.json()["token"]

@@ -23,6 +23,7 @@ from tests.builders import (
     dispute_opened,
     paid_out,
     pending_approval_work,
+    pending_studio,
     tip_settled,
     verified_studio,
     waiting_for_approval,
@@ -38,6 +39,7 @@ from tests.factories import (
     publish_offer,
 )
 from tests.fakes.stripe_fake import FakeStripe
+from tests.mfa import totp_activate
 
 # --- the world every call runs in ---------------------------------------------------------
 
@@ -133,6 +135,14 @@ def build_world() -> World:
     ConnectedAccount.objects.create(
         stripe_account_id="acct_walk_earner", payouts_enabled=True, user=earner
     )
+    # staff, with an authenticator app (their token is issued with its code), and two
+    # organizations waiting for review; another studio's character to report
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    w.users["staff"] = staff
+    w.o["staff_totp_secret"] = totp_activate(staff)
+    w.o["org_to_verify"], _ = pending_studio(name="Walk Pending Studio")
+    w.o["org_to_reject"], _ = pending_studio(name="Walk Doubtful Studio")
+    w.o["rival"] = CharacterFactory(name="Rival Starlet")
     return w
 
 
@@ -347,6 +357,30 @@ RECIPES: dict[str, Call] = {
         200,
         params={"id": _id("claim_to_release")},
         then=_field("status", ClaimStatus.RELEASED),
+    ),
+    "v1_characters_conflict_reports_create": Call(
+        "studio",
+        201,
+        params={"id": _id("rival")},
+        body=lambda w: {
+            "character_id": str(w.hoshi.pk),
+            "reason": "A copy of Hoshi-chan under another name.",
+        },
+        then=_field("status", "open"),
+    ),
+    # organization verification, by staff
+    "v1_organizations_verify_create": Call(
+        "staff",
+        200,
+        params={"id": _id("org_to_verify")},
+        then=_field("verification_status", "verified"),
+    ),
+    "v1_organizations_reject_create": Call(
+        "staff",
+        200,
+        params={"id": _id("org_to_reject")},
+        body=lambda w: {"reason": "The registration names another company."},
+        then=_field("verification_status", "rejected"),
     ),
     "v1_disputes_resolve_create": Call(
         "studio",
