@@ -7,12 +7,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES, VerificationStatus
 from accounts.models import Follow, Membership, User
-from licensing.enums import CharacterStatus, GrantStatus, OfferStatus
+from licensing.enums import CharacterStatus, ConsentStatus, GrantStatus, OfferStatus
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
     Grant,
+    LikenessConsent,
     NameForm,
     Offer,
     PolicyDecision,
@@ -636,3 +637,25 @@ def characters_reserving_training() -> list[tuple]:
         .values_list("pk", "reserving_offer")
     )
     return list(rows)
+
+
+def consent_latest(*, character: Character) -> LikenessConsent | None:
+    """The likeness's most recent consent video (what its page and the API report)."""
+    return (
+        LikenessConsent.objects.filter(character=character)
+        .exclude(status=ConsentStatus.SUPERSEDED)
+        .select_related("challenge")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def consent_review_queue() -> QuerySet[LikenessConsent]:
+    """The consent videos waiting for staff, oldest first, with what the review shows
+    beside each (the person, the phrase, the reference images)."""
+    return (
+        LikenessConsent.objects.filter(status=ConsentStatus.PENDING)
+        .select_related("character", "character__owner_user", "challenge")
+        .prefetch_related("character__images")
+        .order_by("created_at", "id")
+    )
