@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable, Mapping
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES, VerificationStatus
@@ -12,6 +13,7 @@ from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
+    ConsentChallenge,
     Grant,
     LikenessConsent,
     NameForm,
@@ -658,4 +660,15 @@ def consent_review_queue() -> QuerySet[LikenessConsent]:
         .select_related("character", "character__owner_user", "challenge")
         .prefetch_related("character__images")
         .order_by("created_at", "id")
+    )
+
+
+def consent_challenge_open(*, character: Character, user: User) -> ConsentChallenge | None:
+    """The phrase ``user`` was last given for this likeness, while it can still be used."""
+    return (
+        ConsentChallenge.objects.filter(
+            character=character, user=user, used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
     )

@@ -8,6 +8,14 @@ urlpatterns = [
     path(
         "characters/<uuid:pk>/offers/", views.OfferCreateView.as_view(), name="api-character-offers"
     ),
+    path(
+        "characters/<uuid:pk>/consent/challenge/",
+        views.ConsentChallengeView.as_view(),
+        name="api-character-consent-challenge",
+    ),
+    path(
+        "characters/<uuid:pk>/consent/", views.ConsentView.as_view(), name="api-character-consent"
+    ),
     path("offers/<uuid:pk>/", views.OfferDetailView.as_view(), name="api-offer"),
     path("offers/<uuid:pk>/publish/", views.OfferPublishView.as_view(), name="api-offer-publish"),
     path(

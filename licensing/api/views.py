@@ -8,6 +8,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -561,3 +562,77 @@ class OfferEndView(APIView):
     def post(self, request, pk):
         offer = services.offer_end(offer=offer_visible_or_404(request, pk), by=request.user)
         return Response(s.OfferOutputSerializer(offer, context={"request": request}).data)
+
+
+def _own_likeness_or_404(request, pk) -> Character:
+    """A character the requester manages; anyone else learns nothing of it (404)."""
+    character = (
+        Character.objects.select_related("owner_organization", "owner_user").filter(pk=pk).first()
+    )
+    if character is None or not selectors.character_can_edit(
+        character=character, user=request.user
+    ):
+        raise Http404("No such character")
+    return character
+
+
+class ConsentChallengeView(APIView):
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={201: s.ConsentChallengeOutputSerializer, 400: ErrorSerializer},
+        description="A phrase of random words for the person to read aloud in their likeness "
+        "consent video: good for one video, by them, for this likeness, for a few minutes.",
+        examples=[
+            example_response(
+                "A phrase",
+                {
+                    "id": "3f0c2a56-0d8e-4a53-9d4b-8f27c1f9a0de",
+                    "phrase": "lantern walnut harbor tiger velvet morning",
+                    "expires_at": "2026-12-03T10:05:00Z",
+                },
+                status=201,
+            )
+        ],
+    )
+    def post(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        challenge = services.consent_challenge_issue(character=character, by=request.user)
+        return Response(s.ConsentChallengeOutputSerializer(challenge).data, status=201)
+
+
+class ConsentView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.ConsentOutputSerializer, 404: ErrorSerializer},
+        description="The likeness's latest consent video and its review (404 before any).",
+    )
+    def get(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        consent = selectors.consent_latest(character=character)
+        if consent is None:
+            raise Http404("No consent video has been sent for this likeness yet.")
+        return Response(s.ConsentOutputSerializer(consent, context={"request": request}).data)
+
+    @extend_schema(
+        tags=TAG,
+        request={"multipart/form-data": s.ConsentSubmitSerializer},
+        responses={201: s.ConsentOutputSerializer, 400: ErrorSerializer},
+        description="Send the consent video (multipart: ``challenge_id``, ``video``). The "
+        "phrase is spent by any attempt; a refused video stores nothing. Staff review it.",
+    )
+    def post(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        serializer = s.ConsentSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_video_submit(
+            challenge_id=serializer.validated_data["challenge_id"],
+            character=character,
+            by=request.user,
+            file=serializer.validated_data["video"],
+        )
+        return Response(
+            s.ConsentOutputSerializer(consent, context={"request": request}).data, status=201
+        )
