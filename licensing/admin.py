@@ -432,7 +432,9 @@ class LikenessConsentAdmin(admin.ModelAdmin):
             default=Value(1),
             output_field=IntegerField(),
         )
-        return super().get_queryset(request).annotate(waiting_first=waiting_first)
+        # Annotated before the ordering applies (ModelAdmin.get_queryset orders first).
+        queryset = self.model._default_manager.get_queryset().annotate(waiting_first=waiting_first)
+        return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         return ["waiting_first", "created_at"]
