@@ -15,6 +15,7 @@ from licensing.models import (
     CharacterAlias,
     CharacterEmbedding,
     CharacterImage,
+    ConsentChallenge,
     Grant,
     GrantEvent,
     LikenessConsent,
@@ -490,3 +491,13 @@ class LikenessConsentAdmin(admin.ModelAdmin):
         verb = "approved: the likeness is active" if approve else "rejected"
         self.message_user(request, f"{consent.character.name}'s consent video is {verb}.")
         return redirect(reverse("admin:licensing_likenessconsent_changelist"))
+
+
+@admin.register(ConsentChallenge)
+class ConsentChallengeAdmin(ReadOnlyAdmin):
+    """The phrases people were given to read in consent videos: when, for which
+    likeness, and whether (when) each was spent. Issued by the service only."""
+
+    list_display = ["phrase", "character", "user", "created_at", "expires_at", "used_at"]
+    search_fields = ["phrase", "character__name", "user__email"]
+    list_select_related = ["character", "user"]

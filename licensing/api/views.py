@@ -583,17 +583,7 @@ class ConsentChallengeView(APIView):
         responses={201: s.ConsentChallengeOutputSerializer, 400: ErrorSerializer},
         description="A phrase of random words for the person to read aloud in their likeness "
         "consent video: good for one video, by them, for this likeness, for a few minutes.",
-        examples=[
-            example_response(
-                "A phrase",
-                {
-                    "id": "3f0c2a56-0d8e-4a53-9d4b-8f27c1f9a0de",
-                    "phrase": "lantern walnut harbor tiger velvet morning",
-                    "expires_at": "2026-12-03T10:05:00Z",
-                },
-                status=201,
-            )
-        ],
+        examples=[example_response("A phrase", ex.CONSENT_CHALLENGE, status=201)],
     )
     def post(self, request, pk):
         character = _own_likeness_or_404(request, pk)
@@ -608,6 +598,7 @@ class ConsentView(APIView):
         tags=TAG,
         responses={200: s.ConsentOutputSerializer, 404: ErrorSerializer},
         description="The likeness's latest consent video and its review (404 before any).",
+        examples=[example_response("Waiting for staff", ex.CONSENT)],
     )
     def get(self, request, pk):
         character = _own_likeness_or_404(request, pk)
@@ -622,6 +613,13 @@ class ConsentView(APIView):
         responses={201: s.ConsentOutputSerializer, 400: ErrorSerializer},
         description="Send the consent video (multipart: ``challenge_id``, ``video``). The "
         "phrase is spent by any attempt; a refused video stores nothing. Staff review it.",
+        examples=[
+            example_request(
+                "A recording",
+                {"challenge_id": ex.CONSENT_CHALLENGE["id"], "video": "consent.webm"},
+            ),
+            example_response("Waiting for staff", ex.CONSENT, status=201),
+        ],
     )
     def post(self, request, pk):
         character = _own_likeness_or_404(request, pk)
