@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = (
@@ -60,6 +61,9 @@ def camera_chromium(live_server, transactional_db):
     worker: nothing it drives renders."""
     with _chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream") as b:
         yield b
+        # The test's own ORM calls, made while Playwright's loop runs, opened a connection
+        # of their own: close it here, in that same context, before the database goes.
+        connections.close_all()
 
 
 def _contexts(browser, live_server, request):
