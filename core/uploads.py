@@ -67,6 +67,7 @@ class UploadError(StrEnum):
     UNREADABLE_PDF = "unreadable_pdf"
     NOT_A_VIDEO = "not_a_video"
     NO_VIDEO_STREAM = "no_video_stream"
+    NO_AUDIO = "no_audio"
     TOO_LONG = "too_long"
     TOO_SHORT = "too_short"
     BAD_DIMENSIONS = "bad_dimensions"
@@ -337,7 +338,7 @@ def validate_video(
             if require_audio and audio is None:
                 raise ValidationError(
                     "The video has no sound: record it with your microphone on.",
-                    code=UploadError.NO_VIDEO_STREAM,
+                    code=UploadError.NO_AUDIO,
                 )
             width, height = video.codec_context.width, video.codec_context.height
             if not (

@@ -77,8 +77,14 @@ def _require_person(*, character: Character, by: User) -> None:
 
 def consent_challenge_issue(*, character: Character, by: User) -> ConsentChallenge:
     """A fresh phrase for ``by`` to read in a consent video for their own likeness,
-    valid for one attempt until it expires."""
+    valid for one attempt until it expires. A verified likeness needs none (until its
+    reference images change)."""
     _require_person(character=character, by=by)
+    if character.likeness_verified_at is not None:
+        raise DomainError(
+            "This likeness is already verified: staff approved your consent video.",
+            code=ErrorCode.INVALID_STATE,
+        )
     now = timezone.now()
     return ConsentChallenge.objects.create(
         character=character,

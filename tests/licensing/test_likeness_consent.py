@@ -195,7 +195,7 @@ def _zip() -> bytes:
         ("consent.webm", "zip-then-video", "not_a_video"),
         ("consent.webm", "long", "too_long"),
         ("consent.webm", "short", "too_short"),
-        ("consent.webm", "silent", "no_video_stream"),
+        ("consent.webm", "silent", "no_audio"),
         ("consent.webm", "tiny", "bad_dimensions"),
         ("consent.pdf", "video", "name_mismatch"),
         ("consent.webm", b"", "empty"),
@@ -307,6 +307,9 @@ def test_approving_makes_the_likeness_active_and_its_name_screens_prompts(
     assert before.allowed and not after.allowed
     publish_offer(likeness, by=person)  # no longer refused as a draft
     assert Notification.objects.filter(user=person, kind="likeness.approved").exists()
+    with pytest.raises(DomainError) as again:
+        services.consent_challenge_issue(character=likeness, by=person)
+    assert "already verified" in again.value.detail
 
 
 def test_rejecting_needs_a_reason_and_tells_the_person(likeness, person, staff):
