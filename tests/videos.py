@@ -21,18 +21,21 @@ def clip(
     fps: int = 10,
     kind: str = "webm",
     audio: bool = True,
+    picture: bool = True,
 ) -> bytes:
-    """A video of ``seconds`` of moving colour (and a tone), encoded as ``kind``."""
+    """A video of ``seconds`` of moving colour (and a tone), encoded as ``kind``; with
+    ``picture=False``, the tone alone (a sound file in a video's container)."""
     muxer, video_codec, audio_codec, rate = FORMATS[kind]
     width, height = size
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=muxer) as container:
-        video = container.add_stream(video_codec, rate=fps)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video = container.add_stream(video_codec, rate=fps) if picture else None
+        if video is not None:
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = container.add_stream(audio_codec, rate=rate) if audio else None
         if sound is not None:
             sound.layout = "mono"
-        frames = round(seconds * fps)
+        frames = round(seconds * fps) if video is not None else 0
         for index in range(frames):
             pixels = np.zeros((height, width, 3), dtype=np.uint8)
             pixels[:, :, 0] = (index * 7) % 256
@@ -41,7 +44,8 @@ def clip(
             frame.pts = index
             frame.time_base = Fraction(1, fps)
             container.mux(video.encode(frame))
-        container.mux(video.encode())
+        if video is not None:
+            container.mux(video.encode())
         if sound is not None:
             samples_per_frame = sound.codec_context.frame_size or 1024
             total = round(seconds * rate)

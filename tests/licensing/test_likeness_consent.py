@@ -196,6 +196,13 @@ def _zip() -> bytes:
         ("consent.webm", "long", "too_long"),
         ("consent.webm", "short", "too_short"),
         ("consent.webm", "silent", "no_audio"),
+        ("consent.webm", "sound-only", "no_video_stream"),
+        # a playlist FFmpeg would follow if it probed uploads
+        (
+            "consent.mp4",
+            b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n",
+            "not_a_video",
+        ),
         ("consent.webm", "tiny", "bad_dimensions"),
         ("consent.pdf", "video", "name_mismatch"),
         ("consent.webm", b"", "empty"),
@@ -219,6 +226,8 @@ def test_a_bad_video_is_refused_with_a_reason_and_nothing_is_stored(
         data = clip(seconds=1)
     elif data == "silent":
         data = clip(audio=False)
+    elif data == "sound-only":
+        data = clip(picture=False)
     elif data == "tiny":
         data = clip(size=(32, 32))
     elif data == "video":
