@@ -9,12 +9,19 @@ be seen (a payload inside an image's own metadata or private chunks) is dropped 
 an accepted image is stored re-encoded (``reencode_image``): its pixels saved afresh by
 Pillow, so nothing but the picture survives; this also drops EXIF, GPS included. Files
 are stored under a name made from their detected type, never the uploader's, so the
-storage never serves an upload as HTML."""
+storage never serves an upload as HTML.
+
+Videos (``validate_video``) are recognised by their container's signature and opened
+with PyAV forcing that demuxer (never FFmpeg's probing, which would follow a playlist's
+links); an accepted video is stored re-muxed (``CheckedVideo.content``): its audio and
+video packets written into a fresh container by PyAV, so bytes around them (a ZIP or an
+HTML page appended, metadata) are not stored."""
 
 import io
 from dataclasses import dataclass
 from enum import StrEnum
 
+import av
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -30,6 +37,8 @@ SUFFIXES = {
     "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
     "image/webp": (".webp",),
     "application/pdf": (".pdf",),
+    "video/webm": (".webm", ".mkv"),
+    "video/mp4": (".mp4", ".mov", ".m4v", ".qt"),
 }
 # Extensions that name some other type: an upload called one of these is refused unless
 # the bytes are that type. A neutral name (".bin", none) is fine, as the stored name is
@@ -37,7 +46,7 @@ SUFFIXES = {
 _TELLING_SUFFIXES = {
     *(suffix for suffixes in SUFFIXES.values() for suffix in suffixes),
     *(".gif", ".svg", ".svgz", ".html", ".htm", ".xhtml", ".xml", ".js", ".mjs", ".zip"),
-    *(".jar", ".exe", ".bmp", ".tif", ".tiff", ".heic", ".avif", ".mp4", ".txt"),
+    *(".jar", ".exe", ".bmp", ".tif", ".tiff", ".heic", ".avif", ".txt", ".avi", ".gif"),
 }
 # Markup a browser would render if a PDF were ever served as, or sniffed as, HTML.
 _HTML_IN_PDF = (b"<html", b"<script", b"<body", b"<!doctype html", b"<iframe", b"<svg")
@@ -56,6 +65,12 @@ class UploadError(StrEnum):
     HTML_IN_PDF = "html_in_pdf"
     ACTIVE_PDF = "active_pdf"
     UNREADABLE_PDF = "unreadable_pdf"
+    NOT_A_VIDEO = "not_a_video"
+    NO_VIDEO_STREAM = "no_video_stream"
+    NO_AUDIO = "no_audio"
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    BAD_DIMENSIONS = "bad_dimensions"
 
 
 @dataclass(frozen=True)
@@ -237,3 +252,152 @@ def validate_document(upload: UploadedFile, *, max_bytes: int) -> CheckedUpload:
                 "Upload a PDF, or a PNG, JPEG or WebP scan.", code=UploadError.UNSUPPORTED_TYPE
             ) from exc
         raise
+
+
+# Videos: the containers accepted, by the bytes they start with (Matroska/WebM's EBML
+# header; an ISO media file's first box), each opened with its own demuxer.
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_ISO_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+# The codecs each stored container takes as they are: a video is re-muxed into WebM when
+# its codecs fit (a browser's MediaRecorder: VP8/VP9 and Opus), else into MP4 (a phone's
+# H.264/HEVC and AAC). Anything else is refused rather than transcoded.
+_STORED_CONTAINERS = (
+    ("webm", "video/webm", {"vp8", "vp9", "av1"}, {"opus", "vorbis"}),
+    ("mp4", "video/mp4", {"h264", "hevc", "av1", "vp9", "mpeg4"}, {"aac", "mp3", "opus", "alac"}),
+)
+VIDEO_MIN_SIDE = 64
+VIDEO_MAX_SIDE = 4096
+_NOT_A_VIDEO = "The file is not a video we can read: record it again, or upload an MP4 or WebM."
+
+
+@dataclass(frozen=True)
+class CheckedVideo:
+    """An accepted video and the re-muxed copy to store in its place."""
+
+    content_type: str
+    duration_s: float
+    width: int
+    height: int
+    content: ContentFile
+
+    @property
+    def size_bytes(self) -> int:
+        return self.content.size
+
+
+def _video_demuxer(upload: UploadedFile) -> tuple[str, str]:
+    """The demuxer to open the upload with and the type family its name must agree with,
+    read from its first bytes: never left to FFmpeg's probing."""
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    if head[:4] == _EBML_MAGIC:
+        return "matroska", "video/webm"
+    if head[4:8] in _ISO_FIRST_BOXES:
+        return "mov", "video/mp4"
+    raise ValidationError(_NOT_A_VIDEO, code=UploadError.NOT_A_VIDEO)
+
+
+def _stored_container(video_codec: str, audio_codec: str | None) -> tuple[str, str]:
+    for muxer, content_type, video_codecs, audio_codecs in _STORED_CONTAINERS:
+        if video_codec in video_codecs and (audio_codec is None or audio_codec in audio_codecs):
+            return muxer, content_type
+    raise ValidationError(
+        "The video is encoded as %(codec)s, which we cannot keep: record it in the browser, "
+        "or upload an MP4 (H.264) or WebM (VP8/VP9) video.",
+        code=UploadError.UNSUPPORTED_TYPE,
+        params={"codec": f"{video_codec}/{audio_codec}" if audio_codec else video_codec},
+    )
+
+
+def validate_video(
+    upload: UploadedFile,
+    *,
+    max_bytes: int,
+    max_seconds: float,
+    min_seconds: float,
+    require_audio: bool = False,
+) -> CheckedVideo:
+    """Accept a Matroska/WebM or MP4/QuickTime video of at most ``max_bytes``, lasting
+    ``min_seconds`` to ``max_seconds``, ``VIDEO_MIN_SIDE`` to ``VIDEO_MAX_SIDE`` pixels
+    a side, whose first frame decodes (and with a sound track when ``require_audio``).
+    Returns it re-muxed (``CheckedVideo.content``): only its first video and audio
+    streams' packets, in a fresh WebM or MP4 container. Store that, not the upload."""
+    _check_size(upload, max_bytes)
+    demuxer, family = _video_demuxer(upload)
+    _check_name(upload, family)
+    upload.seek(0)
+    try:
+        with av.open(upload, mode="r", format=demuxer) as source:
+            video = next((s for s in source.streams.video), None)
+            if video is None:
+                raise ValidationError(
+                    "The file has no picture: upload a video.", code=UploadError.NO_VIDEO_STREAM
+                )
+            audio = next((s for s in source.streams.audio), None)
+            if require_audio and audio is None:
+                raise ValidationError(
+                    "The video has no sound: record it with your microphone on.",
+                    code=UploadError.NO_AUDIO,
+                )
+            width, height = video.codec_context.width, video.codec_context.height
+            if not (
+                VIDEO_MIN_SIDE <= width <= VIDEO_MAX_SIDE
+                and VIDEO_MIN_SIDE <= height <= VIDEO_MAX_SIDE
+            ):
+                raise ValidationError(
+                    "The video is %(w)s x %(h)s px; it must be %(min)s to %(max)s px a side.",
+                    code=UploadError.BAD_DIMENSIONS,
+                    params={"w": width, "h": height, "min": VIDEO_MIN_SIDE, "max": VIDEO_MAX_SIDE},
+                )
+            muxer, content_type = _stored_container(
+                video.codec_context.name, audio.codec_context.name if audio else None
+            )
+            kept = {video.index, *([audio.index] if audio else [])}
+            packets, decoded, start, end = [], False, None, 0.0
+            for packet in source.demux(*(s for s in source.streams if s.index in kept)):
+                if packet.dts is None or packet.pts is None:
+                    continue  # the demuxer's end-of-stream marker
+                begins = float(packet.pts * packet.time_base)
+                start = begins if start is None else min(start, begins)
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+                if end - start > max_seconds + 1:
+                    break  # long enough to refuse: read no further
+                if packet.stream.index == video.index and not decoded:
+                    decoded = bool(video.codec_context.decode(packet))
+                packets.append(packet)
+            duration = end - (start or 0.0)
+            if not packets or not decoded:
+                raise ValidationError(_NOT_A_VIDEO, code=UploadError.NOT_A_VIDEO)
+            if duration > max_seconds:
+                raise ValidationError(
+                    "The video lasts %(s)s seconds; the limit is %(max)s.",
+                    code=UploadError.TOO_LONG,
+                    params={"s": round(duration), "max": round(max_seconds)},
+                )
+            if duration < min_seconds:
+                raise ValidationError(
+                    "The video lasts %(s)s seconds; it must last at least %(min)s.",
+                    code=UploadError.TOO_SHORT,
+                    params={"s": round(duration, 1), "min": round(min_seconds)},
+                )
+            content = _remux(packets, video=video, audio=audio, muxer=muxer)
+    except (av.FFmpegError, ValueError, IndexError, OverflowError) as exc:
+        raise ValidationError(_NOT_A_VIDEO, code=UploadError.NOT_A_VIDEO) from exc
+    finally:
+        upload.seek(0)
+    return CheckedVideo(content_type, round(duration, 2), width, height, content)
+
+
+def _remux(packets: list, *, video, audio, muxer: str) -> ContentFile:
+    """The packets written into a fresh container: nothing else of the upload is kept."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=muxer) as target:
+        streams = {video.index: target.add_stream_from_template(video)}
+        if audio is not None:
+            streams[audio.index] = target.add_stream_from_template(audio)
+        for packet in packets:
+            packet.stream = streams[packet.stream.index]
+            target.mux(packet)
+    suffix = SUFFIXES["video/webm" if muxer == "webm" else "video/mp4"][0]
+    return ContentFile(buffer.getvalue(), name="video" + suffix)

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -10,14 +11,16 @@ from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from core.media import media_url
 from licensing import services
-from licensing.enums import NameConflictStatus
+from licensing.enums import ConsentStatus, NameConflictStatus
 from licensing.models import (
     Character,
     CharacterAlias,
     CharacterEmbedding,
     CharacterImage,
+    ConsentChallenge,
     Grant,
     GrantEvent,
+    LikenessConsent,
     NameConflict,
     NameForm,
     Offer,
@@ -576,3 +579,107 @@ class NameConflictAdmin(admin.ModelAdmin):
             conflict.refresh_from_db()
             self.message_user(request, f"Decided: {conflict.get_status_display()}.")
         return HttpResponseRedirect(back)
+
+
+@admin.register(LikenessConsent)
+class LikenessConsentAdmin(admin.ModelAdmin):
+    """The review queue for likeness consent videos, waiting ones first: the change page
+    shows the video beside the reference images and the phrase to hear, and approves or
+    rejects it (with a reason) through licensing/services/consent.py. Nothing is edited
+    by hand. The staff page /staff/likeness-reviews/ shows the same queue."""
+
+    list_display = ["character", "person", "status", "created_at", "duration_s", "reviewed_by"]
+    list_filter = ["status"]
+    search_fields = ["character__name", "character__owner_user__email", "challenge__phrase"]
+    list_select_related = ["character__owner_user", "reviewed_by"]
+    change_form_template = "admin/licensing/likenessconsent/change_form.html"
+    fields = [
+        "person",
+        "character",
+        "phrase",
+        "status",
+        "reason",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "duration_s",
+        "width",
+        "height",
+        "size_bytes",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        waiting_first = Case(
+            When(status=ConsentStatus.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        # Annotated before the ordering applies (ModelAdmin.get_queryset orders first).
+        queryset = self.model._default_manager.get_queryset().annotate(waiting_first=waiting_first)
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ["waiting_first", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Person")
+    def person(self, obj: LikenessConsent) -> str:
+        owner = obj.character.owner_user
+        return f"{owner.display_name} <{owner.email}>" if owner else "-"
+
+    @admin.display(description="Phrase to hear")
+    def phrase(self, obj: LikenessConsent) -> str:
+        return obj.challenge.phrase
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        decision = next((d for d in ("_approve", "_reject") if d in request.POST), None)
+        if request.method == "POST" and decision is not None:
+            return self._review(request, object_id, approve=decision == "_approve")
+        consent = self.get_object(request, object_id)
+        if consent is not None:
+            # The video beside the reference images, on URLs signed for this staff member.
+            extra_context = {
+                **(extra_context or {}),
+                "video_url": media_url(file=consent.video, viewer=request.user),
+                "reference_images": [
+                    (
+                        media_url(file=i.image, viewer=request.user),
+                        media_url(file=i.thumbnail, viewer=request.user),
+                    )
+                    for i in consent.character.images.all()
+                ],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _review(self, request, object_id, *, approve: bool):
+        consent = self.get_object(request, object_id)
+        if consent is None or not self.has_view_permission(request, consent):
+            return redirect(reverse("admin:licensing_likenessconsent_changelist"))
+        reason = request.POST.get("review_reason", "")
+        try:
+            if approve:
+                services.consent_approve(consent=consent, by=request.user, reason=reason)
+            else:
+                services.consent_reject(consent=consent, by=request.user, reason=reason)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+            return redirect(reverse("admin:licensing_likenessconsent_change", args=[consent.pk]))
+        verb = "approved: the likeness is active" if approve else "rejected"
+        self.message_user(request, f"{consent.character.name}'s consent video is {verb}.")
+        return redirect(reverse("admin:licensing_likenessconsent_changelist"))
+
+
+@admin.register(ConsentChallenge)
+class ConsentChallengeAdmin(ReadOnlyAdmin):
+    """The phrases people were given to read in consent videos: when, for which
+    likeness, and whether (when) each was spent. Issued by the service only."""
+
+    list_display = ["phrase", "character", "user", "created_at", "expires_at", "used_at"]
+    search_fields = ["phrase", "character__name", "user__email"]
+    list_select_related = ["character", "user"]

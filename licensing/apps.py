@@ -13,8 +13,9 @@ class LicensingConfig(AppConfig):
         # Register the Celery tasks in every process (they are enqueued by name).
         from licensing import handlers, media, tasks  # noqa: F401
 
-        # Who may see the reference images (core/media.py serves them).
+        # Who may see the reference images and consent videos (core/media.py serves them).
         media_kind_register(kind=media.KIND)
+        media_kind_register(kind=media.CONSENT_KIND)
 
         # A worker loads the lookalike model as it starts, not on its first prompt.
         worker_init.connect(tasks.lookalike_worker_init, weak=False)

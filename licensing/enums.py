@@ -34,6 +34,16 @@ class NameConflictOn(models.TextChoices):
     ALIAS = "alias", "Alias"
 
 
+class ConsentStatus(models.TextChoices):
+    """A likeness consent video's review (licensing/services/consent.py)."""
+
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    # A newer video replaced it before anyone reviewed it.
+    SUPERSEDED = "superseded", "Replaced by a newer video"
+
+
 class AliasMode(models.TextChoices):
     NORMAL = "normal", "Match in any case"
     EXACT_CASE = "exact_case", "Match exact case only"
@@ -104,6 +114,9 @@ class LicensingError(StrEnum):
     DISALLOWED = "disallowed"
     ORGANIZATION_UNVERIFIED = "organization_unverified"
     CHARACTER_DRAFT = "character_draft"
+    CHALLENGE_INVALID = "challenge_invalid"
+    CHALLENGE_USED = "challenge_used"
+    CHALLENGE_EXPIRED = "challenge_expired"
     OFFER_UNAVAILABLE = "offer_unavailable"
     UNAVAILABLE = "unavailable"
     CAP_LICENSEES = "cap_licensees"

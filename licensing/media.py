@@ -4,7 +4,10 @@
 They are the character page's: while the character is active, its page (and the
 catalog) shows them to everyone; a suspended or archived character's images are seen
 only by the people who manage it (its organization's owners and managers, or the
-person whose likeness it is) and by staff."""
+person whose likeness it is) and by staff.
+
+A likeness's consent videos (under ``consent-videos/<character id>/``) are never public:
+only the person who recorded them and staff, who review them, see them."""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ from django.db.models import Q
 from core.media import MediaKind, Viewer, staff_viewer
 from licensing import selectors
 from licensing.enums import CharacterStatus
-from licensing.models import CharacterImage
+from licensing.models import CharacterImage, LikenessConsent
 from licensing.training import tdm_headers
 
 FOLDER = "characters"
+CONSENT_FOLDER = "consent-videos"
 
 
 def character_image_public(image: CharacterImage) -> bool:
@@ -70,4 +74,34 @@ KIND = MediaKind(
     is_public=character_image_public,
     visible_to=character_image_visible_to,
     headers=character_image_headers,
+)
+
+
+def consent_video_public(consent: LikenessConsent) -> bool:
+    return False
+
+
+def consent_video_visible_to(*, name: str, user: Viewer) -> bool:
+    """Whether ``name`` is a stored consent video that ``user`` recorded, or ``user`` is
+    staff."""
+    if not user.is_authenticated:
+        return False
+    character_id = _character_id(name)
+    if character_id is None:
+        return False
+    consent = (
+        LikenessConsent.objects.filter(character_id=character_id, video=name)
+        .select_related("challenge")
+        .first()
+    )
+    if consent is None:
+        return False
+    return staff_viewer(user) or consent.challenge.user_id == user.pk
+
+
+CONSENT_KIND = MediaKind(
+    folder=CONSENT_FOLDER,
+    model=LikenessConsent,
+    is_public=consent_video_public,
+    visible_to=consent_video_visible_to,
 )

@@ -12,6 +12,7 @@ from licensing.enums import (
     AliasMode,
     CharacterKind,
     CharacterStatus,
+    ConsentStatus,
     FormOrigin,
     GrantStatus,
     LookalikeAction,
@@ -297,6 +298,70 @@ class CharacterImage(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.character} image {self.position}"
+
+
+class ConsentChallenge(models.Model):
+    """A phrase the person must read aloud in their consent video: good for one attempt
+    by that person for that likeness, until ``expires_at``, so that an old or borrowed
+    video cannot be submitted again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    character = models.ForeignKey(
+        Character, on_delete=models.CASCADE, related_name="consent_challenges"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_challenges"
+    )
+    phrase = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+def consent_video_path(instance: "LikenessConsent", filename: str) -> str:
+    return f"consent-videos/{instance.character_id}/{uuid.uuid4().hex}{_suffix(filename)}"
+
+
+class LikenessConsent(TimeStamped):
+    """A person's video of themselves reading a challenge phrase, which staff compare
+    with the likeness's reference images. Private: only the person and staff see it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    character = models.ForeignKey(Character, on_delete=models.CASCADE, related_name="consents")
+    challenge = models.OneToOneField(
+        ConsentChallenge, on_delete=models.PROTECT, related_name="consent"
+    )
+    video = models.FileField(upload_to=consent_video_path)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    duration_s = models.FloatField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=ConsentStatus.choices, default=ConsentStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consents_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Consent video for {self.character} ({self.get_status_display().lower()})"
 
 
 class Offer(TimeStamped):

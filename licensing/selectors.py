@@ -3,12 +3,14 @@
 from collections.abc import Callable, Iterable, Mapping
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES, VerificationStatus
 from accounts.models import Follow, Membership, User
 from licensing.enums import (
     CharacterStatus,
+    ConsentStatus,
     GrantStatus,
     NameConflictOn,
     NameConflictStatus,
@@ -18,7 +20,9 @@ from licensing.models import (
     Character,
     CharacterAlias,
     CharacterImage,
+    ConsentChallenge,
     Grant,
+    LikenessConsent,
     NameConflict,
     NameForm,
     Offer,
@@ -658,4 +662,37 @@ def name_conflicts_blocking_name(*, character: Character) -> list[NameConflict]:
             | Q(status=NameConflictStatus.UPHELD)
         )
         .select_related("holder__owner_organization")
+    )
+
+
+def consent_latest(*, character: Character) -> LikenessConsent | None:
+    """The likeness's most recent consent video (what its page and the API report)."""
+    return (
+        LikenessConsent.objects.filter(character=character)
+        .exclude(status=ConsentStatus.SUPERSEDED)
+        .select_related("challenge")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def consent_review_queue() -> QuerySet[LikenessConsent]:
+    """The consent videos waiting for staff, oldest first, with what the review shows
+    beside each (the person, the phrase, the reference images)."""
+    return (
+        LikenessConsent.objects.filter(status=ConsentStatus.PENDING)
+        .select_related("character", "character__owner_user", "challenge")
+        .prefetch_related("character__images")
+        .order_by("created_at", "id")
+    )
+
+
+def consent_challenge_open(*, character: Character, user: User) -> ConsentChallenge | None:
+    """The phrase ``user`` was last given for this likeness, while it can still be used."""
+    return (
+        ConsentChallenge.objects.filter(
+            character=character, user=user, used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
     )

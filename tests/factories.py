@@ -243,10 +243,13 @@ def fund_account(owner, kind: str, amount: int, currency: str = "USD"):
     return txn
 
 
-def proven_likeness(person, name: str, **fields):
-    """``person`` registers their likeness through the service and staff approve their
-    consent video: an active likeness whose names screen prompts. (Registration alone
-    leaves a draft: licensing/services/standing.py.)"""
+def proven_likeness(person, name: str, *, images=(), **fields):
+    """``person`` registers their likeness through the service, adds ``images`` (uploaded
+    files) as its reference images, and staff approve their consent video: an active
+    likeness whose names screen prompts. (Registration alone leaves a draft, and a
+    reference image added after approval sends it back to review:
+    licensing/services/standing.py, consent.py.) tests/licensing/test_likeness_consent.py
+    goes through the consent video itself."""
     from django.utils import timezone
 
     from licensing import services
@@ -254,6 +257,8 @@ def proven_likeness(person, name: str, **fields):
     likeness = services.character_create(
         by=person, kind="likeness", name=name, likeness_attested=True, **fields
     )
+    for image in images:
+        services.character_image_add(character=likeness, by=person, file=image)
     likeness.likeness_verified_at = timezone.now()
     likeness.save(update_fields=["likeness_verified_at"])
     return services.character_standing_refresh(character=likeness)

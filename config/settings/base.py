@@ -177,7 +177,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", *CSP_MEDIA_SOURCES],
-        "media-src": ["'self'", *CSP_MEDIA_SOURCES],
+        # blob: plays back the consent video a person just recorded, before it is sent.
+        "media-src": ["'self'", "blob:", *CSP_MEDIA_SOURCES],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -231,6 +232,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ORGANIZATION_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 CHARACTER_IMAGE_MAX_SIDE = 4096
+# A likeness's consent video (licensing/services/consent.py): the phrase to read is good
+# for this many seconds, and the video must last MIN to MAX seconds and weigh at most
+# MAX_BYTES.
+LIKENESS_CHALLENGE_SECONDS = env.int("LIKENESS_CHALLENGE_SECONDS", default=300)
+LIKENESS_CONSENT_MIN_SECONDS = 2
+LIKENESS_CONSENT_MAX_SECONDS = 30
+LIKENESS_CONSENT_MAX_BYTES = 30 * 1024 * 1024
 # The provenance check (/verify/) reads the upload in memory, and stores nothing.
 VERIFY_MAX_BYTES = 100 * 1024 * 1024
 

@@ -1,11 +1,15 @@
-"""Pictures the seed draws itself: character reference images and the scanned
-certificate each studio uploads for verification. Deterministic per name."""
+"""Pictures the seed draws itself: character reference images, the scanned certificate
+each studio uploads for verification, and the consent video each likeness owner
+records. Deterministic per name."""
 
 from __future__ import annotations
 
 import io
+import math
 import random
+from fractions import Fraction
 
+import av
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
@@ -110,3 +114,42 @@ def _png(image: Image.Image, filename: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return SimpleUploadedFile(filename, buffer.getvalue(), content_type="image/png")
+
+
+CONSENT_SECONDS = 3
+_CLIP_FPS = 10
+_CLIP_RATE = 48_000
+_CLIP_SAMPLES = 960  # Opus's 20 ms frame
+
+
+def consent_clip(name: str, colours: tuple[str, str]) -> SimpleUploadedFile:
+    """A likeness owner's consent video as a browser records one (WebM: VP8 and Opus):
+    three seconds of their portrait nodding, with a tone for the voice."""
+    buffer = io.BytesIO()
+    face = portrait(name, colours, "hair")
+    face.seek(0)
+    still = Image.open(face).convert("RGB").resize((320, 320))
+    with av.open(buffer, mode="w", format="webm") as container:
+        video = container.add_stream("libvpx", rate=_CLIP_FPS)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        audio = container.add_stream("libopus", rate=_CLIP_RATE)
+        audio.layout = "mono"
+        for index in range(CONSENT_SECONDS * _CLIP_FPS):
+            frame_image = Image.new("RGB", (320, 240), colours[0])
+            frame_image.paste(still.crop((0, 40, 320, 280)), (0, round(6 * math.sin(index))))
+            frame = av.VideoFrame.from_image(frame_image)
+            frame.pts, frame.time_base = index, Fraction(1, _CLIP_FPS)
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        for start in range(0, CONSENT_SECONDS * _CLIP_RATE, _CLIP_SAMPLES):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=_CLIP_SAMPLES)
+            tone = (
+                int(6000 * math.sin(2 * math.pi * 220 * (start + i) / _CLIP_RATE))
+                for i in range(_CLIP_SAMPLES)
+            )
+            frame.planes[0].update(b"".join(v.to_bytes(2, "little", signed=True) for v in tone))
+            frame.sample_rate, frame.pts = _CLIP_RATE, start
+            frame.time_base = Fraction(1, _CLIP_RATE)
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode())
+    return SimpleUploadedFile(f"{name}.webm", buffer.getvalue(), content_type="video/webm")

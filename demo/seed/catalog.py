@@ -7,20 +7,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from demo.seed import art
-from demo.seed.data import CHARACTERS, GRANTS, STUDIOS
+from demo.seed.data import CHARACTERS, GRANTS, PENDING_LIKENESS, STUDIOS, CharacterSpec
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing
-from licensing.enums import CharacterKind, GrantStatus, OfferStatus
+from licensing.enums import CharacterKind, ConsentStatus, GrantStatus, OfferStatus
 from licensing.terms import preset_terms
 from payments import services as payments
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
-    from licensing.models import Character, Grant
+    from licensing.models import Character, Grant, LikenessConsent
 
 
 def seed_characters(
@@ -59,7 +58,7 @@ def seed_characters(
                 character=character, by=by, file=art.portrait(spec.name, spec.colours, spec.look)
             )
         if spec.likeness and character.likeness_verified_at is None:
-            character = _likeness_verified(character)
+            character = _likeness_proven(character, spec, staff=users["staff"])
         if not character.offers.filter(preset=spec.preset).exists():
             terms = preset_terms(spec.preset, credit_text=credit).to_dict()
             draft = licensing.offer_create_draft(
@@ -71,12 +70,53 @@ def seed_characters(
     return characters
 
 
-def _likeness_verified(character: Character) -> Character:
-    """The demo's people proved their likenesses (staff approved their consent
-    videos): without it a likeness stays a draft that screens no one."""
-    character.likeness_verified_at = timezone.now()
-    character.save(update_fields=["likeness_verified_at", "updated_at"])
-    return licensing.character_standing_refresh(character=character)
+def _consent_recorded(character: Character, spec: CharacterSpec) -> LikenessConsent:
+    """The person reads the phrase they are given in a short video (drawn by the seed),
+    sent through the service as the page sends one: validated, re-muxed, private."""
+    by = character.owner_user
+    challenge = licensing.consent_challenge_issue(character=character, by=by)
+    return licensing.consent_video_submit(
+        challenge_id=challenge.pk,
+        character=character,
+        by=by,
+        file=art.consent_clip(spec.name, spec.colours),
+    )
+
+
+def _likeness_proven(character: Character, spec: CharacterSpec, *, staff: User) -> Character:
+    """The demo's people proved their likenesses: staff approved their consent videos.
+    Without it a likeness stays a draft that screens no one."""
+    consent = licensing_selectors.consent_latest(character=character)
+    if consent is None or consent.status != ConsentStatus.PENDING:
+        consent = _consent_recorded(character, spec)
+    approved = licensing.consent_approve(
+        consent=consent, by=staff, reason="Same person as the reference image; phrase heard."
+    )
+    return approved.character
+
+
+def seed_pending_likeness(users: dict[str, User]) -> Character:
+    """A likeness whose consent video waits in the staff queue (/staff/likeness-reviews/):
+    a draft, so it has no offer yet."""
+    spec = PENDING_LIKENESS
+    by = users[spec.owner]
+    character = licensing_selectors.character_named(owner_user=by, name=spec.name)
+    if character is None:
+        character = licensing.character_create(
+            by=by,
+            kind=CharacterKind.LIKENESS,
+            name=spec.name,
+            aliases=spec.aliases,
+            description=spec.description,
+            likeness_attested=True,
+        )
+    if not character.images.exists():
+        licensing.character_image_add(
+            character=character, by=by, file=art.portrait(spec.name, spec.colours, spec.look)
+        )
+    if licensing_selectors.consent_latest(character=character) is None:
+        _consent_recorded(character, spec)
+    return character
 
 
 def seed_grants(

@@ -86,7 +86,8 @@ PEOPLE: tuple[Person, ...] = (
         "Cocreate Staff",
         "staff",
         "/accounts/2fa/: activate an authenticator app (the admin needs it), "
-        "then /admin/: the open dispute, the paid payout and its ledger entries",
+        "then /admin/: the open dispute, the paid payout and its ledger entries; "
+        "/staff/likeness-reviews/: Priya's consent video waits for review",
         staff=True,
     ),
     Person(
@@ -306,6 +307,19 @@ CHARACTERS: tuple[CharacterSpec, ...] = (
         likeness=True,
         look="hair",
     ),
+)
+
+# A likeness registered by a creator whose consent video still waits for staff: a draft
+# (no offer, its name screens no one) until approved at /staff/likeness-reviews/.
+PENDING_LIKENESS = CharacterSpec(
+    "Priya Nair",
+    "priya",
+    "",
+    ("#6d597a", "#eaac8b"),
+    ("プリヤ",),
+    description="My own likeness: waiting for staff to approve my consent video.",
+    likeness=True,
+    look="hair",
 )
 
 # Who holds which licence. Paid offers go through Checkout; Aiko approves her licensee.

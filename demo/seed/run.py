@@ -13,7 +13,12 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from core.money import Money
-from demo.seed.catalog import seed_characters, seed_grants, seed_watchlist
+from demo.seed.catalog import (
+    seed_characters,
+    seed_grants,
+    seed_pending_likeness,
+    seed_watchlist,
+)
 from demo.seed.claims import seed_claim
 from demo.seed.data import PEOPLE, Person
 from demo.seed.money import (
@@ -67,6 +72,7 @@ def seed_demo() -> SeedReport:
         users = seed_people()
         studios = seed_studios(users)
         characters = seed_characters(users, studios)
+        seed_pending_likeness(users)
         watchlist = seed_watchlist()
         seed_grants(users, characters, gateway=gateway)
         seed_wallets(users, gateway=gateway)

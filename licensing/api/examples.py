@@ -173,3 +173,22 @@ NAME_CONFLICT = {
     "decided_at": None,
     "decision_reason": "",
 }
+
+CONSENT_CHALLENGE = {
+    "id": "3f0c2a56-0d8e-4a53-9d4b-8f27c1f9a0de",
+    "phrase": "lantern walnut harbor tiger velvet morning",
+    "expires_at": "2026-12-03T10:05:00Z",
+}
+
+CONSENT = {
+    "id": "8a1d6c3e-2f4b-4c5d-9e6f-7a8b9c0d1e2f",
+    "status": "pending",
+    "reason": "",
+    "video": "https://cocreate.example/media/consent-videos/6c4e2f0a-1b3d-4e5f-8a9b-0c1d2e3f4a5b/"
+    "5b1e.webm?viewer=42&sig=1kZ9:abc",
+    "duration_s": 6.4,
+    "width": 640,
+    "height": 480,
+    "created_at": "2026-12-03T10:01:12Z",
+    "reviewed_at": None,
+}

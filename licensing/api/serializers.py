@@ -8,7 +8,15 @@ from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
-from licensing.models import Character, CharacterImage, Grant, NameConflict, Offer
+from licensing.models import (
+    Character,
+    CharacterImage,
+    ConsentChallenge,
+    Grant,
+    LikenessConsent,
+    NameConflict,
+    Offer,
+)
 from licensing.summary import summarize
 from licensing.terms import PRESETS_BY_KEY, RATINGS
 
@@ -301,4 +309,40 @@ class NameConflictOutputSerializer(serializers.ModelSerializer):
             "report_reason",
             "decided_at",
             "decision_reason",
+        ]
+
+
+class ConsentChallengeOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConsentChallenge
+        fields = ["id", "phrase", "expires_at"]
+
+
+class ConsentSubmitSerializer(serializers.Serializer):
+    """A multipart form (a file cannot travel in JSON)."""
+
+    challenge_id = serializers.UUIDField(
+        help_text="The id of the phrase read in the video (POST .../consent/challenge/)."
+    )
+    video = serializers.FileField(
+        help_text="MP4 or WebM, 2 to 30 seconds, at most 30 MB, with sound.",
+        allow_empty_file=True,  # the service says why an empty file is refused
+    )
+
+
+class ConsentOutputSerializer(serializers.ModelSerializer):
+    video = MediaURLField()
+
+    class Meta:
+        model = LikenessConsent
+        fields = [
+            "id",
+            "status",
+            "reason",
+            "video",
+            "duration_s",
+            "width",
+            "height",
+            "created_at",
+            "reviewed_at",
         ]

@@ -13,6 +13,14 @@ urlpatterns = [
         views.CharacterConflictReportView.as_view(),
         name="api-character-conflict-reports",
     ),
+    path(
+        "characters/<uuid:pk>/consent/challenge/",
+        views.ConsentChallengeView.as_view(),
+        name="api-character-consent-challenge",
+    ),
+    path(
+        "characters/<uuid:pk>/consent/", views.ConsentView.as_view(), name="api-character-consent"
+    ),
     path("offers/<uuid:pk>/", views.OfferDetailView.as_view(), name="api-offer"),
     path("offers/<uuid:pk>/publish/", views.OfferPublishView.as_view(), name="api-offer-publish"),
     path(

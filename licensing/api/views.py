@@ -8,6 +8,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -618,4 +619,76 @@ class CharacterConflictReportView(APIView):
         )
         return Response(
             s.NameConflictOutputSerializer(conflict).data, status=status.HTTP_201_CREATED
+        )
+
+
+def _own_likeness_or_404(request, pk) -> Character:
+    """A character the requester manages; anyone else learns nothing of it (404)."""
+    character = (
+        Character.objects.select_related("owner_organization", "owner_user").filter(pk=pk).first()
+    )
+    if character is None or not selectors.character_can_edit(
+        character=character, user=request.user
+    ):
+        raise Http404("No such character")
+    return character
+
+
+class ConsentChallengeView(APIView):
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={201: s.ConsentChallengeOutputSerializer, 400: ErrorSerializer},
+        description="A phrase of random words for the person to read aloud in their likeness "
+        "consent video: good for one video, by them, for this likeness, for a few minutes.",
+        examples=[example_response("A phrase", ex.CONSENT_CHALLENGE, status=201)],
+    )
+    def post(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        challenge = services.consent_challenge_issue(character=character, by=request.user)
+        return Response(s.ConsentChallengeOutputSerializer(challenge).data, status=201)
+
+
+class ConsentView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAG,
+        responses={200: s.ConsentOutputSerializer, 404: ErrorSerializer},
+        description="The likeness's latest consent video and its review (404 before any).",
+        examples=[example_response("Waiting for staff", ex.CONSENT)],
+    )
+    def get(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        consent = selectors.consent_latest(character=character)
+        if consent is None:
+            raise Http404("No consent video has been sent for this likeness yet.")
+        return Response(s.ConsentOutputSerializer(consent, context={"request": request}).data)
+
+    @extend_schema(
+        tags=TAG,
+        request={"multipart/form-data": s.ConsentSubmitSerializer},
+        responses={201: s.ConsentOutputSerializer, 400: ErrorSerializer},
+        description="Send the consent video (multipart: ``challenge_id``, ``video``). The "
+        "phrase is spent by any attempt; a refused video stores nothing. Staff review it.",
+        examples=[
+            example_request(
+                "A recording",
+                {"challenge_id": ex.CONSENT_CHALLENGE["id"], "video": "consent.webm"},
+            ),
+            example_response("Waiting for staff", ex.CONSENT, status=201),
+        ],
+    )
+    def post(self, request, pk):
+        character = _own_likeness_or_404(request, pk)
+        serializer = s.ConsentSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.consent_video_submit(
+            challenge_id=serializer.validated_data["challenge_id"],
+            character=character,
+            by=request.user,
+            file=serializer.validated_data["video"],
+        )
+        return Response(
+            s.ConsentOutputSerializer(consent, context={"request": request}).data, status=201
         )

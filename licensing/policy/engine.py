@@ -412,6 +412,17 @@ def _usable_grant(out: _Collector, who: CharacterFacts, *, review_only: bool):
             who,
         )
         return None
+    if who.status == "draft":
+        # Its owner is not proven yet (services/standing.py): nobody may use it, and a
+        # licence taken before it went back to review does not change that.
+        out.refuse(
+            "character_draft",
+            "status",
+            f"{who.name} is not verified yet: its rightsholder must prove it is theirs "
+            "before videos can show it.",
+            who,
+        )
+        return None
     grant = who.grant
     if grant is None or grant.status != "active":
         if review_only:

@@ -14,6 +14,13 @@ from licensing.services.characters import (
     character_update,
     characters_mark_disallowed,
 )
+from licensing.services.consent import (
+    consent_approve,
+    consent_challenge_issue,
+    consent_reject,
+    consent_video_submit,
+    likeness_review_reopen,
+)
 from licensing.services.embeddings import (
     character_embeddings_refresh,
     character_embeddings_refresh_stale,
@@ -84,6 +91,10 @@ __all__ = [
     "character_update",
     "characters_mark_disallowed",
     "characters_standing_refresh",
+    "consent_approve",
+    "consent_challenge_issue",
+    "consent_reject",
+    "consent_video_submit",
     "embeddings_enqueue",
     "generation_caps_refusal",
     "grant_accept",
@@ -95,6 +106,7 @@ __all__ = [
     "grant_transition",
     "grants_approval_expire",
     "grants_revoke_due",
+    "likeness_review_reopen",
     "name_conflict_decide",
     "name_conflict_report",
     "name_conflicts_detect",

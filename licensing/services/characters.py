@@ -30,6 +30,7 @@ from licensing.enums import (
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
+from licensing.services.consent import likeness_review_reopen
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import name_conflicts_detect
 from licensing.services.name_forms import name_forms_refresh
@@ -261,9 +262,11 @@ def _thumbnail(upload: File) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="thumb.jpg")
 
 
+@transaction.atomic
 def character_image_add(*, character: Character, by: User, file: UploadedFile) -> CharacterImage:
     """Store a validated reference image (PNG, JPEG or WebP; at most 10 MB and 4096 px
-    a side; decompression bombs refused) with a JPEG thumbnail."""
+    a side; decompression bombs refused) with a JPEG thumbnail. A proven likeness goes
+    back to review: staff approved its consent video against the images it had."""
     require_character_editor(character=character, by=by)
     try:
         checked = validate_image(
@@ -286,14 +289,18 @@ def character_image_add(*, character: Character, by: User, file: UploadedFile) -
     image.thumbnail.save("thumb.jpg", _thumbnail(clean), save=False)
     image.image.save(clean.name or "image", clean, save=False)
     image.save()
+    likeness_review_reopen(character=character)
     return image
 
 
+@transaction.atomic
 def character_image_delete(*, image: CharacterImage, by: User) -> None:
+    """Remove a reference image; a proven likeness goes back to review."""
     require_character_editor(character=image.character, by=by)
     image.image.delete(save=False)
     image.thumbnail.delete(save=False)
     image.delete()
+    likeness_review_reopen(character=image.character)
 
 
 @transaction.atomic

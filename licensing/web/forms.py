@@ -140,6 +140,27 @@ class ImageForm(forms.Form):
     image = forms.ImageField(help_text="PNG, JPEG or WebP; at most 10 MB, 4096 px.")
 
 
+class ConsentVideoForm(forms.Form):
+    """The fallback without JavaScript: a video file (a phone opens its front camera)."""
+
+    challenge_id = forms.UUIDField(widget=forms.HiddenInput)
+    video = forms.FileField(
+        label="Your video",
+        help_text="Read the phrase aloud, facing the camera: 2 to 30 seconds, at most 30 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*", "capture": "user"}),
+    )
+
+
+class ConsentReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to reject: the person reads it.",
+    )
+
+
 class NewOfferForm(forms.Form):
     preset = forms.ChoiceField(
         choices=[(p.key, p.label) for p in PRESETS] + [("", "Start from scratch")], required=False

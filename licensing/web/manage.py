@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -158,10 +159,25 @@ def _manage_page(
     *,
     form: forms.CharacterEditForm | None = None,
     image_form: forms.ImageForm | None = None,
+    consent_form: forms.ConsentVideoForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     if form is None:
         form = forms.CharacterEditForm(initial=_edit_initial(character))
+    consent = {}
+    if character.kind == CharacterKind.LIKENESS:
+        challenge = selectors.consent_challenge_open(character=character, user=request.user)
+        consent = {
+            "consent": selectors.consent_latest(character=character),
+            "challenge": challenge,
+            "consent_form": consent_form
+            or (
+                forms.ConsentVideoForm(initial={"challenge_id": challenge.pk})
+                if challenge
+                else None
+            ),
+            "consent_max_seconds": settings.LIKENESS_CONSENT_MAX_SECONDS,
+        }
     return render(
         request,
         "licensing/character_manage.html",
@@ -179,6 +195,7 @@ def _manage_page(
             if character.status == CharacterStatus.DRAFT
             else [],
             "held_aliases": [a.text for a in character.aliases.all() if a.held_by_conflict],
+            **consent,
         },
         status=status,
     )

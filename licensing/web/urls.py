@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licensing.web import catalog, manage
+from licensing.web import catalog, consent, manage
 
 app_name = "licensing"
 
@@ -25,6 +25,22 @@ urlpatterns = [
         "dashboard/characters/<uuid:pk>/forms/<int:form_pk>/",
         manage.name_form_toggle,
         name="name_form_toggle",
+    ),
+    path(
+        "dashboard/characters/<uuid:pk>/consent/phrase/",
+        consent.consent_challenge_new,
+        name="consent_challenge_new",
+    ),
+    path(
+        "dashboard/characters/<uuid:pk>/consent/",
+        consent.consent_submit,
+        name="consent_submit",
+    ),
+    path("staff/likeness-reviews/", consent.consent_queue, name="consent_queue"),
+    path(
+        "staff/likeness-reviews/<uuid:consent_pk>/",
+        consent.consent_review,
+        name="consent_review",
     ),
     path("dashboard/characters/<uuid:pk>/offers/", manage.offer_create, name="offer_create"),
     path("dashboard/offers/<uuid:pk>/", manage.offer_edit, name="offer_edit"),

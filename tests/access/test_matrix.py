@@ -322,6 +322,13 @@ ROUTES: dict[str, dict[str, Op]] = {
             body=_const({"preset": "commercial_remix", "terms": {"credit_text": "Matrix"}}),
         )
     },
+    # a likeness's consent video: its person only (the video travels as multipart, so
+    # the matrix's JSON body is a 415 once access control has passed)
+    "api-character-consent-challenge": {"post": Op({"likeness": editors("owner")})},
+    "api-character-consent": {
+        "get": Op({"likeness": editors("owner")}),
+        "post": Op({"likeness": editors("owner")}, refusals=(415,)),
+    },
     "api-offer": {
         "get": Op({"offer_published": ANYONE, "offer_draft": editors("owner")}),
         "patch": Op(
@@ -496,6 +503,10 @@ ROUTES: dict[str, dict[str, Op]] = {
         )
     },
     "licensing:character_image_delete": {"post": Op({"image": editors("owner")})},
+    # a likeness's consent video: its person asks for a phrase and sends the video (an
+    # empty form is refused with a 400 after access control)
+    "licensing:consent_challenge_new": {"post": Op({"likeness": editors("owner")})},
+    "licensing:consent_submit": {"post": Op({"likeness": editors("owner")}, refusals=(400,))},
     "licensing:name_form_toggle": {
         "post": Op({"name_form": editors("owner")}, body=_const({"enabled": "0"}))
     },
@@ -645,6 +656,11 @@ ROUTES: dict[str, dict[str, Op]] = {
     "ops-status": {"get": Op({"none": STAFF})},
     "ops-ping": {"post": Op({"none": STAFF})},
     "ops-ping-result": {"get": Op({"task": STAFF})},
+    # --- pages: staff review of likeness consent videos (TOTP, as the admin)
+    "licensing:consent_queue": {"get": Op({"none": STAFF})},
+    "licensing:consent_review": {
+        "post": Op({"consent": STAFF}, body=_const({"decision": "approve"}))
+    },
 }
 
 # The admin is skipped above; one row per actor proves only staff (with TOTP) get in.
@@ -665,6 +681,7 @@ PRIVATE = {
     "notification": the_user("user"),
     "checkout": the_user("user"),
     "payout": members("owner"),
+    "consent": editors("owner"),
 }
 
 
@@ -772,6 +789,8 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "claim_active": ("pk",),
     "dispute_open": ("pk",),
     "task": ("task_id",),
+    "likeness": ("pk",),
+    "consent": ("consent_pk",),
 }
 
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from accounts import services as accounts_services
 from accounts.models import Membership, Notification, TokenSecondFactor, User
 from licensing import services as licensing_services
-from licensing.models import CharacterImage, NameForm
+from licensing.models import CharacterImage, ConsentChallenge, LikenessConsent, NameForm
 from marketplace.models import GenerationRequest, WorkApproval
 from payments.models import CheckoutSession
 from tests.builders import (
@@ -149,6 +151,24 @@ def build_world() -> World:
     publish_offer(hidden_x)
     licensing_services.character_update(character=hidden_x, by=x_owner, status="suspended")
     characters = {"X": char_x, "Y": char_y, "L": likeness}
+    # L's consent video, waiting for staff (the rows alone: no one here plays it)
+    challenge = ConsentChallenge.objects.create(
+        character=likeness,
+        user=lp,
+        phrase="lantern walnut harbor tiger velvet morning",
+        expires_at=timezone.now() + timedelta(minutes=5),
+        used_at=timezone.now(),
+    )
+    consent = LikenessConsent.objects.create(
+        character=likeness,
+        challenge=challenge,
+        video=f"consent-videos/{likeness.pk}/matrix.webm",
+        content_type="video/webm",
+        size_bytes=1,
+        duration_s=3,
+        width=320,
+        height=240,
+    )
 
     grant_a_x = grant_for(char_x, a, commercial_use=True, rev_share_bps=1500)
     grant_b_y = grant_for(char_y, b, commercial_use=True, rev_share_bps=1500)
@@ -411,6 +431,15 @@ def build_world() -> World:
             {"org": org},
         )
         for o, org in orgs.items()
+    ]
+    t["likeness"] = [Target("L's likeness", party("L"), {"pk": str(likeness.pk)}, [likeness], {})]
+    t["consent"] = [
+        Target(
+            "L's consent video waiting for staff",
+            party("L"),
+            {"consent_pk": str(consent.pk)},
+            [consent, likeness],
+        )
     ]
     t["task"] = [Target("a task", {}, {"task_id": str(uuid.uuid4())})]
     t["payout"] = [  # not in any URL: the leak check looks for their ids in lists

@@ -99,7 +99,7 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
             else:
                 assert not recipe.query, "query parameters are for GET recipes"
                 body = recipe.body(world) if recipe.body else None
-                response = getattr(client, method)(path, body, format="json")
+                response = getattr(client, method)(path, body, format=recipe.format)
 
             # then
             assert response.status_code == recipe.status, (
@@ -177,7 +177,7 @@ def test_every_signed_in_operation_refuses_people_it_does_not_belong_to(world, s
             response = client.get(path, query)
         else:
             body = recipe.body(world) if recipe.body else None
-            response = getattr(client, method)(path, body, format="json")
+            response = getattr(client, method)(path, body, format=recipe.format)
 
         # then
         if operation_id == "v1_claims_list" and stranger == "viewer":

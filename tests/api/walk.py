@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from licensing import services as licensing_services
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import Character
 from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
@@ -40,6 +42,7 @@ from tests.factories import (
 )
 from tests.fakes.stripe_fake import FakeStripe
 from tests.mfa import totp_activate
+from tests.videos import clip
 
 # --- the world every call runs in ---------------------------------------------------------
 
@@ -143,6 +146,22 @@ def build_world() -> World:
     w.o["org_to_verify"], _ = pending_studio(name="Walk Pending Studio")
     w.o["org_to_reject"], _ = pending_studio(name="Walk Doubtful Studio")
     w.o["rival"] = CharacterFactory(name="Rival Starlet")
+
+    # a likeness, its consent video waiting for staff, and a phrase for the next one
+    person = UserFactory()
+    w.users["person"] = person
+    likeness = licensing_services.character_create(
+        by=person, kind="likeness", name="Aiko Tanaka", likeness_attested=True
+    )
+    first = licensing_services.consent_challenge_issue(character=likeness, by=person)
+    licensing_services.consent_video_submit(
+        challenge_id=first.pk,
+        character=likeness,
+        by=person,
+        file=SimpleUploadedFile("consent.webm", clip(), content_type="video/webm"),
+    )
+    w.o["likeness"] = likeness
+    w.o["challenge"] = licensing_services.consent_challenge_issue(character=likeness, by=person)
     return w
 
 
@@ -158,6 +177,7 @@ class Call:
     query: Callable[[World], dict[str, Any]] | dict[str, Any] = field(default_factory=dict)
     # then: a further check of the outcome, beyond the status and the schema
     then: Callable[[World, Any], None] | None = None
+    format: str = "json"  # "multipart" for a file upload
 
 
 def _id(name: str) -> Callable[[World], Any]:
@@ -169,6 +189,10 @@ def _field(name: str, expected: Any) -> Callable[[World, Any], None]:
         assert response.json()[name] == expected, response.json()
 
     return check
+
+
+def _then_phrase(w: World, response) -> None:
+    assert len(response.json()["phrase"].split()) == 6, response.json()
 
 
 def _then_works_list(w: World, response) -> None:
@@ -224,6 +248,27 @@ RECIPES: dict[str, Call] = {
             "franchise": "Star Diary",
         },
         then=lambda w, r: Character.objects.get(pk=r.json()["id"]),
+    ),
+    # a likeness's consent video
+    "v1_characters_consent_challenge_create": Call(
+        "person",
+        201,
+        params={"id": _id("likeness")},
+        then=_then_phrase,
+    ),
+    "v1_characters_consent_retrieve": Call(
+        "person", 200, params={"id": _id("likeness")}, then=_field("status", "pending")
+    ),
+    "v1_characters_consent_create": Call(
+        "person",
+        201,
+        params={"id": _id("likeness")},
+        body=lambda w: {
+            "challenge_id": str(w.challenge.pk),
+            "video": SimpleUploadedFile("consent.webm", clip(), content_type="video/webm"),
+        },
+        format="multipart",
+        then=_field("status", "pending"),
     ),
     "v1_characters_partial_update": Call(
         "studio",

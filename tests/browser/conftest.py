@@ -6,9 +6,11 @@ ORM calls from async contexts is lifted for these tests only: the ORM calls here
 the test's own set-up and checks, made synchronously between browser steps."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = (
@@ -17,14 +19,13 @@ ARTIFACTS = (
 )
 
 
-@pytest.fixture
-def chromium(live_server, pipeline):
-    """Chromium for one test. It starts after the test's database and stops before the
-    database is flushed: Playwright's sync API runs an event loop in this thread, and
-    Django refuses ORM calls while one runs unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
-    The variable is set only while the browser runs (the ORM calls then are the test's
-    own set-up and checks, made synchronously between browser steps); `check --deploy`,
-    which other tests run in a subprocess, rightly refuses it."""
+@contextmanager
+def _chromium(*args: str):
+    """Debian's Chromium, headless, with ``args``. The ORM guard is lifted only while it
+    runs: Playwright's sync API runs an event loop in this thread, and Django refuses
+    ORM calls while one runs unless DJANGO_ALLOW_ASYNC_UNSAFE is set (the ORM calls then
+    are the test's own set-up and checks, made synchronously between browser steps);
+    `check --deploy`, which other tests run in a subprocess, rightly refuses it."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -33,7 +34,9 @@ def chromium(live_server, pipeline):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=list(args)
+            )
             yield browser
             browser.close()
     finally:
@@ -44,7 +47,26 @@ def chromium(live_server, pipeline):
 
 
 @pytest.fixture
-def browser_context(chromium, live_server, request):
+def chromium(live_server, pipeline):
+    """Chromium for one test. It starts after the test's database and stops before the
+    database is flushed."""
+    with _chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def camera_chromium(live_server, transactional_db):
+    """Chromium with a fake camera and microphone that it may use without asking (a
+    test pattern and a beep): pages that record with getUserMedia and MediaRecorder. No
+    worker: nothing it drives renders."""
+    with _chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream") as b:
+        yield b
+        # The test's own ORM calls, made while Playwright's loop runs, opened a connection
+        # of their own: close it here, in that same context, before the database goes.
+        connections.close_all()
+
+
+def _contexts(browser, live_server, request):
     """A factory of isolated browser sessions (one per person in the journey), all on
     the live server. A failing test leaves a screenshot of every open page."""
     contexts = []
@@ -66,7 +88,7 @@ def browser_context(chromium, live_server, request):
         page.on("pageerror", on_page_error)
 
     def new(*, viewport=None, **options):
-        context = chromium.new_context(
+        context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or {"width": 1280, "height": 900},
             **options,
@@ -84,6 +106,17 @@ def browser_context(chromium, live_server, request):
                 screenshot(page, f"{request.node.name}-FAILED-{index}-{number}")
         context.close()
     assert not csp_violations, "\n".join(csp_violations)
+
+
+@pytest.fixture
+def browser_context(chromium, live_server, request):
+    yield from _contexts(chromium, live_server, request)
+
+
+@pytest.fixture
+def camera_browser_context(camera_chromium, live_server, request):
+    """browser_context's sessions, in the Chromium with a fake camera."""
+    yield from _contexts(camera_chromium, live_server, request)
 
 
 def screenshot(page, name: str) -> Path:

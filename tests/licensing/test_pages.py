@@ -227,17 +227,21 @@ def _catalog_with(count: int) -> None:
     one with a reference image, some with two published offers."""
     for i in range(count):
         if i % 3 == 2:
-            character = proven_likeness(UserFactory(), f"Person {i}")
+            # A likeness's images come before its approval: a new one sends it back.
+            images = [_png()] if i % 2 == 0 else []
+            character = proven_likeness(UserFactory(), f"Person {i}", images=images)
         else:
             character = CharacterFactory()
             services.character_aliases_set(
                 character=character, by=editor_of(character), aliases=[f"Alias {i}"]
             )
+            if i % 2 == 0:
+                services.character_image_add(
+                    character=character, by=editor_of(character), file=_png()
+                )
         publish_offer(character)
         if i % 4 == 0:
             publish_offer(character, commercial_use=True, upfront_fee=500)
-        if i % 2 == 0:
-            services.character_image_add(character=character, by=editor_of(character), file=_png())
 
 
 # Session-less anonymous request: the page slice, the count, the two prefetches

@@ -152,4 +152,5 @@ def test_the_policy_allows_stripes_checkout_and_connect_after_a_post(client):
         "https://connect.stripe.com",
     ]
     assert policy["img-src"] == ["'self'", "data:"]
-    assert policy["media-src"] == ["'self'"]
+    # blob: plays back a consent video just recorded in the page (static/js/consent.js).
+    assert policy["media-src"] == ["'self'", "blob:"]
