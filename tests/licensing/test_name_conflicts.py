@@ -356,8 +356,7 @@ def test_staff_see_both_parties_and_their_documents_side_by_side(staff_client, d
 def test_a_likeness_party_shows_its_reference_images_and_verification(staff_client):
     # given: a verified likeness holds the name; a studio registers it
     person = UserFactory()
-    likeness = proven_likeness(person, "Aiko Tanaka")
-    services.character_image_add(character=likeness, by=person, file=_png())
+    likeness = proven_likeness(person, "Aiko Tanaka", images=[_png()])
     _register("Aiko Tanaka")
     conflict = NameConflict.objects.get()
 
