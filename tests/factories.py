@@ -250,7 +250,6 @@ def proven_likeness(person, name: str, *, images=(), **fields):
     reference image added after approval sends it back to review:
     licensing/services/standing.py, consent.py.) tests/licensing/test_likeness_consent.py
     goes through the consent video itself."""
-    from django.utils import timezone
 
     from licensing import services
 
@@ -259,6 +258,16 @@ def proven_likeness(person, name: str, *, images=(), **fields):
     )
     for image in images:
         services.character_image_add(character=likeness, by=person, file=image)
+    return likeness_approved(likeness)
+
+
+def likeness_approved(likeness):
+    """Staff approve the likeness as it stands now (its reference images included):
+    it is active again after an image change sent it back to review."""
+    from django.utils import timezone
+
+    from licensing import services
+
     likeness.likeness_verified_at = timezone.now()
     likeness.save(update_fields=["likeness_verified_at"])
     return services.character_standing_refresh(character=likeness)

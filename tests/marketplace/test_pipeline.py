@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
     fund_wallet,
     grant_for,
+    likeness_approved,
     proven_likeness,
     publish_offer,
 )
@@ -142,6 +143,7 @@ def _likeness_with_approved_creator():
     person = UserFactory()
     likeness = proven_likeness(person, "Aiko Tanaka")
     with_image(likeness, (0, 200, 255))
+    likeness = likeness_approved(likeness)  # the image sent it back to review
     offer = publish_offer(
         likeness, audience="approved", approval="per_work", approval_deadline_hours=1
     )

@@ -53,7 +53,7 @@ from payments.models import (
 from payments.services.imports import revenue_import_csv
 from payments.stripe_gateway import StripeGateway
 from tests.builders import verified_studio
-from tests.factories import UserFactory, proven_likeness, publish_offer
+from tests.factories import UserFactory, likeness_approved, proven_likeness, publish_offer
 from tests.faults.conftest import (  # noqa: F401 (fixtures)
     assert_generated_exactly_once,
     fault_media_root,
@@ -450,6 +450,7 @@ def _cast() -> Cast:
     )
     likeness = proven_likeness(aiko, "Aiko Tanaka")
     with_image(likeness, (0, 200, 255))
+    likeness = likeness_approved(likeness)  # the image sent it back to review
     offer = publish_offer(
         likeness,
         audience="approved",
