@@ -16,8 +16,8 @@ from licensing.models import Grant, PolicyDecision
 from marketplace import services
 from marketplace.enums import GenerationStatus
 from marketplace.models import GenerationRequest, Work
-from marketplace.tasks import COMMON, TRANSIENT_ERRORS
 from tests.factories import CharacterFactory, UserFactory, publish_offer
+from tests.marketplace.helpers import run_pipeline
 from tests.race import PARALLEL, race, report
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -59,27 +59,6 @@ def _requests(creators, character, prompt="Hoshi-chan waves") -> list:
         ).pk
         for creator in creators
     ]
-
-
-def _as_a_worker(request_id, steps=None) -> str:
-    """Run the pipeline's steps (all four by default) as the Celery tasks would: a step
-    that meets a transient database error (a deadlock between parallel transactions,
-    say) runs again, as the tasks' autoretry does; anything else fails the test."""
-    steps = steps or (
-        services.generation_check,
-        services.generation_render,
-        services.generation_sign,
-        services.generation_route,
-    )
-    for step in steps:
-        for attempt in range(COMMON["max_retries"] + 1):
-            try:
-                step(request_id=request_id)
-                break
-            except TRANSIENT_ERRORS:
-                if attempt == COMMON["max_retries"]:
-                    raise
-    return GenerationRequest.objects.get(pk=request_id).status
 
 
 def _check(request_id):
@@ -140,7 +119,7 @@ def test_works_cap_makes_exactly_its_number_of_works_from_20_parallel_requests(s
     # when: 20 workers check them at once, and workers run what passed to the end
     statuses = race(_check, request_ids)
     passed = [rid for rid, status in zip(request_ids, statuses, strict=True) if status != "refused"]
-    ran = race(_as_a_worker, passed)
+    ran = race(lambda rid: run_pipeline(request_id=rid).status, passed)
 
     # then: two works, published; the other 18 were refused by the check, naming the cap
     works = Work.objects.filter(licenses__offer__series=offer.series)
@@ -174,7 +153,7 @@ def test_works_cap_holds_where_the_work_is_stored_for_20_requests_past_their_che
     )
 
     # when: 20 workers sign and store them at once
-    signed = race(lambda rid: _as_a_worker(rid, steps=[services.generation_sign]), request_ids)
+    signed = race(lambda rid: services.generation_sign(request_id=rid), request_ids)
 
     # then: two works; 18 requests failed, naming the cap
     made = Work.objects.filter(licenses__offer__series=offer.series).count()
