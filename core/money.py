@@ -7,12 +7,17 @@ parts always sum to the whole, none is negative, and ties go to the earlier weig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
 import pycountry
+from babel import Locale
+from babel.numbers import format_currency
+
+from core.locale import format_locale
 
 BPS = 10_000
 
@@ -44,7 +49,6 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 class CurrencyMismatch(ValueError):
@@ -148,14 +152,34 @@ def minor_to_major(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-currency_exponent(currency))
 
 
-def format_minor(amount: int, currency: str) -> str:
-    """``amount`` minor units for people: "$20.00", "¥500", "€1,234.50", "KWD 1.500"."""
+def format_minor(amount: int, currency: str, locale: str | None = None) -> str:
+    """``amount`` minor units for people, in ``locale`` (by default the locale of the
+    request being served, core/locale.py): "$20.00", "¥500", "€1,234.50" in en_US;
+    "1 234,50 €" in fr_FR; "￥500" in ja_JP. Babel (CLDR) knows each locale's symbols,
+    separators and sign; the digits shown are the currency's ISO 4217 exponent (the
+    ledger's), so yen never shows cents."""
     code = currency.upper()
-    exponent = currency_exponent(code)
-    number = f"{abs(minor_to_major(amount, code)):,.{exponent}f}"
-    sign = "-" if amount < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
+    babel_locale = _babel_locale(locale or format_locale())
+    return format_currency(
+        minor_to_major(amount, code),
+        code,
+        format=_currency_pattern(babel_locale, currency_exponent(code)),
+        locale=babel_locale,
+        currency_digits=False,
+    )
+
+
+@cache
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@cache
+def _currency_pattern(locale: Locale, exponent: int) -> str:
+    """The locale's standard currency pattern with ``exponent`` decimal places."""
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    number = "#,##0" + ("." + "0" * exponent if exponent else "")
+    return re.sub(r"[#,0]+(?:\.0+)?", number, pattern, count=1)
 
 
 def percent_from_bps(bps: int) -> str:

@@ -267,3 +267,18 @@ class Dispute(TimeStamped):
 
     def __str__(self) -> str:
         return f"dispute of {self.claim_id} ({self.status})"
+
+
+class Like(models.Model):
+    """A viewer likes a work, once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["work", "user"], name="like_once")]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.work_id}"

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.locale.FormatLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -198,6 +199,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cocreate <no-reply@cocreate.localhost>")
 
 LANGUAGE_CODE = "en-us"
+# Amounts are formatted in the browser's locale (core/locale.py); this one where there is
+# no request (tasks, e-mails, commands).
+FORMAT_LOCALE = "en_US"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

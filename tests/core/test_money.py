@@ -77,13 +77,37 @@ def test_money_refuses_floats_mixed_currencies_and_unknown_codes():
         (2000, "USD", "$20.00"),
         (123450, "EUR", "€1,234.50"),
         (5, "GBP", "£0.05"),
-        (1000, "KRW", "KRW 1,000"),
-        (1500, "KWD", "KWD 1.500"),
-        (999, "CHF", "CHF 9.99"),
+        (1000, "KRW", "₩1,000"),
+        (1500, "KWD", "KWD1.500"),
+        (999, "CHF", "CHF9.99"),
+        (-285500, "USD", "-$2,855.00"),
     ],
 )
 def test_format_minor_uses_the_currency_exponent_and_symbol(amount, currency, expected):
     assert format_minor(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "expected"),
+    [
+        ("fr_FR", 123450, "EUR", "1\u202f234,50\xa0€"),
+        ("de", 123450, "EUR", "1.234,50\xa0€"),
+        ("ja_JP", 500, "JPY", "￥500"),
+        ("fr_FR", 500, "JPY", "500\xa0JPY"),
+        ("en_GB", 2000, "USD", "US$20.00"),
+    ],
+)
+def test_amounts_follow_the_locale_and_keep_the_currency_digits(locale, amount, currency, expected):
+    assert format_minor(amount, currency, locale) == expected
+
+
+def test_the_request_locale_comes_from_accept_language(client):
+    from core.locale import negotiate
+
+    assert negotiate("ja-JP,ja;q=0.9,en;q=0.8") == "ja_JP"
+    assert negotiate("xx-YY, fr;q=0.5") == "fr"
+    assert negotiate("*") == "en_US"
+    assert negotiate("") == "en_US"
 
 
 @pytest.mark.parametrize(("bps", "expected"), [(1500, "15%"), (1250, "12.5%"), (5, "0.05%")])
