@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from accounts import selectors as accounts_selectors
 from demo.seed import art
 from demo.seed.data import CHARACTERS, GRANTS, PENDING_LIKENESS, STUDIOS, CharacterSpec
+from demo.seed.progress import Progress
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing
 from licensing.enums import CharacterKind, ConsentStatus, GrantStatus, OfferStatus
@@ -23,14 +24,14 @@ if TYPE_CHECKING:
 
 
 def seed_characters(
-    users: dict[str, User], studios: dict[str, Organization]
+    users: dict[str, User], studios: dict[str, Organization], *, progress: Progress
 ) -> dict[str, Character]:
     """Each character once, with an image and a published offer on its preset, and its
     description embedded for lookalike screening (here, as the workers would after
     commit, so that the demo's own videos are screened by it too)."""
     owners = {studio.key: users[studio.owner] for studio in STUDIOS}
     characters = {}
-    for spec in CHARACTERS:
+    for spec in progress.each("Registering characters and their offers", CHARACTERS):
         if spec.likeness:
             by = users[spec.owner]
             character = licensing_selectors.character_named(owner_user=by, name=spec.name)
@@ -66,6 +67,7 @@ def seed_characters(
             )
             licensing.offer_publish(offer=draft, by=by)
         characters[spec.name] = character
+    progress.stage("Embedding the characters' descriptions for lookalike screening")
     licensing.character_embeddings_refresh(character_ids=[c.pk for c in characters.values()])
     return characters
 
@@ -120,34 +122,34 @@ def seed_pending_likeness(users: dict[str, User]) -> Character:
 
 
 def seed_grants(
-    users: dict[str, User], characters: dict[str, Character], *, gateway
+    users: dict[str, User], characters: dict[str, Character], *, gateway, progress: Progress
 ) -> dict[tuple[str, str], Grant]:
     """Each creator's licences, taken to active the way a person would: accept, pay the
     upfront fee through Checkout (``gateway`` stands in for Stripe), or be approved."""
     presets = {spec.name: spec.preset for spec in CHARACTERS}
     grants = {}
-    for creator_key, names in GRANTS.items():
+    wanted = [(creator_key, name) for creator_key, names in GRANTS.items() for name in names]
+    for creator_key, name in progress.each("Licensing characters to creators", wanted):
         creator = users[creator_key]
-        for name in names:
-            character = characters[name]
-            grant = licensing_selectors.grant_first_for(licensee=creator, character=character)
-            if grant is None:
-                offer = character.offers.get(status=OfferStatus.PUBLISHED, preset=presets[name])
-                terms = offer.parsed_terms
-                grant = licensing.grant_accept(
-                    offer=offer,
-                    by=creator,
-                    max_fee=terms.upfront_fee,
-                    max_rev_share_bps=terms.rev_share_bps,
-                    max_generation_fee=terms.per_generation_fee,
-                )
-            if grant.status == GrantStatus.PENDING_PAYMENT:
-                session = payments.checkout_for_grant(grant=grant, by=creator, gateway=gateway)
-                payments.checkout_completed(session_id=session.stripe_session_id, gateway=gateway)
-                grant.refresh_from_db()
-            if grant.status == GrantStatus.PENDING_APPROVAL:
-                grant = licensing.grant_approve(grant=grant, by=_licensor(character))
-            grants[(creator_key, name)] = grant
+        character = characters[name]
+        grant = licensing_selectors.grant_first_for(licensee=creator, character=character)
+        if grant is None:
+            offer = character.offers.get(status=OfferStatus.PUBLISHED, preset=presets[name])
+            terms = offer.parsed_terms
+            grant = licensing.grant_accept(
+                offer=offer,
+                by=creator,
+                max_fee=terms.upfront_fee,
+                max_rev_share_bps=terms.rev_share_bps,
+                max_generation_fee=terms.per_generation_fee,
+            )
+        if grant.status == GrantStatus.PENDING_PAYMENT:
+            session = payments.checkout_for_grant(grant=grant, by=creator, gateway=gateway)
+            payments.checkout_completed(session_id=session.stripe_session_id, gateway=gateway)
+            grant.refresh_from_db()
+        if grant.status == GrantStatus.PENDING_APPROVAL:
+            grant = licensing.grant_approve(grant=grant, by=_licensor(character))
+        grants[(creator_key, name)] = grant
     return grants
 
 

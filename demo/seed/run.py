@@ -30,6 +30,7 @@ from demo.seed.money import (
     seed_wallets,
 )
 from demo.seed.people import seed_people, seed_studios
+from demo.seed.progress import Progress
 from demo.seed.stripe_offline import OfflineStripe
 from demo.seed.works import seed_works
 from payments.sandbox.mode import sandbox_active
@@ -59,8 +60,9 @@ def _require_signing_keys() -> None:
         )
 
 
-def seed_demo() -> SeedReport:
-    """Build (or find) the whole demo marketplace."""
+def seed_demo(*, progress: Progress | None = None) -> SeedReport:
+    """Build (or find) the whole demo marketplace, telling ``progress`` how far it got."""
+    progress = progress or Progress()
     _require_signing_keys()
     gateway = OfflineStripe()
     # The seed's notifications stay in-app (/notifications/); the demo's .test
@@ -69,20 +71,28 @@ def seed_demo() -> SeedReport:
         override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
         transaction.atomic(),
     ):
+        progress.stage("Creating the demo people and studios")
         users = seed_people()
         studios = seed_studios(users)
-        characters = seed_characters(users, studios)
+        characters = seed_characters(users, studios, progress=progress)
+        progress.stage("Recording a likeness that waits for review")
         seed_pending_likeness(users)
+        progress.stage("Importing the starter watchlist")
         watchlist = seed_watchlist()
-        seed_grants(users, characters, gateway=gateway)
+        seed_grants(users, characters, gateway=gateway, progress=progress)
+        progress.stage("Topping up the creators' wallets")
         seed_wallets(users, gateway=gateway)
-        works = seed_works(users, characters)
+        works = seed_works(users, characters, progress=progress)
+        progress.stage("Filing a claim and its dispute")
         seed_claim(users, characters, works)
+        progress.stage("Recording tips and ad revenue")
         seed_tips(users, works)
         seed_ad_revenue(works)
+        progress.stage("Paying out a creator")
         payout = seed_payout(users, gateway=gateway)
         seed_after_payout(users, works)
         if sandbox_active():
+            progress.stage("Handing the payments sandbox its balances")
             seed_sandbox(users)
     return SeedReport(
         people=PEOPLE,

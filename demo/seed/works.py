@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.management.base import CommandError
 
 from demo.seed.data import WORKS, WorkSpec
+from demo.seed.progress import Progress
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace
 from marketplace.enums import GenerationStatus
@@ -30,11 +31,13 @@ PIPELINE = (
 SETTLED = (GenerationStatus.PUBLISHED, GenerationStatus.AWAITING_APPROVAL)
 
 
-def seed_works(users: dict[str, User], characters: dict[str, Character]) -> dict[str, Work]:
+def seed_works(
+    users: dict[str, User], characters: dict[str, Character], *, progress: Progress
+) -> dict[str, Work]:
     """Every demo work, parents before remixes. A request already made (found by its
     creator and prompt) is not made again; one a crash left half way is finished."""
     works: dict[str, Work] = {}
-    for spec in WORKS:
+    for spec in progress.each("Rendering demo videos", WORKS):
         works[spec.key] = _work(spec, users, characters, works)
     return works
 

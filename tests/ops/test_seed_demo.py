@@ -20,6 +20,7 @@ from django.test.utils import override_settings
 
 from accounts.enums import VerificationStatus
 from accounts.models import Follow, Membership, Notification, Organization, User
+from demo.seed.data import CHARACTERS, WORKS
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import (
     Character,
@@ -296,6 +297,33 @@ def test_a_second_run_changes_nothing(demo, demo_media):
 
     assert _snapshot(demo_media) == before
     assert "Demo marketplace ready" in out.getvalue()
+
+
+def test_the_seed_says_what_it_is_making_n_of_n_as_it_goes(demo):
+    lines = demo.output.splitlines()
+
+    videos = [line for line in lines if line.startswith("Rendering demo videos: ")]
+    assert videos == [
+        f"Rendering demo videos: {n} of {len(WORKS)}" for n in range(1, len(WORKS) + 1)
+    ]
+    characters = [line for line in lines if line.startswith("Registering characters")]
+    assert (
+        characters[-1]
+        == f"Registering characters and their offers: {len(CHARACTERS)} of {len(CHARACTERS)}"
+    )
+    assert any(line.startswith("Licensing characters to creators: 1 of ") for line in lines)
+    # progress comes before the summary, which comes last
+    ready = next(i for i, line in enumerate(lines) if "Demo marketplace ready" in line)
+    assert lines.index(videos[-1]) < ready
+    assert "Paying out a creator…" in lines[:ready]
+
+
+def test_a_quiet_run_prints_nothing(demo, demo_media):
+    out = io.StringIO()
+
+    call_command("seed_demo", verbosity=0, stdout=out)
+
+    assert out.getvalue() == ""
 
 
 def test_the_printed_logins_work_and_their_first_page_opens(demo, client):

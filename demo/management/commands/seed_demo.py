@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import seed_demo
 from demo.seed.data import DEMO_PASSWORD
+from demo.seed.progress import Progress
 
 
 class Command(BaseCommand):
@@ -31,9 +32,12 @@ class Command(BaseCommand):
                 "These are production settings, and every demo account has the "
                 f"published password {DEMO_PASSWORD!r}. Pass --allow-production to seed anyway."
             )
+        quiet = options["verbosity"] == 0
         started = time.monotonic()
-        report = seed_demo()
+        report = seed_demo(progress=Progress(None if quiet else self._say))
         elapsed = time.monotonic() - started
+        if quiet:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo marketplace ready in {elapsed:.1f} s: {report.studios} studios, "
@@ -48,3 +52,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {person.role:<{width}}  {person.email:<22}  try: {person.try_first}"
             )
+
+    def _say(self, line: str) -> None:
+        """One progress line, flushed: `make run` may pipe stdout, which buffers."""
+        self.stdout.write(line)
+        self.stdout.flush()
