@@ -4,6 +4,7 @@ API (accounts.middleware.StaffSecondFactorMiddleware) and staff API tokens
 (accounts.api.authentication.TokenAuthentication)."""
 
 from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.http import HttpRequest
@@ -17,6 +18,21 @@ def session_used_mfa(request: HttpRequest) -> bool:
     recovery code), at log-in or at re-authentication."""
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
+
+
+def totp_activation_counts_as_mfa(
+    sender, request: HttpRequest | None, user: User, authenticator: Authenticator, **kwargs
+) -> None:
+    """allauth's ``authenticator_added``: activating an authenticator app takes its
+    current code, after the password (asked again unless just given), so the session
+    has shown both factors. Recorded as the session's MFA step, the staff second factor
+    is met by that one code: without it the admin asked for a second code straight
+    after activation, and the first could not be used again until its period ended."""
+    if request is None or authenticator.type != Authenticator.Type.TOTP:
+        return
+    record_authentication(
+        request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True
+    )
 
 
 def staff_passes_mfa(request: HttpRequest) -> bool:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
@@ -97,3 +98,58 @@ def test_non_staff_never_reach_the_admin_even_with_totp(client):
     response = client.get(ORGANIZATIONS, follow=True)
 
     assert response.status_code == 403
+
+
+# --- one code on the way to the admin --------------------------------------------------
+
+
+def _activate_totp(client) -> str:
+    """Enter the current code on allauth's activation page, as the person does after
+    scanning its QR code (allauth first asks for the password again: changing security
+    settings does); returns the secret the page showed."""
+    page = client.get(reverse("mfa_activate_totp"), follow=True)
+    if page.redirect_chain and page.redirect_chain[-1][0].startswith(
+        reverse("account_reauthenticate")
+    ):
+        page = client.post(page.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("mfa_activate_totp")
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302, response.content
+    return secret
+
+
+# allauth sends ``authenticator_added`` once the activation commits, so these tests
+# commit for real (the default test transaction would hold it back).
+@pytest.mark.django_db(transaction=True)
+def test_staff_who_set_up_totp_reach_the_admin_with_that_one_code(client, staff):
+    # given: the demo's staff, without an authenticator, logged in with the password
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+    # when: the admin sends them to set up TOTP, and they enter the app's code once
+    _, hops = _final(client, ORGANIZATIONS)
+    assert reverse("mfa_activate_totp") in hops
+    _activate_totp(client)
+
+    # then: the admin opens without asking for another code
+    response = client.get(ORGANIZATIONS)
+    assert response.status_code == 200
+    assert b"Select organization to change" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_activation_code_counts_only_in_the_session_that_entered_it(client, staff):
+    # given: staff who set up TOTP in one session
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    _activate_totp(client)
+    assert client.get(ORGANIZATIONS).status_code == 200
+
+    # when: another session of theirs skipped the code (signed in before the set-up)
+    other = Client()
+    other.force_login(staff)
+
+    # then: that session is still asked for a code
+    _, hops = _final(other, ORGANIZATIONS)
+    assert hops[-1] == f"{reverse('mfa_reauthenticate')}?next={ORGANIZATIONS}"
+    assert other.get(ORGANIZATIONS).status_code == 302
