@@ -132,3 +132,48 @@ def test_user_turns_on_totp_and_is_then_asked_for_a_code_at_login(client, user):
     )
     assert response.url == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
+
+
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+DEV_NOTE = "The link is printed in the terminal running"
+
+
+def test_in_development_the_page_points_to_the_terminal_whose_link_signs_in(
+    client, settings, capsys
+):
+    # given: development's console e-mail backend (make run)
+    settings.EMAIL_BACKEND = CONSOLE
+
+    # when: a visitor signs up
+    response = client.post(
+        reverse("account_signup"),
+        {"email": EMAIL, "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
+    )
+
+    # then: the "check your e-mail" page says where the link is
+    html = response.content.decode()
+    assert "Verify your email address" in html
+    assert DEV_NOTE in html and "<code>make run</code>" in html
+    # and: the link is in the terminal; opened in this browser, it signs them in
+    printed = capsys.readouterr().out
+    match = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", printed)
+    assert match, printed
+    assert "_auth_user_id" not in client.session
+    response = client.post(match.group(1))
+    assert response.status_code == 302
+    user = User.objects.get(email=EMAIL)
+    assert user.emailaddress_set.get().verified is True
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_where_email_is_really_sent_the_page_does_not_mention_the_terminal(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": EMAIL, "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "We have sent you an email with a link" in html
+    assert DEV_NOTE not in html
