@@ -1,11 +1,14 @@
-"""Text on rendered frames: the fonts (a CJK font where the text needs one, found among
-the system's; Pillow's bundled Latin font as the last resort) and line layout (wrap,
-ellipsis, line height). No Django imports, like the renderer that uses it."""
+"""Text on rendered frames: the fonts (where the text needs one, the CJK font the
+project installs, the manimgx-fonts-cjk wheel's Noto Sans CJK, then any the system has;
+Pillow's bundled Latin font as the last resort) and line layout (wrap, ellipsis, line
+height). No Django imports, like the renderer that uses it."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from PIL import ImageFont
@@ -13,6 +16,10 @@ from PIL import ImageFont
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+# The pinned wheel that carries Noto Sans CJK (pyproject.toml): a variable font whose
+# first face is Japanese; drawn bold, like the Latin captions.
+CJK_FONT_PACKAGE = "manimgx_fonts_cjk"
+CJK_WEIGHT = "Bold"
 LATIN_FONT_NAMES = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
 CJK_FONT_PATTERNS = (
     "NotoSansCJK*",
@@ -36,11 +43,19 @@ def _load_font(size: int, cjk: bool) -> Font:
     candidates = [*_cjk_font_files(), *_latin_font_files()] if cjk else _latin_font_files()
     for path in candidates:
         try:
-            return ImageFont.truetype(str(path), size)
+            loaded = ImageFont.truetype(str(path), size)
         except OSError:
             continue
+        return _bold(loaded) if cjk else loaded
     # Pillow's bundled font: Latin only, but always present.
     return ImageFont.load_default(size=size)
+
+
+def _bold(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
+    """The bold instance of a variable font; a static font as it is."""
+    with contextlib.suppress(OSError, ValueError):
+        font.set_variation_by_name(CJK_WEIGHT)
+    return font
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +71,18 @@ def _latin_font_files() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _cjk_font_files() -> list[Path]:
+    return [*_packaged_cjk_font_files(), *_system_cjk_font_files()]
+
+
+def _packaged_cjk_font_files() -> list[Path]:
+    try:
+        folder = Path(str(resources.files(CJK_FONT_PACKAGE)))
+    except ModuleNotFoundError:
+        return []
+    return sorted(folder.glob("NotoSansCJK*"))
+
+
+def _system_cjk_font_files() -> list[Path]:
     return [
         p
         for d in FONT_DIRS
