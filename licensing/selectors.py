@@ -2,7 +2,19 @@
 
 from collections.abc import Callable, Iterable, Mapping
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
@@ -11,6 +23,7 @@ from accounts.models import Follow, Membership, User
 from licensing.enums import (
     CharacterStatus,
     ConsentStatus,
+    FormOrigin,
     GrantStatus,
     NameConflictOn,
     NameConflictStatus,
@@ -42,11 +55,13 @@ def catalog_characters(
     franchise: str = "",
     commercial: bool | None = None,
     free: bool | None = None,
+    viewer: User | None = None,
 ) -> "QuerySet[Character] | CatalogSearch":
     """Active, licensable characters with at least one published offer, newest first,
     with owners, first image and published offers loaded in a constant number of
-    queries whatever the page size. With ``q``, a ``CatalogSearch`` (see there) unless
-    the term matches more than ``SEARCH_IDS_MAX`` characters."""
+    queries whatever the page size, and what a card says about each (``_card_facts``).
+    With ``q``, a ``CatalogSearch`` (see there) unless the term matches more than
+    ``SEARCH_IDS_MAX`` characters."""
     offers = Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED)
     qs = Character.objects.filter(status=CharacterStatus.ACTIVE, disallowed=False).filter(
         Exists(offers)
@@ -66,8 +81,35 @@ def catalog_characters(
         qs = qs.filter(pk__in=_matching(q))
         ids = list(qs.values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
         if len(ids) <= SEARCH_IDS_MAX:
-            return CatalogSearch(ids, _with_card_relations(Character.objects.all()))
-    return _with_card_relations(qs)
+            cards = _card_facts(_with_card_relations(Character.objects.all()), q=q, viewer=viewer)
+            return CatalogSearch(ids, cards)
+    return _card_facts(_with_card_relations(qs), q=q, viewer=viewer)
+
+
+def _card_facts(qs: QuerySet[Character], *, q: str, viewer: User | None) -> QuerySet[Character]:
+    """Annotations, so the page's one query carries them: ``romaji``, the reading of a
+    Japanese name (its derived form, licensing/services/name_forms.py); with ``q``,
+    ``matched_alias``, the alias the term found when the name itself does not hold it;
+    for a signed-in viewer, ``licensed``, whether they hold an active licence for it."""
+    romaji = NameForm.objects.filter(
+        character=OuterRef("pk"), source=OuterRef("name"), origin=FormOrigin.ROMAJI
+    ).order_by("text")
+    qs = qs.annotate(romaji=Subquery(romaji.values("text")[:1]))
+    if q:
+        alias = CharacterAlias.objects.filter(character=OuterRef("pk"), text__icontains=q)
+        qs = qs.annotate(
+            matched_alias=Case(
+                When(name__icontains=q, then=Value(None)),
+                default=Subquery(alias.order_by("text").values("text")[:1]),
+                output_field=CharField(),
+            )
+        )
+    if viewer is not None and viewer.is_authenticated:
+        active = Grant.objects.filter(
+            character=OuterRef("pk"), licensee=viewer, status=GrantStatus.ACTIVE
+        )
+        qs = qs.annotate(licensed=Exists(active))
+    return qs
 
 
 def _with_card_relations(qs: QuerySet[Character]) -> QuerySet[Character]:
@@ -90,9 +132,10 @@ SEARCH_IDS_MAX = 5_000
 
 def _matching(q: str) -> QuerySet:
     """The ids of characters matching ``q`` by name, franchise or description, united
-    with those matching by alias: no join to the aliases, so no DISTINCT over the
-    catalog, and each side can use its trigram index (the ``*_trgm`` GIN indexes on
-    PostgreSQL, created in licensing's migrations)."""
+    with those matching by alias and those of studios whose name matches: no join to
+    the aliases, so no DISTINCT over the catalog, and each side can use its index (the
+    ``*_trgm`` GIN indexes on PostgreSQL, created in licensing's migrations; studios
+    are few, and their characters are found by the owner's foreign key)."""
     by_character = (
         Character.objects.filter(
             Q(name__icontains=q) | Q(franchise__icontains=q) | Q(description__icontains=q)
@@ -101,7 +144,10 @@ def _matching(q: str) -> QuerySet:
         .values("pk")
     )
     by_alias = CharacterAlias.objects.filter(text__icontains=q).order_by().values("character")
-    return by_character.union(by_alias)
+    by_studio = (
+        Character.objects.filter(owner_organization__name__icontains=q).order_by().values("pk")
+    )
+    return by_character.union(by_alias, by_studio)
 
 
 class CatalogSearch:

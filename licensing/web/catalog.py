@@ -30,6 +30,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         franchise=filters.get("franchise", "").strip(),
         commercial=_bool_filter(filters.get("use", ""), "commercial", "noncommercial"),
         free=_bool_filter(filters.get("price", ""), "free", "paid"),
+        viewer=request.user,
     )
     page = Paginator(characters, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
