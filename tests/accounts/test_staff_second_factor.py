@@ -199,3 +199,23 @@ def test_a_staff_session_without_the_code_may_still_read(staff):
     web.force_login(staff)
 
     assert web.get(reverse("home")).status_code == 200
+
+
+# allauth sends ``authenticator_added`` once the activation commits: a real commit here.
+@pytest.mark.django_db(transaction=True)
+def test_the_code_that_activates_totp_lets_that_session_settle_a_dispute(staff, dispute):
+    # given: staff without an authenticator, signed in with the password
+    web = Client()
+    web.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    url = reverse("marketplace:dispute_resolve", args=[dispute.pk])
+    assert web.post(url, {"decision": "uphold"}).url == reverse("mfa_activate_totp")
+
+    # when: they set up the app (the password again, then its code once)
+    web.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    secret = web.get(reverse("mfa_activate_totp")).context["form"].secret
+    web.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+
+    # then: the same session acts without another code
+    web.post(url, {"decision": "uphold"})
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.resolved_by) == ("upheld", staff)
