@@ -23,8 +23,8 @@ from marketplace import selectors as marketplace_selectors
 from payments import (
     selectors,
     selectors_payouts,
-    selectors_stats,
     selectors_statement,
+    selectors_stats,
     services,
 )
 from payments.models import CheckoutSession, ConnectedAccount
