@@ -7,9 +7,10 @@ queries, whatever its length."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.urls import reverse
 
@@ -20,8 +21,10 @@ from marketplace.models import Claim, GenerationRequest, Work
 from payments.enums import AccountKind, PayoutStatus, RevenueKind
 from payments.models import LedgerEntry, LedgerTransaction, Payout, RevenueEvent
 
+T = TypeVar("T")
+
 # How the statement names each balance (the ledger's account kinds).
-BALANCE_WORDS = {
+BALANCE_WORDS: dict[str, str] = {
     AccountKind.PENDING: "Pending",
     AccountKind.AVAILABLE: "Available",
     AccountKind.WALLET: "Wallet",
@@ -59,6 +62,12 @@ def _uuid(value) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+def _pick(found: Mapping[uuid.UUID, T], value) -> T | None:
+    """The row of ``found`` whose id is ``value`` (a UUID or its text), if any."""
+    key = _uuid(value)
+    return found.get(key) if key is not None else None
 
 
 def _ids(values: Iterable) -> set[uuid.UUID]:
@@ -111,15 +120,13 @@ class _Context:
             self.txns.update({t.key: t for t in LedgerTransaction.objects.filter(key__in=wanted)})
 
     def event(self, txn: LedgerTransaction) -> RevenueEvent | None:
-        found = _uuid(txn.meta.get("event"))
-        return self.events.get(found) if found else None
+        return _pick(self.events, txn.meta.get("event"))
 
     def origin(self, txn: LedgerTransaction) -> LedgerTransaction | None:
         return self.txns.get(txn.meta.get("of", ""))
 
     def request(self, value) -> GenerationRequest | None:
-        found = _uuid(value)
-        return self.requests.get(found) if found else None
+        return _pick(self.requests, value)
 
     def request_title(self, request: GenerationRequest) -> str:
         work = self.request_works.get(request.pk)
@@ -143,16 +150,17 @@ def _revenue(event: RevenueEvent, entry_kind: str, owner, ctx: _Context) -> tupl
     work = event.work
     url = work.get_absolute_url() if work else ""
     if event.kind == RevenueKind.GENERATION_FEE:
-        request = ctx.requests.get(_request_id(event))  # type: ignore[arg-type]
+        request = _pick(ctx.requests, _request_id(event))
         title = ctx.request_title(request) if request else ""
         made = ctx.request_works.get(request.pk) if request else None
         url = made.get_absolute_url() if made else (request.get_absolute_url() if request else "")
         if entry_kind == AccountKind.HOLD:
-            character = event.grant.character.name if event.grant_id else "a character"
-            return f"Per-video fee for {character} in {_quoted(title)}", url
+            grant = event.grant
+            name = grant.character.name if grant else "a character"
+            return f"Per-video fee for {name} in {_quoted(title)}", url
         return f"Your share of the per-video fee for {_quoted(title)}", url
     if event.kind == RevenueKind.LICENSE_FEE:
-        character = event.grant.character if event.grant_id else None
+        character = event.grant.character if event.grant else None
         name = character.name if character else "your character"
         by = f" from {payer}" if payer else ""
         return f"Licence fee{by} for {name}", character.get_absolute_url() if character else ""
@@ -167,8 +175,8 @@ def _revenue(event: RevenueEvent, entry_kind: str, owner, ctx: _Context) -> tupl
 
 
 def _escrow_out(txn: LedgerTransaction, owner, ctx: _Context) -> tuple[str, str]:
-    claim = ctx.claims.get(_uuid(txn.meta.get("claim")))  # type: ignore[arg-type]
-    work = claim.work if claim else ctx.works.get(_uuid(txn.meta.get("work")))  # type: ignore[arg-type]
+    claim = _pick(ctx.claims, txn.meta.get("claim"))
+    work = claim.work if claim else _pick(ctx.works, txn.meta.get("work"))
     title = _quoted(work.title) if work else "a video"
     url = work.get_absolute_url() if work else ""
     if claim is not None and claim.status == ClaimStatus.UPHELD:
@@ -182,7 +190,7 @@ def _escrow_out(txn: LedgerTransaction, owner, ctx: _Context) -> tuple[str, str]
 
 
 def _payout(txn: LedgerTransaction, ctx: _Context) -> tuple[str, str]:
-    payout = ctx.payouts.get(_uuid(txn.meta.get("payout")))  # type: ignore[arg-type]
+    payout = _pick(ctx.payouts, txn.meta.get("payout"))
     anchor = f"{reverse('payments:earnings')}#payout-{payout.pk}" if payout else ""
     if txn.kind == "payout.return":
         return "Payout to your bank failed: the money is back in your balance", anchor

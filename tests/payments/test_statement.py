@@ -233,3 +233,29 @@ def test_escrow_lines_name_the_claim_and_how_it_ended(client, decision, reader, 
     html = page.content.decode()
     assert f'<a href="{work.get_absolute_url()}">{words}</a>' in html
     assert not RAW.search(_text(html))
+
+
+def test_a_licence_fee_and_its_refund_are_named_with_the_character(client):
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    ken = UserFactory(display_name="Ken")
+    grant = grant_for(hoshi, ken, upfront_fee=2_500)
+    event, _ = services.revenue_event_record(
+        kind="license_fee",
+        source="stripe",
+        external_id="pi_licence",
+        money=Money(2_500, "USD"),
+        grant=grant,
+        payer=ken,
+    )
+    services.revenue_event_settle(event=event)
+    services.revenue_reverse(event=event, reason="refunded", key="refund:pi_licence")
+    client.force_login(editor_of(hoshi))
+
+    html = client.get(
+        reverse("payments:earnings"), {"org": hoshi.owner_organization.slug}
+    ).content.decode()
+
+    url = hoshi.get_absolute_url()
+    assert f'<a href="{url}">Licence fee from Ken for Hoshi-chan</a>' in html
+    assert f'<a href="{url}">Refunded: licence fee from Ken for Hoshi-chan</a>' in html
+    assert not RAW.search(_text(html))
