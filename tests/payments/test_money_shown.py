@@ -8,7 +8,7 @@ from core.money import Money, format_minor
 from payments import services
 from payments.models import CheckoutSession
 from tests.builders import paid_out, tip_settled
-from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
+from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for, publish_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,10 @@ def test_the_admin_lists_amounts_as_money_never_minor_units(staff_client):
     assert "$20.00" in pages["payments_revenueevent"] and "¥500" in pages["payments_revenueevent"]
     assert "¥500.00" not in pages["payments_revenueevent"]
     assert "-$20.00" in pages["payments_ledgerentry"]
-    assert "Balance" in pages["payments_ledgeraccount"] and "minor units" not in pages[
-        "payments_ledgeraccount"
-    ]
+    assert (
+        "Balance" in pages["payments_ledgeraccount"]
+        and "minor units" not in pages["payments_ledgeraccount"]
+    )
     assert "12.5%" in pages["marketplace_worklicense"]
 
 
@@ -78,3 +79,18 @@ def test_the_thank_you_page_states_the_payment_as_money(client):
     html = client.get(reverse("payments:checkout_done"), {"session": session.stripe_session_id})
 
     assert "Your payment of ¥1,000 is confirmed." in html.content.decode()
+
+
+def test_the_catalog_and_character_page_price_licences_as_money(client):
+    hoshi = CharacterFactory(name="Hoshi-chan")
+    publish_offer(hoshi, upfront_fee=2_500, currency="JPY")
+    client.force_login(UserFactory())
+
+    catalog = client.get(
+        reverse("licensing:catalog"), HTTP_ACCEPT_LANGUAGE="fr-FR"
+    ).content.decode()
+    page = client.get(hoshi.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr-FR").content.decode()
+
+    yen = format_minor(2_500, "JPY", locale="fr_FR")  # "2 500 JPY": no decimals
+    assert f"data-price>{yen} licence</span>" in catalog
+    assert f'class="agreed-prices">{yen} upfront' in page and ",00" not in yen

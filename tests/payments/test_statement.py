@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.money import Money, format_minor
 from marketplace import services as marketplace_services
 from marketplace.enums import GenerationStatus
-from payments import services
+from payments import selectors, selectors_statement, services
 from payments.enums import AccountKind
 from payments.models import Payout
 from tests.builders import paid_out
@@ -259,3 +259,18 @@ def test_a_licence_fee_and_its_refund_are_named_with_the_character(client):
     assert f'<a href="{url}">Licence fee from Ken for Hoshi-chan</a>' in html
     assert f'<a href="{url}">Refunded: licence fee from Ken for Hoshi-chan</a>' in html
     assert not RAW.search(_text(html))
+
+
+def test_a_page_of_lines_is_described_in_a_fixed_number_of_queries(
+    duel, django_assert_max_num_queries
+):
+    creator, _, work = duel
+    for n in range(40):
+        _tip(work, UserFactory(), f"pi_many_{n}")
+    services.ledger_release_pending()
+    page = list(selectors.statement(owner=creator)[:25])
+
+    with django_assert_max_num_queries(8):
+        lines = selectors_statement.statement_lines(entries=page, owner=creator)
+
+    assert len(lines) == 25 and all(line.url == work.get_absolute_url() for line in lines)
