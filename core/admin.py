@@ -10,6 +10,7 @@ from django.db.models.fields.files import FieldFile
 
 from core.media import media_url
 from core.models import OutboxMessage
+from core.money import format_bps, format_minor
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,6 +24,33 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def money_column(field: str = "amount", *, currency: str = "currency", description: str = ""):
+    """A list_display column showing ``field`` (minor units) as money in the row's
+    ``currency`` ("$2.70", "¥500"), sortable by the field: staff never read cents."""
+
+    @admin.display(description=description or field.replace("_", " ").capitalize(), ordering=field)
+    def column(self, obj) -> str:
+        value = getattr(obj, field)
+        return "" if value is None else format_minor(value, getattr(obj, currency))
+
+    column.__name__ = f"{field}_money"
+    return column
+
+
+def percent_column(field: str, *, description: str = ""):
+    """A list_display column showing basis points as a percentage ("12.5%")."""
+
+    @admin.display(
+        description=description or field.removesuffix("_bps").replace("_", " ").capitalize(),
+        ordering=field,
+    )
+    def column(self, obj) -> str:
+        return format_bps(getattr(obj, field) or 0)
+
+    column.__name__ = f"{field}_percent"
+    return column
 
 
 class _SignedFile:

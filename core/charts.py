@@ -6,8 +6,10 @@ Django, no database: callers aggregate first and pass plain numbers in."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 
 def scale(value: int, top: int, span: float) -> float:
@@ -71,6 +73,18 @@ class ColumnChart:
     def last_label(self) -> str:
         return self.columns[-1].label if self.columns else ""
 
+    @property
+    def middle_label(self) -> str:
+        """The middle column's label, when there are enough columns to need one."""
+        return self.columns[len(self.columns) // 2].label if len(self.columns) >= 5 else ""
+
+    @property
+    def middle_x(self) -> float:
+        if not self.middle_label:
+            return 0.0
+        column = self.columns[len(self.columns) // 2]
+        return round(column.x + column.w / 2, 1)
+
 
 def column_chart(
     data: Sequence[Datum],
@@ -79,19 +93,21 @@ def column_chart(
     width: int = 600,
     height: int = 180,
     pad: int = 24,
+    max_column: float = 40,
 ) -> ColumnChart:
     """Vertical columns, one per datum, evenly spaced between ``pad`` and the right
     edge, each a stack of one segment per series (negative values count as zero). The
     tallest column reaches ``pad`` from the top; with no positive value every column is
-    flat on the baseline."""
+    flat on the baseline. A column is at most ``max_column`` wide, centred in its slot,
+    so that one or two data points do not fill the chart with one slab."""
     top = max((d.total for d in data), default=0)
     plot = height - 2 * pad
     baseline = float(height - pad)
     step = (width - pad) / max(len(data), 1)
     columns = []
     for i, datum in enumerate(data):
-        x = round(pad + i * step + step * 0.15, 1)
-        w = round(step * 0.7, 1)
+        w = round(min(step * 0.7, max_column), 1)
+        x = round(pad + i * step + (step - w) / 2, 1)
         segments = []
         floor = 0
         for name, value in zip(series, datum.values, strict=True):
@@ -188,3 +204,35 @@ def bar_chart(
         top_value=top,
         bars=bars,
     )
+
+
+def time_buckets(
+    points: Sequence[tuple[date, int]], *, end: date, days: int = 30, weeks: int = 12
+) -> tuple[str, list[tuple[date, int]]]:
+    """Amounts per day as a series of evenly spaced buckets ending at ``end``: every
+    day of the last ``days`` (zeros included) when all the points fall in them, else
+    every week (starting Mondays) of the last ``weeks``. Returns ("day" | "week",
+    [(bucket start, total)]), oldest first. Points before the window are left out; if
+    none falls in it, the window ends at the last point instead, so there is always
+    something to draw."""
+    if not points:
+        return "day", []
+    first, last = min(day for day, _ in points), max(day for day, _ in points)
+    end = max(end, last)
+    if (end - first).days < days:
+        return "day", _buckets(points, end - timedelta(days=days - 1), days, 1)
+    monday = end - timedelta(days=end.weekday())
+    if (monday - last).days >= 7 * weeks:
+        monday = last - timedelta(days=last.weekday())
+    return "week", _buckets(points, monday - timedelta(weeks=weeks - 1), weeks, 7)
+
+
+def _buckets(
+    points: Sequence[tuple[date, int]], start: date, count: int, size: int
+) -> list[tuple[date, int]]:
+    totals: dict[int, int] = defaultdict(int)
+    for day, amount in points:
+        index = (day - start).days // size
+        if 0 <= index < count:
+            totals[index] += amount
+    return [(start + timedelta(days=i * size), totals[i]) for i in range(count)]

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from core.admin import ReadOnlyAdmin, SignedMediaAdmin
+from core.admin import ReadOnlyAdmin, SignedMediaAdmin, percent_column
 from core.errors import DomainError
 from marketplace import services
 from marketplace.enums import ClaimStatus
@@ -95,7 +95,8 @@ class WorkAdmin(SignedMediaAdmin, admin.ModelAdmin):
 
 @admin.register(WorkLicense)
 class WorkLicenseAdmin(ReadOnlyAdmin):
-    list_display = ["work", "character", "rightsholder", "rev_share_bps", "inherited"]
+    list_display = ["work", "character", "rightsholder", "rev_share_bps_percent", "inherited"]
+    rev_share_bps_percent = percent_column("rev_share_bps", description="Revenue share")
     list_filter = ["inherited", "upstream_model"]
     search_fields = ["work__title", "character__name", "terms_hash"]
     list_select_related = ["work", "character"]

@@ -3,7 +3,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, money_column
+from core.money import format_minor
 from payments.models import (
     CheckoutSession,
     ConnectedAccount,
@@ -32,9 +33,9 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total=Sum("entries__amount"))
 
-    @admin.display(description="Balance (minor units)", ordering="total")
+    @admin.display(description="Balance", ordering="total")
     def balance(self, obj):
-        return obj.total or 0
+        return format_minor(obj.total or 0, obj.currency)
 
     @admin.display(description="Entries")
     def entries_link(self, obj):
@@ -46,8 +47,9 @@ class EntryInline(admin.TabularInline):
     model = LedgerEntry
     extra = 0
     can_delete = False
-    fields = ["account", "amount", "currency", "work_id"]
+    fields = ["account", "amount_money", "work_id"]
     readonly_fields = fields
+    amount_money = money_column()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -66,7 +68,8 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     """Any account's entries: filter by account (linked from the account list)."""
 
-    list_display = ["created_at", "account", "amount", "currency", "transaction"]
+    list_display = ["created_at", "account", "amount_money", "transaction"]
+    amount_money = money_column()
     list_filter = ["currency", "account__kind", "account"]
     search_fields = ["transaction__key", "transaction__memo"]
     list_select_related = ["account__user", "account__organization", "transaction"]
@@ -75,7 +78,8 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(RevenueEvent)
 class RevenueEventAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "kind", "source", "external_id", "amount", "currency", "status"]
+    list_display = ["occurred_at", "kind", "source", "external_id", "amount_money", "status"]
+    amount_money = money_column()
     list_filter = ["kind", "source", "status", "currency"]
     search_fields = ["external_id"]
 
@@ -95,11 +99,11 @@ class PayoutAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "connected_account",
-        "amount",
-        "currency",
+        "amount_money",
         "status",
         "failure_reason",
     ]
+    amount_money = money_column()
     list_filter = ["status", "currency"]
     search_fields = ["stripe_transfer_id", "connected_account__stripe_account_id"]
     readonly_fields = [f.name for f in Payout._meta.fields]
@@ -147,7 +151,8 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
 @admin.register(CheckoutSession)
 class CheckoutSessionAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "purpose", "payer", "amount", "currency", "status"]
+    list_display = ["created_at", "purpose", "payer", "amount_money", "status"]
+    amount_money = money_column()
     list_filter = ["purpose", "status"]
     search_fields = ["stripe_session_id", "payer__email", "payment_intent_id"]
 
@@ -160,8 +165,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
     list_display = [
         "created_at",
-        "amount",
-        "currency",
+        "amount_money",
         "status",
         "reason",
         "payment_intent_id",
@@ -169,6 +173,7 @@ class RefundAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "currency"]
     search_fields = ["payment_intent_id", "stripe_refund_id", "reason"]
+    amount_money = money_column()
 
 
 @admin.register(FeeHold)
@@ -177,12 +182,14 @@ class FeeHoldAdmin(ReadOnlyAdmin):
         "created_at",
         "request_id",
         "creator",
-        "amount",
-        "currency",
-        "from_wallet",
-        "from_earnings",
+        "amount_money",
+        "from_wallet_money",
+        "from_earnings_money",
         "status",
     ]
+    amount_money = money_column()
+    from_wallet_money = money_column("from_wallet")
+    from_earnings_money = money_column("from_earnings")
     list_filter = ["status", "currency"]
     search_fields = ["request_id", "creator__email"]
 

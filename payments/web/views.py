@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as accounts_selectors
@@ -19,12 +20,20 @@ from core.errors import DomainError
 from core.money import Money
 from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
-from payments import selectors, selectors_payouts, selectors_stats, services
+from payments import (
+    selectors,
+    selectors_payouts,
+    selectors_statement,
+    selectors_stats,
+    services,
+)
 from payments.models import CheckoutSession, ConnectedAccount
 from payments.sandbox.mode import sandbox_active
 from payments.stripe_gateway import StripeGateway
 
-STATEMENT_PAGE = 50
+STATEMENT_PAGE = 25
+# The payouts the earnings page lists, newest first (all are in the CSV's ledger lines).
+PAYOUTS_SHOWN = 10
 # The amounts the top-up form offers (minor units); the API takes any within the limits.
 TOP_UP_CHOICES = (500, 1_000, 2_000, 5_000, 10_000)
 
@@ -41,34 +50,46 @@ def _owner(request: HttpRequest):
 
 
 def _chart(owner) -> dict:
-    """Daily credits to the owner's balances in their most active currency, the last 30
-    days that had any, as column geometry for the server-drawn SVG."""
+    """Credits to the owner's balances in their most active currency, per day over the
+    last 30 days (per week over 12 weeks when they are older), as column geometry for
+    the server-drawn SVG: evenly spaced columns of a readable width, zeros included."""
     series: dict[str, list] = defaultdict(list)
     for day, currency, total in selectors_stats.earnings_by_day(owners=[owner]):
         series[currency].append((day, total))
     if not series:
         return {}
     currency, points = max(series.items(), key=lambda item: len(item[1]))
-    points = points[-30:]
+    unit, buckets = charts.time_buckets(points, end=timezone.localdate())
+    name = (lambda d: f"{d:%-d %b}") if unit == "day" else (lambda d: f"week of {d:%-d %b}")
     chart = charts.column_chart(
         [
-            charts.Datum(f"{day:%d %b}", (total,), f"{day:%d %b}: {Money(total, currency)}")
-            for day, total in points
+            charts.Datum(f"{day:%-d %b}", (total,), f"{name(day)}: {Money(total, currency)}")
+            for day, total in buckets
         ],
-        height=160,
+        height=180,
     )
-    total = sum(amount for _, amount in points)
-    best_day, best = max(points, key=lambda point: point[1])
+    earned = [(day, total) for day, total in buckets if total]
+    total = sum(amount for _, amount in earned)
+    best_day, best = max(earned, key=lambda point: point[1], default=(buckets[-1][0], 0))
+    period = "last 30 days" if unit == "day" else "12 weeks"
     label = (
-        f"Daily earnings in {currency} on the last {len(points)} days with earnings: "
-        f"{Money(total, currency)} in total, highest {Money(best, currency)} on {best_day:%d %b}"
+        f"Earnings per {unit} in {currency}, {period}: {Money(total, currency)} in total, "
+        f"highest {Money(best, currency)} ({name(best_day)})"
     )
     return {
         "currency": currency,
+        "unit": unit,
+        "period": period,
         "svg": chart,
-        "top": str(Money(chart.top_value, currency)),
+        "top": Money(chart.top_value, currency),
         "label": label,
-        "rows": [(f"{day:%d %b %Y}", Money(amount, currency)) for day, amount in points],
+        "rows": [
+            (
+                f"{day:%-d %b %Y}" if unit == "day" else f"Week of {day:%-d %b %Y}",
+                Money(t, currency),
+            )
+            for day, t in earned
+        ],
     }
 
 
@@ -80,6 +101,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
     entries = selectors.statement(owner=owner, kind=kind, currency=currency)
     if request.GET.get("format") == "csv":
         return _csv(entries, owner)
+    page = Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page"))
     balances = services.balances_for(owner=owner)
     outlook = selectors_payouts.payout_outlook(owner=owner)
     may_withdraw = organization is None or (
@@ -92,8 +114,13 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "fees_from_earnings": organization is None
         and selectors.wallet_fees_from_earnings(user=request.user),
         "top_up_amounts": TOP_UP_CHOICES,
-        "balances": sorted(balances.items()),
-        "page": Paginator(entries, STATEMENT_PAGE).get_page(request.GET.get("page")),
+        "balances": [
+            (kind, selectors_statement.BALANCE_WORDS.get(kind, kind), money)
+            for (kind, _currency), money in sorted(balances.items())
+        ],
+        "page": page,
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+        "lines": selectors_statement.statement_lines(entries=page.object_list, owner=owner),
         "chart": _chart(owner),
         "connected": outlook.connected,
         "outlook": outlook,
@@ -103,8 +130,12 @@ def earnings(request: HttpRequest) -> HttpResponse:
         "currency": currency or "",
         "memberships": accounts_selectors.organization_list_for_user(user=request.user),
         "payouts": [
-            (payout, Money(payout.amount, payout.currency))
-            for payout in selectors.payouts_for(owner=owner)[:20]
+            (
+                payout,
+                Money(payout.amount, payout.currency),
+                selectors_statement.payout_status_words(payout),
+            )
+            for payout in selectors.payouts_for(owner=owner)[:PAYOUTS_SHOWN]
         ],
     }
     return render(request, "payments/earnings.html", context)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.money import Money
+from core.money import Money, format_minor
 from dashboard import selectors as dashboard_selectors
 from marketplace import services as marketplace_services
 from marketplace.models import GenerationRequest
@@ -438,3 +438,19 @@ def test_query_count_does_not_grow_with_characters_and_works(client, django_asse
 # pending licences, pending works, claims, published works, balances, earnings per
 # day, revenue per work, the top works themselves
 OVERVIEW_QUERIES = 14
+
+
+def test_dashboard_amounts_follow_the_viewers_locale(client, world):
+    client.force_login(world["studio"])
+
+    html = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="fr-FR").content.decode()
+
+    four = format_minor(400, "USD", locale="fr_FR")  # "4,00 $US"
+    assert _card(html, "card-balance") == four
+    earnings = _figure(html, "chart-earnings")
+    assert f"<strong>{four}</strong>" in earnings
+    assert f'<td class="num">{format_minor(300, "USD", locale="fr_FR")}</td>' in html
+    assert "$4.00" not in html
+    # the chart's columns are a readable width, not one slab across the card
+    widths = [float(w) for w in re.findall(r'<rect class="seg-value"[^>]* width="([\d.]+)"', html)]
+    assert widths and max(widths) <= 40

@@ -2,10 +2,11 @@
 rightsholder dashboard."""
 
 import itertools
+from datetime import date
 
 import pytest
 
-from core.charts import Datum, bar_chart, column_chart, scale
+from core.charts import Datum, bar_chart, column_chart, scale, time_buckets
 
 
 def test_scale_maps_the_top_value_to_the_whole_span_and_clamps_the_rest():
@@ -65,12 +66,56 @@ def test_zero_data_draws_flat_columns_and_no_data_draws_none():
     assert empty.columns == () and empty.first_label == "" and empty.last_label == ""
 
 
-def test_one_column_is_full_height_and_centred_in_its_slot():
+def test_one_column_is_full_height_centred_in_its_slot_and_no_wider_than_the_cap():
     chart = column_chart([Datum("only", (42,), "42 things")], width=600, height=180, pad=24)
 
     [column] = chart.columns
     assert column.segments[0].h == 132.0
-    assert column.x == round(24 + 576 * 0.15, 1) and column.w == round(576 * 0.7, 1)
+    assert column.w == 40 and column.x == round(24 + (576 - 40) / 2, 1)
+
+
+def test_many_columns_are_narrower_than_the_cap_and_keep_their_gaps():
+    chart = column_chart([Datum(str(n), (n,)) for n in range(30)], width=600, pad=24)
+
+    assert {c.w for c in chart.columns} == {round(576 / 30 * 0.7, 1)}
+    assert chart.middle_label == "15" and chart.first_label == "0"
+
+
+def test_recent_days_are_bucketed_per_day_with_the_empty_days_in_between():
+    end = date(2026, 12, 3)
+
+    unit, buckets = time_buckets([(date(2026, 12, 1), 500), (end, 200)], end=end, days=30)
+
+    assert unit == "day" and len(buckets) == 30
+    assert buckets[0] == (date(2026, 11, 4), 0)
+    assert buckets[-3:] == [(date(2026, 12, 1), 500), (date(2026, 12, 2), 0), (end, 200)]
+
+
+def test_a_single_earning_day_is_one_bar_among_thirty():
+    unit, buckets = time_buckets([(date(2026, 12, 3), 270)], end=date(2026, 12, 3))
+    chart = column_chart([Datum(f"{d:%d}", (v,)) for d, v in buckets])
+
+    assert unit == "day" and sum(1 for c in chart.columns if c.total) == 1
+    assert max(c.w for c in chart.columns) < 40
+
+
+def test_older_earnings_are_bucketed_per_week_from_monday():
+    end = date(2026, 12, 3)  # a Thursday
+    points = [(date(2026, 10, 1), 100), (date(2026, 11, 30), 30), (end, 20)]
+
+    unit, buckets = time_buckets(points, end=end, weeks=12)
+
+    assert unit == "week" and len(buckets) == 12
+    assert buckets[-1] == (date(2026, 11, 30), 50)  # Monday 30 Nov: both of that week
+    assert all(start.weekday() == 0 for start, _ in buckets)
+    assert sum(amount for _, amount in buckets) == 150
+
+
+def test_earnings_older_than_the_window_end_the_window_at_the_last_point():
+    unit, buckets = time_buckets([(date(2025, 1, 8), 70)], end=date(2026, 12, 3), weeks=4)
+
+    assert unit == "week" and buckets[-1] == (date(2025, 1, 6), 70)
+    assert time_buckets([], end=date(2026, 12, 3)) == ("day", [])
 
 
 def test_negative_values_count_as_zero():

@@ -33,7 +33,7 @@ def test_earnings_page_shows_balances_statement_and_a_chart(client):
     html = client.get(reverse("payments:earnings")).content.decode()
 
     assert 'data-balance="pending"' in html and "$24.00" in html  # 3 x 80% of $10
-    assert "<svg" in html and "Daily earnings" in html
+    assert "<svg" in html and "Earnings per day in USD, last 30 days: $24.00 in total" in html
     assert html.count('<td class="num') >= 3
 
 
