@@ -22,15 +22,8 @@ from marketplace import selectors, services
 from marketplace.models import Work
 
 
-def _back(request: HttpRequest, work: Work) -> str:
+def _back(request: HttpRequest, pk) -> str:
     """Where the form came from (the feed, the work page); the work page otherwise."""
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return next_url
-    return work.get_absolute_url()
-
-
-def _login_next(request: HttpRequest, pk) -> str:
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return next_url
@@ -54,9 +47,11 @@ def _work(request: HttpRequest, pk) -> Work:
 
 def _answer(request: HttpRequest, work: Work, template: str) -> HttpResponse:
     if not request.htmx:
-        return redirect(_back(request, work))
+        return redirect(_back(request, work.pk))
     social = selectors.works_social(works=[work], user=request.user)[work.pk]
-    return render(request, template, {"work": work, "social": social, "next": _back(request, work)})
+    return render(
+        request, template, {"work": work, "social": social, "next": _back(request, work.pk)}
+    )
 
 
 def _refused(request: HttpRequest, work: Work, exc: DomainError) -> HttpResponse:
@@ -64,14 +59,14 @@ def _refused(request: HttpRequest, work: Work, exc: DomainError) -> HttpResponse
     if request.htmx:
         return HttpResponse(exc.detail, status=exc.status_code, content_type="text/plain")
     messages.error(request, exc.detail)
-    return redirect(_back(request, work))
+    return redirect(_back(request, work.pk))
 
 
 @require_POST
 def work_like(request: HttpRequest, pk) -> HttpResponse:
     """Like (``on=1``) or unlike (``on=0``) a work; both are harmless to repeat."""
     if not request.user.is_authenticated:
-        return _to_login(request, _login_next(request, pk))
+        return _to_login(request, _back(request, pk))
     work = _work(request, pk)
     try:
         if request.POST.get("on", "1") == "0":
@@ -87,7 +82,7 @@ def work_like(request: HttpRequest, pk) -> HttpResponse:
 def work_follow(request: HttpRequest, pk) -> HttpResponse:
     """Follow (``on=1``) or unfollow (``on=0``) the work's creator."""
     if not request.user.is_authenticated:
-        return _to_login(request, _login_next(request, pk))
+        return _to_login(request, _back(request, pk))
     work = _work(request, pk)
     try:
         if request.POST.get("on", "1") == "0":

@@ -28,7 +28,7 @@ VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 def home(request: HttpRequest) -> HttpResponse:
     works, _ = selectors.feed_page(size=6)
-    return render(request, "marketplace/home.html", {"works": works})
+    return render(request, "marketplace/home.html", {"works": _with_social(works, request.user)})
 
 
 def _studio_form(request: HttpRequest, data=None) -> StudioForm:

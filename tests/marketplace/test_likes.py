@@ -218,6 +218,16 @@ def test_feed_item_carries_every_action_with_counts(client, viewer):
     assert "data-sound" in html  # the unmute control
 
 
+def test_home_page_cards_count_likes(client, work):
+    for fan in (UserFactory(), UserFactory(), UserFactory()):
+        services.like_work(work=work, user=fan)
+
+    html = client.get("/").content.decode()
+
+    assert 'Hoshi-chan waves</a><br><span class="muted">by' in html
+    assert '♥</span> 3<span class="visually-hidden"> likes</span>' in html
+
+
 # --- work page -------------------------------------------------------------------------------
 
 
