@@ -136,6 +136,13 @@ def test_phone_feed_fits_the_screen_and_its_actions_work(feed_browser, works):
     assert copied.endswith(f"/works/{newest.pk}/")
     screenshot(page, "feed-phone-liked")
 
+    # the work page on the phone: the counts carried over, nothing wider than the screen
+    page.goto(f"/works/{newest.pk}/")
+    expect(page.locator('.work-actions [data-count="likes"]')).to_have_text("1 like")
+    expect(page.locator('.work-actions [data-count="followers"]')).to_have_text("1 follower")
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    screenshot(page, "work-page-phone")
+
 
 def test_laptop_feed_is_a_centred_column_that_fits(feed_browser, works):
     newest, _ = works
@@ -164,3 +171,11 @@ def test_laptop_feed_is_a_centred_column_that_fits(feed_browser, works):
     expect(page.get_by_role("link", name="Download the signed video")).to_be_visible()
     expect(page.locator('.work-actions [data-count="likes"]')).to_have_text("0 likes")
     screenshot(page, "work-page-laptop")
+
+    # the character's page loads the works made with it, newest first
+    page.get_by_role("link", name="Hoshi-chan").first.click()
+    made_with = page.locator("#character-works")
+    expect(made_with.get_by_role("heading", name="Made with Hoshi-chan")).to_be_visible()
+    titles = made_with.locator("li p a")
+    expect(titles).to_have_text(["Hoshi-chan waves again", "Hoshi-chan waves"])
+    screenshot(page, "character-works-laptop")
