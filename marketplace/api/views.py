@@ -370,7 +370,7 @@ class WorkFollowView(APIView):
     @extend_schema(
         tags=TAG,
         request=None,
-        responses={200: s.WorkFollowOutputSerializer},
+        responses={200: s.WorkFollowOutputSerializer, 400: ErrorSerializer},
         examples=[
             example_response(
                 "Following",

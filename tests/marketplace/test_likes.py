@@ -329,7 +329,7 @@ def test_like_and_follow_endpoints_are_in_the_schema(client):
     like = schema["paths"]["/api/v1/works/{id}/like/"]
     follow = schema["paths"]["/api/v1/works/{id}/follow/"]
     assert {"post", "delete"} <= like.keys() and {"post", "delete"} <= follow.keys()
-    assert "409" in like["post"]["responses"]
+    assert "409" in like["post"]["responses"] and "400" in follow["post"]["responses"]
 
 
 # --- the character's works ---------------------------------------------------------------------
