@@ -1,7 +1,8 @@
 // The feed: one video per screen, autoplaying the one in view (muted, as browsers
 // require), swiping with touch (CSS scroll-snap) and moving with the arrow keys. A tap
-// on a video pauses or plays it; the sound button unmutes every video. On the feed and
-// the work page, Share copies the work's link; a refused like or follow says why.
+// on a video (or P, or the space bar) pauses or plays it; the sound button unmutes
+// every video. On the feed and the work page, Share copies the work's link; a refused
+// like or follow says why.
 (() => {
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) {
@@ -77,8 +78,17 @@
     document.body.addEventListener("htmx:afterSwap", () => watch(feed));
     feed.focus({ preventScroll: true });
     document.addEventListener("keydown", (event) => {
-      if (!["ArrowDown", "ArrowUp", "j", "k"].includes(event.key)) return;
       if (event.target.closest("input, textarea, select")) return;
+      if ((event.key === "p" || event.key === " ") && !event.target.closest("button, a")) {
+        // The keyboard's tap: pause or play the video on screen.
+        const items = feed.querySelectorAll(".feed-item");
+        const video = items[Math.round(feed.scrollTop / feed.clientHeight)]?.querySelector("video");
+        if (!video) return;
+        event.preventDefault();
+        if (video.paused) video.play().catch(() => {}); else video.pause();
+        return;
+      }
+      if (!["ArrowDown", "ArrowUp", "j", "k"].includes(event.key)) return;
       event.preventDefault();
       const down = event.key === "ArrowDown" || event.key === "j";
       feed.scrollBy({ top: (down ? 1 : -1) * feed.clientHeight, behavior: "smooth" });

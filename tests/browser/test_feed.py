@@ -108,6 +108,11 @@ def test_phone_feed_fits_the_screen_and_its_actions_work(feed_browser, works):
     expect(item.locator(".feed-stage")).to_have_class("feed-stage paused")
     video.tap()
     page.wait_for_function("v => !v.paused", arg=video.element_handle())
+    # and so does P on a keyboard
+    page.keyboard.press("p")
+    page.wait_for_function("v => v.paused", arg=video.element_handle())
+    page.keyboard.press("p")
+    page.wait_for_function("v => !v.paused", arg=video.element_handle())
 
     # when: they unmute
     item.get_by_role("button", name="Unmute").click()
