@@ -5,16 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from accounts import selectors as accounts_selectors
-from accounts.models import User
+from accounts.models import Follow, User
 from licensing import selectors as licensing_selectors
 from licensing.models import Character
 from marketplace.enums import (
@@ -26,9 +27,19 @@ from marketplace.enums import (
     DisputeStatus,
     WorkStatus,
 )
-from marketplace.models import Claim, Dispute, GenerationRequest, Work, WorkApproval, WorkLicense
+from marketplace.models import (
+    Claim,
+    Dispute,
+    GenerationRequest,
+    Like,
+    Work,
+    WorkApproval,
+    WorkLicense,
+)
 
 FEED_PAGE = 10
+# Works per page of a character's "made with" list.
+CHARACTER_WORKS_PAGE = 12
 # How many of their organizations' characters not licensed in a work a claim form lists
 # (a studio with more claims the rest through the API, by id).
 CLAIMABLE_NOT_LICENSED_MAX = 300
@@ -519,4 +530,60 @@ def work_approvals_pending(*, work: Work) -> QuerySet[WorkApproval]:
     """The work's reviews still waiting, with each character's person."""
     return WorkApproval.objects.filter(work=work, status=ApprovalStatus.PENDING).select_related(
         "character__owner_user"
+    )
+
+
+@dataclass(frozen=True)
+class Social:
+    """What a viewer sees on a work's actions: its likes, its creator's followers, and
+    whether the viewer liked it and follows the creator."""
+
+    likes: int
+    liked: bool
+    followers: int
+    following: bool
+
+
+def works_social(*, works: Sequence[Work], user: User) -> dict[uuid.UUID, Social]:
+    """The social counts of a page of works, by work id: two queries (likes, follows)
+    whatever the page's length, none for an empty page."""
+    if not works:
+        return {}
+    signed_in = user.is_authenticated
+    mine = Q(user_id=user.pk) if signed_in else Q(pk__in=[])
+    likes = {
+        row["work_id"]: row
+        for row in Like.objects.filter(work__in=[w.pk for w in works])
+        .values("work_id")
+        .annotate(n=Count("id"), mine=Count("id", filter=mine))
+        .order_by()
+    }
+    mine_follows = Q(follower_id=user.pk) if signed_in else Q(pk__in=[])
+    follows = {
+        row["followee_id"]: row
+        for row in Follow.objects.filter(followee__in={w.creator_id for w in works})
+        .values("followee_id")
+        .annotate(n=Count("id"), mine=Count("id", filter=mine_follows))
+        .order_by()
+    }
+    empty = {"n": 0, "mine": 0}
+    return {
+        work.pk: Social(
+            likes=likes.get(work.pk, empty)["n"],
+            liked=bool(likes.get(work.pk, empty)["mine"]),
+            followers=follows.get(work.creator_id, empty)["n"],
+            following=bool(follows.get(work.creator_id, empty)["mine"]),
+        )
+        for work in works
+    }
+
+
+def works_with_character(*, character_id) -> QuerySet[Work]:
+    """Published works that license a character (inherited licences included), newest
+    first: the character page's "made with" list."""
+    return (
+        Work.objects.filter(status=WorkStatus.PUBLISHED)
+        .filter(Exists(WorkLicense.objects.filter(work=OuterRef("pk"), character_id=character_id)))
+        .select_related("creator")
+        .order_by("-published_at", "-id")
     )

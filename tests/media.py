@@ -14,8 +14,13 @@ def media_urls(html: str) -> list[str]:
 
 
 def media_url_of(urls: list[str], name: str) -> str:
-    """The one URL among ``urls`` for the stored file ``name``."""
-    found = [u for u in urls if urlsplit(u).path == f"/media/{name}"]
+    """The one URL among ``urls`` for the stored file ``name`` (a work page's download
+    link, the same URL with ``download=1``, aside)."""
+    found = [
+        u
+        for u in urls
+        if urlsplit(u).path == f"/media/{name}" and "download" not in parse_qs(urlsplit(u).query)
+    ]
     assert len(found) == 1, (name, urls)
     return found[0]
 

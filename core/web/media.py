@@ -59,7 +59,9 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
             name=path, base_url=request.build_absolute_uri("/")
         ).items():
             response[header] = value
-    if kind.attachment:
+    # ``download=1`` (a work page's download button) saves the file instead of playing
+    # it; the signature need not cover it, as it changes only how the bytes are offered.
+    if kind.attachment or request.GET.get("download") == "1":
         filename = path.rsplit("/", 1)[-1]
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -154,3 +154,15 @@ class ApprovalOutputSerializer(serializers.Serializer):
 class ApprovalDecideSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=["approve", "deny"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class WorkLikeOutputSerializer(serializers.Serializer):
+    work_id = serializers.UUIDField()
+    liked = serializers.BooleanField(help_text="Whether you like the work now")
+    likes = serializers.IntegerField(help_text="How many people like it")
+
+
+class WorkFollowOutputSerializer(serializers.Serializer):
+    creator_id = serializers.UUIDField()
+    following = serializers.BooleanField(help_text="Whether you follow the work's creator now")
+    followers = serializers.IntegerField(help_text="How many people follow the creator")

@@ -7,6 +7,8 @@ urlpatterns = [
     path("generations/<uuid:pk>/", views.GenerationDetailView.as_view(), name="api-generation"),
     path("works/", views.WorkListView.as_view(), name="api-works"),
     path("works/<uuid:pk>/", views.WorkDetailView.as_view(), name="api-work"),
+    path("works/<uuid:pk>/like/", views.WorkLikeView.as_view(), name="api-work-like"),
+    path("works/<uuid:pk>/follow/", views.WorkFollowView.as_view(), name="api-work-follow"),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
     path("approvals/", views.ApprovalListView.as_view(), name="api-approvals"),
     path(

@@ -305,3 +305,101 @@ class ApprovalDecideView(APIView):
             note=serializer.validated_data["note"],
         )
         return Response(s.ApprovalOutputSerializer(approval).data)
+
+
+def _like_state(work, user) -> dict:
+    social = selectors.works_social(works=[work], user=user)[work.pk]
+    return {"work_id": work.pk, "liked": social.liked, "likes": social.likes}
+
+
+def _follow_state(work, user) -> dict:
+    social = selectors.works_social(works=[work], user=user)[work.pk]
+    return {
+        "creator_id": work.creator_id,
+        "following": social.following,
+        "followers": social.followers,
+    }
+
+
+class WorkLikeView(APIView):
+    """Like a published work (``POST``) or take the like back (``DELETE``); both are
+    harmless to repeat. 409 ``invalid_state`` for a work that is not published, 404 for
+    one you cannot see."""
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: s.WorkLikeOutputSerializer, 409: ErrorSerializer},
+        examples=[
+            example_response("Liked", {"work_id": ex.WORK_ID, "liked": True, "likes": 12}),
+            example_response(
+                "Not published",
+                {
+                    "code": "invalid_state",
+                    "detail": "Only published videos can be liked.",
+                    "field": None,
+                },
+                status=409,
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        work = _work(request, pk)
+        services.like_work(work=work, user=request.user)
+        return Response(s.WorkLikeOutputSerializer(_like_state(work, request.user)).data)
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: s.WorkLikeOutputSerializer},
+        examples=[
+            example_response("Not liked", {"work_id": ex.WORK_ID, "liked": False, "likes": 11})
+        ],
+    )
+    def delete(self, request, pk):
+        work = _work(request, pk)
+        services.unlike_work(work=work, user=request.user)
+        return Response(s.WorkLikeOutputSerializer(_like_state(work, request.user)).data)
+
+
+class WorkFollowView(APIView):
+    """Follow the creator of a work you can see (``POST``), or stop (``DELETE``); both
+    are harmless to repeat. 400 ``invalid`` for your own work (you cannot follow
+    yourself), 404 for a work you cannot see."""
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: s.WorkFollowOutputSerializer, 400: ErrorSerializer},
+        examples=[
+            example_response(
+                "Following",
+                {"creator_id": ex.CREATOR_ID, "following": True, "followers": 40},
+            ),
+            example_response(
+                "Your own work",
+                {"code": "invalid", "detail": "You cannot follow yourself.", "field": None},
+                status=400,
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        work = _work(request, pk)
+        accounts_services.follow_create(follower=request.user, followee=work.creator)
+        return Response(s.WorkFollowOutputSerializer(_follow_state(work, request.user)).data)
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={200: s.WorkFollowOutputSerializer},
+        examples=[
+            example_response(
+                "Not following",
+                {"creator_id": ex.CREATOR_ID, "following": False, "followers": 39},
+            )
+        ],
+    )
+    def delete(self, request, pk):
+        work = _work(request, pk)
+        accounts_services.follow_delete(follower=request.user, followee=work.creator)
+        return Response(s.WorkFollowOutputSerializer(_follow_state(work, request.user)).data)

@@ -32,6 +32,7 @@ from marketplace.services.leases import (
     generation_lease_take,
     generation_sweep,
 )
+from marketplace.services.likes import like_work, unlike_work
 from marketplace.services.transitions import generation_fail, generation_transition
 from marketplace.services.works import (
     generations_fail_for_revoked_grant,
@@ -62,8 +63,10 @@ __all__ = [
     "generation_sweep",
     "generation_transition",
     "generations_fail_for_revoked_grant",
+    "like_work",
     "parent_facts",
     "render_failed",
+    "unlike_work",
     "work_approval_decide",
     "work_approval_settled",
     "work_approvals_expire",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.web import approvals, claims, views
+from marketplace.web import approvals, claims, social, views
 
 app_name = "marketplace"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("works/mine/", views.my_works, name="my_works"),
     path("works/<uuid:pk>/", views.work_detail, name="work_detail"),
     path("works/<uuid:pk>/delete/", views.work_delete, name="work_delete"),
+    path("works/<uuid:pk>/like/", social.work_like, name="work_like"),
+    path("works/<uuid:pk>/follow/", social.work_follow, name="work_follow"),
+    path("characters/<uuid:pk>/works/", social.character_works, name="character_works"),
     path("feed/", views.feed, name="feed"),
     path("verify/", views.verify, name="verify"),
     path(".well-known/tdmrep.json", views.tdmrep, name="tdmrep"),

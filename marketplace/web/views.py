@@ -28,7 +28,7 @@ VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 def home(request: HttpRequest) -> HttpResponse:
     works, _ = selectors.feed_page(size=6)
-    return render(request, "marketplace/home.html", {"works": works})
+    return render(request, "marketplace/home.html", {"works": _with_social(works, request.user)})
 
 
 def _studio_form(request: HttpRequest, data=None) -> StudioForm:
@@ -165,6 +165,7 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         work.creator_id == request.user.pk
         or selectors.work_rightsholder_of(work=work, user=request.user)
     )
+    _with_social([work], request.user)
     context = {
         "work": work,
         "ancestors": selectors.work_ancestors(work=work),
@@ -195,8 +196,17 @@ def work_delete(request: HttpRequest, pk) -> HttpResponse:
     return redirect("marketplace:my_works")
 
 
+def _with_social(works: list[Work], user) -> list[Work]:
+    """Each work with ``.social``: its likes and its creator's followers, for the viewer."""
+    social = selectors.works_social(works=works, user=user)
+    for work in works:
+        work.social = social[work.pk]  # type: ignore[attr-defined]
+    return works
+
+
 def feed(request: HttpRequest) -> HttpResponse:
     works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
+    works = _with_social(works, request.user)
     template = "marketplace/_feed_items.html" if request.htmx else "marketplace/feed.html"
     return render(request, template, {"works": works, "next_cursor": next_cursor})
 

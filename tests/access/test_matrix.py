@@ -409,6 +409,22 @@ ROUTES: dict[str, dict[str, Op]] = {
             body=_const({"amount": 500, "currency": "USD"}),
         )
     },
+    "api-work-like": {
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            refusals=(409,),
+            note="only a published work can be liked: 409 for the readers of a draft",
+        ),
+        "delete": Op({"work_published": SIGNED_IN, "work_pending": WORK_READERS}),
+    },
+    "api-work-follow": {
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            refusals=(400,),
+            note="follows the work's creator: 400 for the creator (not yourself)",
+        ),
+        "delete": Op({"work_published": SIGNED_IN, "work_pending": WORK_READERS}),
+    },
     "api-feed": {"get": Op({"none": ANYONE})},
     "api-approvals": {"get": Op({"none": SIGNED_IN})},
     "api-approval-decide": {
@@ -463,6 +479,9 @@ ROUTES: dict[str, dict[str, Op]] = {
         "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
     },
     "marketplace:feed": {"get": Op({"none": ANYONE})},
+    "marketplace:character_works": {
+        "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
+    },
     "marketplace:tdmrep": {"get": Op({"none": ANYONE})},
     "marketplace:verify": {
         "get": Op({"none": ANYONE}),
@@ -603,6 +622,18 @@ ROUTES: dict[str, dict[str, Op]] = {
     "marketplace:studio_check": {"post": Op({"none": SIGNED_IN}, body=studio_body)},
     "marketplace:generation_detail": {"get": Op({"generation": editors("creator")})},
     "marketplace:my_works": {"get": Op({"none": SIGNED_IN})},
+    "marketplace:work_like": {
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            note="a draft's readers are sent back with the reason (only published works)",
+        )
+    },
+    "marketplace:work_follow": {
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            note="follows the work's creator; the creator is sent back with the reason",
+        )
+    },
     "marketplace:work_delete": {
         "post": Op(
             {

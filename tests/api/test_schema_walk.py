@@ -118,13 +118,18 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
 
 # Operations anyone signed in may call on these objects: accepting a public offer,
 # screening or generating (the policy check refuses what the terms refuse), tipping a
-# published video, and "me" and their own wallet.
+# published video, liking it and following its creator, and "me" and their own wallet.
 OPEN_TO_ANY_USER = {
     "v1_me_retrieve",
     "v1_offers_accept_create",
     "v1_screen_create",
     "v1_generations_create",
     "v1_works_tips_create",
+    # liking a published video and following its creator
+    "v1_works_like_create",
+    "v1_works_like_destroy",
+    "v1_works_follow_create",
+    "v1_works_follow_destroy",
     # the caller's own wallet: there is no one else's to reach
     "v1_wallet_retrieve",
     "v1_wallet_partial_update",

@@ -369,6 +369,18 @@ RECIPES: dict[str, Call] = {
         then=lambda w, r: Work.objects.get(pk=w.work_to_delete.pk, status=WorkStatus.DELETED),
     ),
     "v1_works_split_list": Call(None, 200, params={"id": _id("work")}),
+    "v1_works_like_create": Call(
+        "creator2", 200, params={"id": _id("work")}, then=_field("liked", True)
+    ),
+    "v1_works_like_destroy": Call(
+        "creator2", 200, params={"id": _id("work")}, then=_field("liked", False)
+    ),
+    "v1_works_follow_create": Call(
+        "creator2", 200, params={"id": _id("work")}, then=_field("following", True)
+    ),
+    "v1_works_follow_destroy": Call(
+        "creator2", 200, params={"id": _id("work")}, then=_field("following", False)
+    ),
     "v1_feed_retrieve": Call(None, 200),
     "v1_approvals_list": Call("studio", 200),
     "v1_approvals_decide_create": Call(

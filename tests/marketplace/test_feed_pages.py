@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 FEED = reverse("marketplace:feed")
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# A feed page, whatever its length: the works (creator, parent joined) and their
-# licences with characters (one prefetch).
-FEED_QUERIES = 2
+# A feed page, whatever its length: the works (creator, parent joined), their
+# licences with characters (one prefetch), the likes and the creators' follows.
+FEED_QUERIES = 4
 
 
 def _feed_ids(html: str) -> list[str]:
