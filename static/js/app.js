@@ -34,3 +34,15 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// A table wider than a phone scrolls in its own box (app.css): one that scrolls takes
+// the keyboard focus, so it can be scrolled without a mouse.
+function focusScrollingTables() {
+  for (const table of document.querySelectorAll("table")) {
+    if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
+    else if (table.getAttribute("tabindex") === "0") table.removeAttribute("tabindex");
+  }
+}
+window.addEventListener("load", focusScrollingTables);
+window.addEventListener("resize", focusScrollingTables);
+document.addEventListener("htmx:afterSettle", focusScrollingTables);
