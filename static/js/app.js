@@ -35,12 +35,19 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// A table wider than a phone scrolls in its own box (app.css): one that scrolls takes
-// the keyboard focus, so it can be scrolled without a mouse.
+// A table wider than a phone scrolls in the box that holds it (app.css): a box that
+// scrolls takes the keyboard focus, so it can be scrolled without a mouse.
 function focusScrollingTables() {
   for (const table of document.querySelectorAll("table")) {
-    if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
-    else if (table.getAttribute("tabindex") === "0") table.removeAttribute("tabindex");
+    const box = table.parentElement;
+    const scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.dataset.scrollFocus = "";
+    } else if (!scrolls && "scrollFocus" in box.dataset) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
   }
 }
 window.addEventListener("load", focusScrollingTables);
