@@ -9,6 +9,8 @@ PORT ?= 8000
 # Installs are skipped when pyproject.toml has not changed since the last one.
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+# npm writes this after an install; `npm ci` reruns only when package-lock.json changes.
+STAMP_NPM := node_modules/.package-lock.json
 # mypy checks the layers that hold the rules: services, selectors, the policy engine,
 # money and domain events.
 MYPY_TARGETS := config core/events.py core/money.py core/outbox.py core/media.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
@@ -30,9 +32,14 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $@ $(STAMP_RUN)
 
+# axe-core, which the browser tests inject into each page they check (package.json).
+$(STAMP_NPM): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 install: $(STAMP_RUN) ## Create .venv and install the app
 
-install-dev: $(STAMP_DEV) ## Install the app with test and lint tools
+install-dev: $(STAMP_DEV) $(STAMP_NPM) ## Install the app with test and lint tools (and axe-core from npm)
 
 run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/
 	@mkdir -p var/celery/queue var/celery/control var/celery/processed var/celery/results var/cache var/staticfiles

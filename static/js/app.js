@@ -34,3 +34,22 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// A table wider than a phone scrolls in the box that holds it (app.css): a box that
+// scrolls takes the keyboard focus, so it can be scrolled without a mouse.
+function focusScrollingTables() {
+  for (const table of document.querySelectorAll("table")) {
+    const box = table.parentElement;
+    const scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.dataset.scrollFocus = "";
+    } else if (!scrolls && "scrollFocus" in box.dataset) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  }
+}
+window.addEventListener("load", focusScrollingTables);
+window.addEventListener("resize", focusScrollingTables);
+document.addEventListener("htmx:afterSettle", focusScrollingTables);
