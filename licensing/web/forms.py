@@ -249,6 +249,12 @@ class PercentField(forms.DecimalField):
     def __init__(self, **kwargs):
         super().__init__(min_value=0, max_value=100, max_digits=5, decimal_places=2, **kwargs)
 
+    def to_python(self, value):
+        # "15%" is how people write it.
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").rstrip()
+        return super().to_python(value)
+
 
 def to_minor(amount: Decimal, currency: str, *, most: int) -> int:
     """``amount`` major units as minor units of ``currency``, refused with a sentence a

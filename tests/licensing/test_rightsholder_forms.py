@@ -64,7 +64,7 @@ def test_fees_are_typed_in_dollars_and_stored_in_cents_then_shown_back_formatted
         upfront_fee="20.00",
         per_generation_fee="0.5",
         rev_share_percent="12.5",
-        max_stack_percent="40",
+        max_stack_percent="40 %",
     )
 
     # then: stored as minor units and basis points

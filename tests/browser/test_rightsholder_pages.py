@@ -1,13 +1,14 @@
-"""The offer editor in a real browser: its preview beside the sections on a wide screen
-and under them on a phone, nothing wider than the screen, and the live preview putting
-an error beside its own field while the person types."""
+"""The rightsholder's forms in a real browser: the offer editor's preview beside the
+sections on a wide screen and under them on a phone, nothing wider than the screen, the
+live preview putting an error beside its own field while the person types; and the
+registration form showing "This likeness is me" only for one's own likeness."""
 
 import pytest
 from playwright.sync_api import expect
 
 from licensing import services
 from tests.browser.conftest import log_in, screenshot
-from tests.factories import PASSWORD, CharacterFactory, editor_of
+from tests.factories import PASSWORD, CharacterFactory, MembershipFactory, editor_of
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 
@@ -60,3 +61,20 @@ def test_the_editor_lays_out_and_shows_errors_beside_their_field(browser_context
     expect(page.locator("#shown_upfront_fee")).to_have_text("Creators read: ¥500")
     expect(page.locator("#preview")).to_contain_text("A one-time fee of ¥500.")
     screenshot(page, f"offer-editor-{size}")
+
+
+def test_the_likeness_attestation_shows_only_for_ones_own_likeness(browser_context):
+    membership = MembershipFactory(role="manager", organization__name="Studio Kaze")
+    page = log_in(browser_context(), membership.user.email, PASSWORD)
+    attestation = page.get_by_label("This likeness is me, and I have the right to license it.")
+
+    page.goto("/dashboard/characters/new/")
+    page.get_by_label("Owner").select_option(label="Studio Kaze")
+    expect(attestation).to_be_hidden()
+
+    page.get_by_label("Owner").select_option(label="My own likeness")
+    expect(attestation).to_be_visible()
+
+    page.get_by_label("Owner").select_option(label="Studio Kaze")
+    expect(attestation).to_be_hidden()
+    expect(page.get_by_label("Refuse all generations of this character")).to_be_visible()
