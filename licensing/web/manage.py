@@ -493,13 +493,19 @@ def offer_preview(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
-def _publish_page(request: HttpRequest, offer: Offer, *, status: int = 200) -> HttpResponse:
+def _publish_page(
+    request: HttpRequest, offer: Offer, *, error: str = "", status: int = 200
+) -> HttpResponse:
     terms = offer.parsed_terms
+    refusal = services.offer_publish_refusal(offer=offer)
     return render(
         request,
         "licensing/offer_publish.html",
         {
             "offer": offer,
+            # Said before the button is pressed: what stops publishing now.
+            "refusal": refusal.detail if refusal else "",
+            "error": error,
             "points": offer_summary(offer, offer.character),
             "prices": price_points(
                 upfront_fee=terms.upfront_fee,
@@ -527,8 +533,7 @@ def offer_publish(request: HttpRequest, pk) -> HttpResponse:
     try:
         services.offer_publish(offer=offer, by=request.user)
     except DomainError as exc:
-        messages.error(request, f"Not published: {exc.detail}")
-        return _publish_page(request, offer, status=400)
+        return _publish_page(request, offer, error=exc.detail, status=400)
     messages.success(request, f"Version {offer.version} of “{offer.title}” is published.")
     return redirect("licensing:character_manage", pk=offer.character_id)
 

@@ -236,6 +236,19 @@ def test_posting_the_publish_page_publishes(client):
     assert f"Version 1 of “{draft.title}” is published." in response.content.decode()
 
 
+def test_the_publish_page_says_what_stops_publishing_before_the_button_is_pressed(client):
+    character = CharacterFactory(owner_organization__verification_status="unverified")
+    editor = editor_of(character)
+    draft = services.offer_create_draft(character=character, by=editor, terms={"credit_text": "S"})
+    client.force_login(editor)
+
+    html = client.get(reverse("licensing:offer_publish", args=[draft.pk])).content.decode()
+
+    assert "Not published: " in html and "must be verified by our staff" in html
+    assert "Publish version 1" not in html
+    assert "Back to editing" in html
+
+
 @pytest.mark.parametrize("who", ["other_owner", "viewer", "stranger"])
 def test_someone_elses_offer_has_no_publish_page(client, who):
     draft, _ = _draft()
