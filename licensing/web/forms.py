@@ -56,8 +56,8 @@ STATUS_LABELS = {
 }
 LOOKALIKE_LABEL = "A prompt that describes it without naming it"
 LOOKALIKE_HELP = (
-    "Creators who hold a licence for it are never stopped. A disallowed character's "
-    "lookalikes are always refused."
+    "Creators who hold a licence for it are never stopped. While you refuse all "
+    "generations of it, its lookalikes are always refused."
 )
 
 
