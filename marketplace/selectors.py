@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils.dateparse import parse_datetime
 
 from accounts import selectors as accounts_selectors
@@ -311,6 +312,27 @@ def request_for_creator(*, pk, user: User) -> GenerationRequest | None:
         .prefetch_related("characters", "events")
         .first()
     )
+
+
+def recent_works_by_creators(*, user_ids, per_creator: int = 4) -> dict[uuid.UUID, list[Work]]:
+    """Each creator's latest published works, newest first, in one query: what a
+    rightsholder deciding on their request looks at."""
+    ranked = (
+        Work.objects.filter(creator_id__in=list(user_ids), status=WorkStatus.PUBLISHED)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("creator_id")],
+                order_by=[F("published_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_creator)
+        .order_by("creator_id", "rank")
+    )
+    works: dict[uuid.UUID, list[Work]] = {}
+    for work in ranked:
+        works.setdefault(work.creator_id, []).append(work)
+    return works
 
 
 def works_showing_likeness_of(*, user: User) -> QuerySet[Work]:

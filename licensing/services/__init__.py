@@ -48,6 +48,7 @@ from licensing.services.offers import (
     offer_create_draft,
     offer_new_version,
     offer_publish,
+    offer_publish_refusal,
     offer_update_draft,
 )
 from licensing.services.policy import policy_screen, territory_clean
@@ -116,6 +117,7 @@ __all__ = [
     "offer_end",
     "offer_new_version",
     "offer_publish",
+    "offer_publish_refusal",
     "offer_update_draft",
     "policy_screen",
     "territory_clean",

@@ -102,27 +102,9 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
     offer = _locked(offer)
     character = offer.character
     require_character_editor(character=character, by=by)
-    if offer.status != OfferStatus.DRAFT:
-        raise DomainError(
-            f"Version {offer.version} is already {offer.status}.", code=ErrorCode.INVALID_STATE
-        )
-    organization = character.owner_organization
-    if character.kind == CharacterKind.CHARACTER and organization and not organization.is_verified:
-        raise DomainError(
-            f"{organization.name} must be verified by our staff before it can publish offers.",
-            code=LicensingError.ORGANIZATION_UNVERIFIED,
-        )
-    if character.disallowed:
-        raise DomainError(
-            f"{character.name} is marked disallowed: it cannot be licensed.",
-            code=LicensingError.DISALLOWED,
-        )
-    if character.status == CharacterStatus.DRAFT:
-        waiting = " ".join(character_draft_reasons(character=character))
-        raise DomainError(
-            f"{character.name} is a draft, so it cannot be licensed yet. {waiting}".strip(),
-            code=LicensingError.CHARACTER_DRAFT,
-        )
+    refusal = offer_publish_refusal(offer=offer)
+    if refusal is not None:
+        raise refusal
     terms = _checked_terms(offer.terms)
     Offer.objects.filter(series=offer.series, status=OfferStatus.PUBLISHED).update(
         status=OfferStatus.SUPERSEDED, updated_at=timezone.now()
@@ -133,6 +115,34 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
     offer.published_at = timezone.now()
     offer.save(update_fields=["terms", "terms_hash", "status", "published_at", "updated_at"])
     return offer
+
+
+def offer_publish_refusal(*, offer: Offer) -> DomainError | None:
+    """Why the draft cannot be published now (its terms aside), or None: the publish
+    page says so before the button is pressed."""
+    character = offer.character
+    if offer.status != OfferStatus.DRAFT:
+        return DomainError(
+            f"Version {offer.version} is already {offer.status}.", code=ErrorCode.INVALID_STATE
+        )
+    organization = character.owner_organization
+    if character.kind == CharacterKind.CHARACTER and organization and not organization.is_verified:
+        return DomainError(
+            f"{organization.name} must be verified by our staff before it can publish offers.",
+            code=LicensingError.ORGANIZATION_UNVERIFIED,
+        )
+    if character.disallowed:
+        return DomainError(
+            f"{character.name} is marked disallowed: it cannot be licensed.",
+            code=LicensingError.DISALLOWED,
+        )
+    if character.status == CharacterStatus.DRAFT:
+        waiting = " ".join(character_draft_reasons(character=character))
+        return DomainError(
+            f"{character.name} is a draft, so it cannot be licensed yet. {waiting}".strip(),
+            code=LicensingError.CHARACTER_DRAFT,
+        )
+    return None
 
 
 @transaction.atomic

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from licensing import selectors, services
-from licensing.models import Character, Offer
+from licensing.enums import GrantStatus
+from licensing.models import Character, Grant, Offer
 from licensing.summary import price_points, summary_points
 from licensing.web import forms
 
@@ -101,12 +102,25 @@ def character_detail(request: HttpRequest, pk) -> HttpResponse:
     )
 
 
+def grant_status_words(grant: Grant) -> tuple[str, str]:
+    """The status a creator reads, and why: a request declined before it ever started
+    reads "Declined" (with the rightsholder's reason), not "Revoked"."""
+    if grant.status == GrantStatus.REVOKED and grant.activated_at is None:
+        reason = grant.end_reason
+        if reason == "declined by the rightsholder":  # declined without a reason
+            reason = ""
+        return "Declined", reason.removeprefix("declined: ")
+    note = grant.end_reason if grant.status != GrantStatus.ACTIVE else ""
+    return grant.get_status_display(), note
+
+
 @login_required
 def my_grants(request: HttpRequest) -> HttpResponse:
     grants = selectors.grants_for_licensee(user=request.user)
     rows = [
         {
             "grant": grant,
+            "status": grant_status_words(grant),
             # What the creator agreed to pay at most when accepting (price protection).
             "agreed": price_points(
                 upfront_fee=grant.max_fee,

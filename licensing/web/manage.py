@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
 from core.errors import DomainError, NotPermitted
+from core.money import format_minor
 from licensing import selectors, services
 from licensing.enums import CharacterKind, CharacterStatus, OfferStatus
 from licensing.models import Character, CharacterImage, NameForm, Offer
-from licensing.summary import summary_points
+from licensing.summary import price_points, summary_points
 from licensing.terms import PRESETS_BY_KEY, Terms, preset_terms, validate_terms
 from licensing.web import forms
 from licensing.web.catalog import offer_summary
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 
 # Service field names that a form shows under another name.
-_FORM_FIELD_FOR = {"owner_organization": "owner"}
+_FORM_FIELD_FOR = {"owner_organization": "owner", **forms.OfferTermsForm.FIELD_FOR_TERM}
 
 
 _EFFECT = {
@@ -99,7 +100,8 @@ def character_create(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     franchise=data["franchise"],
                     disallowed=data["disallowed"],
-                    likeness_attested=data["likeness_attested"],
+                    # Only a person's own likeness is attested; a studio's character never.
+                    likeness_attested=data["likeness_attested"] and owner == "self",
                     lookalike_action=data["lookalike_action"],
                 )
                 if data.get("image"):
@@ -185,7 +187,7 @@ def _manage_page(
             "character": character,
             "form": form,
             "image_form": image_form or forms.ImageForm(),
-            "new_offer_form": forms.NewOfferForm(),
+            "new_offer_form": forms.NewOfferForm(kind=character.kind),
             "offers": selectors.offers_for_character(character=character),
             "images": character.images.all(),
             "name_forms": selectors.name_forms_for_character(character=character),
@@ -195,10 +197,17 @@ def _manage_page(
             if character.status == CharacterStatus.DRAFT
             else [],
             "held_aliases": [a.text for a in character.aliases.all() if a.held_by_conflict],
+            "status_words": _status_words(character),
             **consent,
         },
         status=status,
     )
+
+
+def _status_words(character: Character) -> str:
+    if character.disallowed:
+        return "Refused: you refuse all generations of it, so no one may make videos of it."
+    return forms.STATUS_LABELS[CharacterStatus(character.status)] + "."
 
 
 @login_required
@@ -302,6 +311,90 @@ def _offer_form_initial(offer: Offer) -> dict:
     )
 
 
+# The editor's sections: (title, what it holds, its fields, open at first).
+OFFER_SECTIONS = (
+    (
+        "Who may use it",
+        "the audience and your approval",
+        ("title", "audience", "audience_allowlist", "approval", "approval_deadline_hours"),
+        True,
+    ),
+    (
+        "What creators may do",
+        "actions, commercial use, remixes",
+        (
+            "allowed_actions",
+            "commercial_use",
+            "remix_policy",
+            "transferable",
+            "sublicensable",
+        ),
+        True,
+    ),
+    (
+        "Price and your share",
+        "fees and your share of earnings",
+        (
+            "currency",
+            "upfront_fee",
+            "per_generation_fee",
+            "rev_share_percent",
+            "upstream_model",
+            "max_stack_percent",
+        ),
+        True,
+    ),
+    (
+        "Content rules",
+        "what videos may not show",
+        ("banned_categories", "banned_words", "banned_costars", "max_rating", "ai_training"),
+        False,
+    ),
+    ("Credit", "the credit shown with every video", ("attribution_required", "credit_text"), False),
+    (
+        "Where and when",
+        "countries and dates",
+        ("territory_mode", "territories", "starts_at", "ends_at"),
+        False,
+    ),
+    (
+        "Limits",
+        "how many videos and creators",
+        ("max_generations_per_licensee", "max_licensees", "max_works"),
+        False,
+    ),
+    (
+        "Ending",
+        "what happens when a licence or the offer ends",
+        ("on_revoke", "grace_days", "termination_notice_days"),
+        False,
+    ),
+)
+
+
+def _shown_money(form: forms.OfferTermsForm, terms: Terms) -> dict[str, str]:
+    """Each fee formatted as creators will read it ("$20.00", "¥500"): the typed amount
+    once it is valid, else the saved one."""
+    data = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
+    currency = data.get("currency") or terms.currency
+    shown = {}
+    for name in forms.MONEY_FIELDS:
+        amount = data.get(name) if form.is_bound else getattr(terms, name)
+        shown[name] = format_minor(amount, currency) if isinstance(amount, int) else ""
+    return shown
+
+
+def _offer_sections(form: forms.OfferTermsForm, shown: dict[str, str]) -> list[dict]:
+    sections = []
+    for title, hint, names, opened in OFFER_SECTIONS:
+        fields = [(form[name], shown.get(name)) for name in names]
+        has_errors = any(field.errors for field, _ in fields)
+        sections.append(
+            {"title": title, "hint": hint, "fields": fields, "open": opened or has_errors}
+        )
+    return sections
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, pk) -> HttpResponse:
@@ -328,59 +421,120 @@ def offer_edit(request: HttpRequest, pk) -> HttpResponse:
                     terms=form.to_terms(allowlist_ids=allowlist, costar_ids=costars),
                     title=form.cleaned_data["title"],
                 )
-                if request.POST.get("publish"):
-                    services.offer_publish(offer=offer, by=request.user)
             except DomainError as exc:
                 _form_errors(form, exc)
             else:
                 if request.POST.get("publish"):
-                    messages.success(request, f"Version {offer.version} is published.")
-                    return redirect("licensing:character_manage", pk=offer.character_id)
+                    # Saved: publishing is confirmed on a page of its own.
+                    return redirect("licensing:offer_publish", pk=offer.pk)
                 messages.success(request, "Draft saved.")
                 return redirect("licensing:offer_edit", pk=offer.pk)
-    preview = offer_summary(offer, offer.character)
+    terms = offer.parsed_terms
+    refused = request.method == "POST"
     return render(
         request,
         "licensing/offer_edit.html",
-        {"offer": offer, "form": form, "preview": preview, "presets": PRESETS_BY_KEY.values()},
+        {
+            "offer": offer,
+            "form": form,
+            "sections": _offer_sections(form, _shown_money(form, terms)),
+            "preview": [] if refused else offer_summary(offer, offer.character),
+            "refused": refused,
+            "presets": PRESETS_BY_KEY.values(),
+        },
+        # A refused submission is a 400, the form shown again with its errors.
+        status=400 if refused else 200,
     )
+
+
+def _checked_terms(form: forms.OfferTermsForm) -> tuple[dict | None, dict[str, list[str]]]:
+    """The terms if the form and the terms are valid, and every problem under the field
+    that shows it (an empty list for a field without any)."""
+    errors: dict[str, list[str]] = {name: list(form.errors.get(name, [])) for name in form.fields}
+    if not form.is_valid():
+        return None, errors
+    data = form.to_terms(allowlist_ids=[], costar_ids=[])
+    for term, messages_ in validate_terms(data).items():
+        errors.setdefault(_FORM_FIELD_FOR.get(term, term), []).extend(messages_)
+    return (None if any(errors.values()) else data), errors
 
 
 @login_required
 @require_POST
 def offer_preview(request: HttpRequest, pk) -> HttpResponse:
-    """The live plain-language preview while editing (htmx)."""
+    """The live plain-language preview while editing (htmx), and each field's errors
+    swapped in next to that field (out of band), never in the preview."""
     offer = editable_offer_or_404(request, pk)
     form = forms.OfferTermsForm(request.POST)
+    data, errors = _checked_terms(form)
     points: list[str] = []
-    problems: list[str] = []
-    if form.is_valid():
-        data = form.to_terms(allowlist_ids=[], costar_ids=[])
-        errors = validate_terms(data)
-        if errors:
-            problems = [f"{field.replace('_', ' ')}: {msgs[0]}" for field, msgs in errors.items()]
-        else:
-            character = offer.character
-            points = summary_points(
-                Terms.from_dict(data), kind=character.kind, rightsholder=character.rightsholder_name
-            )
-    else:
-        problems = [f"{field.replace('_', ' ')}: {errs[0]}" for field, errs in form.errors.items()]
+    if data is not None:
+        character = offer.character
+        points = summary_points(
+            Terms.from_dict(data), kind=character.kind, rightsholder=character.rightsholder_name
+        )
+    # Problems no field shows (a form-wide one, an unknown term) stay in the panel.
+    problems = [*form.non_field_errors()] + [
+        f"{name.replace('_', ' ')}: {msgs[0]}"
+        for name, msgs in errors.items()
+        if msgs and name not in form.fields
+    ]
+    field_errors = [(name, msgs) for name, msgs in errors.items() if name in form.fields]
     return render(
-        request, "licensing/_summary_preview.html", {"preview": points, "problems": problems}
+        request,
+        "licensing/_summary_preview.html",
+        {
+            "preview": points,
+            "problems": problems,
+            "fix_count": sum(1 for _, msgs in field_errors if msgs),
+            "oob_errors": field_errors,
+            "oob_shown": _shown_money(form, offer.parsed_terms).items(),
+        },
+    )
+
+
+def _publish_page(
+    request: HttpRequest, offer: Offer, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    terms = offer.parsed_terms
+    refusal = services.offer_publish_refusal(offer=offer)
+    return render(
+        request,
+        "licensing/offer_publish.html",
+        {
+            "offer": offer,
+            # Said before the button is pressed: what stops publishing now.
+            "refusal": refusal.detail if refusal else "",
+            "error": error,
+            "points": offer_summary(offer, offer.character),
+            "prices": price_points(
+                upfront_fee=terms.upfront_fee,
+                per_generation_fee=terms.per_generation_fee,
+                rev_share_bps=terms.rev_share_bps,
+                currency=terms.currency,
+            ),
+            "previous": selectors.current_offer(series=offer.series),
+        },
+        status=status,
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def offer_publish(request: HttpRequest, pk) -> HttpResponse:
+    """A page of its own that says in plain words what will be published, at what
+    price (GET); publishing is its POST."""
     offer = editable_offer_or_404(request, pk)
+    if offer.status != OfferStatus.DRAFT:
+        messages.info(request, f"Version {offer.version} is {offer.get_status_display().lower()}.")
+        return redirect("licensing:character_manage", pk=offer.character_id)
+    if request.method == "GET":
+        return _publish_page(request, offer)
     try:
         services.offer_publish(offer=offer, by=request.user)
     except DomainError as exc:
-        messages.error(request, f"Not published: {exc.detail}")
-    else:
-        messages.success(request, f"Version {offer.version} is published.")
+        return _publish_page(request, offer, error=exc.detail, status=400)
+    messages.success(request, f"Version {offer.version} of “{offer.title}” is published.")
     return redirect("licensing:character_manage", pk=offer.character_id)
 
 

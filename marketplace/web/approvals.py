@@ -1,5 +1,6 @@
-"""The rightsholder's approvals queue: licence requests (per-licensee approval) and the
-videos waiting for review (per-work approval)."""
+"""The rightsholder's approvals: the videos waiting for their review (per-work approval)
+and licence requests (per-licensee approval), each approved or declined; and the active
+licences they may revoke."""
 
 import uuid
 
@@ -45,28 +46,37 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 if form.cleaned_data["decision"] == "approve":
                     licensing_services.grant_approve(grant=grant, by=request.user)
                     messages.success(
-                        request, f"{grant.licensee.email} may now use {grant.character.name}."
+                        request, f"{grant.licensee} may now use {grant.character.name}."
                     )
                 else:
                     licensing_services.grant_reject(
                         grant=grant, by=request.user, reason=form.cleaned_data["reason"]
                     )
                     messages.success(
-                        request, f"Declined {grant.licensee.email}; any fee they paid is refunded."
+                        request,
+                        f"Declined {grant.licensee}'s request; any fee they paid is refunded.",
                     )
             except DomainError as exc:
                 messages.error(request, exc.detail)
         return redirect(reverse("marketplace:approvals"))
-    pending = licensing_selectors.grants_for_licensor(user=request.user, status="pending_approval")
+    pending = list(
+        licensing_selectors.grants_for_licensor(user=request.user, status="pending_approval")
+    )
     works = [
         (approval, selectors.work_declared(work=approval.work))
         for approval in selectors.work_approvals_for_licensor(user=request.user)
     ]
+    # Who is asking: each requester's latest published works, shown with the request.
+    past = selectors.recent_works_by_creators(user_ids={g.licensee_id for g in pending})
     active = licensing_selectors.grants_for_licensor(user=request.user, status="active")
     return render(
         request,
         "marketplace/approvals.html",
-        {"pending": pending, "work_approvals": works, "active": active},
+        {
+            "requests": [(grant, past.get(grant.licensee_id, [])) for grant in pending],
+            "work_approvals": works,
+            "active": active,
+        },
     )
 
 
@@ -89,5 +99,7 @@ def _decide_work_approval(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "Approved and published." if approve else "Denied.")
+            messages.success(
+                request, "Approved and published." if approve else "Declined: it stays unpublished."
+            )
     return redirect(reverse("marketplace:approvals"))

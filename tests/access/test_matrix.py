@@ -540,7 +540,10 @@ ROUTES: dict[str, dict[str, Op]] = {
         "post": Op({"offer_draft": editors("owner")}, body=offer_form),
     },
     "licensing:offer_preview": {"post": Op({"offer_draft": editors("owner")}, body=offer_form)},
-    "licensing:offer_publish": {"post": Op({"offer_draft": editors("owner")})},
+    "licensing:offer_publish": {
+        "get": Op({"offer_draft": editors("owner")}, note="the page that confirms publishing"),
+        "post": Op({"offer_draft": editors("owner")}),
+    },
     "licensing:offer_end": {"post": Op({"offer_published": editors("owner")})},
     "marketplace:approvals": {
         "get": Op({"none": SIGNED_IN}),

@@ -120,14 +120,26 @@ def test_journey_1_rightsholder_signs_up_is_verified_and_publishes(browser_conte
     character = Character.objects.get(name="Kaze Runner")
     assert character.images.count() == 1
 
-    # ...and publishes a "Commercial remix" offer from the preset.
+    # ...and publishes a "Commercial remix" offer from the preset, with a fee typed in
+    # dollars and a share in percent, confirming on a page of its own.
     studio.get_by_label("Preset").select_option(label="Commercial remix")
     studio.get_by_role("button", name="New offer").click()
-    studio.get_by_role("button", name="Save and publish").click()
-    expect(studio.get_by_text(re.compile("published", re.I)).first).to_be_visible()
+    studio.get_by_label("Fee to accept the licence").fill("20.00")
+    studio.get_by_label("Your share of each video's earnings (%)").fill("12.5")
+    expect(studio.locator("#shown_upfront_fee")).to_have_text("Creators read: $20.00")
+    studio.get_by_role("button", name="Save and publish…").click()
+    expect(studio.get_by_role("heading", name=re.compile("^Publish"))).to_be_visible()
+    expect(
+        studio.get_by_text("$20.00 upfront · $0.00 per video · 12.5% revenue share")
+    ).to_be_visible()
+    assert Offer.objects.get(character=character).status == "draft"
+    screenshot(studio, "journey-1-confirm-publishing")
+    studio.get_by_role("button", name="Publish version 1").click()
+    expect(studio.get_by_text(re.compile("is published")).first).to_be_visible()
     offer = Offer.objects.get(character=character, status="published")
-    assert offer.terms["rev_share_bps"] == 1500 and offer.terms["remix_policy"] == "same_terms"
-    assert any("can never change" in message for message in dialogs)
+    assert offer.terms["rev_share_bps"] == 1250 and offer.terms["remix_policy"] == "same_terms"
+    assert offer.terms["upfront_fee"] == 2000
+    assert not dialogs  # no browser confirm() on the way
 
     # It is in the public catalog.
     studio.goto("/catalog/?q=Kaze")
@@ -313,6 +325,10 @@ def test_journey_5_likeness_owner_approves_one_and_deletes_another(browser_conte
     dialogs: list[str] = []
     _accept_dialogs(page, dialogs)
     page.goto("/dashboard/approvals/")
+    expect(page.get_by_role("heading", name="Approvals", exact=True)).to_be_visible()
+    video = page.locator("li", has_text="waves hello").locator("video")
+    assert video.bounding_box()["width"] >= 360  # large enough to judge
+    screenshot(page, "journey-5-approvals-queue")
     page.locator("li", has_text="waves hello").get_by_role("button", name="Approve").click()
     expect(page.locator(".message.success")).to_be_visible()
     page.locator("li", has_text="juggles oranges").get_by_role(

@@ -63,6 +63,15 @@ def _field_errors(html: str, name: str) -> list[str]:
     return re.findall(r'<small class="error" role="alert">(.*?)</small>', _field_chunk(html, name))
 
 
+def _oob_errors(html: str, name: str) -> list[str]:
+    """The errors the live preview swaps in next to field ``name`` (out of band)."""
+    match = re.search(
+        rf'<div id="errors_{name}" class="errors-slot" hx-swap-oob="true">(.*?)</div>', html
+    )
+    assert match, f"no error slot for {name!r}"
+    return re.findall(r'<small class="error" role="alert">(.*?)</small>', match.group(1))
+
+
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
@@ -472,6 +481,7 @@ def _dashboard_requests(a: dict) -> list[tuple[str, str, dict]]:
             reverse("licensing:offer_create", args=[character.pk]),
             {"preset": "commercial_use"},
         ),
+        ("get", reverse("licensing:offer_publish", args=[draft.pk]), {}),
         ("post", reverse("licensing:offer_publish", args=[draft.pk]), {}),
         (
             "post",
@@ -713,7 +723,7 @@ def test_new_offer_from_a_preset_prefills_the_editor(client):
     assert offer.status == "draft"
     assert offer.preset == "commercial_remix"
     html = client.get(response["Location"]).content.decode()
-    assert re.search(r'name="rev_share_bps" value="1500"', html)
+    assert re.search(r'name="rev_share_percent" value="15"', html)
     assert _checkbox_checked(html, "commercial_use")
     assert _checkbox_checked(html, "allowed_actions", "remix")
     assert not _checkbox_checked(html, "allowed_actions", "export")
@@ -743,7 +753,7 @@ def test_contradictory_terms_show_field_errors_and_leave_the_draft_unchanged(cli
 
     # then
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, with its errors
     assert _field_errors(html, "remix_policy") == [
         "A remix policy needs &#x27;remix&#x27; among the allowed actions."
     ]
@@ -760,13 +770,15 @@ def test_saving_then_publishing_freezes_the_terms_with_their_hash(client):
     client.force_login(editor)
     url = reverse("licensing:offer_edit", args=[draft.pk])
 
-    # when: save a draft, then save and publish
-    saved = client.post(url, _offer_post_data(draft, upfront_fee="1500", territories="jp, fr"))
+    # when: save a draft, then save and publish, then confirm on the publish page
+    saved = client.post(url, _offer_post_data(draft, upfront_fee="15.00", territories="jp, fr"))
     draft.refresh_from_db()
-    published = client.post(url, {**_offer_post_data(draft), "publish": "1"})
+    to_confirm = client.post(url, {**_offer_post_data(draft), "publish": "1"})
+    published = client.post(to_confirm["Location"])
 
     # then
     assert saved["Location"] == url
+    assert to_confirm["Location"] == reverse("licensing:offer_publish", args=[draft.pk])
     assert published["Location"] == reverse("licensing:character_manage", args=[character.pk])
     draft.refresh_from_db()
     assert draft.status == "published"
@@ -781,12 +793,9 @@ def test_publishing_for_an_unverified_organization_shows_why_and_keeps_the_draft
     draft = services.offer_create_draft(character=character, by=editor, terms={"credit_text": "S"})
     client.force_login(editor)
 
-    response = client.post(
-        reverse("licensing:offer_edit", args=[draft.pk]),
-        {**_offer_post_data(draft), "publish": "1"},
-    )
+    response = client.post(reverse("licensing:offer_publish", args=[draft.pk]))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "must be verified by our staff" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
@@ -832,7 +841,7 @@ def test_preview_shows_the_summary_for_valid_terms(client):
 
     response = client.post(
         reverse("licensing:offer_preview", args=[draft.pk]),
-        _offer_post_data(draft, commercial_use=True, rev_share_bps="1500"),
+        _offer_post_data(draft, commercial_use=True, rev_share_percent="15"),
         HTTP_HX_REQUEST="true",
     )
 
@@ -858,9 +867,12 @@ def test_preview_lists_readable_problems_for_invalid_terms(client):
     contradictory = client.post(url, _offer_post_data(draft, territories="ZZ")).content.decode()
     malformed = client.post(url, _offer_post_data(draft, upfront_fee="-5")).content.decode()
 
-    assert "territories: Unknown ISO 3166 territory code(s): ZZ." in contradictory
-    assert 'class="terms"' not in contradictory
-    assert "upfront fee: Ensure this value is greater than or equal to 0." in malformed
+    # Each problem is swapped in next to its own field, not listed in the preview.
+    assert _oob_errors(contradictory, "territories") == ["Unknown ISO 3166 territory code(s): ZZ."]
+    assert _oob_errors(contradictory, "upfront_fee") == []
+    assert 'class="terms"' not in contradictory and 'class="problems"' not in contradictory
+    assert _oob_errors(malformed, "upfront_fee") == ["A fee cannot be negative: 0 is free."]
+    assert 'class="problems"' not in malformed
 
 
 # --- approvals ----------------------------------------------------------------------------
@@ -890,7 +902,7 @@ def test_likeness_owner_sees_and_approves_a_pending_request(client, pending_requ
     response = client.post(url, {"grant": pending_request.pk, "decision": "approve"})
 
     # then
-    assert pending_request.licensee.email in page
+    assert pending_request.licensee.display_name in page  # by name, not email
     assert response["Location"] == url
     pending_request.refresh_from_db()
     assert pending_request.status == "active"
