@@ -216,10 +216,14 @@ def advice_for(reason, *, territory: str = "", again_url: str = "") -> Advice:
         "country": country_name(territory) if territory else "your country",
         "detail": detail,
     }
+    action, target = words.action, words.target
+    if target == CATALOG and reason.get("matched_as"):
+        # Only the prompt brought the character in: leaving it out is the way forward.
+        action, target = CHANGE_PROMPT, AGAIN
     return Advice(
         text=words.text.format(**fill),
-        action=words.action.format(**fill),
-        url=_url(words.target, reason, again_url),
+        action=action.format(**fill),
+        url=_url(target, reason, again_url),
     )
 
 

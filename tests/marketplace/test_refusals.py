@@ -120,6 +120,10 @@ def test_the_actions_lead_to_the_character_the_wallet_and_back_to_the_studio():
     assert url("unlicensed_character").action == "Get a licence for Kuro"
     assert url("banned_word").url == again
     assert url("banned_word").action == "Change the prompt"
+    assert url("disallowed_character").action == "Choose another character"
+    # a character only the prompt names is left out of the prompt instead
+    named = url("disallowed_character", matched_as="matched as 'shadow vandal'")
+    assert (named.action, named.url) == ("Change the prompt", again)
     assert url("insufficient_funds").url == "/earnings/#wallet"
     assert url("insufficient_funds").action == "Top up your wallet"
     assert url("territory").text == "Kuro may not be used in your country."
