@@ -44,8 +44,10 @@ def _ended(request: GenerationRequest) -> tuple[str, str, str]:
     work = Work.objects.filter(request=request).first()
     what = _quoted(work.title if work is not None else request.prompt)
     if code in ("approval_denied", "approval_expired") and last.get("by"):
-        verb = "declined" if code == "approval_denied" else "did not review in time"
-        title = f"{last['by']} {verb} your video {what}"
+        if code == "approval_denied":
+            title = f"{last['by']} declined your video {what}"
+        else:
+            title = f"{last['by']} did not review your video {what} in time"
     elif request.status == GenerationStatus.FAILED:
         title = f"Your video {what} could not be made"
     elif work is not None:

@@ -1,6 +1,8 @@
 """The creator hears how each request ended, once per event, in words that name people
 as people do; what a rightsholder was asked to decide stops being "New" once decided."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -170,3 +172,61 @@ def test_notify_with_a_key_tells_each_person_once():
     assert Notification.objects.filter(user=ben).count() == 1
     assert OutboxMessage.objects.filter(task_name="accounts.notification_emails").count() == 2
     assert accounts_services.notify(users=[ann, ben], kind="t", title="Hi", key="event:1") == []
+
+
+def test_an_expired_review_tells_the_creator_once_and_is_no_longer_new():
+    # given
+    person, creator, work = _likeness_awaiting_approval()
+    review = Notification.objects.get(user=person, kind="approval.work")
+
+    # when: its deadline passes, and the expiry job runs twice
+    later = work.approvals.get().deadline + timedelta(minutes=1)
+    services.work_approvals_expire(now=later)
+    services.work_approvals_expire(now=later)
+
+    # then
+    [note] = _notes(creator)
+    assert note.title == "Aiko Tanaka did not review your video “Aiko waves hello” in time"
+    assert note.body == "Aiko Tanaka didn't look at the video in time, so it was not published."
+    review.refresh_from_db()
+    assert review.read_at is not None
+
+
+def test_a_first_of_two_approvals_says_who_approved_and_how_many_are_left(signing):
+    # given: a video of Aiko and Leo, each reviewing videos of them
+    creator = UserFactory()
+    people = []
+    for name in ("Aiko Tanaka", "Leo Martins"):
+        person = UserFactory(display_name=name)
+        likeness = proven_likeness(person, name)
+        offer = publish_offer(likeness, audience="approved", approval="per_work")
+        grant = licensing_services.grant_accept(
+            offer=offer, by=creator, max_fee=0, max_rev_share_bps=0, max_generation_fee=0
+        )
+        licensing_services.grant_approve(grant=grant, by=person)
+        people.append((person, likeness))
+    work = make_work(
+        creator=creator,
+        characters=[likeness for _, likeness in people],
+        prompt="Aiko Tanaka and Leo Martins share an umbrella",
+    )
+    (aiko, aiko_likeness), (leo, leo_likeness) = people
+
+    # when: Aiko approves; then Leo does
+    services.work_approval_decide(
+        approval=work.approvals.get(character=aiko_likeness), by=aiko, approve=True
+    )
+    first = _notes(creator, kind="approval.decided")
+    services.work_approval_decide(
+        approval=work.approvals.get(character=leo_likeness), by=leo, approve=True
+    )
+
+    # then: one note for Aiko's approval, one for the publication naming both
+    [partial] = first
+    assert partial.title == (
+        "Aiko Tanaka approved your video “Aiko Tanaka and Leo Martins share an umbrella”"
+    )
+    assert partial.body == "It is published once 1 more rightsholder approves it."
+    [published] = _notes(creator)
+    assert published.title.startswith("Aiko Tanaka and Leo Martins approved your video")
+    assert len(_notes(creator, kind="approval.decided")) == 1
