@@ -554,9 +554,11 @@ def my_works_rows(*, user: User, limit: int = 100) -> list[GenerationRequest]:
 
 def work_pending_reviewers(*, work: Work) -> list[str]:
     """Who still has to look at a work waiting for approval: the person or the studio."""
-    approvals = WorkApproval.objects.filter(
-        work=work, status=ApprovalStatus.PENDING
-    ).select_related("character__owner_user", "character__owner_organization")
+    approvals = (
+        WorkApproval.objects.filter(work=work, status=ApprovalStatus.PENDING)
+        .select_related("character__owner_user", "character__owner_organization")
+        .order_by("deadline", "id")
+    )
     return list(dict.fromkeys(a.character.rightsholder_name for a in approvals))
 
 

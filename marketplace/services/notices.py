@@ -16,10 +16,13 @@ def _quoted(text: str, limit: int = 60) -> str:
 
 
 def _approvers(work: Work) -> list[str]:
-    """Who approved the work, as people call them: the person, or the studio."""
-    approvals = WorkApproval.objects.filter(
-        work=work, status=ApprovalStatus.APPROVED
-    ).select_related("character__owner_user", "character__owner_organization")
+    """Who approved the work, as people call them (the person, or the studio), first
+    approver first."""
+    approvals = (
+        WorkApproval.objects.filter(work=work, status=ApprovalStatus.APPROVED)
+        .select_related("character__owner_user", "character__owner_organization")
+        .order_by("decided_at", "id")  # in the order they approved
+    )
     return list(dict.fromkeys(a.character.rightsholder_name for a in approvals))
 
 

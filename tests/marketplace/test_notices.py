@@ -230,3 +230,16 @@ def test_a_first_of_two_approvals_says_who_approved_and_how_many_are_left(signin
     [published] = _notes(creator)
     assert published.title.startswith("Aiko Tanaka and Leo Martins approved your video")
     assert len(_notes(creator, kind="approval.decided")) == 1
+
+
+def test_the_progress_of_a_video_waiting_for_review_names_who_reviews_it(client):
+    # given
+    _, creator, work = _likeness_awaiting_approval()
+    client.force_login(creator)
+
+    # when
+    html = client.get(work.request.get_absolute_url()).content.decode()
+
+    # then
+    assert "Your video is made. Aiko Tanaka looks at it before it is published" in html
+    assert "<progress" not in html and 'hx-trigger="every 30s"' in html
