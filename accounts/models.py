@@ -168,6 +168,10 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
+    # What it is about ("generation.published:<id>"): one notification per person and
+    # key, so a replayed event or retried task does not tell them twice; and the key
+    # by which it is marked read once what it asks for is handled.
+    key = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # When its email copy went out (accounts.notification_emails, through the outbox).
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +180,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~models.Q(key=""), name="notification_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"

@@ -348,18 +348,34 @@ def follow_delete(*, follower: User, followee: User) -> None:
     Follow.objects.filter(follower=follower, followee=followee).delete()
 
 
-def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> list:
+def notify(*, users, kind: str, title: str, body: str = "", url: str = "", key: str = "") -> list:
     """Tell people something: an in-app notification each, and its email copy sent by a
     job (``accounts.notification_emails``) written to the outbox in this transaction, so
     the email goes out once it commits even if the broker or the mail server is down at
-    the time (the relay and the task's retries carry it)."""
+    the time (the relay and the task's retries carry it).
+
+    With a ``key`` (what the notification is about), a person already told under that
+    key is not told again: the same event replayed, or a retried task, notifies once.
+    Returns the notifications created."""
     recipients = [u for u in dict.fromkeys(users) if u is not None and u.is_active]
+    key = key[:200]
+    if key:
+        told = set(
+            Notification.objects.filter(key=key, user__in=recipients).values_list(
+                "user_id", flat=True
+            )
+        )
+        recipients = [u for u in recipients if u.pk not in told]
     notes = Notification.objects.bulk_create(
         [
-            Notification(user=u, kind=kind, title=title[:200], body=body, url=url[:300])
+            Notification(user=u, kind=kind, title=title[:200], body=body, url=url[:300], key=key)
             for u in recipients
-        ]
+        ],
+        # Two concurrent tellings of one event: the unique (user, key) keeps one.
+        ignore_conflicts=bool(key),
     )
+    if key and notes:
+        notes = list(Notification.objects.filter(pk__in=[n.pk for n in notes]))
     if notes:
         outbox.enqueue("accounts.notification_emails", [[str(note.pk) for note in notes]])
     return notes
@@ -391,6 +407,17 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def notifications_mark_handled(*, key_prefix: str) -> int:
+    """Mark read, for everyone, the notifications asking for something now decided
+    (a licence request approved or declined, a video reviewed): they are no longer
+    new. Returns how many."""
+    if not key_prefix:
+        return 0
+    return Notification.objects.filter(key__startswith=key_prefix, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def screening_user_ensure() -> User:

@@ -742,3 +742,9 @@ def consent_challenge_open(*, character: Character, user: User) -> ConsentChalle
         .order_by("-created_at")
         .first()
     )
+
+
+def cheapest_published_offer(*, character: Character) -> Offer | None:
+    """The character's published offer with the lowest upfront fee (the studio's "from"
+    price for a character the creator has no licence for)."""
+    return _published_offers().filter(character=character).first()

@@ -116,3 +116,14 @@ class MarketplaceError(StrEnum):
 
     UNVERIFIED = "unverified"
     TOO_LATE = "too_late"
+
+
+class OutcomeCode(StrEnum):
+    """Why a request ended without a published video, when the policy engine's reason
+    codes do not say it: the words and the way forward are in marketplace/refusals.py."""
+
+    APPROVAL_DENIED = "approval_denied"
+    APPROVAL_EXPIRED = "approval_expired"
+    DELETED_BEFORE_APPROVAL = "deleted_before_approval"
+    LICENCE_ENDED = "licence_ended"
+    FAILED = "failed"

@@ -609,3 +609,103 @@ def works_with_character(*, character_id) -> QuerySet[Work]:
         .select_related("creator")
         .order_by("-published_at", "-id")
     )
+
+
+# --- the creator's own pages (my works, the studio) ---------------------------------------
+
+# Claims a creator sees on their work: those that took effect and still stand.
+_STANDING_CLAIMS = [ClaimStatus.ACTIVE, ClaimStatus.DISPUTED, ClaimStatus.UPHELD]
+_OPEN_DISPUTES = [DisputeStatus.OPEN, DisputeStatus.ESCALATED]
+
+
+def my_works_rows(*, user: User, limit: int = 100) -> list[GenerationRequest]:
+    """The creator's requests, newest first, each with its work (if one was made) and
+    the work's likes, standing claims and open disputes counted: one query."""
+    return list(
+        GenerationRequest.objects.filter(creator=user)
+        .select_related("work")
+        .annotate(
+            likes_count=Count("work__likes", distinct=True),
+            claims_count=Count(
+                "work__claims",
+                filter=Q(work__claims__status__in=_STANDING_CLAIMS),
+                distinct=True,
+            ),
+            disputes_count=Count(
+                "work__claims__dispute",
+                filter=Q(work__claims__dispute__status__in=_OPEN_DISPUTES),
+                distinct=True,
+            ),
+        )
+        .order_by("-created_at", "id")[:limit]
+    )
+
+
+def work_pending_reviewers(*, work: Work) -> list[str]:
+    """Who still has to look at a work waiting for approval: the person or the studio."""
+    approvals = (
+        WorkApproval.objects.filter(work=work, status=ApprovalStatus.PENDING)
+        .select_related("character__owner_user", "character__owner_organization")
+        .order_by("deadline", "id")
+    )
+    return list(dict.fromkeys(a.character.rightsholder_name for a in approvals))
+
+
+def work_character_ids(*, work: Work) -> list[str]:
+    """The characters a work's licences name (a remix's parent's, to tick in advance)."""
+    return [str(c) for c in work.licenses.values_list("character_id", flat=True)]
+
+
+@dataclass(frozen=True)
+class StudioCharacter:
+    """A character card in the studio: whether the creator may use it now, and what it
+    costs them (minor units; currency of its terms)."""
+
+    id: str
+    name: str
+    thumbnail: object  # an image field, or None
+    licensed: bool
+    currency: str
+    per_video: int  # the per-generation fee of the licence (held or on offer)
+    licence_fee: int  # still to pay before using it: 0 when licensed
+    url: str
+
+
+def studio_characters(*, user: User, extra_ids=()) -> list[StudioCharacter]:
+    """The characters the creator holds an active licence for, and ``extra_ids`` (a
+    remix's parent's) they may not: each with its per-video fee, and for one without a
+    licence the cheapest published offer's upfront fee and per-video fee."""
+    licensed = {str(c.pk) for c in licensing_selectors.characters_licensed_to(user=user)}
+    ids = [*licensed, *(str(c) for c in extra_ids)]
+    fees = {
+        f["character_id"]: f
+        for f in licensing_selectors.generation_fees_owed(licensee=user, character_ids=licensed)
+    }
+    cards = []
+    for character in licensing_selectors.characters_with_images(ids=ids):
+        cid = str(character.pk)
+        images = list(character.images.all())
+        thumbnail = images[0].thumbnail if images else None
+        if cid in licensed:
+            fee = fees.get(cid)
+            currency = fee["currency"] if fee else ""
+            per_video, licence_fee = (fee["amount"] if fee else 0), 0
+        else:
+            offer = licensing_selectors.cheapest_published_offer(character=character)
+            terms = offer.parsed_terms if offer else None
+            currency = terms.currency if terms else ""
+            per_video = terms.per_generation_fee if terms else 0
+            licence_fee = terms.upfront_fee if terms else 0
+        cards.append(
+            StudioCharacter(
+                id=cid,
+                name=character.name,
+                thumbnail=thumbnail,
+                licensed=cid in licensed,
+                currency=currency,
+                per_video=per_video,
+                licence_fee=licence_fee,
+                url=character.get_absolute_url(),
+            )
+        )
+    return cards

@@ -78,3 +78,19 @@ def revenue_by_work(
         .order_by("-total", "work_id")[:limit]
     )
     return [(str(row["work_id"]), row["total"]) for row in rows]
+
+
+def earned_per_work(*, owner: User, work_ids: Iterable) -> dict[str, list[tuple[str, int]]]:
+    """Work id → [(currency, minor units)] the owner earned from each work (credits to
+    their pending balance, as ``revenue_by_work`` counts them): one GROUP BY."""
+    rows = (
+        _credits([owner])
+        .filter(work_id__in=[w for w in work_ids if w])
+        .values("work_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("work_id", "currency")
+    )
+    earned: dict[str, list[tuple[str, int]]] = {}
+    for row in rows:
+        earned.setdefault(str(row["work_id"]), []).append((row["currency"], row["total"]))
+    return earned

@@ -171,15 +171,26 @@ def _notify_licensors(grant: Grant) -> None:
         body=f"Decide by {grant.approval_deadline:%d %b %H:%M} UTC, or the request is "
         "declined (and any fee paid for it refunded).",
         url="/dashboard/approvals/",
+        # Per wait: a licence sent back to approval asks again.
+        key=f"{_request_key(grant)}:{grant.approval_deadline.isoformat()}",
     )
 
 
+def _request_key(grant: Grant) -> str:
+    """The key of the rightsholders' "asks to use" notifications: marked read once the
+    request is decided (approved, declined, or declined by its deadline)."""
+    return f"approval.requested:{grant.pk}"
+
+
 def _notify_licensee(grant: Grant, what: str) -> None:
+    if grant.status != GrantStatus.PENDING_APPROVAL:
+        accounts_services.notifications_mark_handled(key_prefix=_request_key(grant))
     accounts_services.notify(
         users=[grant.licensee],
         kind=f"grant.{grant.status}",
         title=f"Your licence for {grant.character.name} {what}",
         url="/grants/",
+        key=f"grant.{grant.status}:{grant.pk}:{grant.updated_at.isoformat()}",
     )
 
 

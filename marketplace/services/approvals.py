@@ -13,9 +13,9 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
-from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
+from marketplace.enums import ApprovalStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import Work, WorkApproval
-from marketplace.services.transitions import generation_transition
+from marketplace.services.transitions import generation_transition, outcome_reason
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -37,8 +37,15 @@ def work_approvals_open(
             title=f"Review a video showing {approval.character.name}",
             body=f"By {work.creator}. Decide by {deadline:%d %b %H:%M} UTC, or it is denied.",
             url="/dashboard/approvals/",
+            key=_review_key(approval),
         )
     return approvals
+
+
+def _review_key(approval: WorkApproval) -> str:
+    """The key of the rightsholders' "review this video" notification: marked read
+    once the review is decided, expired or withdrawn."""
+    return f"approval.work:{approval.pk}"
 
 
 def work_approval_decide(
@@ -67,15 +74,25 @@ def work_approval_decide(
         approval.note = note[:200]
         approval.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
         work = work_approval_settled(work_id=approval.work_id)
-        accounts_services.notify(
-            users=[work.creator],
-            kind="approval.decided",
-            title=f"{approval.character.name}'s rightsholder "
-            f"{'approved' if approve else 'denied'} your video",
-            body=note,
-            url=work.get_absolute_url(),
-        )
+        accounts_services.notifications_mark_handled(key_prefix=_review_key(approval))
+        if work.status == WorkStatus.PENDING_APPROVAL:
+            # Other reviews still wait. A decision that settles the work is told by the
+            # request's end (published, or declined): one notification per event.
+            _notify_partial_approval(approval, work)
     return approval
+
+
+def _notify_partial_approval(approval: WorkApproval, work: Work) -> None:
+    waiting = WorkApproval.objects.filter(work=work, status=ApprovalStatus.PENDING).count()
+    accounts_services.notify(
+        users=[work.creator],
+        kind="approval.decided",
+        title=f"{approval.character.rightsholder_name} approved your video “{work.title[:60]}”",
+        body=f"It is published once {waiting} more rightsholder"
+        f"{' approves' if waiting == 1 else 's approve'} it.",
+        url=work.get_absolute_url(),
+        key=f"approval.decided:{approval.pk}",
+    )
 
 
 def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> int:
@@ -94,6 +111,7 @@ def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> i
                 approval.status = ApprovalStatus.EXPIRED
                 approval.decided_at = now
                 approval.save(update_fields=["status", "decided_at", "updated_at"])
+                accounts_services.notifications_mark_handled(key_prefix=_review_key(approval))
             for work_id in sorted({a.work_id for a in due}):
                 work_approval_settled(work_id=work_id)
         expired += len(due)
@@ -104,7 +122,10 @@ def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> i
 def work_approvals_withdraw(*, work_id) -> int:
     """Close the pending reviews of a work deleted while it waited: there is nothing
     left to decide. Returns how many were withdrawn."""
-    return WorkApproval.objects.filter(work_id=work_id, status=ApprovalStatus.PENDING).update(
+    pending = WorkApproval.objects.filter(work_id=work_id, status=ApprovalStatus.PENDING)
+    for approval in pending:
+        accounts_services.notifications_mark_handled(key_prefix=_review_key(approval))
+    return pending.update(
         status=ApprovalStatus.WITHDRAWN, decided_at=timezone.now(), updated_at=timezone.now()
     )
 
@@ -131,8 +152,22 @@ def work_approval_settled(*, work_id) -> Work:
             )
             work.status = WorkStatus.DENIED
             work.save(update_fields=["status", "updated_at"])
+            code = (
+                OutcomeCode.APPROVAL_EXPIRED
+                if first.status == ApprovalStatus.EXPIRED
+                else OutcomeCode.APPROVAL_DENIED
+            )
             generation_transition(
-                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
+                request_id=work.request_id,
+                to=GenerationStatus.REFUSED,
+                note=reason,
+                reason=reason,
+                outcome=outcome_reason(
+                    code,
+                    first.note if code == OutcomeCode.APPROVAL_DENIED else "",
+                    character=first.character,
+                    by=first.character.rightsholder_name,
+                ),
             )
         elif approvals and all(a.status == ApprovalStatus.APPROVED for a in approvals):
             work.status = WorkStatus.PUBLISHED

@@ -12,10 +12,10 @@ from django.utils import timezone
 from core.errors import NotPermitted
 from licensing import selectors as licensing_selectors
 from licensing.enums import CharacterKind
-from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, WorkStatus
+from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from marketplace.services.approvals import work_approvals_withdraw
-from marketplace.services.transitions import generation_transition
+from marketplace.services.transitions import generation_transition, outcome_reason
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -49,7 +49,11 @@ def work_delete(*, work: Work, by: User) -> Work:
         if was_pending:
             reason = "The video was deleted before it was approved."
             generation_transition(
-                request_id=work.request_id, to=GenerationStatus.REFUSED, note=reason, reason=reason
+                request_id=work.request_id,
+                to=GenerationStatus.REFUSED,
+                note=reason,
+                reason=reason,
+                outcome=outcome_reason(OutcomeCode.DELETED_BEFORE_APPROVAL, reason),
             )
             work_approvals_withdraw(work_id=work.pk)
         transaction.on_commit(lambda: _delete_files(work))
@@ -101,6 +105,7 @@ def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
                         to=GenerationStatus.REFUSED,
                         note=reason,
                         reason=reason,
+                        outcome=outcome_reason(OutcomeCode.LICENCE_ENDED, reason),
                     )
                 locked.status = WorkStatus.DELETED
                 locked.save(update_fields=["status", "updated_at"])
@@ -142,7 +147,11 @@ def generations_fail_for_revoked_grant(*, grant_id, reason: str) -> int:
             locked = GenerationRequest.objects.select_for_update().get(pk=request_id)
             if locked.status in _UNFINISHED:
                 generation_transition(
-                    request_id=request_id, to=GenerationStatus.FAILED, note=reason, reason=reason
+                    request_id=request_id,
+                    to=GenerationStatus.FAILED,
+                    note=reason,
+                    reason=reason,
+                    outcome=outcome_reason(OutcomeCode.LICENCE_ENDED, reason),
                 )
                 failed += 1
     return failed

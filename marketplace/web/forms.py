@@ -1,7 +1,24 @@
+import functools
+
+import pycountry
 from django import forms
 
 from licensing.terms import RATINGS
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
+
+
+@functools.cache
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country (pycountry), by its name as people write it."""
+    names = ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
+    return sorted(names, key=lambda pair: pair[1])
+
+
+class CountryField(forms.ChoiceField):
+    """A country from the list; a hand-typed code ("jp") is read as its upper case."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
 
 
 class StudioForm(forms.Form):
@@ -18,10 +35,10 @@ class StudioForm(forms.Form):
         label="Duration (seconds)", min_value=MIN_SECONDS, max_value=MAX_SECONDS, initial=5
     )
     commercial = forms.BooleanField(required=False, label="This video is for commercial use")
-    territory = forms.CharField(
+    territory = CountryField(
         required=False,
-        max_length=2,
-        help_text="Your country (ISO code, e.g. JP); some licences are limited to some countries.",
+        label="Your country",
+        help_text="Some licences allow videos only in some countries.",
     )
     rating = forms.ChoiceField(choices=[(r, r.replace("_", " ").capitalize()) for r in RATINGS])
     parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -29,6 +46,7 @@ class StudioForm(forms.Form):
     def __init__(self, *args, character_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["characters"].choices = character_choices
+        self.fields["territory"].choices = [("", "Choose your country"), *country_choices()]
 
     def clean(self):
         # The same rule generation_request_create applies, so that "Check terms" does

@@ -14,13 +14,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError, InsufficientFunds, NotPermitted
+from core.money import Money
 from core.ratelimit import rate_limit_response
 from core.uploads import validate_image
 from marketplace import selectors, services
-from marketplace.enums import TERMINAL_STATUSES, WorkStatus
-from marketplace.models import Work
+from marketplace.enums import TERMINAL_STATUSES, GenerationStatus, WorkStatus
+from marketplace.models import GenerationRequest, Work
 from marketplace.provenance.training import tdmrep_rules
 from marketplace.provenance.verify import verify_media
+from marketplace.refusals import refusal_advice, request_advice
 from marketplace.web.forms import StudioForm, VerifyForm
 
 VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
@@ -31,12 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/home.html", {"works": _with_social(works, request.user)})
 
 
-def _studio_form(request: HttpRequest, data=None) -> StudioForm:
+def _studio_form(request: HttpRequest, data=None, initial: dict | None = None) -> StudioForm:
     characters = selectors.active_grant_characters(user=request.user)
     return StudioForm(
         data,
         character_choices=[(str(c.pk), c.name) for c in characters],
-        initial={"parent": request.GET.get("parent")},
+        initial=initial or {},
     )
 
 
@@ -53,13 +55,70 @@ def _parent(request: HttpRequest, parent_id) -> Work | None:
     return work
 
 
+def _again(request: HttpRequest) -> GenerationRequest | None:
+    """The creator's own earlier request to fill the studio with (``?again=<id>``, the
+    "Change the prompt" link of a refusal); someone else's is not found."""
+    try:
+        pk = uuid.UUID(request.GET.get("again", ""))
+    except ValueError:
+        return None
+    return selectors.request_for_creator(pk=pk, user=request.user)
+
+
+def _initial(again: GenerationRequest | None, parent: Work | None) -> dict:
+    """What the studio starts with: an earlier request as it was, or for a remix the
+    parent's characters ticked in advance."""
+    initial: dict = {"parent": parent.pk if parent else None}
+    if again is not None:
+        initial |= {
+            "prompt": again.prompt,
+            "characters": [str(c.pk) for c in again.characters.all()],
+            "duration_s": again.duration_s,
+            "commercial": again.commercial,
+            "territory": again.territory,
+            "rating": again.rating,
+        }
+    elif parent is not None:
+        initial["characters"] = selectors.work_character_ids(work=parent)
+    return initial
+
+
+def _studio_parent(request: HttpRequest, again: GenerationRequest | None) -> Work | None:
+    parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if not parent_id and again is not None and again.parent_id:
+        # The earlier request remixed a work: remix it again, if it is still published.
+        parent = selectors.work_visible_to(pk=again.parent_id, user=request.user)
+        return parent if parent and parent.status == WorkStatus.PUBLISHED else None
+    return _parent(request, parent_id)
+
+
+def _cost(cards: list, ticked: list[str]) -> dict:
+    """What generating with the ticked characters costs before it starts: each fee as a
+    line, and the total per currency."""
+    lines, totals = [], {}
+    for card in cards:
+        if card.id not in ticked or not card.currency:
+            continue
+        if card.licence_fee:
+            lines.append(
+                (f"Licence for {card.name} (once)", Money(card.licence_fee, card.currency))
+            )
+        if card.per_video:
+            lines.append((f"{card.name}, per video", Money(card.per_video, card.currency)))
+    for _, money in lines:
+        totals[money.currency] = totals.get(money.currency, Money.zero(money.currency)) + money
+    return {"lines": lines, "totals": list(totals.values())}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def studio(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (refused := rate_limit_response(request, "generate")):
         return refused
-    form = _studio_form(request, request.POST or None)
-    parent = _parent(request, request.POST.get("parent") or request.GET.get("parent"))
+    again = _again(request) if request.method == "GET" else None
+    parent = _studio_parent(request, again)
+    initial = _initial(again, parent)
+    form = _studio_form(request, request.POST or None, initial=initial)
     top_up = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -80,12 +139,21 @@ def studio(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
             return redirect(generation)
+    if request.method == "POST":
+        ticked = request.POST.getlist("characters")
+    else:
+        ticked = initial.get("characters", [])
+    parent_ids = selectors.work_character_ids(work=parent) if parent else []
+    cards = selectors.studio_characters(user=request.user, extra_ids=parent_ids)
     # With a parent, the page shows the remix's split for the characters chosen so far.
     context = {
         "form": form,
         "top_up": top_up,
         "parent": parent,
-        "split_characters": request.POST.getlist("characters"),
+        "cards": cards,
+        "ticked": ticked,
+        "cost": _cost(cards, [*ticked, *parent_ids]),
+        "split_characters": ticked,
     }
     return render(request, "marketplace/studio.html", context)
 
@@ -121,6 +189,13 @@ def studio_check(request: HttpRequest) -> HttpResponse:
         context["problems"] = [exc.detail]
     else:
         context["decision"] = decision
+        context["refusals"] = refusal_advice(
+            decision.reasons, territory=data["territory"], again_url="#id_prompt"
+        )
+        context["reviews"] = refusal_advice(decision.reasons, severity="review")
+    parent_ids = selectors.work_character_ids(work=parent) if parent else []
+    cards = selectors.studio_characters(user=request.user, extra_ids=parent_ids)
+    context["cost"] = _cost(cards, [*data["characters"], *parent_ids])
     context["split_characters"] = data["characters"]
     return render(request, "marketplace/_check_result.html", context)
 
@@ -130,11 +205,17 @@ def generation_detail(request: HttpRequest, pk) -> HttpResponse:
     generation = selectors.request_for_creator(pk=pk, user=request.user)
     if generation is None:
         raise Http404("No such request")
-    work = Work.objects.filter(request=generation).first()
+    work = selectors.work_of_request(request=generation)
+    ended = generation.status in (GenerationStatus.REFUSED, GenerationStatus.FAILED)
     context = {
         "generation": generation,
         "work": work,
         "done": generation.status in TERMINAL_STATUSES,
+        # Refused or failed: what happened and what to do, instead of a progress bar.
+        "advice": request_advice(generation) if ended else [],
+        "reviewers": selectors.work_pending_reviewers(work=work)
+        if work is not None and generation.status == GenerationStatus.AWAITING_APPROVAL
+        else [],
     }
     if request.htmx:
         return render(request, "marketplace/_progress.html", context)
@@ -143,7 +224,7 @@ def generation_detail(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 def my_works(request: HttpRequest) -> HttpResponse:
-    generations = selectors.requests_for_creator(user=request.user)[:100]
+    generations = selectors.my_works_rows(user=request.user)
     likeness_works = selectors.works_showing_likeness_of(user=request.user)[:100]
     return render(
         request,

@@ -14,17 +14,28 @@ register = template.Library()
 
 def split_rows(lines: list[SplitLine]) -> list[dict]:
     """The split for display: exact percentages (6.5%, not a rounded 6%), so that the
-    shown shares add up to 100%."""
-    return [
-        {
-            "party": line.party.name,
-            "role": line.role,
-            "bps": line.weight,
-            "detail": line.detail,
-            "percent": f"{round(line.percent, 4):g}",
-        }
-        for line in lines
-    ]
+    shown shares add up to 100%; and for the bar, each share's start and width out of
+    the whole, so that the segments meet edge to edge and fill it (no gaps)."""
+    total = sum(line.weight for line in lines) or 1
+    rows, start = [], 0
+    for line in lines:
+        rows.append(
+            {
+                "party": line.party.name,
+                "role": line.role,
+                "bps": line.weight,
+                "detail": line.detail,
+                "percent": f"{round(line.percent, 4):g}",
+                # In tenths of a thousandth of the bar's width (the SVG's viewBox).
+                "x": start * BAR_WIDTH // total,
+                "width": (start + line.weight) * BAR_WIDTH // total - start * BAR_WIDTH // total,
+            }
+        )
+        start += line.weight
+    return rows
+
+
+BAR_WIDTH = 10_000
 
 
 @register.inclusion_tag("payments/_split.html")

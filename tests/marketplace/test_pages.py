@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from licensing import services as licensing_services
+from licensing.models import Character
 from marketplace import services
 from marketplace.models import GenerationRequest, Work, WorkApproval
 from tests.builders import pending_approval_work
@@ -293,13 +294,14 @@ def test_check_terms_refuses_an_unlicensed_character_named_by_a_japanese_alias(c
     # then
     html = response.content.decode()
     assert 'data-decision="refused"' in html
-    reasons = section(html, '<ul class="reasons">', "</ul>")
-    assert "Hoshi-chan" in reasons
+    reasons = section(html, '<ul class="outcome-list">', "</ul>")
+    assert escape("You don't have a licence for Hoshi-chan yet.") in reasons
+    assert f'href="{hoshi.get_absolute_url()}">Get a licence for Hoshi-chan</a>' in reasons
     assert "Kuro Neko" not in reasons
     assert not GenerationRequest.objects.exists()
 
 
-def test_check_terms_refuses_a_banned_category_naming_the_term(client):
+def test_check_terms_refuses_a_banned_category_in_plain_words(client):
     # given
     creator = UserFactory()
     hoshi = CharacterFactory(name="Hoshi-chan")
@@ -314,9 +316,10 @@ def test_check_terms_refuses_a_banned_category_naming_the_term(client):
     # then
     html = response.content.decode()
     assert 'data-decision="refused"' in html
-    reasons = section(html, '<ul class="reasons">', "</ul>")
-    assert "<strong>banned_categories</strong>" in reasons
+    reasons = section(html, '<ul class="outcome-list">', "</ul>")
+    assert "banned_categories" not in html
     assert "Hoshi-chan may not appear in violence" in reasons
+    assert 'href="#id_prompt">Change the prompt</a>' in reasons
     assert not GenerationRequest.objects.exists()
 
 
@@ -457,7 +460,8 @@ def test_progress_fragment_of_a_published_request_stops_polling_and_shows_the_vi
     # then
     html = response.content.decode()
     assert work.status == "published"
-    assert 'data-status="published"' in html and "100%" in html
+    assert 'data-status="published"' in html and ">Published</span>" in html
+    assert "<progress" not in html  # finished: no bar left at any percentage
     assert "hx-get" not in html and "hx-trigger" not in html
     # and: the video is on a URL signed for its creator, which plays
     video = media_url_of(media_urls(html), work.video.name)
@@ -469,7 +473,7 @@ def test_progress_fragment_of_a_published_request_stops_polling_and_shows_the_vi
     assert f'href="{work.get_absolute_url()}"' in html
 
 
-def test_progress_page_of_a_refused_request_shows_the_reason(client):
+def test_progress_page_of_a_refused_request_says_once_what_to_do_without_a_bar(client):
     # given: a prompt naming a character the creator holds no licence for
     creator = UserFactory()
     hoshi = CharacterFactory(name="Hoshi-chan")
@@ -484,11 +488,17 @@ def test_progress_page_of_a_refused_request_shows_the_reason(client):
 
     # then
     html = response.content.decode()
+    kuro = Character.objects.get(name="Kuro Neko")
     assert request.status == "refused"
     assert 'data-status="refused"' in html and "hx-get" not in html
-    alert = section(html, '<div class="message error" role="alert">', "</div>")
-    assert "Kuro Neko" in alert
-    assert escape(request.reason) in html
+    alert = section(html, '<div class="outcome" role="alert">', "</div>")
+    assert "This video was not made" in alert
+    assert html.count(escape("You don't have a licence for Kuro Neko yet.")) == 1
+    assert f'href="{kuro.get_absolute_url()}">Get a licence for Kuro Neko</a>' in alert
+    # and: no bar stuck at 5%, no term name, no second copy of the engine's message
+    assert "<progress" not in html and "5%" not in html
+    assert "grant" not in alert.lower() and "<strong>" not in alert
+    assert escape(request.reason) not in html
 
 
 # --- work page ----------------------------------------------------------------------------
@@ -708,12 +718,13 @@ def test_my_works_lists_the_users_requests_with_their_statuses(client):
 
     # then
     rows = re.findall(
-        r"<tr>\s*<td><a href=\"([^\"]+)\">(.*?)</a></td>\s*<td><span class=\"badge gen-(\w+)\">",
+        r'<a href="([^"]+)"><strong>(.*?)</strong></a>\s*<p class="small">'
+        r'<span class="badge gen-(\w+)">([^<]+)</span>',
         html,
     )
     assert rows == [
-        (refused.get_absolute_url(), "Hoshi-chan chases Kuro Neko", "refused"),
-        (queued.get_absolute_url(), "Hoshi-chan waits in line", "queued"),
+        (refused.get_absolute_url(), "Hoshi-chan chases Kuro Neko", "refused", "Not made"),
+        (queued.get_absolute_url(), "Hoshi-chan waits in line", "queued", "Being made"),
     ]
     assert "Somebody else" not in html
     assert "Videos showing your likeness" not in html
