@@ -31,7 +31,9 @@ def feed_browser(live_server, transactional_db, request):
 
 
 @pytest.fixture
-def works(settings, provenance_keys):
+def works(settings, provenance_keys, broker_down):
+    """Two published works, rendered here: the broker is down for the test, so a worker
+    an earlier test started cannot take their steps from the outbox."""
     settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
     settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
     settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)

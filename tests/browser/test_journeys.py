@@ -244,6 +244,12 @@ def test_journey_2_creator_accepts_generates_and_watches_it_play(browser_context
     work = Work.objects.get(creator=creator)
     assert work.status == "published" and work.video.name.endswith(".mp4")
 
+    # The creator is told once, in words, that it is published.
+    page.goto("/notifications/")
+    told = page.locator(".notification").filter(has_text="is published")
+    expect(told).to_have_count(1)
+    expect(told).not_to_contain_text(str(work.pk))
+
     # It plays in the feed.
     page.goto("/feed/")
     item = f'.feed-item[data-work="{work.pk}"] video'
@@ -302,6 +308,12 @@ def test_journey_4_a_disallowed_character_is_refused_by_name(browser_context):
     page.get_by_role("button", name="Generate").click()
     expect(page.locator("#progress")).to_have_attribute("data-status", "refused", timeout=60_000)
     expect(page.locator("#progress [role=alert]")).to_contain_text("Shadow Vandal")
+    # Said once, in words, with the way forward and no progress bar.
+    progress = page.locator("#progress")
+    expect(progress.get_by_text("Shadow Vandal")).to_have_count(1)
+    expect(progress.get_by_role("link", name=re.compile("Change the prompt"))).to_be_visible()
+    expect(progress.locator("progress")).to_have_count(0)
+    assert "grant" not in progress.inner_text().lower()
     assert not Work.objects.filter(creator=creator).exists()
     screenshot(page, "journey-4-refused-by-name")
 

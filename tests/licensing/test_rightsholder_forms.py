@@ -417,7 +417,7 @@ def test_declining_a_video_says_declined(client, queue):
 
 
 def _declined_row(html: str, character: str) -> str:
-    row = re.search(rf"<tr>\s*<td><a [^>]*>{character}</a>.*?</tr>", html, re.S)
+    row = re.search(rf"<tr[^>]*>\s*<td><a [^>]*>{character}</a>.*?</tr>", html, re.S)
     assert row, f"no row for {character}"
     return row.group(0)
 
