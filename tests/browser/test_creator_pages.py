@@ -76,7 +76,7 @@ def test_a_creator_remixes_is_refused_with_a_way_forward_and_sees_their_works(
     _fits(page, viewport["width"])
     screenshot(page, f"creator-refused-{size}")
     page.get_by_role("link", name="Get a licence for Kuro Neko").click()
-    expect(page.get_by_role("heading", name="Kuro Neko")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kuro Neko", exact=True)).to_be_visible()
 
     # when: Ren opens My works
     page.goto("/works/mine/")

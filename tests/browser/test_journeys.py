@@ -116,7 +116,7 @@ def test_journey_1_rightsholder_signs_up_is_verified_and_publishes(browser_conte
     studio.get_by_label("Franchise").fill("Wind Chronicles")
     studio.get_by_label("Image").set_input_files(_png())
     studio.get_by_role("button", name="Register").click()
-    expect(studio.get_by_role("heading", name="Kaze Runner")).to_be_visible()
+    expect(studio.get_by_role("heading", name="Kaze Runner", exact=True)).to_be_visible()
     character = Character.objects.get(name="Kaze Runner")
     assert character.images.count() == 1
 
@@ -230,7 +230,7 @@ def test_journey_2_creator_accepts_generates_and_watches_it_play(browser_context
     page.goto("/catalog/")
     page.get_by_label("Search").fill("Hoshi")
     page.get_by_role("link", name=re.compile("Hoshi Comet")).first.click()
-    expect(page.get_by_role("heading", name="Hoshi Comet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hoshi Comet", exact=True)).to_be_visible()
     page.get_by_role("button", name="Accept").click()
     expect(page.locator(".message.success")).to_be_visible()
     assert creator.grants.get().status == "active"
