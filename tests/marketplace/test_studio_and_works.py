@@ -187,7 +187,8 @@ def test_my_works_shows_posters_status_likes_earnings_and_claim_badges(client):
     # then
     card = section(html, '<li class="card work-card"', "</li>")
     assert 'data-status="published"' in card
-    assert f'<a href="{work.get_absolute_url()}" class="work-thumb" aria-hidden="true" tabindex="-1"><img src="' in card
+    thumb = f'<a href="{work.get_absolute_url()}" class="work-thumb" aria-hidden="true"'
+    assert f'{thumb} tabindex="-1"><img src="' in card
     assert "poster.jpg" in card
     assert '<span class="badge gen-published">Published</span>' in card
     assert "2 likes" in card

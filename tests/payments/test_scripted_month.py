@@ -779,8 +779,8 @@ def _statement_sums(owner) -> dict[tuple[str, str], int]:
 
 
 STAT = re.compile(
-    r'<p class="muted small">[^<·]*· (?P<currency>[A-Z]{3})</p>'
-    r'<p class="stat-value" data-balance="(?P<kind>\w+)">(?P<shown>[^<]*)</p>'
+    r'<p class="stat-value" data-balance="(?P<kind>\w+)" data-currency="(?P<currency>[A-Z]{3})">'
+    r"(?P<shown>[^<]*)</p>"
 )
 WALLET = re.compile(r'data-(?P<what>wallet|held)="(?P<currency>[A-Z]{3})">(?P<shown>[^<]*)<')
 
