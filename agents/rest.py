@@ -34,6 +34,7 @@ def _get_handler() -> WSGIHandler:
 class ApiResult:
     status: int
     data: Any
+    retry_after: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -95,4 +96,9 @@ def api_call(
         data = json.loads(content) if content else None
     except ValueError:
         data = {"code": "error", "detail": content.decode(errors="replace")[:500], "field": None}
-    return ApiResult(status=response.status_code, data=data)
+    retry_after = response.headers.get("Retry-After")
+    return ApiResult(
+        status=response.status_code,
+        data=data,
+        retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None,
+    )

@@ -97,8 +97,11 @@ _call = _db(api_call)
 
 
 def _error_text(result: ApiResult) -> str:
+    """The API's error body with its status (and Retry-After, which an HTTP client would
+    read from the header), for the agent to read."""
     body = result.data if isinstance(result.data, dict) else {"detail": result.data}
-    return json.dumps({"status": result.status, **body}, ensure_ascii=False, default=str)
+    extra = {"retry_after": result.retry_after} if result.retry_after else {}
+    return json.dumps({"status": result.status, **body, **extra}, ensure_ascii=False, default=str)
 
 
 class CocreateMCP:

@@ -10,6 +10,8 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from rest_framework.test import APIClient
 
 from licensing.models import Grant
 from marketplace.models import GenerationRequest
@@ -220,3 +222,40 @@ def test_a_request_without_a_valid_bearer_token_is_refused(world, mcp_http_url):
 
     assert none.status_code == 401
     assert wrong.status_code == 401
+
+
+def test_an_agent_spends_the_same_screening_budget_as_the_api(world, mcp_http_url, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "screen": "2/m"}
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    body = {"prompt": "Hoshi-chan waves", "character_ids": [str(world["hoshi"].pk)]}
+    assert api.post("/api/v1/screen/", body, format="json").status_code == 200
+
+    async def calls(client):
+        first = await client.call_tool("screen_prompt", body)
+        second = await client.call_tool("screen_prompt", body)
+        return first, second
+
+    first, second = _run(mcp_http_url, world["token"], calls)
+
+    assert not first.is_error
+    limited = _error(second)
+    assert (limited["status"], limited["code"]) == (429, "throttled")
+    assert limited["retry_after"] > 0
+    assert api.post("/api/v1/screen/", body, format="json").status_code == 429
+
+
+def test_another_users_draft_is_not_a_resource(world, mcp_http_url):
+    others = grant_for(world["hoshi"], world["other"])
+    draft = WorkFactory(creator=world["other"], status="draft", grants=[others])
+
+    async def calls(client):
+        try:
+            await client.read_resource(f"cocreate://works/{draft.pk}")
+        except MCPError as error:
+            return str(error)
+        return None
+
+    refused = _run(mcp_http_url, world["token"], calls)
+
+    assert refused is not None and '"status": 404' in refused
