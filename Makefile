@@ -94,7 +94,7 @@ BENCH_SETTLE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_settle
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_bench
 SCALE ?= 1
 BENCH_SCRIPTS := screening lookalike render broker_roundtrip pipeline generation_throughput \
-	settlement lineage api_latency
+	settlement lineage api_latency mcp_overhead
 
 bench: install-dev ## Run every benchmark in bench/ (each prints its figures and baseline; long: not in CI)
 	@for name in $(BENCH_SCRIPTS); do \
