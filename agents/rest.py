@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.http import HttpResponse
 
 API_PREFIX = "/api/v1/"
 
@@ -91,7 +92,7 @@ def api_call(
     payload = json.dumps(body).encode() if body is not None else b""
     environ = _environ(method, API_PREFIX + path, token=token, query=query or {}, body=payload)
     response = _get_handler().get_response(WSGIRequest(environ))
-    content = response.content if not response.streaming else b""
+    content = response.content if isinstance(response, HttpResponse) else b""
     try:
         data = json.loads(content) if content else None
     except ValueError:

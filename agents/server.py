@@ -22,7 +22,6 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
@@ -55,8 +54,8 @@ Page = Annotated[StrictInt, Field(ge=1, description="Page number, 25 items a pag
 Ids = Annotated[list[uuid.UUID], Field(max_length=10, description="Character ids")]
 Territory = Annotated[str, Field(max_length=2, description="ISO 3166 country code, or empty")]
 
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
 
 def _db(fn: Callable[..., T]) -> Callable[..., T]:
@@ -111,14 +110,18 @@ class CocreateMCP:
         self.stdio_token = stdio_token
         kwargs: dict[str, Any] = {}
         if stdio_token is None:
-            base = public_url or getattr(settings, "MCP_PUBLIC_URL", "http://127.0.0.1:8001")
+            base = (public_url or "http://127.0.0.1:8001").rstrip("/")
             kwargs = {
                 "token_verifier": ApiTokenVerifier(),
-                "auth": AuthSettings(
-                    issuer_url=getattr(settings, "SITE_URL", None) or base,
-                    resource_server_url=f"{base.rstrip('/')}/mcp",
-                    # API tokens are not issued for one audience; the verifier checks them.
-                    validate_token_resource=False,
+                # Validated from text, so the URLs keep the form the SDK compares.
+                "auth": AuthSettings.model_validate(
+                    {
+                        "issuer_url": getattr(settings, "SITE_URL", "") or base,
+                        "resource_server_url": f"{base}/mcp",
+                        # API tokens are not issued for one audience; the verifier checks
+                        # them.
+                        "validate_token_resource": False,
+                    }
                 ),
             }
         self.server = MCPServer(
@@ -388,8 +391,10 @@ class CocreateMCP:
         try:
             user = token_user(token) if token else None
         except AuthenticationFailed:
-            user = None
-        work = marketplace_selectors.work_visible_to(pk=pk, user=user or AnonymousUser())
+            return {}
+        if user is None:
+            return {}
+        work = marketplace_selectors.work_visible_to(pk=pk, user=user)
         return dict(work.manifest) if work is not None else {}
 
 

@@ -48,7 +48,7 @@ def test_an_agent_finds_a_character_reads_its_terms_and_licenses_it(world, mcp_h
     hoshi, offer = world["hoshi"], world["offer"]
 
     async def calls(client):
-        tools = {t.name for t in (await client.list_tools()).tools}
+        tools = {t.name: t for t in (await client.list_tools()).tools}
         found = await client.call_tool("search_catalog", {"query": "Hoshi"})
         offers = await client.call_tool("character_offers", {"character_id": str(hoshi.pk)})
         too_low = await client.call_tool(
@@ -87,7 +87,14 @@ def test_an_agent_finds_a_character_reads_its_terms_and_licenses_it(world, mcp_h
         "my_licences",
         "my_works",
         "remix_split_preview",
-    } <= tools
+    } <= set(tools)
+    assert tools["search_catalog"].annotations.read_only_hint is True
+    assert tools["accept_offer"].annotations.read_only_hint is False
+    assert tools["accept_offer"].input_schema["required"] == [
+        "offer_id",
+        "max_fee",
+        "max_rev_share_bps",
+    ]
     assert [c["id"] for c in found.structured_content["results"]] == [str(hoshi.pk)]
     (listed,) = offers.structured_content["offers"]
     assert listed["id"] == str(offer.pk)
