@@ -95,6 +95,12 @@ class ApiTokenVerifier:
 _call = _db(api_call)
 
 
+def _refusal(status: int, code: str, detail: str, field: str | None = None) -> ToolError:
+    """A tool error in the API's shape, for the one tool that is no REST call."""
+    body = {"status": status, "code": code, "detail": detail, "field": field}
+    return ToolError(json.dumps(body))
+
+
 def _error_text(result: ApiResult) -> str:
     """The API's error body with its status (and Retry-After, which an HTTP client would
     read from the header), for the agent to read."""
@@ -306,39 +312,12 @@ class CocreateMCP:
         try:
             user = token_user(token) if token else None
         except AuthenticationFailed as error:
-            raise ToolError(
-                json.dumps(
-                    {
-                        "status": 401,
-                        "code": "authentication_failed",
-                        "detail": str(error.detail),
-                        "field": None,
-                    }
-                )
-            ) from None
+            raise _refusal(401, "authentication_failed", str(error.detail)) from None
         if user is None:
-            raise ToolError(
-                json.dumps(
-                    {
-                        "status": 401,
-                        "code": "not_authenticated",
-                        "detail": "No API token.",
-                        "field": None,
-                    }
-                )
-            )
+            raise _refusal(401, "not_authenticated", "No API token.")
         parent = marketplace_selectors.work_visible_to(pk=parent_work_id, user=user)
         if parent is None:
-            raise ToolError(
-                json.dumps(
-                    {
-                        "status": 404,
-                        "code": "not_found",
-                        "detail": "No such work.",
-                        "field": "parent_work_id",
-                    }
-                )
-            )
+            raise _refusal(404, "not_found", "No such work.", field="parent_work_id")
         lines = payments_selectors.remix_split_preview(
             parent=parent, character_ids=[str(c) for c in character_ids], creator=user
         )
