@@ -13,7 +13,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STAMP_NPM := node_modules/.package-lock.json
 # mypy checks the layers that hold the rules: services, selectors, the policy engine,
 # money and domain events.
-MYPY_TARGETS := config core/events.py core/money.py core/outbox.py core/media.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
+MYPY_TARGETS := config agents core/events.py core/money.py core/outbox.py core/media.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
 
 .PHONY: help install install-dev run test test-fast test-slow lint format bench bench-data clean
 
@@ -41,7 +41,7 @@ install: $(STAMP_RUN) ## Create .venv and install the app
 
 install-dev: $(STAMP_DEV) $(STAMP_NPM) ## Install the app with test and lint tools (and axe-core from npm)
 
-run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/
+run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/ and the MCP server on :8001
 	@mkdir -p var/celery/queue var/celery/control var/celery/processed var/celery/results var/cache var/staticfiles
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py provenance_keys
@@ -94,7 +94,7 @@ BENCH_SETTLE_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_settle
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/cocreate_bench
 SCALE ?= 1
 BENCH_SCRIPTS := screening lookalike render broker_roundtrip pipeline generation_throughput \
-	settlement lineage api_latency
+	settlement lineage api_latency mcp_overhead
 
 bench: install-dev ## Run every benchmark in bench/ (each prints its figures and baseline; long: not in CI)
 	@for name in $(BENCH_SCRIPTS); do \

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "payments.sandbox",
     "dashboard",
     "demo",
+    "agents",
 ]
 
 MIDDLEWARE = [
