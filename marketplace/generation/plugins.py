@@ -26,7 +26,7 @@ def _openai_missing_key() -> str | None:
 
 LOCAL = BackendInfo(
     name="local",
-    label="Cocreate scene renderer",
+    label="Cocreate (local)",
     capabilities=Capabilities(
         durations=tuple(range(MIN_SECONDS, MAX_SECONDS + 1)),
         sizes=(f"{WIDTH}x{HEIGHT}",),

@@ -316,7 +316,7 @@ def _parent_ref(parent: Work | None) -> ParentRef | None:
         work_id=str(parent.pk),
         title=parent.title,
         backend=parent.backend,
-        open_video=lambda: parent.video.storage.open(parent.video.name, "rb"),
+        open_video=lambda: parent.video.storage.open(str(parent.video.name), "rb"),
         provider_video_id=str(metadata.get("provider_video_id") or ""),
     )
 
