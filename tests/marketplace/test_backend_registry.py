@@ -223,3 +223,21 @@ def test_a_remix_made_through_the_pipeline_opens_with_its_parents_last_second(si
         assert sum(ImageStat.Stat(difference).mean) / 3 < 4, index
     metadata = remix.request.render_output["metadata"]
     assert metadata["parent"] == {"work_id": str(parent.pk), "opening_frames": OPENING_FRAMES}
+
+
+@pytest.mark.django_db
+def test_the_remix_action_is_offered_only_when_a_renderer_here_can_remix(
+    third_backend, client, monkeypatch
+):
+    work = WorkFactory()
+    remix_link = f"/studio/?parent={work.pk}"
+    offered = client.get(work.get_absolute_url()).content.decode()
+
+    still = registry.backend_info("still")
+    with monkeypatch.context() as patch:  # only a renderer that cannot remix is installed
+        patch.setattr(registry, "backends", lambda: {"still": still})
+        hidden = client.get(work.get_absolute_url()).content.decode()
+
+    assert remix_link in offered
+    assert remix_link not in hidden
+    assert ">Share<" in hidden  # the page and its other actions are still there
