@@ -77,6 +77,15 @@ def test_the_installed_metadata_declares_the_built_in_backends(fresh_registry):
     assert {"local", "openai"} <= set(registry.backends())
 
 
+def test_an_install_without_the_entry_points_keeps_the_built_in_backends(
+    fresh_registry, monkeypatch
+):
+    # an editable install made before pyproject.toml declared them lists none
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+
+    assert registry.backends() == {"local": plugins.LOCAL, "openai": plugins.OPENAI}
+
+
 def test_a_backend_from_another_distribution_is_registered_and_built(third_backend, settings):
     settings.OPENAI_API_KEY = ""
 
