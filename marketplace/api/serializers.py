@@ -17,8 +17,11 @@ class GenerationCreateSerializer(InputSerializer):
     commercial = serializers.BooleanField(default=False)
     territory = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     rating = serializers.ChoiceField(choices=RATINGS, default="all_ages")
-    backend = serializers.ChoiceField(
-        choices=["local", "openai"], required=False, help_text="Renderer; default from settings."
+    backend = serializers.CharField(
+        max_length=40,
+        required=False,
+        help_text="Renderer: an installed video backend (local, openai or a plug-in) that can "
+        "run here; default from settings. A duration or remix it cannot make is refused.",
     )
 
 

@@ -1,42 +1,39 @@
-"""Video generation backends, selected by settings.VIDEO_BACKEND ("local" or "openai")."""
+"""Video generation backends: plug-ins found through the ``cocreate.video_backends``
+entry points (marketplace/generation/registry.py), chosen per request or by
+settings.VIDEO_BACKEND."""
 
 from django.conf import settings
 
+from marketplace.generation import registry
 from marketplace.generation.base import (
     Backend,
     CharacterRef,
+    ParentRef,
     RenderFailed,
     RenderResult,
     RenderSpec,
 )
-
-
-def available_backends() -> list[str]:
-    """The local renderer always; OpenAI's video API when a key is configured."""
-    return ["local", "openai"] if settings.OPENAI_API_KEY else ["local"]
+from marketplace.generation.registry import BackendInfo, Capabilities, available_backends
 
 
 def get_backend(name: str | None = None) -> Backend:
-    name = name or settings.VIDEO_BACKEND
-    # Each backend is imported when chosen: a process pays only for the one it uses
-    # (PyAV and the encoder for local, the OpenAI SDK for openai).
-    if name == "local":
-        from marketplace.generation.local import LocalBackend
+    return registry.get_backend(name or settings.VIDEO_BACKEND)
 
-        return LocalBackend()
-    if name == "openai":
-        from marketplace.generation.openai_backend import OpenAIBackend
 
-        return OpenAIBackend.from_settings()
-    raise RenderFailed(f"Unknown video backend {name!r}; set VIDEO_BACKEND to local or openai.")
+def backend_info(name: str | None = None) -> BackendInfo:
+    return registry.backend_info(name or settings.VIDEO_BACKEND)
 
 
 __all__ = [
     "Backend",
+    "BackendInfo",
+    "Capabilities",
     "CharacterRef",
+    "ParentRef",
     "RenderFailed",
     "RenderResult",
     "RenderSpec",
     "available_backends",
+    "backend_info",
     "get_backend",
 ]

@@ -9,9 +9,10 @@ marks a failure worth retrying (a timeout, a 5xx), anything else is final.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 ProgressCallback = Callable[[float], None]
 
@@ -30,6 +31,18 @@ class CharacterRef:
 
 
 @dataclass(frozen=True)
+class ParentRef:
+    """The work a remix builds on. Its video is read through ``open_video()`` (a binary
+    stream from wherever the work's storage keeps it), never through a path."""
+
+    work_id: str
+    title: str
+    backend: str  # the backend that made it
+    open_video: Callable[[], AbstractContextManager[IO[bytes]]]
+    provider_video_id: str = ""  # the hosted service's id for it, when it made it
+
+
+@dataclass(frozen=True)
 class RenderSpec:
     request_id: str
     prompt: str
@@ -39,6 +52,7 @@ class RenderSpec:
     output_dir: Path
     caption: str = ""  # shown in the scene; defaults to a line derived from the prompt
     credits: tuple[str, ...] = ()  # attribution lines the terms require
+    parent: ParentRef | None = None  # for a remix: the work it continues
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import hashlib
 import math
 import os
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import av
 from av.video.reformatter import VideoReformatter
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from marketplace.generation import text
 from marketplace.generation.base import (
@@ -37,6 +38,7 @@ from marketplace.generation.base import (
     WATERMARK,
     WIDTH,
     CharacterRef,
+    ParentRef,
     ProgressCallback,
     RenderFailed,
     RenderResult,
@@ -68,6 +70,10 @@ CAPTION_MAX_CHARS = 90
 CREDITS_MAX_HEIGHT = HEIGHT // 4
 PATH_KINDS = ("glide", "hop", "orbit")
 STAGE_TOP, STAGE_BOTTOM = 210, HEIGHT - 60  # where characters move
+# A remix opens with its parent's last second, then dissolves into its own scene over
+# half a second, so a viewer sees what it continues.
+OPENING_FRAMES = FPS
+DISSOLVE_FRAMES = FPS // 2
 
 
 class LocalBackend:
@@ -91,6 +97,8 @@ class LocalBackend:
             )
         total = duration * FPS
         scene = _Scene.build(spec)
+        opening = parent_tail(spec.parent, OPENING_FRAMES) if spec.parent else []
+        frame_at = _with_opening(scene, opening, total)
 
         output_dir = Path(spec.output_dir)
         try:
@@ -101,14 +109,10 @@ class LocalBackend:
             ) from exc
         video_path = output_dir / "video.mp4"
         poster_path = output_dir / "poster.jpg"
-        encode_mp4(
-            frame_at=lambda index: scene.frame(index, total),
-            total=total,
-            video_path=video_path,
-            progress=progress,
-        )
-        poster_index = total // 3
-        poster = scene.frame(poster_index, total)
+        encode_mp4(frame_at=frame_at, total=total, video_path=video_path, progress=progress)
+        # The poster shows the new scene, past the parent's opening.
+        poster_index = min(max(total // 3, len(opening) + DISSOLVE_FRAMES), total - 1)
+        poster = frame_at(poster_index)
         _write_atomically(poster_path, lambda tmp: poster.save(tmp, "JPEG", quality=88))
 
         return RenderResult(
@@ -133,6 +137,11 @@ class LocalBackend:
                     for c, m in zip(spec.characters, scene.motions, strict=True)
                 ],
                 "poster_frame": poster_index,
+                **(
+                    {"parent": {"work_id": spec.parent.work_id, "opening_frames": len(opening)}}
+                    if spec.parent
+                    else {}
+                ),
             },
         )
 
@@ -292,6 +301,73 @@ class _Scene:
         for layer in self.overlays:
             image.paste(layer.image, layer.position, layer.mask)
         return image
+
+
+def burn_in(credits: tuple[str, ...]) -> Callable[[Image.Image], Image.Image]:
+    """Put the credits and the watermark on a frame made elsewhere (a hosted render),
+    exactly where a local render has them. Refuses credits too long to fit."""
+    layers = tuple(
+        layer for layer in (_credits_layer(credits), _watermark_layer()[1]) if layer is not None
+    )
+
+    def stamp(image: Image.Image) -> Image.Image:
+        if image.size != (WIDTH, HEIGHT):
+            image = ImageOps.fit(image, (WIDTH, HEIGHT), Image.Resampling.LANCZOS)
+        image = image.convert("RGB")
+        for layer in layers:
+            image.paste(layer.image, layer.position, layer.mask)
+        return image
+
+    return stamp
+
+
+def parent_tail(parent: ParentRef, count: int) -> list[Image.Image]:
+    """The parent video's last ``count`` frames, as RGB images of our frame size.
+
+    A parent of another size (a hosted render) is scaled to cover the frame and cropped.
+    """
+    tail: deque[av.VideoFrame] = deque(maxlen=count)
+    try:
+        with parent.open_video() as stream, av.open(stream) as container:
+            if not container.streams.video:
+                raise RenderFailed("The video being remixed has no picture in it.")
+            for frame in container.decode(container.streams.video[0]):
+                tail.append(frame)
+            images = [frame.to_image() for frame in tail]
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderFailed(
+            "The video being remixed could not be read; please try again.", transient=True
+        ) from exc
+    if not images:
+        raise RenderFailed("The video being remixed has no frames.")
+    return [
+        image.convert("RGB")
+        if image.size == (WIDTH, HEIGHT)
+        else ImageOps.fit(image.convert("RGB"), (WIDTH, HEIGHT), Image.Resampling.LANCZOS)
+        for image in images
+    ]
+
+
+def _with_opening(
+    scene: _Scene, opening: list[Image.Image], total: int
+) -> Callable[[int], Image.Image]:
+    """Frame ``index`` of the clip: the parent's frames first (with our watermark), then a
+    dissolve from its last frame into the scene, then the scene."""
+    opening = opening[: max(total - DISSOLVE_FRAMES, 0)]
+    watermark = _watermark_layer()[1]
+
+    def frame_at(index: int) -> Image.Image:
+        if index < len(opening):
+            image = opening[index].copy()
+            image.paste(watermark.image, watermark.position, watermark.mask)
+            return image
+        image = scene.frame(index, total)
+        step = index - len(opening) + 1
+        if opening and step <= DISSOLVE_FRAMES:
+            image = Image.blend(opening[-1], image, step / (DISSOLVE_FRAMES + 1))
+        return image
+
+    return frame_at
 
 
 def encode_mp4(

@@ -1,22 +1,32 @@
-"""Render through OpenAI's videos API (Sora): create a job, poll it, download the MP4.
+"""Render through OpenAI's videos API (Sora): create a job, poll it, download the MP4,
+then re-encode it with the credits and the watermark every Cocreate MP4 carries.
 
 The job is created with an ``Idempotency-Key`` derived from the render request, so a
-retried task asks for the same job again instead of paying for a second one.
+retried task asks for the same job again instead of paying for a second one. A remix
+of a video this service made uses its remix operation (``videos.remix``) on the
+parent's id; any other job gets an input reference: the characters' reference images,
+or for a remix of a video made elsewhere, the parent's last frame, so it continues it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import av
 import openai
 from django.conf import settings
+from PIL import Image, ImageOps
 
 from marketplace.generation.base import (
+    FPS,
+    HEIGHT,
+    WIDTH,
     ProgressCallback,
     RenderFailed,
     RenderResult,
@@ -31,8 +41,9 @@ SUPPORTED_SECONDS: dict[int, VideoSeconds] = {4: "4", 8: "8", 12: "12"}
 # The smallest portrait size; our frame (base.WIDTH x base.HEIGHT) is portrait 9:16 too.
 PORTRAIT_SIZE: VideoSize = "720x1280"
 REQUEST_TIMEOUT_S = 60.0
-# Generation is most of the wait; the rest of the bar covers download and checks.
-GENERATION_SHARE = 0.9
+REFERENCE_SIZE = (720, 1280)  # the input reference must match the requested size
+# Generation is most of the wait; the rest of the bar covers download and re-encoding.
+GENERATION_SHARE = 0.8
 _MODERATION_CODES = {"moderation_blocked", "content_policy_violation", "content_filter"}
 _MODERATION_WORDS = ("moderation", "policy")
 
@@ -74,39 +85,72 @@ class OpenAIBackend:
         Raises RenderFailed with a reason a creator can read; ``transient`` is set only
         for failures a retry can fix (timeouts, 5xx, rate limits).
         """
+        from marketplace.generation.local import burn_in  # PyAV, only when rendering
+
+        stamp = burn_in(spec.credits)  # refuses credits too long, before paying for a job
         seconds = clip_seconds_for(spec.duration_s)
+        remixing = self._remixes(spec)
+        reference = "" if remixing else _reference_kind(spec)
         with _translate_api_errors():
-            job = self.client.videos.create(
-                model=self.model,
-                prompt=_prompt_for(spec),
-                seconds=seconds,
-                size=PORTRAIT_SIZE,
-                extra_headers={"Idempotency-Key": f"cocreate-render-{spec.request_id}"},
-            )
+            job = self._start(spec, seconds, remixing=remixing, reference=reference)
             job = self._wait_for(job, progress)
             spec.output_dir.mkdir(parents=True, exist_ok=True)
-            video_path = spec.output_dir / "video.mp4"
+            hosted_path = spec.output_dir / "hosted.mp4"
             with self.client.videos.with_streaming_response.download_content(
                 job.id, variant="video"
             ) as response:
-                response.stream_to_file(video_path)
+                response.stream_to_file(hosted_path)
+        video_path = spec.output_dir / "video.mp4"
         poster_path = spec.output_dir / "poster.jpg"
-        probe = _probe_and_write_poster(video_path, poster_path)
+        try:
+            probe = _probe_and_write_poster(hosted_path, poster_path)
+            total = max(1, round(probe["duration_s"] * FPS))
+            _reencode(hosted_path, video_path, poster_path, stamp, total, progress)
+        finally:
+            hosted_path.unlink(missing_ok=True)
         progress(1.0)
         return RenderResult(
             video_path=video_path,
             poster_path=poster_path,
-            duration_s=probe["duration_s"],
-            width=probe["width"],
-            height=probe["height"],
-            frame_count=probe["frame_count"],
+            duration_s=total / FPS,
+            width=WIDTH,
+            height=HEIGHT,
+            frame_count=total,
             metadata={
                 "backend": self.name,
                 "model": job.model or self.model,
                 "openai_video_id": job.id,
+                "provider_video_id": job.id,
+                "remixed_from": spec.parent.provider_video_id if remixing and spec.parent else "",
+                "input_reference": reference,
                 "requested_seconds": seconds,
                 "requested_size": PORTRAIT_SIZE,
+                "hosted_size": f"{probe['width']}x{probe['height']}",
+                "watermarked": True,
             },
+        )
+
+    def _remixes(self, spec: RenderSpec) -> bool:
+        """Whether the service can remix the parent itself: only a video it made."""
+        parent = spec.parent
+        return bool(parent and parent.backend == self.name and parent.provider_video_id)
+
+    def _start(self, spec: RenderSpec, seconds: VideoSeconds, *, remixing: bool, reference: str):
+        headers = {"Idempotency-Key": f"cocreate-render-{spec.request_id}"}
+        if remixing and spec.parent:
+            return self.client.videos.remix(
+                spec.parent.provider_video_id, prompt=_prompt_for(spec), extra_headers=headers
+            )
+        extra: dict[str, Any] = {}
+        if reference:
+            extra["input_reference"] = ("reference.png", _reference_png(spec), "image/png")
+        return self.client.videos.create(
+            model=self.model,
+            prompt=_prompt_for(spec),
+            seconds=seconds,
+            size=PORTRAIT_SIZE,
+            extra_headers=headers,
+            **extra,
         )
 
     def _wait_for(self, job: Video, progress: ProgressCallback) -> Video:
@@ -139,6 +183,70 @@ def _prompt_for(spec: RenderSpec) -> str:
     if not names:
         return spec.prompt
     return f"{spec.prompt}\n\nCharacters in this scene: {', '.join(names)}."
+
+
+def _reference_kind(spec: RenderSpec) -> str:
+    if spec.parent is not None:
+        return "parent_last_frame"
+    if any(character.image_paths for character in spec.characters):
+        return "characters"
+    return ""
+
+
+def _reference_png(spec: RenderSpec) -> bytes:
+    """The input reference, at the requested size: the parent's last frame, or the
+    characters' reference images side by side on a neutral plate."""
+    from marketplace.generation.local import parent_tail
+
+    if spec.parent is not None:
+        image = ImageOps.fit(parent_tail(spec.parent, 1)[-1], REFERENCE_SIZE)
+    else:
+        image = _characters_plate(spec)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _characters_plate(spec: RenderSpec) -> Image.Image:
+    paths = [c.image_paths[0] for c in spec.characters if c.image_paths]
+    plate = Image.new("RGB", REFERENCE_SIZE, (128, 128, 128))
+    width, height = REFERENCE_SIZE
+    cell = height // len(paths)
+    for index, path in enumerate(paths):
+        try:
+            with Image.open(path) as source:
+                picture = ImageOps.contain(source.convert("RGB"), (width, cell))
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise RenderFailed("A character's reference image could not be read.") from exc
+        plate.paste(picture, ((width - picture.width) // 2, index * cell))
+    return plate
+
+
+def _reencode(source: Path, dest: Path, poster_path: Path, stamp, total: int, progress) -> None:
+    """Re-encode ``source`` as our MP4 (our frame, FPS, the local encoder) with ``stamp``
+    on every frame: each output frame is the source frame showing at its time."""
+    from marketplace.generation.local import encode_mp4
+
+    poster_index = total // 3
+    with av.open(str(source)) as container:
+        frames = container.decode(container.streams.video[0])
+        current = next(frames)
+        upcoming = next(frames, None)
+
+        def frame_at(index: int) -> Image.Image:
+            nonlocal current, upcoming
+            at = Fraction(index, FPS)
+            while upcoming is not None and upcoming.time is not None and upcoming.time <= at:
+                current, upcoming = upcoming, next(frames, None)
+            image = stamp(current.to_image())
+            if index == poster_index:
+                image.save(poster_path, format="JPEG", quality=88)
+            return image
+
+        def encoded(fraction: float) -> None:
+            progress(GENERATION_SHARE + (1 - GENERATION_SHARE) * fraction * 0.99)
+
+        encode_mp4(frame_at=frame_at, total=total, video_path=dest, progress=encoded)
 
 
 def _span(seconds: float) -> str:

@@ -31,9 +31,11 @@ from marketplace.enums import (
 from marketplace.events import FeeLine, GenerationAllowed, GenerationRequested
 from marketplace.generation import (
     CharacterRef,
+    ParentRef,
     RenderFailed,
     RenderSpec,
     available_backends,
+    backend_info,
     get_backend,
 )
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
@@ -103,12 +105,7 @@ def generation_request_create(
         raise DomainError(f"Rating must be one of {', '.join(RATINGS)}.", field="rating")
     territory = licensing_services.territory_clean(territory=territory)
     backend = backend or settings.VIDEO_BACKEND
-    if backend not in available_backends():
-        raise DomainError(
-            f"The {backend!r} renderer is not available here; use one of "
-            f"{', '.join(available_backends())}.",
-            field="backend",
-        )
+    backend_supports(backend=backend, duration_s=duration_s, remix=parent is not None)
     ids = list(dict.fromkeys(str(c) for c in character_ids))
     if len(ids) > MAX_CHARACTERS:
         raise DomainError(f"Use at most {MAX_CHARACTERS} characters.", field="character_ids")
@@ -145,6 +142,28 @@ def generation_request_create(
     if enqueue:
         _enqueue(request.pk)
     return request
+
+
+def backend_supports(*, backend: str, duration_s: int | None = None, remix: bool = False) -> None:
+    """Refuse, naming the reason, a renderer that is not installed or cannot run here,
+    a duration it does not make, or a remix it cannot build on its parent."""
+    if backend not in available_backends():
+        raise DomainError(
+            f"The {backend!r} renderer is not available here; use one of "
+            f"{', '.join(available_backends())}.",
+            field="backend",
+        )
+    info = backend_info(backend)
+    if duration_s is not None and duration_s not in info.capabilities.durations:
+        raise DomainError(
+            f"The {info.label} renderer makes videos of {info.durations_text()}.",
+            field="duration_s",
+        )
+    if remix and not info.capabilities.remix:
+        raise DomainError(
+            f"The {info.label} renderer cannot make remixes; choose another renderer.",
+            field="backend",
+        )
 
 
 def _fees_owed(creator: User, character_ids: Iterable) -> tuple[FeeLine, ...]:
@@ -287,10 +306,25 @@ def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
     return tuple(refs)
 
 
+def _parent_ref(parent: Work | None) -> ParentRef | None:
+    """The parent as a renderer reads it: its video opened from storage as a stream, and
+    the id its hosted renderer gave it (kept in its request's render output)."""
+    if parent is None:
+        return None
+    metadata = (parent.request.render_output or {}).get("metadata") or {}
+    return ParentRef(
+        work_id=str(parent.pk),
+        title=parent.title,
+        backend=parent.backend,
+        open_video=lambda: parent.video.storage.open(str(parent.video.name), "rb"),
+        provider_video_id=str(metadata.get("provider_video_id") or ""),
+    )
+
+
 def generation_render(*, request_id) -> None:
     """Step 2: render with the configured backend into the request's own folder, so a
     re-run (after a crash or redelivery) overwrites instead of duplicating."""
-    request = GenerationRequest.objects.select_related("parent").get(pk=request_id)
+    request = GenerationRequest.objects.select_related("parent__request").get(pk=request_id)
     if request.status != GenerationStatus.RENDERING:
         return
     GenerationRequest.objects.filter(pk=request_id).update(
@@ -307,6 +341,7 @@ def generation_render(*, request_id) -> None:
         characters=_character_refs(request),
         output_dir=output,
         credits=tuple(request.effective_terms.get("credits", [])),
+        parent=_parent_ref(request.parent),
     )
     last = {"pct": -1}
     lease = LeaseHeartbeat(request_id)

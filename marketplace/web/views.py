@@ -33,12 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/home.html", {"works": _with_social(works, request.user)})
 
 
-def _studio_form(request: HttpRequest, data=None, initial: dict | None = None) -> StudioForm:
+def _studio_form(
+    request: HttpRequest, data=None, initial: dict | None = None, *, remix: bool = False
+) -> StudioForm:
     characters = selectors.active_grant_characters(user=request.user)
     return StudioForm(
         data,
         character_choices=[(str(c.pk), c.name) for c in characters],
         initial=initial or {},
+        remix=remix,
     )
 
 
@@ -65,12 +68,15 @@ def _again(request: HttpRequest) -> GenerationRequest | None:
     return selectors.request_for_creator(pk=pk, user=request.user)
 
 
-def _initial(again: GenerationRequest | None, parent: Work | None) -> dict:
+def _initial(again: GenerationRequest | None, parent: Work | None, backend: str = "") -> dict:
     """What the studio starts with: an earlier request as it was, or for a remix the
-    parent's characters ticked in advance."""
+    parent's characters ticked in advance; ``?backend=`` picks the renderer."""
     initial: dict = {"parent": parent.pk if parent else None}
+    if backend:
+        initial["backend"] = backend
     if again is not None:
         initial |= {
+            "backend": again.backend,
             "prompt": again.prompt,
             "characters": [str(c.pk) for c in again.characters.all()],
             "duration_s": again.duration_s,
@@ -117,8 +123,8 @@ def studio(request: HttpRequest) -> HttpResponse:
         return refused
     again = _again(request) if request.method == "GET" else None
     parent = _studio_parent(request, again)
-    initial = _initial(again, parent)
-    form = _studio_form(request, request.POST or None, initial=initial)
+    initial = _initial(again, parent, request.GET.get("backend", ""))
+    form = _studio_form(request, request.POST or None, initial=initial, remix=parent is not None)
     top_up = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -132,6 +138,7 @@ def studio(request: HttpRequest) -> HttpResponse:
                 commercial=data["commercial"],
                 territory=data["territory"],
                 rating=data["rating"],
+                backend=data["backend"],
             )
         except InsufficientFunds as exc:
             top_up = exc
@@ -165,8 +172,8 @@ def studio_check(request: HttpRequest) -> HttpResponse:
     refused = rate_limit_response(request, "screen", template="marketplace/_check_result.html")
     if refused:
         return refused
-    form = _studio_form(request, request.POST)
     parent = _parent(request, request.POST.get("parent"))
+    form = _studio_form(request, request.POST, remix=parent is not None)
     context: dict = {"parent": parent}
     if not form.is_valid():
         context["problems"] = [

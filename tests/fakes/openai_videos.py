@@ -4,6 +4,8 @@ It speaks exactly what ``openai.resources.videos.Videos`` sends (openai 3.52):
 
 - ``POST /v1/videos``: multipart/form-data fields prompt, model, seconds, size (JSON is
   accepted too); returns a Video object with status ``queued``.
+- ``POST /v1/videos/{id}/remix``: JSON field prompt; a new job remixing a completed
+  one (``remixed_from_video_id``), 404 for an unknown id.
 - ``GET /v1/videos/{id}``: the job moves queued -> in_progress -> completed, one step per
   poll, ``progress`` climbing 0..100 over ``polls_to_complete`` polls.
 - ``GET /v1/videos/{id}/content?variant=video|thumbnail|spritesheet``: a real H.264 MP4
@@ -47,6 +49,7 @@ SAMPLE_WIDTH, SAMPLE_HEIGHT, SAMPLE_FPS, SAMPLE_FRAMES = 144, 256, 24, 96
 GARBAGE = b"<html><body>502 Bad Gateway, but served as a video</body></html>"
 _MARKER = re.compile(r"\[fake:([a-z0-9_]+)\]")
 _JOB_PATH = re.compile(r"^/v1/videos/(?P<id>[A-Za-z0-9_-]+)(?P<content>/content)?$")
+_REMIX_PATH = re.compile(r"^/v1/videos/(?P<id>[A-Za-z0-9_-]+)/remix$")
 
 _ERROR_TEXT = {
     400: ("invalid_request_error", "Invalid request."),
@@ -92,6 +95,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]  # lower-cased names
     fields: dict[str, str]  # form or JSON fields of a create
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)  # name, type, data
 
 
 @dataclass
@@ -108,6 +112,7 @@ class FakeJob:
     progress: int = 0
     error: dict[str, str] | None = None
     completed_at: int | None = None
+    remixed_from_video_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +125,7 @@ class FakeJob:
             "model": self.model,
             "progress": self.progress,
             "prompt": self.prompt,
-            "remixed_from_video_id": None,
+            "remixed_from_video_id": self.remixed_from_video_id,
             "seconds": self.seconds,
             "size": self.size,
             "status": self.status,
@@ -193,7 +198,11 @@ class FakeOpenAIVideos:
         marker = _MARKER.search(prompt)
         return marker.group(1) if marker else self.scenario
 
-    def _create(self, request: RecordedRequest) -> tuple[int, Any]:
+    @property
+    def remixes(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == "POST" and _REMIX_PATH.match(r.path)]
+
+    def _create(self, request: RecordedRequest, remix_of: str | None = None) -> tuple[int, Any]:
         prompt = request.fields.get("prompt", "")
         if not prompt:
             return _error(400, "Missing required parameter: 'prompt'.", param="prompt")
@@ -204,6 +213,9 @@ class FakeOpenAIVideos:
         with self._lock:
             if key and key in self._by_idempotency_key:
                 return 200, self.jobs[self._by_idempotency_key[key]].as_json()
+            source = self.jobs.get(remix_of) if remix_of else None
+            if remix_of and (source is None or source.status != "completed"):
+                return _error(404, f"Video with id '{remix_of}' not found.", param="video_id")
             job = FakeJob(
                 id=f"video_fake{next(self._ids):04d}",
                 prompt=prompt,
@@ -212,7 +224,10 @@ class FakeOpenAIVideos:
                 size=request.fields.get("size", "720x1280"),
                 scenario=scenario,
                 created_at=int(time.time()),
+                remixed_from_video_id=remix_of,
             )
+            if source is not None:
+                job.seconds, job.size = source.seconds, source.size
             self.jobs[job.id] = job
             if key:
                 self._by_idempotency_key[key] = job.id
@@ -283,6 +298,23 @@ def _parse_fields(content_type: str, body: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode()).items()}
 
 
+def _parse_files(content_type: str, body: bytes) -> dict[str, tuple[str, str, bytes]]:
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    return {
+        part.get_param("name", header="content-disposition"): (
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+        if part.get_filename() is not None
+    }
+
+
 def _handler_for(fake: FakeOpenAIVideos) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # the SDK keeps connections alive
@@ -309,13 +341,17 @@ def _handler_for(fake: FakeOpenAIVideos) -> type[BaseHTTPRequestHandler]:
             )
             if self.command == "POST":
                 request.fields = _parse_fields(headers.get("content-type", ""), body)
+                request.files = _parse_files(headers.get("content-type", ""), body)
             fake._record(request)
             if headers.get("authorization") != f"Bearer {fake.api_key}":
                 self._reply(*_error(401))
                 return
             job = _JOB_PATH.match(url.path)
+            remix = _REMIX_PATH.match(url.path)
             if self.command == "POST" and url.path == "/v1/videos":
                 self._reply(*fake._create(request))
+            elif self.command == "POST" and remix:
+                self._reply(*fake._create(request, remix_of=remix["id"]))
             elif self.command == "GET" and job and job["content"]:
                 self._reply(*fake._content(job["id"], request.query.get("variant", "video")))
             elif self.command == "GET" and job:

@@ -337,7 +337,7 @@ def test_check_terms_lists_the_problems_of_invalid_input_instead_of_a_decision(c
     problems = re.findall(r"<li>(.*?)</li>", response.content.decode())
     assert problems == [
         "Prompt: This field is required.",
-        "Duration (seconds): Ensure this value is less than or equal to 15.",
+        "Duration (seconds): The Cocreate (local) renderer makes videos of 4 to 15 seconds.",
     ]
     assert "data-decision" not in response.content.decode()
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import io
+
 import av
 import openai
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
-from marketplace.generation.base import CharacterRef, RenderFailed, RenderSpec
+from marketplace.generation.base import (
+    HEIGHT,
+    WIDTH,
+    CharacterRef,
+    ParentRef,
+    RenderFailed,
+    RenderSpec,
+)
+from marketplace.generation.local import LocalBackend, watermark_box
 from marketplace.generation.openai_backend import OpenAIBackend, clip_seconds_for
 from tests.fakes.openai_videos import (
     SAMPLE_FRAMES,
@@ -15,6 +25,7 @@ from tests.fakes.openai_videos import (
     SAMPLE_WIDTH,
     FakeOpenAIVideos,
 )
+from tests.marketplace.test_render_local import luma_spread
 
 # openai 3.52 marks every videos method deprecated (Sora API shutdown, 2026-09-24).
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API is scheduled:DeprecationWarning")
@@ -36,15 +47,16 @@ def _backend(fake, *, api_key=None, max_retries=0, timeout_s=10.0, poll_s=0.01):
     return OpenAIBackend(client=client, model="sora-2", timeout_s=timeout_s, poll_s=poll_s)
 
 
-def _spec(tmp_path, *, prompt="A fox and a crow share a picnic", duration_s=4):
-    return RenderSpec(
-        request_id="req-42",
-        prompt=prompt,
-        seed=7,
-        duration_s=duration_s,
-        characters=(CharacterRef(id="c1", name="Foxy"), CharacterRef(id="c2", name="Crowley")),
-        output_dir=tmp_path / "out",
-    )
+def _spec(tmp_path, *, prompt="A fox and a crow share a picnic", duration_s=4, **changes):
+    fields = {
+        "request_id": "req-42",
+        "prompt": prompt,
+        "seed": 7,
+        "duration_s": duration_s,
+        "characters": (CharacterRef(id="c1", name="Foxy"), CharacterRef(id="c2", name="Crowley")),
+        "output_dir": tmp_path / "out",
+    }
+    return RenderSpec(**{**fields, **changes})
 
 
 def _render_failure(backend, spec) -> RenderFailed:
@@ -62,23 +74,29 @@ def test_render_downloads_a_playable_mp4_and_writes_a_jpeg_poster(fake, tmp_path
     # when
     result = backend.render(spec, reported.append)
 
-    # then the MP4 decodes and the result describes it
+    # then the MP4 decodes, re-encoded to our frame, and the result describes it
     assert result.video_path == spec.output_dir / "video.mp4"
     with av.open(str(result.video_path)) as container:
         assert sum(1 for _ in container.decode(video=0)) == SAMPLE_FRAMES
-    assert (result.width, result.height) == (SAMPLE_WIDTH, SAMPLE_HEIGHT)
+    assert (result.width, result.height) == (WIDTH, HEIGHT)
     assert result.frame_count == SAMPLE_FRAMES
     assert result.duration_s == pytest.approx(4.0, abs=0.05)
     with Image.open(result.poster_path) as poster:
         assert poster.format == "JPEG"
-        assert poster.size == (SAMPLE_WIDTH, SAMPLE_HEIGHT)
+        assert poster.size == (WIDTH, HEIGHT)
+    assert not (spec.output_dir / "hosted.mp4").exists()
     job_id = next(iter(fake.jobs))
     assert result.metadata == {
         "backend": "openai",
         "model": "sora-2",
         "openai_video_id": job_id,
+        "provider_video_id": job_id,
+        "remixed_from": "",
+        "input_reference": "",
         "requested_seconds": "8",
         "requested_size": "720x1280",
+        "hosted_size": f"{SAMPLE_WIDTH}x{SAMPLE_HEIGHT}",
+        "watermarked": True,
     }
     # and progress climbed to 1.0
     assert reported == sorted(reported)
@@ -236,3 +254,104 @@ def test_from_settings_renders_against_the_configured_service(fake, settings, tm
     assert result.metadata["model"] == "sora-2-pro"
     assert fake.creates[0].fields["model"] == "sora-2-pro"
     assert fake.creates[0].headers["authorization"] == f"Bearer {fake.api_key}"
+
+
+def _frames(path) -> list[Image.Image]:
+    with av.open(str(path)) as container:
+        return [frame.to_image() for frame in container.decode(video=0)]
+
+
+def test_hosted_output_carries_the_watermark_and_credits_on_every_frame(fake, tmp_path):
+    # given a hosted clip of flat colours (the fake's sample) and credits the terms require
+    spec = _spec(tmp_path, credits=("Foxy © Studio Aoi",))
+
+    # when
+    result = _backend(fake).render(spec, lambda fraction: None)
+
+    # then the watermark corner holds high-contrast text on every frame, as local renders
+    left, top, right, bottom = watermark_box()
+    frames = _frames(result.video_path)
+    assert len(frames) == SAMPLE_FRAMES
+    for frame in frames:
+        assert luma_spread(frame, (left, top, right, bottom)) > 120
+        assert luma_spread(frame, (WIDTH - right, top, left, bottom)) < 40
+        # and the credits band carries text (the hosted frames are flat: spread 0)
+        assert luma_spread(frame, (0, HEIGHT - 40, WIDTH, HEIGHT)) > 40
+    with Image.open(result.poster_path) as poster:
+        assert luma_spread(poster.convert("RGB"), (left, top, right, bottom)) > 120
+
+
+def test_remix_of_a_video_the_service_made_calls_its_remix_with_the_parent_id(fake, tmp_path):
+    # given a parent the service made
+    backend = _backend(fake)
+    first = backend.render(_spec(tmp_path), lambda fraction: None)
+    parent_id = first.metadata["provider_video_id"]
+    parent = ParentRef(
+        work_id="w-1",
+        title="Picnic",
+        backend="openai",
+        open_video=lambda: first.video_path.open("rb"),
+        provider_video_id=parent_id,
+    )
+    spec = _spec(tmp_path, request_id="req-43", prompt="The picnic, in the rain", parent=parent)
+
+    # when
+    result = backend.render(spec, lambda fraction: None)
+
+    # then the service's remix operation ran on the parent's id, not a fresh create
+    (remix,) = fake.remixes
+    assert remix.path == f"/v1/videos/{parent_id}/remix"
+    assert remix.fields["prompt"].startswith("The picnic, in the rain")
+    assert remix.headers["idempotency-key"] == "cocreate-render-req-43"
+    assert len(fake.creates) == 1
+    job = fake.jobs[result.metadata["provider_video_id"]]
+    assert job.remixed_from_video_id == parent_id
+    assert result.metadata["remixed_from"] == parent_id
+    assert result.metadata["watermarked"] is True
+
+
+def test_characters_reference_images_are_sent_as_the_input_reference(fake, tmp_path):
+    # given characters with reference images
+    red, blue = tmp_path / "red.png", tmp_path / "blue.png"
+    Image.new("RGB", (300, 300), (255, 0, 0)).save(red)
+    Image.new("RGB", (200, 400), (0, 0, 255)).save(blue)
+    characters = (CharacterRef("c1", "Foxy", (red,)), CharacterRef("c2", "Crowley", (blue,)))
+
+    # when
+    result = _backend(fake).render(_spec(tmp_path, characters=characters), lambda f: None)
+
+    # then the create carried one PNG at the requested size, holding both images
+    (create,) = fake.creates
+    _, content_type, data = create.files["input_reference"]
+    assert content_type == "image/png"
+    with Image.open(io.BytesIO(data)) as reference:
+        assert reference.size == (720, 1280)
+        colours = {colour for _, colour in reference.convert("RGB").getcolors(1 << 16)}
+    assert {(255, 0, 0), (0, 0, 255)} <= colours
+    assert result.metadata["input_reference"] == "characters"
+
+
+def test_remix_of_a_video_made_elsewhere_starts_from_the_parents_last_frame(fake, tmp_path):
+    # given a parent the local renderer made
+    local = LocalBackend().render(
+        _spec(tmp_path, output_dir=tmp_path / "parent", characters=()), lambda f: None
+    )
+    parent = ParentRef(
+        work_id="w-2",
+        title="Local",
+        backend="local",
+        open_video=lambda: local.video_path.open("rb"),
+    )
+
+    # when
+    result = _backend(fake).render(_spec(tmp_path, parent=parent), lambda f: None)
+
+    # then no remix call: a create whose input reference is the parent's last frame
+    assert fake.remixes == []
+    (create,) = fake.creates
+    _, _, data = create.files["input_reference"]
+    last = _frames(local.video_path)[-1]
+    with Image.open(io.BytesIO(data)) as reference:
+        sent = reference.convert("RGB").resize(last.size)
+    assert sum(ImageStat.Stat(ImageChops.difference(sent, last)).mean) / 3 < 6
+    assert result.metadata["input_reference"] == "parent_last_frame"
