@@ -22,14 +22,13 @@ from tests.marketplace.helpers import field_errors, make_work
 
 STUDIO = "/studio/"
 THIRD_BACKEND = """
+from marketplace.generation.local import LocalBackend
 from marketplace.generation.registry import BackendInfo, Capabilities
 
 
-class StillBackend:
+class StillBackend(LocalBackend):
+    # A third party's renderer: it draws with the local renderer under its own name.
     name = "still"
-
-    def render(self, spec, progress):
-        raise NotImplementedError
 
 
 INFO = BackendInfo(
