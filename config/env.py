@@ -32,3 +32,14 @@ def tune_postgresql(database: dict) -> dict:
         cost = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
         database.setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={cost}"
     return database
+
+
+def replica_database(primary: dict) -> dict:
+    """The read replica's alias from ``DATABASE_REPLICA_URL``, connecting as ``primary``
+    does. In a test run it mirrors the test database (Django's TEST MIRROR): no second
+    test database is made, and the alias reads the primary's."""
+    replica = tune_postgresql(env.db_url("DATABASE_REPLICA_URL"))
+    replica["CONN_MAX_AGE"] = primary.get("CONN_MAX_AGE", 0)
+    replica["CONN_HEALTH_CHECKS"] = primary.get("CONN_HEALTH_CHECKS", False)
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica

@@ -7,7 +7,7 @@ uses kombu's filesystem transport, so ``make run`` works on a bare machine.
 
 from datetime import timedelta
 
-from config.env import BASE_DIR, env, tune_postgresql
+from config.env import BASE_DIR, env, replica_database, tune_postgresql
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.QueryControlCharactersMiddleware",
     "core.middleware.CacheUnavailableMiddleware",
+    # Last, so that only the view (never another middleware) may read the replica.
+    "core.replicas.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,6 +99,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica (README, "Read replicas"): the catalog, the feed and the public pages
+# read from it, except for a reader who wrote in the last REPLICA_STICKY_SECONDS (longer
+# than the worst lag expected); everything else reads and writes the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database(DATABASES["default"])
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+REPLICA_READS = "replica" in DATABASES
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
 
 REDIS_URL = env("REDIS_URL", default="")
 

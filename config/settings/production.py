@@ -2,7 +2,7 @@
 refuses to start (ImproperlyConfigured) if SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL or
 REDIS_URL is missing. Passes ``manage.py check --deploy`` with no warnings."""
 
-from config.env import env, tune_postgresql
+from config.env import env, replica_database, tune_postgresql
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -17,6 +17,9 @@ if not ALLOWED_HOSTS:
 DATABASES = {"default": tune_postgresql(env.db_url("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database(DATABASES["default"])
+REPLICA_READS = "replica" in DATABASES
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {

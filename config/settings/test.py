@@ -1,6 +1,7 @@
 """Test settings: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI always
 sets them), otherwise SQLite and an in-memory broker for a quick local loop."""
 
+import copy
 from urllib.parse import urlsplit, urlunsplit
 
 from config.env import env
@@ -10,6 +11,15 @@ from config.settings.base import REDIS_URL, VAR_DIR, broker_transport_options
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else"  # noqa: S105
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+# The read replica is the test database itself (a TEST MIRROR of default, whatever
+# DATABASE_REPLICA_URL says), and reads are routed to it only in the tests that turn
+# REPLICA_READS on (tests/core/test_replicas.py); tests/ops/test_read_replica.py runs
+# a server against a real streaming replica.
+DATABASES["replica"] = {  # noqa: F405
+    **copy.deepcopy(DATABASES["default"]),  # noqa: F405
+    "TEST": {"MIRROR": "default"},
+}
+REPLICA_READS = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "test-media"))

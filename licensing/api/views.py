@@ -17,6 +17,7 @@ from accounts import selectors as accounts_selectors
 from core.api import example_request, example_response, query_bool, query_choice
 from core.errors import DomainError
 from core.ratelimit import ActionRateThrottle
+from core.replicas import replica_reads
 from core.schema import ErrorSerializer
 from licensing import selectors, services
 from licensing.api import examples as ex
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 TAG = ["licensing"]
 
 
+@replica_reads
 class CharacterListCreateView(ListAPIView):
     """The catalog: active characters with at least one published offer."""
 
@@ -110,6 +112,7 @@ class CharacterListCreateView(ListAPIView):
         )
 
 
+@replica_reads
 class CharacterDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -214,6 +217,7 @@ class OfferCreateView(APIView):
         )
 
 
+@replica_reads
 class OfferDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -284,6 +288,7 @@ class OfferNewVersionView(APIView):
         )
 
 
+@replica_reads
 class OfferOdrlView(APIView):
     permission_classes = [AllowAny]
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.replicas import replica_reads
 from licensing import selectors, services
 from licensing.enums import GrantStatus
 from licensing.models import Character, Grant, Offer
@@ -22,6 +23,7 @@ def _bool_filter(value: str, yes: str, no: str) -> bool | None:
     return True if value == yes else False if value == no else None
 
 
+@replica_reads
 def catalog(request: HttpRequest) -> HttpResponse:
     form = forms.CatalogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -80,6 +82,7 @@ def _offer_item(offer: Offer, character: Character) -> dict:
     }
 
 
+@replica_reads
 def character_detail(request: HttpRequest, pk) -> HttpResponse:
     character = selectors.character_visible_to(pk=pk, user=request.user)
     if character is None:

@@ -13,6 +13,7 @@ from accounts import services as accounts_services
 from core.api import example_request, example_response, query_bool, query_choice, query_uuid
 from core.errors import DomainError, ErrorCode
 from core.ratelimit import ActionRateThrottle
+from core.replicas import replica_reads
 from core.schema import ErrorSerializer, InsufficientFundsSerializer
 from marketplace import selectors, services
 from marketplace.api import examples as ex
@@ -152,6 +153,8 @@ def _work(request, pk):
     return work
 
 
+# ?mine=1 lists the reader's own works, which the pipeline has just changed.
+@replica_reads(unless=lambda request: bool(request.GET.get("mine")))
 class WorkListView(ListAPIView):
     """Published works, newest first; ``?mine=1`` lists your own in every state."""
 
@@ -194,6 +197,7 @@ class WorkListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@replica_reads
 class WorkDetailView(APIView):
     permission_classes = [AllowAny]
 
@@ -216,6 +220,7 @@ class WorkDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@replica_reads
 class FeedView(APIView):
     permission_classes = [AllowAny]
 

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import services as accounts_services
 from core.errors import DomainError
+from core.replicas import replica_reads
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
 from marketplace.models import Work
@@ -94,6 +95,7 @@ def work_follow(request: HttpRequest, pk) -> HttpResponse:
     return _answer(request, work, "marketplace/_follow_button.html")
 
 
+@replica_reads
 @require_safe
 def character_works(request: HttpRequest, pk) -> HttpResponse:
     """The published works made with a character, newest first, a page at a time: the

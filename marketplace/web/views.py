@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError, InsufficientFunds, NotPermitted
 from core.money import Money
 from core.ratelimit import rate_limit_response
+from core.replicas import replica_reads
 from core.uploads import validate_image
 from marketplace import selectors, services
 from marketplace.enums import TERMINAL_STATUSES, GenerationStatus, WorkStatus
@@ -28,6 +29,7 @@ from marketplace.web.forms import StudioForm, VerifyForm
 VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
+@replica_reads
 def home(request: HttpRequest) -> HttpResponse:
     works, _ = selectors.feed_page(size=6)
     return render(request, "marketplace/home.html", {"works": _with_social(works, request.user)})
@@ -240,6 +242,7 @@ def my_works(request: HttpRequest) -> HttpResponse:
     )
 
 
+@replica_reads
 def work_detail(request: HttpRequest, pk) -> HttpResponse:
     work = selectors.work_visible_to(pk=pk, user=request.user)
     if work is None:
@@ -292,6 +295,7 @@ def _with_social(works: list[Work], user) -> list[Work]:
     return works
 
 
+@replica_reads
 def feed(request: HttpRequest) -> HttpResponse:
     works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
     works = _with_social(works, request.user)
