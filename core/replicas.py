@@ -21,6 +21,7 @@ Writes always go to the primary; migrations run on the primary only.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -124,10 +125,9 @@ def _mark_writer(request: HttpRequest, response: HttpResponse) -> None:
     if user is not None and user.is_authenticated:
         from django.core.cache import cache
 
-        try:
+        # Without the cache, the cookie still keeps a browser on the primary.
+        with contextlib.suppress(*CACHE_DOWN_ERRORS):
             cache.set(_sticky_key(user.pk), int(time.time()), timeout=window)
-        except CACHE_DOWN_ERRORS:
-            pass  # the cookie still keeps a browser on the primary
 
 
 class ReplicaRouter:

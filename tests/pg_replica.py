@@ -141,9 +141,7 @@ class Replica:
         """Wait until the replica has replayed everything the primary has written."""
         target = sql(self.primary, "SELECT pg_current_wal_lsn()::text")
         deadline = time.monotonic() + timeout
-        while not sql(
-            self.dsn(), "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", target
-        ):
+        while not sql(self.dsn(), "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", target):
             if time.monotonic() > deadline:
                 raise AssertionError("the replica did not catch up with the primary")
             time.sleep(0.05)
