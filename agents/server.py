@@ -29,11 +29,12 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import ToolAnnotations
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.api.authentication import TokenAuthentication
 from agents.rest import ApiResult, api_call
+from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
 from payments import selectors as payments_selectors
 
@@ -134,6 +135,7 @@ class CocreateMCP:
             name="cocreate", instructions=INSTRUCTIONS, version="1.0.0", **kwargs
         )
         self._register_tools()
+        self._forbid_unknown_arguments()
         self._register_resources()
 
     # --- plumbing -------------------------------------------------------------------------
@@ -171,6 +173,20 @@ class CocreateMCP:
                 default=str,
             )
         )
+
+    def _forbid_unknown_arguments(self) -> None:
+        """An argument a tool does not take is an error naming it ("Extra inputs are not
+        permitted"), and each input schema says so (``additionalProperties: false``):
+        the SDK would otherwise drop it silently, and a misspelt filter or price would
+        be a call with something else than the agent meant."""
+        for tool in self.server._tool_manager.list_tools():
+            loose = tool.fn_metadata.arg_model
+            tool.fn_metadata.arg_model = type(
+                loose.__name__,
+                (loose,),
+                {"model_config": ConfigDict(loose.model_config, extra="forbid")},
+            )
+            tool.parameters["additionalProperties"] = False
 
     # --- tools ----------------------------------------------------------------------------
 
@@ -318,6 +334,23 @@ class CocreateMCP:
         parent = marketplace_selectors.work_visible_to(pk=parent_work_id, user=user)
         if parent is None:
             raise _refusal(404, "not_found", "No such work.", field="parent_work_id")
+        # A character the caller holds no licence for would be left out of the split
+        # without a word: say so instead (the parent's own characters need none).
+        parent_characters = {lic.character_id for lic in parent.licenses.all()}
+        licensed = {
+            grant.character_id
+            for grant in licensing_selectors.grants_active_for(
+                licensee=user, character_ids=[str(c) for c in character_ids]
+            )
+        }
+        for character_id in character_ids:
+            if character_id not in parent_characters | licensed:
+                raise _refusal(
+                    409,
+                    "no_licence",
+                    f"You hold no active licence for character {character_id}.",
+                    field="character_ids",
+                )
         lines = payments_selectors.remix_split_preview(
             parent=parent, character_ids=[str(c) for c in character_ids], creator=user
         )
