@@ -184,7 +184,7 @@ class CocreateMCP:
             tool.fn_metadata.arg_model = type(
                 loose.__name__,
                 (loose,),
-                {"model_config": ConfigDict(loose.model_config, extra="forbid")},
+                {"model_config": ConfigDict(**{**loose.model_config, "extra": "forbid"})},
             )
             tool.parameters["additionalProperties"] = False
 

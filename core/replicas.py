@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
@@ -102,8 +103,6 @@ def _wrote_recently(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    from django.core.cache import cache
-
     try:
         return cache.get(_sticky_key(user.pk)) is not None
     except CACHE_DOWN_ERRORS:
@@ -123,8 +122,6 @@ def _mark_writer(request: HttpRequest, response: HttpResponse) -> None:
     )
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from django.core.cache import cache
-
         # Without the cache, the cookie still keeps a browser on the primary.
         with contextlib.suppress(*CACHE_DOWN_ERRORS):
             cache.set(_sticky_key(user.pk), int(time.time()), timeout=window)
