@@ -250,6 +250,36 @@ def shared_media_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def s3_server():
+    """An S3-protocol server on loopback (moto's ThreadedMotoServer, tests/objectstore.py)
+    for the session; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings, monkeypatch):
+    """A fresh, empty bucket on ``s3_server`` as the default storage, configured the way
+    production is (MEDIA_STORAGE=s3 through config/settings/storage.py). Yields the
+    bucket (``tests.objectstore.Bucket``)."""
+    from config.settings.storage import media_storage
+    from tests.objectstore import new_bucket
+
+    bucket = new_bucket(s3_server)
+    for name, value in bucket.env().items():
+        monkeypatch.setenv(name, value)
+    media = media_storage(kind="s3", url_max_age=settings.MEDIA_URL_MAX_AGE)
+    settings.STORAGES = {**settings.STORAGES, "default": media.backend}
+    settings.MEDIA_STORAGE = "s3"
+    return bucket
+
+
+@pytest.fixture(scope="session")
 def fake_openai():
     """The loopback fake of OpenAI's videos API, for the whole session (the worker is
     pointed at it, so requests with backend "openai" render through it)."""
