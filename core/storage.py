@@ -102,7 +102,5 @@ def media_presigned_url(
     parameters = {"ResponseContentType": content_type}
     if attachment:
         filename = name.rsplit("/", 1)[-1]
-        parameters["ResponseContentDisposition"] = (
-            f"attachment; filename*=UTF-8''{quote(filename)}"
-        )
+        parameters["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return backend.url(name, parameters=parameters, expire=expires_s)  # type: ignore[call-arg]

@@ -37,7 +37,7 @@ class Bucket:
     name: str
     client: object  # a boto3 S3 client on the server
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def object_keys(self, prefix: str = "") -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(  # type: ignore[attr-defined]
             Bucket=self.name, Prefix=prefix
         )

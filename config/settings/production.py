@@ -1,6 +1,7 @@
 """Production: every secret and address comes from the environment, and the app
 refuses to start (ImproperlyConfigured) if SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL,
-REDIS_URL or (with object storage, the default) MEDIA_S3_BUCKET is missing. Passes ``manage.py check --deploy`` with no warnings."""
+REDIS_URL or (with object storage, the default) MEDIA_S3_BUCKET is missing. Passes
+``manage.py check --deploy`` with no warnings."""
 
 from config.env import env, tune_postgresql
 from config.settings.base import *  # noqa: F403

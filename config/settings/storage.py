@@ -47,9 +47,7 @@ def media_storage(*, kind: str, url_max_age: int) -> MediaStorage:
     if kind == FILESYSTEM:
         return MediaStorage(backend={"BACKEND": "django.core.files.storage.FileSystemStorage"})
     if kind != S3:
-        raise ImproperlyConfigured(
-            f"MEDIA_STORAGE must be {FILESYSTEM!r} or {S3!r}, not {kind!r}"
-        )
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be {FILESYSTEM!r} or {S3!r}, not {kind!r}")
     bucket = _required("MEDIA_S3_BUCKET")
     region = env("MEDIA_S3_REGION", default="")
     endpoint = env("MEDIA_S3_ENDPOINT_URL", default="")

@@ -448,9 +448,7 @@ def generation_sign(*, request_id) -> None:
     with media_workdir(prefix=f"cocreate-sign-{request_id}-") as folder:
         try:
             video = media_copy_to(name=rendered["video"], dest=folder / "rendered" / "video.mp4")
-            poster = media_copy_to(
-                name=rendered["poster"], dest=folder / "rendered" / "poster.jpg"
-            )
+            poster = media_copy_to(name=rendered["poster"], dest=folder / "rendered" / "poster.jpg")
         except FileNotFoundError:
             # A late copy of this step, after another stored the work and routing
             # removed the rendered files: nothing left to do.
@@ -462,9 +460,7 @@ def generation_sign(*, request_id) -> None:
             parent_video = media_copy_to(
                 name=request.parent.video.name, dest=folder / "parent" / "video.mp4"
             )
-        info = _provenance(
-            request, work_id=work_id, licenses=licenses, parent_video=parent_video
-        )
+        info = _provenance(request, work_id=work_id, licenses=licenses, parent_video=parent_video)
         signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
         manifest = sign_media(source=video, dest=signed_video, mime="video/mp4", info=info)
         sign_media(source=poster, dest=signed_poster, mime="image/jpeg", info=info)

@@ -30,7 +30,7 @@ def test_a_presigned_url_goes_only_to_those_who_may_see_the_work_in_that_state(
 ):
     # given: a work in ``state`` whose files are in the bucket
     scene = _scene(state)
-    assert object_storage.keys(f"works/{scene.work.pk}/") == sorted(
+    assert object_storage.object_keys(f"works/{scene.work.pk}/") == sorted(
         [scene.work.poster.name, scene.work.video.name]
     )
 

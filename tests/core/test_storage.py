@@ -36,9 +36,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def test_store_puts_a_file_under_exactly_its_name_and_a_rerun_replaces_it(
-    media_backend, tmp_path
-):
+def test_store_puts_a_file_under_exactly_its_name_and_a_rerun_replaces_it(media_backend, tmp_path):
     # given: a render stored once
     first = _write(tmp_path, "first.mp4", b"first render")
     assert storage.media_store(name="renders/r1/video.mp4", path=first) == "renders/r1/video.mp4"
@@ -53,7 +51,7 @@ def test_store_puts_a_file_under_exactly_its_name_and_a_rerun_replaces_it(
         assert handle.read() == b"second render"
     assert default_storage.listdir("renders/r1") == ([], ["video.mp4"])
     if media_backend is not None:
-        assert media_backend.keys("renders/") == ["renders/r1/video.mp4"]
+        assert media_backend.object_keys("renders/") == ["renders/r1/video.mp4"]
         assert media_backend.read("renders/r1/video.mp4") == b"second render"
 
 

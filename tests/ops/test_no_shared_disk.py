@@ -95,9 +95,7 @@ def _files_under(folder: Path) -> list[str]:
 
 
 @pytest.fixture
-def cluster(
-    transactional_db, settings, tmp_path, object_storage, provenance_keys, monkeypatch
-):
+def cluster(transactional_db, settings, tmp_path, object_storage, provenance_keys, monkeypatch):
     """The web and two workers on their own folders, the bucket and a private broker;
     this process (which only builds the world and reads results) on the same."""
     broker = RedisServer(data_dir=tmp_path / "redis").start()
@@ -157,7 +155,7 @@ def test_a_generation_and_its_remix_complete_with_no_shared_disk(cluster, settin
     creator = UserFactory()
     grant_for(hoshi, creator, **REMIX_TERMS)
     token = Token.objects.create(user=creator).key
-    assert any(key.startswith(f"characters/{hoshi.pk}/") for key in bucket.keys())
+    assert any(key.startswith(f"characters/{hoshi.pk}/") for key in bucket.object_keys())
 
     # when: the creator generates through the web process, then remixes the result
     status, _, body = _call(
@@ -186,7 +184,7 @@ def test_a_generation_and_its_remix_complete_with_no_shared_disk(cluster, settin
     assert second.status == "published", (second.status, second.reason)
     remix = Work.objects.get(request=second)
     assert remix.parent_id == original.pk
-    keys = bucket.keys()
+    keys = bucket.object_keys()
     for work in (original, remix):
         assert {f"works/{work.pk}/video.mp4", f"works/{work.pk}/poster.jpg"} <= set(keys)
     assert [key for key in keys if key.startswith("renders/")] == []

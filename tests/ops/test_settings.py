@@ -22,7 +22,12 @@ PRODUCTION_ENV = {
     "MEDIA_S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
     "MEDIA_S3_SECRET_ACCESS_KEY": "example-secret",
 }
-STORAGE_VARIABLES = ("MEDIA_STORAGE", "MEDIA_S3_ENDPOINT_URL", "MEDIA_S3_PREFIX", "CSP_MEDIA_SOURCES")
+STORAGE_VARIABLES = (
+    "MEDIA_STORAGE",
+    "MEDIA_S3_ENDPOINT_URL",
+    "MEDIA_S3_PREFIX",
+    "CSP_MEDIA_SOURCES",
+)
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -146,7 +151,8 @@ def test_the_wsgi_entry_point_freezes_what_it_loaded_out_of_the_collectors_reach
 
 
 def _settings(script: str, env: dict[str, str]) -> dict:
-    result = _manage("shell", "-c", f"import json; from django.conf import settings as s; {script}", env=env)
+    prelude = "import json; from django.conf import settings as s; "
+    result = _manage("shell", "-c", prelude + script, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
