@@ -307,7 +307,8 @@ def _character_refs(request: GenerationRequest, *, folder: Path) -> tuple[Charac
     for character in licensing_selectors.characters_with_images(ids=ids):
         paths = tuple(
             media_copy_to(
-                name=img.image.name, dest=folder / str(character.pk) / Path(img.image.name).name
+                name=str(img.image.name),
+                dest=folder / str(character.pk) / Path(str(img.image.name)).name,
             )
             for img in character.images.all()[:1]
         )
@@ -458,7 +459,7 @@ def generation_sign(*, request_id) -> None:
         parent_video = None
         if request.parent is not None:
             parent_video = media_copy_to(
-                name=request.parent.video.name, dest=folder / "parent" / "video.mp4"
+                name=str(request.parent.video.name), dest=folder / "parent" / "video.mp4"
             )
         info = _provenance(request, work_id=work_id, licenses=licenses, parent_video=parent_video)
         signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
