@@ -166,6 +166,7 @@ SLOW_PATHS = {
     TESTS / "hostile" / "test_prompt_fuzz.py": "hypothesis, hundreds of examples a property",
     TESTS / "ops" / "test_settings.py": "each test starts Django afresh in a subprocess",
     TESTS / "ops" / "test_make_data.py": "a subprocess writes the benchmark data set",
+    TESTS / "ops" / "test_no_shared_disk.py": "gunicorn, two workers and a private Redis",
 }
 SLOW_FIXTURES = {
     "celery_worker_process": "a real Celery worker process",
