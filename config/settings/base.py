@@ -168,11 +168,6 @@ ACCOUNT_RATE_LIMITS = {
 # and so the per-address limits, are found. 0 reads REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# Content-Security-Policy (django-csp), in every environment so a breach shows early.
-# No inline script anywhere: htmx and static/js only. Styles allow inline because the
-# Django admin, Swagger UI and allauth templates carry a few style attributes and
-# <style> blocks; script is what a CSP must hold. form-action lists Stripe because
-# Chromium applies form-action to the redirect after a POST (Checkout, Connect).
 # Media is private: every file is served through core/web/media.py on a signed URL
 # that lives this many seconds, and only to a viewer who may see it at that moment
 # (with object storage, the view then redirects to a presigned URL as short-lived).
@@ -185,6 +180,11 @@ _MEDIA = media_storage(kind=MEDIA_STORAGE, url_max_age=MEDIA_URL_MAX_AGE)
 CSP_MEDIA_SOURCES = [*env.list("CSP_MEDIA_SOURCES", default=[]), *_MEDIA.origins]
 
 
+# Content-Security-Policy (django-csp), in every environment so a breach shows early.
+# No inline script anywhere: htmx and static/js only. Styles allow inline because the
+# Django admin, Swagger UI and allauth templates carry a few style attributes and
+# <style> blocks; script is what a CSP must hold. form-action lists Stripe because
+# Chromium applies form-action to the redirect after a POST (Checkout, Connect).
 def content_security_policy(*, media_sources: list[str]) -> dict:
     """The policy, with ``media_sources`` allowed for images and video."""
     return {

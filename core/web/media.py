@@ -4,8 +4,8 @@ signed URL from core/media.py whose viewer may see the file now.
 Development and tests stream the file from Django's storage (with single byte ranges,
 which a ``<video>`` asks for as it seeks). With object storage (production's default,
 ``MEDIA_STORAGE=s3``) the view, its checks passed, redirects to a presigned URL of the
-bucket that lives no longer than the signed URL did (``core.storage``), so the store
-sends the bytes. On one host with the filesystem, the web server can send it: with
+bucket that lives ``MEDIA_URL_MAX_AGE`` seconds (``core.storage``), so the store sends
+the bytes. On one host with the filesystem, the web server can send it: with
 ``MEDIA_SENDFILE_HEADER = "X-Accel-Redirect"`` (nginx) or ``"X-Sendfile"`` (Apache's
 mod_xsendfile, lighttpd), the view answers with that header naming
 ``MEDIA_SENDFILE_PREFIX`` + the file's name and no body. README: "Media in production"."""

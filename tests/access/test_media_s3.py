@@ -121,3 +121,15 @@ def test_the_filesystem_path_is_unchanged_the_view_streams_the_file(actor):
     # then
     assert response.status_code == 200
     assert response.body == b"stands for a video"
+
+
+def test_the_verify_page_reads_a_works_video_from_the_bucket(object_storage, client):
+    # given: a published work whose (stand-in, unsigned) video is only in the bucket
+    scene = _scene("published")
+
+    # when: anyone checks its provenance by id
+    response = client.post("/verify/", {"work": str(scene.work.pk)})
+
+    # then: the file was read through the storage API and checked: it carries no manifest
+    assert response.status_code == 200
+    assert "Unsigned" in response.content.decode()
