@@ -3,6 +3,7 @@ errors every app's tasks retry."""
 
 import time
 
+from botocore.exceptions import HTTPClientError
 from celery import shared_task
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -11,8 +12,15 @@ from core import outbox
 
 HEARTBEAT_CACHE_KEY = "ops:beat-heartbeat"
 
-# Errors worth retrying a task for: the database or broker went away for a moment.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+# Errors worth retrying a task for: the database, the broker or the object store
+# (botocore's connection errors and timeouts) went away for a moment.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    HTTPClientError,
+)
 
 
 @shared_task(name="core.ping", on_queue="default", expires=300, time_limit=30, soft_time_limit=25)

@@ -167,6 +167,7 @@ SLOW_PATHS = {
     TESTS / "ops" / "test_settings.py": "each test starts Django afresh in a subprocess",
     TESTS / "ops" / "test_make_data.py": "a subprocess writes the benchmark data set",
     TESTS / "ops" / "test_read_replica.py": "a second PostgreSQL cluster streaming from the first",
+    TESTS / "ops" / "test_no_shared_disk.py": "gunicorn, two workers and a private Redis",
 }
 SLOW_FIXTURES = {
     "celery_worker_process": "a real Celery worker process",
@@ -248,6 +249,36 @@ def provenance_keys(tmp_path_factory):
 def shared_media_root(tmp_path_factory):
     """One media folder the test process and the worker processes both use."""
     return tmp_path_factory.mktemp("shared-media")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-protocol server on loopback (moto's ThreadedMotoServer, tests/objectstore.py)
+    for the session; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(s3_server, settings, monkeypatch):
+    """A fresh, empty bucket on ``s3_server`` as the default storage, configured the way
+    production is (MEDIA_STORAGE=s3 through config/settings/storage.py). Yields the
+    bucket (``tests.objectstore.Bucket``)."""
+    from config.settings.storage import media_storage
+    from tests.objectstore import new_bucket
+
+    bucket = new_bucket(s3_server)
+    for name, value in bucket.env().items():
+        monkeypatch.setenv(name, value)
+    media = media_storage(kind="s3", url_max_age=settings.MEDIA_URL_MAX_AGE)
+    settings.STORAGES = {**settings.STORAGES, "default": media.backend}
+    settings.MEDIA_STORAGE = "s3"
+    return bucket
 
 
 @pytest.fixture(scope="session")

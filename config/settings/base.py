@@ -8,6 +8,7 @@ uses kombu's filesystem transport, so ``make run`` works on a bare machine.
 from datetime import timedelta
 
 from config.env import BASE_DIR, env, replica_database, tune_postgresql
+from config.settings.storage import FILESYSTEM, media_storage
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
@@ -177,34 +178,50 @@ ACCOUNT_RATE_LIMITS = {
 # and so the per-address limits, are found. 0 reads REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Media is private: every file is served through core/web/media.py on a signed URL
+# that lives this many seconds, and only to a viewer who may see it at that moment
+# (with object storage, the view then redirects to a presigned URL as short-lived).
+MEDIA_URL_MAX_AGE = env.int("MEDIA_URL_MAX_AGE", default=300)
+# Where media lives (config/settings/storage.py): "filesystem" under MEDIA_ROOT, the
+# default here and for `make run`, or "s3", an S3-compatible bucket (production's
+# default). Pages load media from the bucket's origin too when it is one.
+MEDIA_STORAGE = env("MEDIA_STORAGE", default=FILESYSTEM)
+_MEDIA = media_storage(kind=MEDIA_STORAGE, url_max_age=MEDIA_URL_MAX_AGE)
+CSP_MEDIA_SOURCES = [*env.list("CSP_MEDIA_SOURCES", default=[]), *_MEDIA.origins]
+
+
 # Content-Security-Policy (django-csp), in every environment so a breach shows early.
 # No inline script anywhere: htmx and static/js only. Styles allow inline because the
 # Django admin, Swagger UI and allauth templates carry a few style attributes and
 # <style> blocks; script is what a CSP must hold. form-action lists Stripe because
 # Chromium applies form-action to the redirect after a POST (Checkout, Connect).
-CSP_MEDIA_SOURCES = env.list("CSP_MEDIA_SOURCES", default=[])
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", *CSP_MEDIA_SOURCES],
-        # blob: plays back the consent video a person just recorded, before it is sent.
-        "media-src": ["'self'", "blob:", *CSP_MEDIA_SOURCES],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": [
-            "'self'",
-            *env.list(
-                "CSP_FORM_ACTION_SOURCES",
-                default=["https://checkout.stripe.com", "https://connect.stripe.com"],
-            ),
-        ],
-    },
-}
+def content_security_policy(*, media_sources: list[str]) -> dict:
+    """The policy, with ``media_sources`` allowed for images and video."""
+    return {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": ["'self'", "data:", *media_sources],
+            # blob: plays back the consent video a person just recorded, before it is sent.
+            "media-src": ["'self'", "blob:", *media_sources],
+            "font-src": ["'self'"],
+            "connect-src": ["'self'"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": [
+                "'self'",
+                *env.list(
+                    "CSP_FORM_ACTION_SOURCES",
+                    default=["https://checkout.stripe.com", "https://connect.stripe.com"],
+                ),
+            ],
+        },
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(media_sources=CSP_MEDIA_SOURCES)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cocreate <no-reply@cocreate.localhost>")
@@ -222,9 +239,6 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# Media is private: every file is served through core/web/media.py on a signed URL
-# that lives this many seconds, and only to a viewer who may see it at that moment.
-MEDIA_URL_MAX_AGE = env.int("MEDIA_URL_MAX_AGE", default=300)
 # Empty: the view streams the file itself (development, tests). In production the web
 # server sends it: "X-Accel-Redirect" (nginx; the prefix is an internal location) or
 # "X-Sendfile" (Apache mod_xsendfile; the prefix is MEDIA_ROOT's path). README: "Media
@@ -237,7 +251,7 @@ MEDIA_SENDFILE_PREFIX = env(
     else "/protected-media/",
 )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA.backend,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

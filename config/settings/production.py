@@ -1,9 +1,11 @@
 """Production: every secret and address comes from the environment, and the app
-refuses to start (ImproperlyConfigured) if SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL or
-REDIS_URL is missing. Passes ``manage.py check --deploy`` with no warnings."""
+refuses to start (ImproperlyConfigured) if SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL,
+REDIS_URL or (with object storage, the default) MEDIA_S3_BUCKET is missing. Passes
+``manage.py check --deploy`` with no warnings."""
 
 from config.env import env, replica_database, tune_postgresql
 from config.settings.base import *  # noqa: F403
+from config.settings.storage import S3, media_storage
 
 DEBUG = False
 IS_PRODUCTION = True
@@ -61,8 +63,16 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Web and workers run on several hosts: media lives in object storage unless
+# MEDIA_STORAGE=filesystem says this deployment is one host (config/settings/storage.py;
+# a missing MEDIA_S3_BUCKET stops the start, naming it).
+MEDIA_STORAGE = env("MEDIA_STORAGE", default=S3)
+_MEDIA = media_storage(kind=MEDIA_STORAGE, url_max_age=MEDIA_URL_MAX_AGE)  # noqa: F405
+CSP_MEDIA_SOURCES = [*env.list("CSP_MEDIA_SOURCES", default=[]), *_MEDIA.origins]
+CONTENT_SECURITY_POLICY = content_security_policy(media_sources=CSP_MEDIA_SOURCES)  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405
+    "default": _MEDIA.backend,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

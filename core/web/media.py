@@ -2,9 +2,12 @@
 signed URL from core/media.py whose viewer may see the file now.
 
 Development and tests stream the file from Django's storage (with single byte ranges,
-which a ``<video>`` asks for as it seeks). In production the web server sends it:
-with ``MEDIA_SENDFILE_HEADER = "X-Accel-Redirect"`` (nginx) or ``"X-Sendfile"``
-(Apache's mod_xsendfile, lighttpd), the view answers with that header naming
+which a ``<video>`` asks for as it seeks). With object storage (production's default,
+``MEDIA_STORAGE=s3``) the view, its checks passed, redirects to a presigned URL of the
+bucket that lives ``MEDIA_URL_MAX_AGE`` seconds (``core.storage``), so the store sends
+the bytes. On one host with the filesystem, the web server can send it: with
+``MEDIA_SENDFILE_HEADER = "X-Accel-Redirect"`` (nginx) or ``"X-Sendfile"`` (Apache's
+mod_xsendfile, lighttpd), the view answers with that header naming
 ``MEDIA_SENDFILE_PREFIX`` + the file's name and no body. README: "Media in production"."""
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from core import media as core_media
+from core import storage
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
@@ -50,25 +55,40 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
     kind = core_media.media_visible(name=path, viewer=viewer)
     if kind is None:
         raise Http404("No such file.")
-    response = _send(request, name=path)
     # The browser may keep it as long as the URL lives; shared caches never.
     left = max(0, signed_at + settings.MEDIA_URL_MAX_AGE - int(time.time()))
+    # ``download=1`` (a work page's download button) saves the file instead of playing
+    # it; the signature need not cover it, as it changes only how the bytes are offered.
+    attachment = kind.attachment or request.GET.get("download") == "1"
+    presigned = storage.media_presigned_url(
+        name=path,
+        expires_s=settings.MEDIA_URL_MAX_AGE,
+        content_type=_content_type(path),
+        attachment=attachment,
+    )
+    # Object storage: the bucket sends the bytes (ranges included) on a presigned URL
+    # as short-lived as ours, issued only now that the check passed.
+    response = HttpResponseRedirect(presigned) if presigned else _send(request, name=path)
     response["Cache-Control"] = f"private, max-age={left}"
     if kind.headers is not None:
         for header, value in kind.headers(
             name=path, base_url=request.build_absolute_uri("/")
         ).items():
             response[header] = value
-    # ``download=1`` (a work page's download button) saves the file instead of playing
-    # it; the signature need not cover it, as it changes only how the bytes are offered.
-    if kind.attachment or request.GET.get("download") == "1":
+    if presigned:
+        return response
+    if attachment:
         filename = path.rsplit("/", 1)[-1]
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 def _send(request: HttpRequest, *, name: str) -> HttpResponseBase:
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = _content_type(name)
     header = settings.MEDIA_SENDFILE_HEADER
     if header:
         response = HttpResponse(content_type=content_type)

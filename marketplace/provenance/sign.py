@@ -62,7 +62,8 @@ class LicenseClaim:
 class ParentIngredient:
     work_id: str
     title: str
-    path: Path  # the parent's signed MP4
+    # A local copy of the parent's signed MP4 (the caller copies it out of storage).
+    video_file: Path
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def sign_media(*, source: Path, dest: Path, mime: str, info: ProvenanceInfo) -> 
     if dest.resolve() == source.resolve():
         raise ProvenanceError("Signing writes a new file; dest must differ from source")
     parent = info.parent
-    if parent is not None and not Path(parent.path).is_file():
-        raise ProvenanceError(f"The parent work's file is missing: {parent.path}")
+    if parent is not None and not Path(parent.video_file).is_file():
+        raise ProvenanceError(f"The parent work's file is missing: {parent.video_file}")
 
     cert_chain, private_key = _load_keys()
     definition = manifest_definition(info=info, mime=mime)
@@ -115,7 +116,7 @@ def sign_media(*, source: Path, dest: Path, mime: str, info: ProvenanceInfo) -> 
             if parent is not None:
                 # The parent is read and validated now: its manifest, and the result
                 # of checking it against our anchors, go into ours.
-                with Path(parent.path).open("rb") as parent_file:
+                with Path(parent.video_file).open("rb") as parent_file:
                     builder.add_ingredient(ingredient, "video/mp4", parent_file)
             builder.sign(signer, mime, input_, output)
         partial.chmod(0o644)  # mkstemp makes it 0600; a media file is public

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import random
-import shutil
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from core import events
 from core.errors import DomainError, ErrorCode, InsufficientFunds
+from core.storage import media_copy_to, media_delete, media_store, media_workdir
 from licensing import selectors as licensing_selectors
 from licensing import services as licensing_services
 from licensing.policy.facts import ParentFacts
@@ -291,17 +291,27 @@ def generation_check(*, request_id) -> None:
 WORK_ID_NAMESPACE = uuid.UUID("6f1c2b8e-3d0a-5e47-9b21-c0c0a7e5f1d2")
 
 
-def _render_dir(request_id) -> Path:
-    return Path(settings.MEDIA_ROOT) / "renders" / str(request_id)
+def _render_name(request_id, filename: str) -> str:
+    """Where a request's rendered (unsigned) files wait in storage between the render and
+    the sign step, which may run on different hosts. Served to nobody (no media kind)."""
+    return f"renders/{request_id}/{filename}"
 
 
-def _character_refs(request: GenerationRequest) -> tuple[CharacterRef, ...]:
+def _character_refs(request: GenerationRequest, *, folder: Path) -> tuple[CharacterRef, ...]:
+    """The characters to draw, each with its first reference image copied from storage
+    into ``folder`` (the renderers read local files)."""
     ids = set(request.characters.values_list("pk", flat=True))
     if request.parent is not None:
         ids |= set(request.parent.licenses.values_list("character_id", flat=True))
     refs = []
     for character in licensing_selectors.characters_with_images(ids=ids):
-        paths = tuple(Path(img.image.path) for img in character.images.all()[:1])
+        paths = tuple(
+            media_copy_to(
+                name=str(img.image.name),
+                dest=folder / str(character.pk) / Path(str(img.image.name)).name,
+            )
+            for img in character.images.all()[:1]
+        )
         refs.append(CharacterRef(str(character.pk), character.name, paths))
     return tuple(refs)
 
@@ -322,27 +332,52 @@ def _parent_ref(parent: Work | None) -> ParentRef | None:
 
 
 def generation_render(*, request_id) -> None:
-    """Step 2: render with the configured backend into the request's own folder, so a
-    re-run (after a crash or redelivery) overwrites instead of duplicating."""
+    """Step 2: render with the configured backend in a temporary folder of this worker,
+    then store the video and poster under the request's own names (``renders/<id>/``),
+    so a re-run (after a crash or redelivery) replaces them instead of duplicating, and
+    the sign step finds them from any host."""
     request = GenerationRequest.objects.select_related("parent__request").get(pk=request_id)
     if request.status != GenerationStatus.RENDERING:
         return
     GenerationRequest.objects.filter(pk=request_id).update(
         render_attempts=request.render_attempts + 1
     )
-    output = _render_dir(request_id)
-    shutil.rmtree(output, ignore_errors=True)
-    output.mkdir(parents=True)
-    spec = RenderSpec(
-        request_id=str(request.pk),
-        prompt=request.prompt,
-        seed=request.seed,
-        duration_s=request.duration_s,
-        characters=_character_refs(request),
-        output_dir=output,
-        credits=tuple(request.effective_terms.get("credits", [])),
-        parent=_parent_ref(request.parent),
+    with media_workdir(prefix=f"cocreate-render-{request_id}-") as folder:
+        output = folder / "output"
+        output.mkdir()
+        spec = RenderSpec(
+            request_id=str(request.pk),
+            prompt=request.prompt,
+            seed=request.seed,
+            duration_s=request.duration_s,
+            characters=_character_refs(request, folder=folder / "references"),
+            output_dir=output,
+            credits=tuple(request.effective_terms.get("credits", [])),
+            parent=_parent_ref(request.parent),
+        )
+        backend, result = _render_with(request=request, spec=spec)
+        video = media_store(name=_render_name(request_id, "video.mp4"), path=result.video_path)
+        poster = media_store(name=_render_name(request_id, "poster.jpg"), path=result.poster_path)
+    generation_transition(
+        request_id=request_id,
+        to=GenerationStatus.SIGNING,
+        render_output={
+            "video": video,
+            "poster": poster,
+            "duration_s": result.duration_s,
+            "width": result.width,
+            "height": result.height,
+            "frame_count": result.frame_count,
+            "backend": backend.name,
+            "metadata": result.metadata,
+        },
     )
+
+
+def _render_with(*, request: GenerationRequest, spec: RenderSpec):
+    """Run the request's backend on ``spec``, reporting progress (and renewing the
+    lease) as it goes."""
+    request_id = request.pk
     last = {"pct": -1}
     lease = LeaseHeartbeat(request_id)
 
@@ -354,21 +389,7 @@ def generation_render(*, request_id) -> None:
             GenerationRequest.objects.filter(pk=request_id, progress__lt=pct).update(progress=pct)
 
     backend = get_backend(request.backend)
-    result = backend.render(spec, progress)
-    generation_transition(
-        request_id=request_id,
-        to=GenerationStatus.SIGNING,
-        render_output={
-            "video": str(result.video_path),
-            "poster": str(result.poster_path),
-            "duration_s": result.duration_s,
-            "width": result.width,
-            "height": result.height,
-            "frame_count": result.frame_count,
-            "backend": backend.name,
-            "metadata": result.metadata,
-        },
-    )
+    return backend, backend.render(spec, progress)
 
 
 def _licenses_for(request: GenerationRequest) -> list[dict]:
@@ -421,25 +442,46 @@ def generation_sign(*, request_id) -> None:
     # The request's one work always has this id, so a re-run after a crash signs the
     # same id into the manifest and writes to the same folder (see _work_store).
     work_id = uuid.uuid5(WORK_ID_NAMESPACE, str(request.pk))
-    info = _provenance(request, work_id=work_id, licenses=licenses)
     rendered = request.render_output
-    folder = _render_dir(request_id)
-    signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
-    manifest = sign_media(
-        source=Path(rendered["video"]), dest=signed_video, mime="video/mp4", info=info
-    )
-    sign_media(source=Path(rendered["poster"]), dest=signed_poster, mime="image/jpeg", info=info)
-    _work_store(
-        request_id=request_id,
-        work_id=work_id,
-        manifest=manifest,
-        video=signed_video,
-        poster=signed_poster,
-        licenses=licenses,
-    )
+    # Signing reads and writes local files: the rendered ones (and a remix's parent) are
+    # copied from storage into this worker's temporary folder, and the signed ones
+    # stored from it.
+    with media_workdir(prefix=f"cocreate-sign-{request_id}-") as folder:
+        try:
+            video = media_copy_to(name=rendered["video"], dest=folder / "rendered" / "video.mp4")
+            poster = media_copy_to(name=rendered["poster"], dest=folder / "rendered" / "poster.jpg")
+        except FileNotFoundError:
+            # A late copy of this step, after another stored the work and routing
+            # removed the rendered files: nothing left to do.
+            if Work.objects.filter(request_id=request_id).exists():
+                return
+            raise
+        parent_video = None
+        if request.parent is not None:
+            parent_video = media_copy_to(
+                name=str(request.parent.video.name), dest=folder / "parent" / "video.mp4"
+            )
+        info = _provenance(request, work_id=work_id, licenses=licenses, parent_video=parent_video)
+        signed_video, signed_poster = folder / "signed.mp4", folder / "signed.jpg"
+        manifest = sign_media(source=video, dest=signed_video, mime="video/mp4", info=info)
+        sign_media(source=poster, dest=signed_poster, mime="image/jpeg", info=info)
+        _work_store(
+            request_id=request_id,
+            work_id=work_id,
+            manifest=manifest,
+            video=signed_video,
+            poster=signed_poster,
+            licenses=licenses,
+        )
 
 
-def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: list[dict]):
+def _provenance(
+    request: GenerationRequest,
+    *,
+    work_id: uuid.UUID,
+    licenses: list[dict],
+    parent_video: Path | None,
+):
     """What the C2PA manifest says: the work, its creator, the renderer, each licence
     (character, offer version, terms hash, grant, rightsholder) and the parent."""
     versions = licensing_selectors.offer_versions(ids=[r["offer_id"] for r in licenses])
@@ -464,9 +506,9 @@ def _provenance(request: GenerationRequest, *, work_id: uuid.UUID, licenses: lis
         parent=ParentIngredient(
             work_id=str(request.parent.pk),
             title=request.parent.title,
-            path=Path(request.parent.video.path),
+            video_file=parent_video,
         )
-        if request.parent
+        if request.parent is not None and parent_video is not None
         else None,
         training_use=training_use(ai_training_terms=training.values()),
     )
@@ -577,12 +619,16 @@ def generation_route(*, request_id) -> None:
                 deadline=timezone.now() + timedelta(hours=hours),
             )
             generation_transition(request_id=request_id, to=GenerationStatus.AWAITING_APPROVAL)
-        return
-    with transaction.atomic():
-        Work.objects.filter(pk=work.pk).update(
-            status=WorkStatus.PUBLISHED, published_at=timezone.now()
-        )
-        generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)
+    else:
+        with transaction.atomic():
+            Work.objects.filter(pk=work.pk).update(
+                status=WorkStatus.PUBLISHED, published_at=timezone.now()
+            )
+            generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)
+    # The work holds its signed files: the unsigned ones the render step stored have
+    # served their purpose (a re-run of this step returns above, before reading them).
+    rendered = request.render_output or {}
+    media_delete(names=[rendered.get("video", ""), rendered.get("poster", "")])
 
 
 def render_failed(*, request_id, error: RenderFailed) -> None:

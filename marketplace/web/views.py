@@ -2,7 +2,6 @@
 lineage, the feed, and the public provenance check."""
 
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -349,7 +348,9 @@ def verify(request: HttpRequest) -> HttpResponse:
             if work is None:
                 form.add_error("work", "No published work has that id.")
             else:
-                result = verify_media(data=Path(work.video.path), mime="video/mp4")
+                # Read through the storage API: the file may be in an object store.
+                with work.video.storage.open(work.video.name, "rb") as video:
+                    result = verify_media(data=video, mime="video/mp4")
     # A refused upload (or work id) is a 400, the form shown again with the reason.
     status = 400 if form.is_bound and form.errors else 200
     return render(

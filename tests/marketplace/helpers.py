@@ -3,7 +3,8 @@ and read the marketplace's pages."""
 
 import re
 from datetime import datetime
-from pathlib import Path
+
+from django.core.files.base import ContentFile
 
 from marketplace import services
 from marketplace.enums import GenerationStatus, WorkStatus
@@ -92,12 +93,17 @@ def copy_published_work(*, work: Work, title: str, published_at: datetime) -> Wo
 
 
 def store_files(work: Work) -> Work:
-    """Write stand-ins for the video and poster a work made as rows names, in MEDIA_ROOT:
-    for tests that check a work's files are kept or removed, and never play them."""
-    for name, data in ((work.video, b"stands for a video"), (work.poster, b"stands for a poster")):
-        path = Path(name.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    """Store stand-ins for the video and poster a work made as rows names, under those
+    names in its storage (MEDIA_ROOT, or a bucket): for tests that check a work's files
+    are kept, served or removed, and never play them."""
+    for field, data in (
+        (work.video, b"stands for a video"),
+        (work.poster, b"stands for a poster"),
+    ):
+        if field.storage.exists(field.name):
+            field.storage.delete(field.name)
+        stored = field.storage.save(field.name, ContentFile(data))
+        assert stored == field.name, (stored, field.name)
     return work
 
 

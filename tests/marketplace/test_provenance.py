@@ -166,7 +166,7 @@ def test_remix_opens_its_parent_as_a_signed_ingredient(video, tmp_path):
     # given
     parent_path = tmp_path / "parent.mp4"
     sign_media(source=video, dest=parent_path, mime="video/mp4", info=work_info("work-1"))
-    parent = ParentIngredient(work_id="work-1", title="Work work-1", path=parent_path)
+    parent = ParentIngredient(work_id="work-1", title="Work work-1", video_file=parent_path)
     dest = tmp_path / "remix.mp4"
 
     # when
