@@ -10,4 +10,17 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the Celery tasks in every process (they are enqueued by name).
+        # Every staff action in the admin goes into the audit trail.
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
         from core import tasks  # noqa: F401
+
+        post_save.connect(_admin_action_recorded, sender=LogEntry, dispatch_uid="audit_admin")
+
+
+def _admin_action_recorded(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw:
+        from core.audit import audit_admin_log_entry
+
+        audit_admin_log_entry(entry=instance)

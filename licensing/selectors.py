@@ -589,6 +589,11 @@ def characters_of_organization(*, organization) -> QuerySet[Character]:
     return Character.objects.filter(owner_organization=organization)
 
 
+def likenesses_of(*, user) -> QuerySet[Character]:
+    """The characters a person owns: their likeness(es)."""
+    return Character.objects.filter(owner_user=user)
+
+
 def decisions_involving(*, character_ids: Iterable, start, end) -> QuerySet[PolicyDecision]:
     """Policy decisions made in [start, end) that involved any of these characters."""
     return (
