@@ -9,13 +9,13 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Register the Celery tasks in every process (they are enqueued by name).
-        # Every staff action in the admin goes into the audit trail.
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
+        # Register the Celery tasks in every process (they are enqueued by name).
         from core import tasks  # noqa: F401
 
+        # Every staff action the admin logs goes into the audit trail.
         post_save.connect(_admin_action_recorded, sender=LogEntry, dispatch_uid="audit_admin")
 
 

@@ -62,6 +62,16 @@ def _signing_material() -> tuple[ec.EllipticCurvePrivateKey, list[str]]:
     return key, chain
 
 
+def export_signing_refusal() -> str | None:
+    """Why exports cannot be signed here (no key configured), or None: checked before
+    a download starts streaming, so a missing key is a clear 503, not a cut stream."""
+    try:
+        _signing_material()
+    except (ImproperlyConfigured, ValueError) as exc:
+        return str(exc)
+    return None
+
+
 def manifest_sign(manifest: dict[str, Any]) -> dict[str, Any]:
     """The detached signature block over ``manifest``."""
     key, chain = _signing_material()
