@@ -17,9 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, time, timedelta
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.dateparse import parse_date
 
@@ -57,10 +57,13 @@ def _is_person(owner) -> bool:
 
 def compliance_header(*, owner: Organization | User, start: datetime, end: datetime) -> dict:
     """The report's fixed fields: schema, rightsholder, period."""
+    holder: dict[str, dict[str, str]]
     if _is_person(owner):
-        holder = {"person": {"id": str(owner.pk), "email": owner.email}}
+        holder = {"person": {"id": str(owner.pk), "email": getattr(owner, "email", "")}}
     else:
-        holder = {"organization": {"slug": owner.slug, "name": owner.name}}
+        holder = {
+            "organization": {"slug": getattr(owner, "slug", ""), "name": getattr(owner, "name", "")}
+        }
     return {
         "schema": f"https://cocreate.example/schemas/compliance/{SCHEMA_VERSION}",
         **holder,
@@ -94,7 +97,9 @@ def compliance_sections(
         "policy_decisions": _decisions(ids, start, end),
         "grants": _grants(ids, start, end),
         "works": _works(ids, start, end),
-        "claims": iter(()) if _is_person(owner) else _claims(owner, start, end),
+        "claims": iter(())
+        if _is_person(owner)
+        else _claims(cast("Organization", owner), start, end),
         "revenue": _revenue(owner, start, end),
         "payouts": _payouts(owner, start, end),
         "audit_events": _audit_events(stream, start, end, upto=head["seq"] if head else 0),
