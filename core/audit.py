@@ -34,7 +34,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -263,6 +263,16 @@ def audit_events_in(
     if streams is not None:
         events = events.filter(stream__in=list(streams))
     return events.order_by("occurred_at", "stream", "seq")
+
+
+def audit_action_totals(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """How many events of each action were recorded in [start, end), all streams."""
+    return list(
+        AuditEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .values("action")
+        .annotate(count=Count("id"))
+        .order_by("action")
+    )
 
 
 def audit_head(*, stream: str, before: datetime | None = None) -> dict[str, Any] | None:

@@ -293,7 +293,10 @@ def _payouts(owner: Organization | User, start: datetime, end: datetime) -> Iter
 
 
 def compliance_csv_lines(
-    sections: dict[str, Iterable[dict]], counts: dict[str, int]
+    sections: dict[str, Iterable[dict]],
+    counts: dict[str, int],
+    *,
+    names: Iterable[str] = SECTIONS,
 ) -> Iterator[str]:
     """The report as CSV lines, streamed: a ``record_type`` column, then each record's
     fields (nested values as JSON). ``counts`` gets each section's record count."""
@@ -308,7 +311,7 @@ def compliance_csv_lines(
 
     writer.writerow(["record_type", "field", "value", "record"])
     yield flush()
-    for section in SECTIONS:
+    for section in names:
         counts[section] = 0
         for index, record in enumerate(sections[section]):
             counts[section] += 1

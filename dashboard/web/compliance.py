@@ -10,9 +10,11 @@ from accounts import selectors as accounts_selectors
 from core.errors import DomainError
 from dashboard.compliance import compliance_export, compliance_period
 from dashboard.export_signing import export_signing_refusal
+from dashboard.platform_report import platform_export
 
 
 def _download(request: HttpRequest, owner, name: str) -> HttpResponse:
+    """``owner``'s signed report (the platform's for None), for the period asked."""
     today = datetime.now(UTC).date()
     try:
         start, end = compliance_period(
@@ -30,7 +32,9 @@ def _download(request: HttpRequest, owner, name: str) -> HttpResponse:
         )
     fmt = "csv" if request.GET.get("format") == "csv" else "json"
     response = StreamingHttpResponse(
-        compliance_export(owner=owner, start=start, end=end, fmt=fmt),
+        compliance_export(owner=owner, start=start, end=end, fmt=fmt)
+        if owner is not None
+        else platform_export(start=start, end=end, fmt=fmt),
         content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json",
     )
     filename = f"cocreate-compliance-{name}-{start.date()}-{end.date()}.{fmt}"
@@ -53,3 +57,11 @@ def person_compliance_download(request: HttpRequest, user_id) -> HttpResponse:
     if request.user.pk != user_id:
         raise Http404("No such report")
     return _download(request, request.user, "likeness")
+
+
+@login_required
+def platform_compliance_download(request: HttpRequest) -> HttpResponse:
+    """The platform report across every rightsholder: staff only (404 for anyone else)."""
+    if not request.user.is_staff:
+        raise Http404("No such report")
+    return _download(request, None, "platform")

@@ -16,5 +16,10 @@ urlpatterns = [
         compliance.person_compliance_download,
         name="person_compliance_download",
     ),
+    path(
+        "dashboard/platform/compliance/",
+        compliance.platform_compliance_download,
+        name="platform_compliance_download",
+    ),
     path("verify/export/", verify_export.verify_export, name="verify_export"),
 ]

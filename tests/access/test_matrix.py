@@ -588,6 +588,7 @@ ROUTES: dict[str, dict[str, Op]] = {
     # --- pages: organizations and compliance
     "dashboard:compliance_download": {"get": Op({"org": members("owner")})},
     "dashboard:person_compliance_download": {"get": Op({"person": the_user("user")})},
+    "dashboard:platform_compliance_download": {"get": Op({"none": STAFF})},
     "dashboard:verify_export": {
         "get": Op({"none": ANYONE}),
         "post": Op(
