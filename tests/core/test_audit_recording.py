@@ -12,9 +12,11 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from core.audit import audit_verify
 from core.models import AuditEvent
+from core.money import Money
 from licensing import services as licensing_services
 from licensing.models import LikenessConsent, NameConflict, WatchlistEntry
 from marketplace import services as marketplace_services
+from payments import services as payments_services
 from payments.enums import AccountKind
 from tests.builders import (
     dispute_opened,
@@ -268,3 +270,30 @@ def test_a_staff_action_in_the_admin_is_recorded(staff_client, staff):
         staff.pk,
     )
     assert "Name" in event.reason
+
+
+def test_a_licence_fee_refund_is_recorded_in_the_payers_stream():
+    # given: a fee paid through Stripe for a licence request
+    character = CharacterFactory()
+    creator = UserFactory()
+    grant = grant_for(character, creator)
+    payments_services.revenue_event_record(
+        kind="license_fee",
+        source="stripe",
+        external_id="pi_audit_refund",
+        money=Money(2_000, "USD"),
+        grant=grant,
+        payer=creator,
+    )
+
+    # when
+    [refund] = payments_services.licence_fees_refund(grant_id=grant.pk, reason="declined")
+    payments_services.licence_fees_refund(grant_id=grant.pk, reason="declined")
+
+    # then: once, however often it runs
+    [event] = AuditEvent.objects.filter(stream=f"person:{creator.pk}", action="refund.due")
+    assert (event.subject_id, event.data["amount"], event.reason) == (
+        str(refund.pk),
+        2_000,
+        "declined",
+    )
