@@ -172,6 +172,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("provenance_keys", verbosity=0)
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    from tests.factories import CharacterFactory, OrganizationFactory, UserFactory
+
+    # A rerun on the same database must not reuse the last run's e-mails and slugs.
+    for made in (CharacterFactory, OrganizationFactory, UserFactory):
+        made.reset_sequence(int(time.time()))
     print(f"== audit trail (PostgreSQL {os.environ.get('DATABASE_URL', 'sqlite')})")
     overhead()
     month()
