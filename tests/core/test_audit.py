@@ -2,6 +2,7 @@
 an edited or removed row is reported at its seq, PostgreSQL refuses edits, and
 concurrent writers keep one chain."""
 
+import uuid
 from io import StringIO
 
 import pytest
@@ -42,6 +43,9 @@ def _three_in_one_stream(organization, actor):
 def _tamper(sql: str, params: list) -> None:
     """Change a row as someone with database access would: PostgreSQL's trigger is
     switched off for the edit (the test user owns the table), then on again."""
+    # SQLite keeps a UUID as its 32 hex digits.
+    sqlite = connection.vendor == "sqlite"
+    params = [p.hex if sqlite and isinstance(p, uuid.UUID) else p for p in params]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
