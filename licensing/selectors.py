@@ -771,16 +771,16 @@ def decision_totals(*, start, end) -> list[dict]:
         )
         row["allowed" if allowed else "refused"] += n
 
-    for row in decisions.values("allowed").annotate(n=Count("id")).order_by():
-        add("all", "", row["allowed"], row["n"])
+    for overall in decisions.values("allowed").annotate(n=Count("id")).order_by():
+        add("all", "", overall["allowed"], overall["n"])
     by_country = (
         decisions.annotate(country=KT("context__territory"))
         .values("country", "allowed")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in by_country:
-        add("country", row["country"] or "", row["allowed"], row["n"])
+    for country in by_country:
+        add("country", country["country"] or "", country["allowed"], country["n"])
     by_kind = (
         PolicyDecision.characters.through.objects.filter(
             policydecision__created_at__gte=start, policydecision__created_at__lt=end
@@ -789,8 +789,8 @@ def decision_totals(*, start, end) -> list[dict]:
         .annotate(n=Count("policydecision", distinct=True))
         .order_by()
     )
-    for row in by_kind:
-        add("character_kind", row["character__kind"], row["policydecision__allowed"], row["n"])
+    for kind in by_kind:
+        add("character_kind", kind["character__kind"], kind["policydecision__allowed"], kind["n"])
     refused = decisions.filter(allowed=False).values_list("reasons", flat=True)
     for reasons in refused.iterator(chunk_size=2000):
         for code in sorted({r.get("code", "") for r in reasons or []}):
