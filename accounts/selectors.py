@@ -155,3 +155,8 @@ def owner_get(*, kind: str, pk) -> User | Organization:
 
 def organization_named(*, name: str) -> Organization | None:
     return Organization.objects.filter(name=name).first()
+
+
+def staff_user_ids() -> list:
+    """The ids of every staff account (the platform report's staff actions)."""
+    return list(User.objects.filter(is_staff=True).values_list("pk", flat=True))

@@ -30,6 +30,7 @@ from accounts.models import (
 )
 from accounts.second_factor import totp_code_valid
 from core import events, outbox
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted, RateLimited
 from core.uploads import reencode_image, validate_document
 
@@ -274,6 +275,13 @@ def _staff_decide(*, organization: Organization, by: User, status: str, note: st
             "verified_by",
             "updated_at",
         ]
+    )
+    audit_record(
+        action=f"organization.{status}",
+        actor=by,
+        subject=organization,
+        scope=organization,
+        reason=note,
     )
     events.publish(OrganizationVerificationChanged(organization_id=organization.pk, status=status))
     return organization

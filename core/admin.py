@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 
 from core.media import media_url
-from core.models import OutboxMessage
+from core.models import AuditEvent, OutboxMessage
 from core.money import format_bps, format_minor
 
 
@@ -97,3 +97,15 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     list_filter = [("sent_at", admin.EmptyFieldListFilter), "task_name"]
     search_fields = ["task_name", "last_error"]
     date_hierarchy = "created_at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail (append-only, hash-chained): staff read and search it here;
+    ``manage.py audit_verify`` checks its chains."""
+
+    list_display = ("occurred_at", "stream", "seq", "action", "actor_label", "subject_type")
+    list_filter = ("action", "subject_type")
+    search_fields = ("stream", "subject_id", "actor_label", "action", "reason")
+    date_hierarchy = "occurred_at"
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]

@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
@@ -589,6 +590,11 @@ def characters_of_organization(*, organization) -> QuerySet[Character]:
     return Character.objects.filter(owner_organization=organization)
 
 
+def likenesses_of(*, user) -> QuerySet[Character]:
+    """The characters a person owns: their likeness(es)."""
+    return Character.objects.filter(owner_user=user)
+
+
 def decisions_involving(*, character_ids: Iterable, start, end) -> QuerySet[PolicyDecision]:
     """Policy decisions made in [start, end) that involved any of these characters."""
     return (
@@ -748,3 +754,45 @@ def cheapest_published_offer(*, character: Character) -> Offer | None:
     """The character's published offer with the lowest upfront fee (the studio's "from"
     price for a character the creator has no licence for)."""
     return _published_offers().filter(character=character).first()
+
+
+def decision_totals(*, start, end) -> list[dict]:
+    """Policy decisions made in [start, end), counted allowed and refused: overall, per
+    refusal reason code, per kind of character involved, and per requester country
+    (the territory the request was screened for, "" when unknown). Rows of
+    ``{"dimension", "key", "allowed", "refused"}``; aggregated in the database except
+    the reason codes, read from a narrow column iterator."""
+    decisions = PolicyDecision.objects.filter(created_at__gte=start, created_at__lt=end)
+    rows: dict[tuple[str, str], dict] = {}
+
+    def add(dimension: str, key: str, allowed: bool, n: int) -> None:
+        row = rows.setdefault(
+            (dimension, key), {"dimension": dimension, "key": key, "allowed": 0, "refused": 0}
+        )
+        row["allowed" if allowed else "refused"] += n
+
+    for overall in decisions.values("allowed").annotate(n=Count("id")).order_by():
+        add("all", "", overall["allowed"], overall["n"])
+    by_country = (
+        decisions.annotate(country=KT("context__territory"))
+        .values("country", "allowed")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for country in by_country:
+        add("country", country["country"] or "", country["allowed"], country["n"])
+    by_kind = (
+        PolicyDecision.characters.through.objects.filter(
+            policydecision__created_at__gte=start, policydecision__created_at__lt=end
+        )
+        .values("character__kind", "policydecision__allowed")
+        .annotate(n=Count("policydecision", distinct=True))
+        .order_by()
+    )
+    for kind in by_kind:
+        add("character_kind", kind["character__kind"], kind["policydecision__allowed"], kind["n"])
+    refused = decisions.filter(allowed=False).values_list("reasons", flat=True)
+    for reasons in refused.iterator(chunk_size=2000):
+        for code in sorted({r.get("code", "") for r in reasons or []}):
+            add("reason", code, False, 1)
+    return sorted(rows.values(), key=lambda r: (r["dimension"], r["key"]))

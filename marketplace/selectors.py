@@ -709,3 +709,13 @@ def studio_characters(*, user: User, extra_ids=()) -> list[StudioCharacter]:
             )
         )
     return cards
+
+
+def disputes_settled_in(*, start, end) -> QuerySet[Dispute]:
+    """Every dispute settled in [start, end), across all claimants: how disputes were
+    resolved, by whom, and in what time (the platform report)."""
+    return (
+        Dispute.objects.filter(resolved_at__gte=start, resolved_at__lt=end)
+        .select_related("claim__organization", "resolved_by")
+        .order_by("resolved_at", "id")
+    )

@@ -209,11 +209,17 @@ def payouts_for(*, owner) -> QuerySet[Payout]:
     return Payout.objects.filter(**{field: owner}).order_by("-created_at", "id")
 
 
+def _owned_by(owner, prefix: str) -> dict:
+    # An owner is an organization or a person (a likeness owner, a creator).
+    kind = "user" if isinstance(owner, User) else "organization"
+    return {f"{prefix}{kind}": owner}
+
+
 def entries_of_in(*, owner, start, end) -> QuerySet[LedgerEntry]:
-    """The organization's ledger entries made in [start, end)."""
+    """The organization's (or person's) ledger entries made in [start, end)."""
     return (
         LedgerEntry.objects.filter(
-            account__organization=owner, created_at__gte=start, created_at__lt=end
+            **_owned_by(owner, "account__"), created_at__gte=start, created_at__lt=end
         )
         .select_related("account", "transaction")
         .order_by("created_at", "id")
@@ -221,9 +227,9 @@ def entries_of_in(*, owner, start, end) -> QuerySet[LedgerEntry]:
 
 
 def payouts_of_in(*, owner, start, end) -> QuerySet[Payout]:
-    """The organization's payouts made in [start, end)."""
+    """The organization's (or person's) payouts made in [start, end)."""
     return Payout.objects.filter(
-        connected_account__organization=owner, created_at__gte=start, created_at__lt=end
+        **_owned_by(owner, "connected_account__"), created_at__gte=start, created_at__lt=end
     ).order_by("created_at", "id")
 
 

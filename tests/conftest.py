@@ -245,6 +245,16 @@ def provenance_keys(tmp_path_factory):
     return create_dev_keys(directory=tmp_path_factory.mktemp("provenance"))
 
 
+@pytest.fixture
+def export_keys(settings, provenance_keys):
+    """Compliance exports are signed with the platform's provenance key: the session's
+    development keys, trusted through their root."""
+    settings.C2PA_CERT_CHAIN = str(provenance_keys.chain)
+    settings.C2PA_PRIVATE_KEY = str(provenance_keys.signer_key)
+    settings.C2PA_TRUST_ANCHORS = str(provenance_keys.root_cert)
+    return provenance_keys
+
+
 @pytest.fixture(scope="session")
 def shared_media_root(tmp_path_factory):
     """One media folder the test process and the worker processes both use."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.web import compliance, views
+from dashboard.web import compliance, verify_export, views
 
 app_name = "dashboard"
 
@@ -11,4 +11,15 @@ urlpatterns = [
         compliance.compliance_download,
         name="compliance_download",
     ),
+    path(
+        "people/<uuid:user_id>/compliance/",
+        compliance.person_compliance_download,
+        name="person_compliance_download",
+    ),
+    path(
+        "dashboard/platform/compliance/",
+        compliance.platform_compliance_download,
+        name="platform_compliance_download",
+    ),
+    path("verify/export/", verify_export.verify_export, name="verify_export"),
 ]

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
 from licensing.enums import (
@@ -29,7 +30,7 @@ from licensing.enums import (
 )
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
-from licensing.services._common import require_character_editor
+from licensing.services._common import character_stream, require_character_editor
 from licensing.services.consent import likeness_review_reopen
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import name_conflicts_detect
@@ -201,6 +202,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     character = Character.objects.select_for_update().get(pk=character.pk)
     described = "description" in changes and changes["description"] != character.description
     renamed = "name" in changes and changes["name"] != character.name
+    was_disallowed = character.disallowed
     for field, value in changes.items():
         setattr(character, field, value)
     try:
@@ -212,6 +214,13 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
             code=ErrorCode.DUPLICATE,
             field="name",
         ) from exc
+    if character.disallowed != was_disallowed:
+        audit_record(
+            action="character.disallowed" if character.disallowed else "character.allowed",
+            actor=by,
+            subject=character,
+            scope=character_stream(character),
+        )
     if "name" in changes:
         name_forms_refresh(character=character)
     if renamed:
@@ -309,8 +318,21 @@ def characters_mark_disallowed(*, character_ids: Iterable, by: User) -> int:
     screening prompts. Reaches every process's screening through the registry version."""
     if not by.is_staff:
         raise NotPermitted("Only staff can disallow characters in bulk.")
-    count = Character.objects.filter(pk__in=list(character_ids)).update(
+    characters = list(
+        Character.objects.select_for_update()
+        .filter(pk__in=list(character_ids), disallowed=False)
+        .order_by("pk")
+    )
+    count = Character.objects.filter(pk__in=[c.pk for c in characters]).update(
         disallowed=True, updated_at=timezone.now()
     )
+    for character in characters:
+        audit_record(
+            action="character.disallowed",
+            actor=by,
+            subject=character,
+            scope=character_stream(character),
+            reason="disallowed by staff",
+        )
     registry_changed()
     return count

@@ -27,10 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import validate_video
 from licensing.enums import CharacterKind, ConsentStatus, LicensingError
 from licensing.models import Character, ConsentChallenge, LikenessConsent
+from licensing.services._common import character_stream
 from licensing.services.standing import character_standing_refresh
 
 if TYPE_CHECKING:
@@ -216,6 +218,14 @@ def consent_transition(
     consent.reviewed_at = timezone.now() if by is not None else None
     consent.reason = reason[:500]
     consent.save(update_fields=["status", "reviewed_by", "reviewed_at", "reason", "updated_at"])
+    audit_record(
+        action=f"likeness_verification.{to}",
+        actor=by,
+        subject=consent,
+        scope=character_stream(consent.character),
+        data={"character": consent.character_id},
+        reason=reason,
+    )
     return consent
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from core import events
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.money import format_minor
 from licensing import selectors
@@ -24,6 +25,7 @@ from licensing.events import GrantRequestClosed
 from licensing.models import Character, Grant, GrantEvent, Offer
 from licensing.policy.engine import audience_refusal
 from licensing.selectors import character_can_edit
+from licensing.services._common import character_stream
 from licensing.services.caps import CapReached, caps_lock
 from licensing.terms import Terms
 
@@ -39,6 +41,14 @@ class PriceChanged(DomainError):
 def _record(grant: Grant, *, from_status: str, by: User | None, note: str = "") -> None:
     GrantEvent.objects.create(
         grant=grant, from_status=from_status, to_status=grant.status, actor=by, note=note[:200]
+    )
+    audit_record(
+        action=f"grant.{grant.status}",
+        actor=by,
+        subject=grant,
+        scope=character_stream(grant.character),
+        data={"from": from_status, "character": grant.character_id, "licensee": grant.licensee_id},
+        reason=note,
     )
 
 

@@ -9,13 +9,33 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from core.audit import audit_record
 from core.errors import DomainError
 from licensing import selectors
 from licensing.enums import CharacterStatus, LicensingError, NameConflictOn, NameConflictStatus
 from licensing.models import Character, CharacterAlias, NameConflict
 from licensing.policy.registry import registry_changed, registry_snapshot
 from licensing.policy.screening import WATCHLIST_PREFIX, Registry, joined_skeleton
+from licensing.services._common import character_stream
 from licensing.services.name_forms import name_forms_refresh
+
+
+def audit_name_conflict(conflict: NameConflict, *, action: str, by, reason: str = "") -> None:
+    """Record a conflict opened, reported or decided, in both owners' streams."""
+    audit_record(
+        action=action,
+        actor=by,
+        subject=conflict,
+        scope=[character_stream(conflict.holder), character_stream(conflict.later)],
+        data={
+            "holder": conflict.holder_id,
+            "later": conflict.later_id,
+            "on": conflict.on,
+            "text": conflict.text,
+            "status": conflict.status,
+        },
+        reason=reason,
+    )
 
 
 def holder_label(*, character: Character) -> str:
@@ -149,6 +169,7 @@ def name_conflicts_detect(
                 key=key,
                 holder_text=holder_text,
             )
+            audit_name_conflict(conflict, action="name_conflict.opened", by="system")
             _notify_opened(conflict)
             opened.append(conflict)
     if held:

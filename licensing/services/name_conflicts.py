@@ -32,7 +32,12 @@ from licensing import selectors
 from licensing.enums import CharacterStatus, LicensingError, NameConflictOn, NameConflictStatus
 from licensing.models import Character, CharacterAlias, NameConflict
 from licensing.policy.registry import registry_changed
-from licensing.services.name_conflict_detection import holder_label, name_key, same_owner
+from licensing.services.name_conflict_detection import (
+    audit_name_conflict,
+    holder_label,
+    name_key,
+    same_owner,
+)
 from licensing.services.name_forms import name_forms_refresh
 from licensing.services.standing import character_standing_refresh
 
@@ -101,6 +106,7 @@ def name_conflict_decide(
     conflict.save(
         update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
     )
+    audit_name_conflict(conflict, action=f"name_conflict.{conflict.status}", by=by, reason=reason)
     later = conflict.later
     if conflict.on == NameConflictOn.ALIAS:
         _settle_alias(conflict=conflict, allow=allow)
@@ -219,6 +225,7 @@ def name_conflict_report(
                 reported_by=by,
                 report_reason=reason,
             )
+            audit_name_conflict(conflict, action="name_conflict.reported", by=by, reason=reason)
     except IntegrityError as exc:  # a report racing this one
         raise NameConflictExists(
             f"A conflict between {basis.name} and {character.name} is already waiting for "

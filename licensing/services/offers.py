@@ -8,10 +8,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from licensing.enums import CharacterKind, CharacterStatus, LicensingError, OfferStatus
 from licensing.models import Character, Offer
-from licensing.services._common import require_character_editor
+from licensing.services._common import character_stream, require_character_editor
 from licensing.services.standing import character_draft_reasons
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
 
@@ -114,6 +115,13 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
     offer.status = OfferStatus.PUBLISHED
     offer.published_at = timezone.now()
     offer.save(update_fields=["terms", "terms_hash", "status", "published_at", "updated_at"])
+    audit_record(
+        action="offer.published",
+        actor=by,
+        subject=offer,
+        scope=character_stream(character),
+        data={"series": offer.series, "version": offer.version, "terms_hash": offer.terms_hash},
+    )
     return offer
 
 

@@ -12,6 +12,7 @@ import pycountry
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import PLATFORM, audit_record, owner_stream
 from core.errors import DomainError, ErrorCode
 from licensing import selectors
 from licensing.models import Character, Grant, PolicyDecision
@@ -135,34 +136,69 @@ def policy_screen(
         parent=parent,
         lookalikes=lookalikes,
     )
-    record = PolicyDecision.objects.create(
-        creator=creator,
-        prompt=prompt,
-        inputs_hash=_inputs_hash(
+    # The decision and its audit events commit together.
+    with transaction.atomic():
+        record = PolicyDecision.objects.create(
+            creator=creator,
             prompt=prompt,
-            user=creator,
-            requested=requested,
-            context=context,
-            facts=facts,
-            lookalikes=lookalikes,
-        ),
-        allowed=decision.allowed,
-        needs_review=decision.needs_review,
-        reasons=[r.to_dict() for r in decision.reasons],
-        character_ids=list(decision.character_ids),
-        context={
-            **context.to_dict(),
-            "requested": requested,
-            "mentions": [m.character_id for m in mentions],
-            "lookalikes": [{"character_id": m.character_id, "score": m.score} for m in lookalikes],
-        },
-        engine_version=decision.engine_version,
-        purpose=purpose,
-    )
-    record.characters.set(
-        Character.objects.filter(pk__in=[c for c in decision.character_ids if c in facts])
-    )
-    record.grants.set(
-        Grant.objects.filter(pk__in=[f.grant.grant_id for f in facts.values() if f.grant])
-    )
+            inputs_hash=_inputs_hash(
+                prompt=prompt,
+                user=creator,
+                requested=requested,
+                context=context,
+                facts=facts,
+                lookalikes=lookalikes,
+            ),
+            allowed=decision.allowed,
+            needs_review=decision.needs_review,
+            reasons=[r.to_dict() for r in decision.reasons],
+            character_ids=list(decision.character_ids),
+            context={
+                **context.to_dict(),
+                "requested": requested,
+                "mentions": [m.character_id for m in mentions],
+                "lookalikes": [
+                    {"character_id": m.character_id, "score": m.score} for m in lookalikes
+                ],
+            },
+            engine_version=decision.engine_version,
+            purpose=purpose,
+        )
+        record.characters.set(
+            Character.objects.filter(pk__in=[c for c in decision.character_ids if c in facts])
+        )
+        record.grants.set(
+            Grant.objects.filter(pk__in=[f.grant.grant_id for f in facts.values() if f.grant])
+        )
+        _audit_decision(record, character_ids=[c for c in decision.character_ids if c in facts])
     return decision, record
+
+
+def _audit_decision(record: PolicyDecision, *, character_ids: list[str]) -> None:
+    """Record the decision in the stream of each rightsholder whose characters it
+    involved (the platform's when none), each seeing only the reasons about its own
+    characters; the prompt stays in the decision log, referenced by id."""
+    streams: dict[str, set[str]] = {}
+    for pk, organization_id, user_id in Character.objects.filter(pk__in=character_ids).values_list(
+        "pk", "owner_organization_id", "owner_user_id"
+    ):
+        stream = owner_stream(organization_id=organization_id, user_id=user_id)
+        streams.setdefault(stream, set()).add(str(pk))
+    for stream, own in sorted(streams.items()) or [(PLATFORM, set())]:
+        audit_record(
+            action="policy.allowed" if record.allowed else "policy.refused",
+            actor=record.creator,
+            subject=record,
+            scope=stream,
+            data={
+                "purpose": record.purpose,
+                "needs_review": record.needs_review,
+                "characters": sorted(own),
+                "territory": record.context.get("territory"),
+                "reasons": [
+                    r
+                    for r in record.reasons
+                    if not r.get("character_id") or r["character_id"] in own or not own
+                ],
+            },
+        )

@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from core import events
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors
 from licensing.enums import LIVE_GRANT_STATUSES, GrantStatus, OfferStatus
 from licensing.events import GrantEnded
 from licensing.models import Grant, Offer
 from licensing.selectors import character_can_edit
-from licensing.services._common import require_character_editor
+from licensing.services._common import character_stream, require_character_editor
 from licensing.services.grants import grant_end, grant_transition
 
 if TYPE_CHECKING:
@@ -53,6 +54,13 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
     current.ended_at = now
     current.save(update_fields=["status", "ended_at", "updated_at"])
     terms = current.parsed_terms
+    audit_record(
+        action="offer.ended",
+        actor=by,
+        subject=current,
+        scope=character_stream(offer.character),
+        data={"series": current.series, "version": current.version, "grace_days": terms.grace_days},
+    )
     holders = Grant.objects.filter(
         series=current.series, status__in=LIVE_GRANT_STATUSES
     ).select_related("licensee")
@@ -109,6 +117,14 @@ def grant_revoke(*, grant: Grant, by: User, reason: str) -> Grant:
         grant.revoke_at = now + timedelta(days=terms.grace_days)
         grant.revoke_reason = reason
         grant.save(update_fields=["revoke_at", "revoke_reason", "updated_at"])
+        audit_record(
+            action="grant.revoke_scheduled",
+            actor=by,
+            subject=grant,
+            scope=character_stream(grant.character),
+            data={"revoke_at": grant.revoke_at, "licensee": grant.licensee_id},
+            reason=reason,
+        )
         effect = {
             "keep": "your videos stay up",
             "delist": "your videos are delisted",

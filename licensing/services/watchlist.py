@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing.models import WatchlistEntry
 from licensing.policy.forms import derive_forms
@@ -178,6 +179,7 @@ def watchlist_entry_save(
         note=note,
         active=active,
     )
+    added = entry is None
     if entry is not None:
         entry = WatchlistEntry.objects.select_for_update().get(pk=entry.pk)
     else:
@@ -195,6 +197,13 @@ def watchlist_entry_save(
         raise DomainError(
             f"{row.name!r} is already on the watchlist.", code=ErrorCode.DUPLICATE, field="name"
         ) from exc
+    audit_record(
+        action="watchlist.added" if added else "watchlist.changed",
+        actor=by,
+        subject=entry,
+        data={"name": entry.name, "aliases": entry.aliases, "active": entry.active},
+        reason=entry.note,
+    )
     registry_changed()
     return entry
 
@@ -204,11 +213,22 @@ def watchlist_entries_set_active(*, ids: Iterable, active: bool, by: User) -> in
     """Staff switch entries on or off (an entry switched off screens nothing). Returns
     how many changed."""
     _require_staff(by)
-    count = (
-        WatchlistEntry.objects.filter(pk__in=list(ids))
+    changing = list(
+        WatchlistEntry.objects.select_for_update()
+        .filter(pk__in=list(ids))
         .exclude(active=active)
-        .update(active=active, updated_at=timezone.now())
+        .order_by("pk")
     )
+    count = WatchlistEntry.objects.filter(pk__in=[e.pk for e in changing]).update(
+        active=active, updated_at=timezone.now()
+    )
+    for entry in changing:
+        audit_record(
+            action="watchlist.activated" if active else "watchlist.deactivated",
+            actor=by,
+            subject=entry,
+            data={"name": entry.name},
+        )
     if count:
         registry_changed()
     return count
@@ -246,7 +266,7 @@ def watchlist_starter_rows() -> list[Any]:
 def _upsert(row: WatchlistRow) -> str:
     entry = WatchlistEntry.objects.select_for_update().filter(name__iexact=row.name).first()
     if entry is None:
-        WatchlistEntry.objects.create(
+        entry = WatchlistEntry.objects.create(
             name=row.name,
             aliases=list(row.aliases),
             forms=watchlist_forms(name=row.name, aliases=row.aliases),
@@ -254,6 +274,7 @@ def _upsert(row: WatchlistRow) -> str:
             note=row.note or "",
             active=True if row.active is None else row.active,
         )
+        _audit_import(entry, "watchlist.added")
         return "created"
     known = {normalize(entry.name), *(normalize(a) for a in entry.aliases)}
     aliases = [*entry.aliases, *(a for a in row.aliases if normalize(a) not in known)]
@@ -270,4 +291,15 @@ def _upsert(row: WatchlistRow) -> str:
     for f in changed:
         setattr(entry, f, wanted[f])
     entry.save(update_fields=[*changed, "updated_at"])
+    _audit_import(entry, "watchlist.changed")
     return "updated"
+
+
+def _audit_import(entry: WatchlistEntry, action: str) -> None:
+    audit_record(
+        action=action,
+        actor="import",
+        subject=entry,
+        data={"name": entry.name, "aliases": entry.aliases, "active": entry.active},
+        reason=entry.note,
+    )

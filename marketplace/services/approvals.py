@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from core.audit import audit_record, owner_stream
 from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import ApprovalStatus, GenerationStatus, OutcomeCode, WorkStatus
@@ -73,6 +74,7 @@ def work_approval_decide(
         approval.decided_at = timezone.now()
         approval.note = note[:200]
         approval.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+        _audit(approval, by=by, reason=note)
         work = work_approval_settled(work_id=approval.work_id)
         accounts_services.notifications_mark_handled(key_prefix=_review_key(approval))
         if work.status == WorkStatus.PENDING_APPROVAL:
@@ -105,18 +107,34 @@ def work_approvals_expire(*, now: datetime | None = None, batch: int = 200) -> i
             due = list(
                 WorkApproval.objects.select_for_update(skip_locked=True)
                 .filter(status=ApprovalStatus.PENDING, deadline__lte=now)
+                .select_related("character")
                 .order_by("deadline", "id")[:batch]
             )
             for approval in due:
                 approval.status = ApprovalStatus.EXPIRED
                 approval.decided_at = now
                 approval.save(update_fields=["status", "decided_at", "updated_at"])
+                _audit(approval, by="beat", reason="denied: not reviewed by the deadline")
                 accounts_services.notifications_mark_handled(key_prefix=_review_key(approval))
             for work_id in sorted({a.work_id for a in due}):
                 work_approval_settled(work_id=work_id)
         expired += len(due)
         if len(due) < batch:
             return expired
+
+
+def _audit(approval: WorkApproval, *, by, reason: str) -> None:
+    character = approval.character
+    audit_record(
+        action=f"work_approval.{approval.status}",
+        actor=by,
+        subject=approval,
+        scope=owner_stream(
+            organization_id=character.owner_organization_id, user_id=character.owner_user_id
+        ),
+        data={"work": approval.work_id, "character": approval.character_id},
+        reason=reason,
+    )
 
 
 def work_approvals_withdraw(*, work_id) -> int:

@@ -28,6 +28,7 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.enums import EDITOR_ROLES
 from core import events
+from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from marketplace.enums import (
     CLAIM_REVIEW_AFTER_RELEASES,
@@ -130,6 +131,7 @@ def claim_file(
                 status=ClaimStatus.STAFF_REVIEW if review_reason else ClaimStatus.ACTIVE,
                 review_reason=review_reason,
             )
+            _audit_claim(claim, by=by, reason=evidence.strip(), data={"review": review_reason})
     except IntegrityError as exc:
         raise DomainError(
             f"{character.name} has already been claimed in this video.", code=ErrorCode.DUPLICATE
@@ -181,6 +183,7 @@ def claim_review_accept(*, claim: Claim, by: User) -> Claim:
     claim.reviewed_by = by
     claim.reviewed_at = timezone.now()
     claim.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+    _audit_claim(claim, by=by, action="claim.review_accepted")
     _take_effect(claim)
     accounts_services.notify(
         users=_claimant_members(claim),
@@ -218,6 +221,7 @@ def claim_review_reject(*, claim: Claim, by: User, reason: str) -> Claim:
             "updated_at",
         ]
     )
+    _audit_claim(claim, by=by, action="claim.review_rejected", reason=reason)
     accounts_services.notify(
         users=_claimant_members(claim),
         kind="claim.rejected",
@@ -226,6 +230,33 @@ def claim_review_reject(*, claim: Claim, by: User, reason: str) -> Claim:
         url="/dashboard/claims/",
     )
     return claim
+
+
+def _audit_claim(
+    claim: Claim,
+    *,
+    by,
+    action: str = "",
+    reason: str = "",
+    dispute: Dispute | None = None,
+    data: dict | None = None,
+) -> None:
+    """Record a claim or dispute step in the claimant organization's stream."""
+    audit_record(
+        action=action or f"claim.{claim.status}",
+        actor=by,
+        subject=dispute if dispute is not None else claim,
+        scope=claim.organization,
+        data={
+            "claim": claim.pk,
+            "work": claim.work_id,
+            "character": claim.character_id,
+            "policy": claim.policy,
+            "claim_status": claim.status,
+            **(data or {}),
+        },
+        reason=reason,
+    )
 
 
 def _locked(claim: Claim) -> Claim:
@@ -259,6 +290,7 @@ def dispute_open(*, claim: Claim, by: User, reason: str) -> Dispute:
     )
     claim.status = ClaimStatus.DISPUTED
     claim.save(update_fields=["status", "updated_at"])
+    _audit_claim(claim, by=by, action="dispute.opened", reason=dispute.reason, dispute=dispute)
     accounts_services.notify(
         users=_claimant_members(claim),
         kind="dispute.opened",
@@ -301,6 +333,13 @@ def dispute_resolve(*, dispute: Dispute, by: User | None, uphold: bool, note: st
     claim.status = ClaimStatus.UPHELD if uphold else ClaimStatus.RELEASED
     claim.resolved_at = now
     claim.save(update_fields=["status", "resolved_at", "updated_at"])
+    _audit_claim(
+        claim,
+        by=by if by is not None else "beat",
+        action=f"dispute.{dispute.status}",
+        reason=note,
+        dispute=dispute,
+    )
     events.publish(
         DisputeSettled(
             dispute_id=dispute.pk,
@@ -345,6 +384,7 @@ def dispute_escalate(*, dispute: Dispute, by: User) -> Dispute:
         dispute.status = DisputeStatus.ESCALATED
         dispute.deadline = timezone.now() + timedelta(days=DISPUTE_ESCALATION_DAYS)
         dispute.save(update_fields=["status", "deadline", "updated_at"])
+        _audit_claim(claim, by=by, action="dispute.escalated", dispute=dispute)
         accounts_services.notify(
             users=[claim.work.creator, *_claimant_members(claim)],
             kind="dispute.escalated",
@@ -372,6 +412,7 @@ def claim_release(*, claim: Claim, by: User) -> Claim:
     claim.status = ClaimStatus.RELEASED
     claim.resolved_at = timezone.now()
     claim.save(update_fields=["status", "resolved_at", "updated_at"])
+    _audit_claim(claim, by=by, action="claim.released")
     if claim.policy == ClaimPolicy.BLOCK:
         work_unblock(work=claim.work)
     return claim

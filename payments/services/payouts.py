@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
+from core.audit import audit_record, owner_stream
 from core.money import Money
 from payments.enums import PAYOUT_TRANSITIONS, AccountKind, PayoutStatus
 from payments.models import ConnectedAccount, LedgerAccount, LedgerEntry, Payout, PayoutEvent
@@ -46,7 +47,26 @@ def payout_transition(*, payout_id, to: str, note: str = "", **fields) -> Payout
         PayoutEvent.objects.create(
             payout=payout, from_status=previous, to_status=to, note=note[:300]
         )
+        _audit_payout(payout, from_status=previous, note=note)
     return payout
+
+
+def _audit_payout(payout: Payout, *, from_status: str, note: str) -> None:
+    """Record a payout's step in its payee's stream (an organization or a person)."""
+    connected = payout.connected_account
+    audit_record(
+        action=f"payout.{payout.status}",
+        actor="system",
+        subject=payout,
+        scope=owner_stream(organization_id=connected.organization_id, user_id=connected.user_id),
+        data={
+            "from": from_status,
+            "amount": payout.amount,
+            "currency": payout.currency,
+            "transfer": payout.stripe_transfer_id,
+        },
+        reason=note or payout.failure_reason,
+    )
 
 
 def _owner(connected: ConnectedAccount):
@@ -97,6 +117,7 @@ def payout_open(
             meta={"payout": str(payout.pk)},
         )
         PayoutEvent.objects.create(payout=payout, to_status=PayoutStatus.CREATED, note="reserved")
+        _audit_payout(payout, from_status="", note="reserved")
     return payout
 
 

@@ -14,9 +14,11 @@ import logging
 from datetime import datetime, timedelta
 
 import stripe
+from django.db import transaction
 from django.utils import timezone
 
 from core import outbox
+from core.audit import audit_record, owner_stream
 from payments.enums import CheckoutStatus, RefundStatus, RevenueKind, RevenueStatus
 from payments.models import CheckoutSession, Refund, RevenueEvent
 from payments.services.revenue import revenue_event_settle
@@ -56,6 +58,14 @@ def licence_fees_refund(*, grant_id, reason: str) -> list[Refund]:
             },
         )
         if created:
+            audit_record(
+                action="refund.due",
+                actor="system",
+                subject=refund,
+                scope=owner_stream(user_id=event.payer_id),
+                data={"grant": grant_id, "amount": refund.amount, "currency": refund.currency},
+                reason=reason,
+            )
             _enqueue(refund.pk)
         refunds.append(refund)
     return refunds
@@ -82,14 +92,21 @@ def refund_submit(*, refund_id, gateway) -> Refund:
             exc,
             getattr(exc, "request_id", None),
         )
-        Refund.objects.filter(pk=refund.pk, status=RefundStatus.DUE).update(
-            status=RefundStatus.FAILED, failure_reason=str(exc.user_message or exc)[:300]
-        )
-        refund.refresh_from_db()
+        with transaction.atomic():
+            failed = Refund.objects.filter(pk=refund.pk, status=RefundStatus.DUE).update(
+                status=RefundStatus.FAILED, failure_reason=str(exc.user_message or exc)[:300]
+            )
+            refund.refresh_from_db()
+            if failed:
+                _audit_refund(refund, reason=refund.failure_reason)
         return refund
-    Refund.objects.filter(pk=refund.pk, status=RefundStatus.DUE).update(
-        status=RefundStatus.SUBMITTED, stripe_refund_id=made.id, submitted_at=timezone.now()
-    )
+    with transaction.atomic():
+        submitted = Refund.objects.filter(pk=refund.pk, status=RefundStatus.DUE).update(
+            status=RefundStatus.SUBMITTED, stripe_refund_id=made.id, submitted_at=timezone.now()
+        )
+        if submitted:
+            refund.status = RefundStatus.SUBMITTED
+            _audit_refund(refund, reason=refund.reason)
     CheckoutSession.objects.filter(payment_intent_id=refund.payment_intent_id).update(
         status=CheckoutStatus.REFUNDED
     )
@@ -102,6 +119,17 @@ def refund_submit(*, refund_id, gateway) -> Refund:
     )
     refund.refresh_from_db()
     return refund
+
+
+def _audit_refund(refund: Refund, *, reason: str) -> None:
+    audit_record(
+        action=f"refund.{refund.status}",
+        actor="system",
+        subject=refund,
+        scope=owner_stream(user_id=refund.event.payer_id),
+        data={"amount": refund.amount, "currency": refund.currency},
+        reason=reason,
+    )
 
 
 def refunds_submit_due(*, gateway, now: datetime | None = None, batch: int = 100) -> int:

@@ -587,6 +587,17 @@ ROUTES: dict[str, dict[str, Op]] = {
     },
     # --- pages: organizations and compliance
     "dashboard:compliance_download": {"get": Op({"org": members("owner")})},
+    "dashboard:person_compliance_download": {"get": Op({"person": the_user("user")})},
+    "dashboard:platform_compliance_download": {"get": Op({"none": STAFF})},
+    "dashboard:verify_export": {
+        "get": Op({"none": ANYONE}),
+        "post": Op(
+            {"none": ANYONE},
+            body=lambda w, t, a: {
+                "file": SimpleUploadedFile("e.json", b'{"report": {}}', "application/json")
+            },
+        ),
+    },
     "accounts:organization_list": {"get": Op({"none": SIGNED_IN})},
     "accounts:organization_create": {
         "get": Op({"none": SIGNED_IN}),
@@ -825,6 +836,7 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "task": ("task_id",),
     "likeness": ("pk",),
     "consent": ("consent_pk",),
+    "person": ("user_id",),
 }
 
 
@@ -941,7 +953,7 @@ def _rows_for(world: World) -> list[tuple[Pattern, str, Op, str, Target]]:
 
 
 @pytest.fixture
-def matrix_settings(settings, monkeypatch):
+def matrix_settings(settings, monkeypatch, export_keys):
     # No limit may trip during the walk (it makes a few hundred calls per actor).
     settings.RATE_LIMITS = {"generate": "100000/m", "screen": "100000/m", "token": "100000/m"}
     settings.ACCOUNT_RATE_LIMITS = {

@@ -433,6 +433,13 @@ def build_world() -> World:
         for o, org in orgs.items()
     ]
     t["likeness"] = [Target("L's likeness", party("L"), {"pk": str(likeness.pk)}, [likeness], {})]
+    t["person"] = [
+        Target(
+            "L's own compliance report",
+            {"user": "likeness_owner"},
+            {"user_id": str(users["likeness_owner"].pk)},
+        )
+    ]
     t["consent"] = [
         Target(
             "L's consent video waiting for staff",

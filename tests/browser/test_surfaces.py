@@ -154,7 +154,7 @@ def _pages(role: str, w: World) -> dict[str, str]:
         "work": f"/works/{w.work.pk}/",
     }
     return {
-        "anonymous": {**public, "verify": "/verify/"},
+        "anonymous": {**public, "verify": "/verify/", "verify-export": "/verify/export/"},
         "creator": {
             **public,
             "studio": "/studio/",

@@ -14,7 +14,7 @@ from licensing import services
 from tests.builders import claim_filed, tip_settled
 from tests.factories import CharacterFactory, UserFactory, WorkFactory, editor_of, grant_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("export_keys")]
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_compliance_export_holds_exactly_the_organizations_records(claimed_s
         "json",
         stdout=out,
     )
-    report = json.loads(out.getvalue())
+    report = json.loads(out.getvalue())["report"]
 
     assert [c["name"] for c in report["characters"]] == ["Hoshi-chan"]
     assert (
@@ -94,11 +94,12 @@ def test_the_compliance_download_is_for_members_only(claimed_setting, client):
     url = reverse("dashboard:compliance_download", args=[hoshi.owner_organization.slug])
     client.force_login(editor_of(hoshi))
     mine = client.get(url, {"format": "json"})
+    mine_json = json.loads(b"".join(mine.streaming_content))
     client.force_login(UserFactory())
     theirs = client.get(url)
 
     assert (
         mine.status_code == 200
-        and mine.json()["organization"]["slug"] == hoshi.owner_organization.slug
+        and mine_json["report"]["organization"]["slug"] == hoshi.owner_organization.slug
     )
     assert theirs.status_code == 404

@@ -1,55 +1,59 @@
-"""manage.py export_compliance --org SLUG --from DATE --to DATE --format csv|json
-[--output FILE]: the organization's compliance report (docs/compliance.md)."""
+"""manage.py export_compliance (--org SLUG | --person EMAIL | --platform) --from DATE
+--to DATE --format csv|json [--output FILE]: a rightsholder's compliance report, or the
+platform's across all of them, signed (docs/compliance.md). Streamed: memory stays flat
+whatever the period."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.dateparse import parse_date
 
 from accounts import selectors as accounts_selectors
-from dashboard.compliance import compliance_csv, compliance_report
-
-if TYPE_CHECKING:
-    pass
-
-
-def _day(text: str, name: str) -> datetime:
-    day = parse_date(text or "")
-    if day is None:
-        raise CommandError(f"--{name} must be a date like 2026-11-01")
-    return datetime.combine(day, time.min, tzinfo=UTC)
+from core.errors import DomainError
+from dashboard.compliance import compliance_export, compliance_period
+from dashboard.platform_report import platform_export
 
 
 class Command(BaseCommand):
-    help = "Export an organization's compliance report as CSV or JSON."
+    help = "Export a rightsholder's signed compliance report as CSV or JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--org", required=True, help="Organization slug")
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--org", help="Organization slug")
+        who.add_argument("--person", help="A likeness owner's e-mail")
+        who.add_argument(
+            "--platform", action="store_true", help="The platform report (all rightsholders)"
+        )
         parser.add_argument("--from", dest="start", required=True)
         parser.add_argument("--to", dest="end", required=True)
         parser.add_argument("--format", choices=["csv", "json"], default="json")
         parser.add_argument("--output", help="Write to this file instead of standard output")
 
-    def handle(self, *args, org, start, end, format, output, **options):
-        organization = accounts_selectors.organization_by_slug(slug=org)
-        if organization is None:
-            raise CommandError(f"No organization with slug {org!r}")
-        start_at, end_at = _day(start, "from"), _day(end, "to")
-        if end_at <= start_at:
-            raise CommandError("--to must be after --from")
-        report = compliance_report(organization=organization, start=start_at, end=end_at)
-        text = (
-            compliance_csv(report)
-            if format == "csv"
-            else json.dumps(report, ensure_ascii=False, indent=2)
-        )
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            self.stderr.write(f"Wrote {output}")
+    def handle(self, *args, org, person, platform, start, end, format, output, **options):
+        owner = None
+        if platform:
+            pass
+        elif org:
+            owner = accounts_selectors.organization_by_slug(slug=org)
+            if owner is None:
+                raise CommandError(f"No organization with slug {org!r}")
         else:
-            self.stdout.write(text)
+            owner = accounts_selectors.user_by_email(email=person)
+            if owner is None:
+                raise CommandError(f"No person with e-mail {person!r}")
+        try:
+            start_at, end_at = compliance_period(start=start, end=end)
+        except DomainError as exc:
+            raise CommandError(exc.detail) from exc
+        if owner is None:
+            chunks = platform_export(start=start_at, end=end_at, fmt=format)
+        else:
+            chunks = compliance_export(owner=owner, start=start_at, end=end_at, fmt=format)
+        if output:
+            with open(output, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+            self.stderr.write(f"Wrote {output}")
+            return
+        for chunk in chunks:
+            # Each chunk ends on a whole UTF-8 character (a record, a line).
+            self.stdout.write(chunk.decode(), ending="")
