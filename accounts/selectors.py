@@ -155,3 +155,12 @@ def owner_get(*, kind: str, pk) -> User | Organization:
 
 def organization_named(*, name: str) -> Organization | None:
     return Organization.objects.filter(name=name).first()
+
+
+def organization_editor_ids(*, organization_id) -> set:
+    """The ids of the organization's owners and managers (who act for it)."""
+    return set(
+        Membership.objects.filter(
+            organization_id=organization_id, role__in=EDITOR_ROLES
+        ).values_list("user_id", flat=True)
+    )

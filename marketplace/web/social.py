@@ -19,6 +19,7 @@ from accounts import services as accounts_services
 from core.errors import DomainError
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
+from marketplace import selectors_storylines as storyline_selectors
 from marketplace.models import Work
 
 
@@ -105,7 +106,11 @@ def character_works(request: HttpRequest, pk) -> HttpResponse:
         selectors.works_with_character(character_id=character.pk),
         selectors.CHARACTER_WORKS_PAGE,
     ).get_page(request.GET.get("page"))
-    context = {"character": character, "page": page}
+    context = {
+        "character": character,
+        "page": page,
+        "storylines": storyline_selectors.storylines_of_character(character_id=character.pk),
+    }
     if request.htmx:
         return render(request, "marketplace/_character_works.html", context)
     return render(request, "marketplace/character_works.html", context)
