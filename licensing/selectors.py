@@ -778,7 +778,9 @@ def characters_licensable(*, limit: int = 300) -> list[tuple]:
     a storyline may let join its takes."""
     return list(
         Character.objects.filter(status=CharacterStatus.ACTIVE, disallowed=False)
-        .filter(Exists(Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED)))
+        .filter(
+            Exists(Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED))
+        )
         .order_by("name", "id")
         .values_list("pk", "name")[:limit]
     )

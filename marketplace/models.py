@@ -138,7 +138,11 @@ class Work(TimeStamped):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A take of this storyline: its request's, copied when the work is made.
     storyline = models.ForeignKey(
-        "marketplace.Storyline", null=True, blank=True, on_delete=models.PROTECT, related_name="takes"
+        "marketplace.Storyline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="takes",
     )
 
     class Meta:
@@ -357,7 +361,8 @@ class Storyline(TimeStamped):
                 ),
             ),
             models.CheckConstraint(
-                name="storyline_ends_after_start", condition=models.Q(ends_at__gt=models.F("starts_at"))
+                name="storyline_ends_after_start",
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
             ),
         ]
         indexes = [models.Index(fields=["status", "-starts_at"])]

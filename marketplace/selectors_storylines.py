@@ -46,7 +46,7 @@ class TakeRank:
 def take_score(*, likes: int, remixes: int, age_hours: float) -> float:
     """How a take ranks within its storyline (higher first):
 
-        score = (likes + 3 × remixes + 1) / (age_hours + 2) ^ 1.5
+        score = (likes + 3 * remixes + 1) / (age_hours + 2) ^ 1.5
 
     Likes are viewers' likes of the take; remixes are its published children (a take
     others build on counts three likes); age is hours since it was published. The +1
@@ -54,7 +54,8 @@ def take_score(*, likes: int, remixes: int, age_hours: float) -> float:
     few minutes from dividing by almost nothing, and the power 1.5 makes a take fall
     as it ages (the Hacker News gravity). Featured takes come before all others, each
     group by score, ties by the newest."""
-    return (likes + REMIX_WEIGHT * remixes + 1) / (max(age_hours, 0.0) + AGE_OFFSET_HOURS) ** GRAVITY
+    age = max(age_hours, 0.0)
+    return (likes + REMIX_WEIGHT * remixes + 1) / (age + AGE_OFFSET_HOURS) ** GRAVITY
 
 
 def _licenses() -> Prefetch:
@@ -69,9 +70,7 @@ def _with_relations(qs: QuerySet[Storyline]) -> QuerySet[Storyline]:
     ).prefetch_related(
         Prefetch(
             "cast",
-            queryset=StorylineCharacter.objects.select_related("character", "offer").order_by(
-                "id"
-            ),
+            queryset=StorylineCharacter.objects.select_related("character", "offer").order_by("id"),
         ),
         "joiners",
     )
@@ -90,9 +89,7 @@ def storylines_open(*, now: datetime | None = None) -> QuerySet[Storyline]:
 
 def storylines_of_character(*, character_id, now: datetime | None = None) -> list[Storyline]:
     """The open storylines a character is cast in (its page links them)."""
-    return list(
-        storylines_open(now=now).filter(cast__character_id=character_id).distinct()[:10]
-    )
+    return list(storylines_open(now=now).filter(cast__character_id=character_id).distinct()[:10])
 
 
 def storyline_get(*, pk) -> Storyline | None:
@@ -117,7 +114,7 @@ def storyline_takes_ranked(
     in the database: four queries whatever the number of takes."""
     now = now or timezone.now()
     featured = set(storyline.featured.values_list("pk", flat=True))
-    takes = list(
+    takes: list[Work] = list(
         Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
         .select_related("creator", "parent")
         .prefetch_related(_licenses())
@@ -132,16 +129,13 @@ def storyline_takes_ranked(
     for work in takes:
         published = work.published_at or work.created_at
         age = (now - published).total_seconds() / 3600
+        likes, remixes = work.like_count, work.remix_count  # type: ignore[attr-defined]
         work.rank = TakeRank(  # type: ignore[attr-defined]
-            likes=work.like_count,  # type: ignore[attr-defined]
-            remixes=work.remix_count,  # type: ignore[attr-defined]
+            likes=likes,
+            remixes=remixes,
             age_hours=age,
             featured=work.pk in featured,
-            score=take_score(
-                likes=work.like_count,  # type: ignore[attr-defined]
-                remixes=work.remix_count,  # type: ignore[attr-defined]
-                age_hours=age,
-            ),
+            score=take_score(likes=likes, remixes=remixes, age_hours=age),
         )
     takes.sort(
         key=lambda w: (

@@ -13,8 +13,12 @@ from django.shortcuts import render
 from core import charts
 from core.money import Money
 from dashboard import selectors as dashboard_selectors
-from dashboard.selectors import PERIOD_DAYS, DashboardOverview
-from dashboard.selectors_storylines import StorylineAnalytics, storyline_analytics
+from dashboard.selectors import (
+    PERIOD_DAYS,
+    DashboardOverview,
+    StorylineAnalytics,
+    storyline_analytics,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -189,8 +193,7 @@ def _storyline_charts(items: list[StorylineAnalytics]) -> list[dict]:
                 f"{in_period} in total",
                 "takes_total": item.takes_total,
                 "refusals": [
-                    (STORYLINE_REFUSALS.get(code, term_label(code)), n)
-                    for code, n in item.refusals
+                    (STORYLINE_REFUSALS.get(code, term_label(code)), n) for code, n in item.refusals
                 ],
                 "earnings": [Money(amount, cur) for cur, amount in sorted(item.earnings.items())],
             }

@@ -557,7 +557,10 @@ STORYLINE = StorylineSpec(
     "Who helps her put them back, and how?",
     cast=("Hoshi-chan",),
     opening=WorkSpec(
-        "s0", "hoshi_owner", "Hoshi-chan finds the harbour glowing with fallen stars", ("Hoshi-chan",)
+        "s0",
+        "hoshi_owner",
+        "Hoshi-chan finds the harbour glowing with fallen stars",
+        ("Hoshi-chan",),
     ),
     takes=(
         WorkSpec(

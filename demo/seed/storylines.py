@@ -51,9 +51,10 @@ def seed_storyline(
             title=spec.title,
             premise=spec.premise,
             cast=[
-                (characters[name], licensing_selectors.cheapest_published_offer(
-                    character=characters[name]
-                ))
+                (
+                    characters[name],
+                    licensing_selectors.cheapest_published_offer(character=characters[name]),
+                )
                 for name in spec.cast
             ],
             starts_at=now - timedelta(days=1),

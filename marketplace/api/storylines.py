@@ -38,9 +38,7 @@ class StorylineCreateSerializer(InputSerializer):
         min_value=MIN_TAKE_SECONDS, max_value=MAX_TAKE_SECONDS, default=MAX_TAKE_SECONDS
     )
     join_policy = serializers.ChoiceField(choices=StorylineJoin.values, default=StorylineJoin.NONE)
-    joiner_ids = serializers.ListField(
-        child=serializers.UUIDField(), default=list, max_length=50
-    )
+    joiner_ids = serializers.ListField(child=serializers.UUIDField(), default=list, max_length=50)
     opening_work_id = serializers.UUIDField(required=False, allow_null=True)
 
 
@@ -75,9 +73,7 @@ class TakeRankSerializer(serializers.Serializer):
     remixes = serializers.IntegerField(help_text="Published remixes of the take")
     age_hours = serializers.FloatField(help_text="Hours since it was published")
     featured = serializers.BooleanField(help_text="Featured by the rightsholder: ranked first")
-    score = serializers.FloatField(
-        help_text="(likes + 3 × remixes + 1) / (age_hours + 2) ^ 1.5"
-    )
+    score = serializers.FloatField(help_text="(likes + 3 * remixes + 1) / (age_hours + 2) ^ 1.5")
 
 
 class TakeOutputSerializer(WorkOutputSerializer):
@@ -99,9 +95,7 @@ class StorylineListCreateView(ListAPIView):
     def get_queryset(self):
         return storyline_selectors.storylines_open()
 
-    @extend_schema(
-        tags=TAG, examples=[example_response("Open storylines", ex.STORYLINE)]
-    )
+    @extend_schema(tags=TAG, examples=[example_response("Open storylines", ex.STORYLINE)])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -160,9 +154,7 @@ class StorylineListCreateView(ListAPIView):
             opening=opening,
         )
         storyline = storyline_selectors.storyline_get(pk=storyline.pk)
-        return Response(
-            StorylineOutputSerializer(storyline).data, status=status.HTTP_201_CREATED
-        )
+        return Response(StorylineOutputSerializer(storyline).data, status=status.HTTP_201_CREATED)
 
 
 class StorylineTakesView(APIView):

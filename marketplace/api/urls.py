@@ -10,9 +10,7 @@ urlpatterns = [
     path("works/<uuid:pk>/like/", views.WorkLikeView.as_view(), name="api-work-like"),
     path("works/<uuid:pk>/follow/", views.WorkFollowView.as_view(), name="api-work-follow"),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
-    path(
-        "storylines/", storylines.StorylineListCreateView.as_view(), name="api-storylines"
-    ),
+    path("storylines/", storylines.StorylineListCreateView.as_view(), name="api-storylines"),
     path(
         "storylines/<uuid:pk>/takes/",
         storylines.StorylineTakesView.as_view(),

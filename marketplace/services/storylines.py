@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
-from core.errors import DomainError, ErrorCode
+from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import StorylineCode, StorylineJoin, StorylineStatus, WorkStatus
 from marketplace.models import Storyline, StorylineCharacter, Work
@@ -57,11 +57,7 @@ def _cast_clean(*, cast: Iterable[tuple[Character, Offer]], by: User) -> list[tu
     seen = set()
     for character, offer in pairs:
         if not licensing_selectors.character_can_edit(character=character, user=by):
-            raise DomainError(
-                f"{character.name} is not one of your characters.",
-                code=ErrorCode.PERMISSION_DENIED,
-                field="cast",
-            )
+            raise NotPermitted(f"{character.name} is not one of your characters.")
         if character.pk in seen:
             raise DomainError(f"{character.name} is in the cast twice.", field="cast")
         seen.add(character.pk)
@@ -72,9 +68,7 @@ def _cast_clean(*, cast: Iterable[tuple[Character, Offer]], by: User) -> list[tu
             )
         owners.add((character.owner_organization_id, character.owner_user_id))
     if len(owners) != 1:
-        raise DomainError(
-            "A storyline's characters all belong to one rightsholder.", field="cast"
-        )
+        raise DomainError("A storyline's characters all belong to one rightsholder.", field="cast")
     return pairs
 
 
@@ -96,7 +90,9 @@ def _fields_clean(
     if len(title) > 120:
         raise DomainError("Titles are limited to 120 characters.", field="title")
     if not premise:
-        raise DomainError("Say what happens: the premise.", code=ErrorCode.REQUIRED, field="premise")
+        raise DomainError(
+            "Say what happens: the premise.", code=ErrorCode.REQUIRED, field="premise"
+        )
     if len(premise) > 2_000:
         raise DomainError("Premises are limited to 2,000 characters.", field="premise")
     if ends_at <= starts_at:
@@ -145,7 +141,8 @@ def storyline_create(
     opening: Work | None = None,
 ) -> Storyline:
     """Open a storyline of the user's own characters (each with the offer its takes are
-    licensed under). Refuses, naming the field, anything else; nothing is created."""
+    licensed under): anyone else's is NotPermitted (403); other bad input is refused
+    naming the field. Either way nothing is created."""
     pairs = _cast_clean(cast=cast, by=by)
     owner = (pairs[0][0].owner_organization_id, pairs[0][0].owner_user_id)
     joiner_list = list(joiners)
@@ -199,9 +196,7 @@ def storyline_update(
     opening and the start stay: takes already made rely on them)."""
     storyline = _locked_for(storyline=storyline, by=by)
     if storyline.status == StorylineStatus.CLOSED:
-        raise DomainError(
-            "A closed storyline cannot be changed.", code=ErrorCode.INVALID_STATE
-        )
+        raise DomainError("A closed storyline cannot be changed.", code=ErrorCode.INVALID_STATE)
     joiner_list = list(joiners)
     title, premise = _fields_clean(
         title=title,
@@ -342,8 +337,7 @@ def storyline_take_refusals(
                 refusals.append(
                     _refusal(
                         StorylineCode.WRONG_OFFER,
-                        f"Takes use {character.name} under the offer "
-                        f"“{cast[cid].offer.title}”.",
+                        f"Takes use {character.name} under the offer “{cast[cid].offer.title}”.",
                         character,
                     )
                 )
@@ -371,9 +365,7 @@ def storyline_take_precheck(
     """Refuse a take that breaks the storyline's rules before anything is created: a
     DomainError with the first rule's code and words. A take remixes the opening."""
     if storyline.opening_id is not None and (parent is None or parent.pk != storyline.opening_id):
-        raise DomainError(
-            "A take remixes the storyline's opening video.", field="parent_work_id"
-        )
+        raise DomainError("A take remixes the storyline's opening video.", field="parent_work_id")
     refusals = storyline_take_refusals(
         storyline=storyline, creator=creator, characters=characters, duration_s=duration_s
     )

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
 from marketplace import selectors_storylines as storyline_selectors
@@ -133,8 +133,9 @@ def storyline_new(request: HttpRequest) -> HttpResponse:
                 joiners=licensing_selectors.characters_by_ids(ids=data["joiners"]),
                 opening=opening,
             )
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        except (DomainError, NotPermitted) as exc:
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, exc.detail)
         else:
             messages.success(request, "The storyline is open for takes.")
             return redirect(storyline)
