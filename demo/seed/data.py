@@ -324,6 +324,8 @@ PENDING_LIKENESS = CharacterSpec(
 
 # Who holds which licence. Paid offers go through Checkout; Aiko approves her licensee.
 GRANTS: dict[str, tuple[str, ...]] = {
+    # Hoshi Studio licenses its own Hoshi-chan for the storyline's opening video.
+    "hoshi_owner": ("Hoshi-chan",),
     "mika": (
         "Hoshi-chan",
         "Kuro Neko",

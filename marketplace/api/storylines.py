@@ -165,7 +165,7 @@ class StorylineTakesView(APIView):
     @extend_schema(
         tags=TAG,
         responses={200: TakeOutputSerializer(many=True)},
-        examples=[example_response("Takes", [ex.TAKE])],
+        examples=[example_response("A take", ex.TAKE)],
     )
     def get(self, request, pk):
         storyline = storyline_selectors.storyline_get(pk=pk)

@@ -342,3 +342,39 @@ def test_takes_rank_featured_first_then_by_score(hoshi, offer, creator):
     assert (ranked[0].rank.likes, ranked[0].rank.featured) == (5, True)
     assert (ranked[2].rank.remixes, ranked[2].rank.likes) == (1, 0)
     assert ranked[1].rank.score == pytest.approx(2 / 3**1.5)
+
+
+# --- the split: the storyline's owner is upstream of every take ---------------------------
+
+
+def test_a_rendered_take_licenses_the_storyline_character_and_pays_its_owner(
+    hoshi, offer, creator, signing
+):
+    # given: the studio's opening video, and a storyline of it
+    from payments.selectors import party_for_character, party_for_user, work_split_lines
+    from tests.marketplace.conftest import with_image
+    from tests.marketplace.helpers import make_work
+
+    with_image(hoshi)
+    owner = editor_of(hoshi)
+    GrantFactory(offer=offer, licensee=owner)  # the studio licenses its own character too
+    opening = make_work(creator=owner, characters=[hoshi], prompt="Hoshi-chan sees the stars fall")
+    storyline = storyline_opened(hoshi, offer=offer, opening=opening)
+
+    # when: a creator's take, through the whole pipeline
+    take = make_work(
+        creator=creator,
+        characters=[hoshi],
+        prompt="Hoshi-chan nets the fallen stars",
+        parent=opening,
+        storyline=storyline,
+    )
+
+    # then: a take of the storyline, remixing the opening, under the storyline's offer
+    assert (take.storyline, take.parent) == (storyline, opening)
+    [licence] = take.licenses.all()
+    assert (licence.character, licence.offer.series) == (hoshi, offer.series)
+    # and: the split pays the studio as rightsholder and the opening's maker upstream
+    lines = {(line.role, line.party) for line in work_split_lines(work=take)}
+    assert ("rightsholder", party_for_character(hoshi)) in lines
+    assert ("upstream_creator", party_for_user(owner)) in lines
