@@ -192,6 +192,7 @@ def _storyline_charts(items: list[StorylineAnalytics]) -> list[dict]:
                 "label": f"Takes of {item.storyline.title} per day, last {PERIOD_DAYS} days: "
                 f"{in_period} in total",
                 "takes_total": item.takes_total,
+                "rows": item.days,
                 "refusals": [
                     (STORYLINE_REFUSALS.get(code, term_label(code)), n) for code, n in item.refusals
                 ],
