@@ -160,3 +160,12 @@ def organization_named(*, name: str) -> Organization | None:
 def staff_user_ids() -> list:
     """The ids of every staff account (the platform report's staff actions)."""
     return list(User.objects.filter(is_staff=True).values_list("pk", flat=True))
+
+
+def organization_editor_ids(*, organization_id) -> set:
+    """The ids of the organization's owners and managers (who act for it)."""
+    return set(
+        Membership.objects.filter(
+            organization_id=organization_id, role__in=EDITOR_ROLES
+        ).values_list("user_id", flat=True)
+    )

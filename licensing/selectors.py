@@ -796,3 +796,39 @@ def decision_totals(*, start, end) -> list[dict]:
         for code in sorted({r.get("code", "") for r in reasons or []}):
             add("reason", code, False, 1)
     return sorted(rows.values(), key=lambda r: (r["dimension"], r["key"]))
+
+
+def offers_published_managed_by(*, user: User) -> QuerySet[Offer]:
+    """The published offers of the characters the user may edit, with their character,
+    by character name: what a storyline's cast is chosen from."""
+    return (
+        Offer.objects.filter(
+            status=OfferStatus.PUBLISHED,
+            character__in=characters_managed_by(user=user).values("pk"),
+            character__status=CharacterStatus.ACTIVE,
+        )
+        .select_related("character__owner_organization", "character__owner_user")
+        .order_by("character__name", "title", "id")
+    )
+
+
+def offers_by_ids(*, ids: Iterable) -> list[Offer]:
+    """These offers with their characters and owners (unknown ids are left out)."""
+    return list(
+        Offer.objects.filter(pk__in=list(ids))
+        .select_related("character__owner_organization", "character__owner_user")
+        .order_by("id")
+    )
+
+
+def characters_licensable(*, limit: int = 300) -> list[tuple]:
+    """(id, name) of active characters with a published offer, by name: the characters
+    a storyline may let join its takes."""
+    return list(
+        Character.objects.filter(status=CharacterStatus.ACTIVE, disallowed=False)
+        .filter(
+            Exists(Offer.objects.filter(character=OuterRef("pk"), status=OfferStatus.PUBLISHED))
+        )
+        .order_by("name", "id")
+        .values_list("pk", "name")[:limit]
+    )

@@ -12,6 +12,8 @@ from marketplace.models import (
     Dispute,
     GenerationEvent,
     GenerationRequest,
+    Storyline,
+    StorylineCharacter,
     Work,
     WorkApproval,
     WorkLicense,
@@ -286,3 +288,39 @@ class DisputeAdmin(admin.ModelAdmin):
     @admin.action(description="Uphold: the claim stands (escrow to the claimant)")
     def uphold_selected(self, request, queryset):
         self._resolve(request, queryset, True)
+
+
+class StorylineCharacterInline(admin.TabularInline):
+    model = StorylineCharacter
+    extra = 0
+    can_delete = False
+    readonly_fields = ["character", "offer"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Storyline)
+class StorylineAdmin(admin.ModelAdmin):
+    """Storylines are run by their rightsholders (their pages and the API); staff look,
+    and may close one (the service's rules: no new takes)."""
+
+    list_display = ["title", "owner_name", "status", "starts_at", "ends_at", "max_take_s"]
+    list_filter = ["status", "join_policy"]
+    search_fields = ["title", "premise", "owner_organization__name", "owner_user__email"]
+    list_select_related = ["owner_organization", "owner_user"]
+    readonly_fields = [f.name for f in Storyline._meta.fields]
+    inlines = [StorylineCharacterInline]
+    actions = ["close_storylines"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Close the selected storylines")
+    def close_storylines(self, request, queryset):
+        closed = 0
+        for storyline in queryset:
+            if storyline.status != "closed":
+                services.storyline_close(storyline=storyline, by=request.user)
+                closed += 1
+        self.message_user(request, f"Closed {closed} storyline(s).", messages.SUCCESS)

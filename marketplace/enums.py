@@ -127,3 +127,30 @@ class OutcomeCode(StrEnum):
     DELETED_BEFORE_APPROVAL = "deleted_before_approval"
     LICENCE_ENDED = "licence_ended"
     FAILED = "failed"
+
+
+class StorylineStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class StorylineJoin(models.TextChoices):
+    """Which characters beside the storyline's own a take may bring in."""
+
+    NONE = "none", "Only the storyline's characters"
+    LICENSED = "licensed", "Any character the creator holds a licence for"
+    LISTED = "listed", "Only the characters listed"
+
+
+class StorylineCode(StrEnum):
+    """Why a take of a storyline is refused: at the request (a DomainError with this
+    code, nothing created) or, for the dates, again by the policy step (the request
+    ends refused with this reason). Words in marketplace/refusals.py."""
+
+    CLOSED = "storyline_closed"
+    NOT_STARTED = "storyline_not_started"
+    ENDED = "storyline_ended"
+    TAKE_TOO_LONG = "take_too_long"
+    CHARACTER_NOT_ALLOWED = "storyline_character_not_allowed"
+    WRONG_OFFER = "storyline_wrong_offer"
+    NO_CHARACTER = "storyline_no_character"

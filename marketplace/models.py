@@ -15,6 +15,8 @@ from marketplace.enums import (
     ClaimStatus,
     DisputeStatus,
     GenerationStatus,
+    StorylineJoin,
+    StorylineStatus,
     WorkStatus,
 )
 
@@ -59,6 +61,14 @@ class GenerationRequest(TimeStamped):
     # (marketplace/services/leases.py), counting the times in ``dispatches``.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     dispatches = models.PositiveSmallIntegerField(default=0)
+    # A take of this storyline (marketplace/services/storylines.py checks it).
+    storyline = models.ForeignKey(
+        "marketplace.Storyline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -126,6 +136,14 @@ class Work(TimeStamped):
         "derived from the terms when the work is made.",
     )
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A take of this storyline: its request's, copied when the work is made.
+    storyline = models.ForeignKey(
+        "marketplace.Storyline",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="takes",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -282,3 +300,101 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.work_id}"
+
+
+class Storyline(TimeStamped):
+    """A rightsholder's canonical beat that creators remix into takes: a title, a
+    premise, the owner's characters each licensed under a named offer (``cast``), an
+    optional opening video, dates and rules. Owned like a character: by an
+    organization or by the person whose likeness it uses."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="storylines"
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="storylines",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(max_length=120)
+    premise = models.TextField()
+    opening = models.ForeignKey(
+        Work,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The canonical video every take remixes (optional).",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    max_take_s = models.PositiveSmallIntegerField(default=15)
+    join_policy = models.CharField(
+        max_length=10, choices=StorylineJoin.choices, default=StorylineJoin.NONE
+    )
+    joiners = models.ManyToManyField(
+        "licensing.Character",
+        related_name="+",
+        blank=True,
+        help_text="The other characters a take may bring in, when the policy is 'listed'.",
+    )
+    featured = models.ManyToManyField(Work, related_name="+", blank=True)
+    status = models.CharField(
+        max_length=10, choices=StorylineStatus.choices, default=StorylineStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="storyline_one_owner",
+                condition=(
+                    models.Q(owner_organization__isnull=False, owner_user__isnull=True)
+                    | models.Q(owner_organization__isnull=True, owner_user__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="storyline_ends_after_start",
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("marketplace:storyline_detail", kwargs={"pk": self.pk})
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_organization is not None:
+            return self.owner_organization.name
+        return str(self.owner_user)
+
+
+class StorylineCharacter(models.Model):
+    """One of the storyline's own characters and the offer a take must hold it under
+    (the offer's series: any version of it)."""
+
+    storyline = models.ForeignKey(Storyline, on_delete=models.CASCADE, related_name="cast")
+    character = models.ForeignKey("licensing.Character", on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey("licensing.Offer", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["storyline_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["storyline", "character"], name="storyline_character_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.character_id} in {self.storyline_id}"

@@ -23,6 +23,7 @@ CATALOG = "catalog"  # the catalog, to choose another character
 GRANTS = "grants"  # the creator's licences
 WALLET = "wallet"  # the wallet, to top up
 AGAIN = "again"  # the studio, filled in with this request, to change it
+STORYLINES = "storylines"  # the open storylines, to take part in another
 NONE = ""  # nothing to do: the request goes on (a review)
 
 
@@ -150,6 +151,16 @@ WORDS: dict[str, Words] = {
         "",
         NONE,
     ),
+    # Takes of a storyline
+    "storyline_closed": Words(
+        "{detail} Its rightsholder closed it.", "See the open storylines", STORYLINES
+    ),
+    "storyline_not_started": Words("{detail}", "See the open storylines", STORYLINES),
+    "storyline_ended": Words("{detail}", "See the open storylines", STORYLINES),
+    "take_too_long": Words("{detail}", "Make it shorter", AGAIN),
+    "storyline_character_not_allowed": Words("{detail}", "Choose other characters", AGAIN),
+    "storyline_wrong_offer": Words("{detail}", "Get that licence for {name}", CHARACTER),
+    "storyline_no_character": Words("{detail}", "Choose the storyline's characters", AGAIN),
     # Money
     "insufficient_funds": Words(
         "Your wallet doesn't hold enough for this video's fees.", "Top up your wallet", WALLET
@@ -190,6 +201,8 @@ def _url(target: str, reason: Mapping, again_url: str) -> str:
         return reverse("licensing:catalog")
     if target == GRANTS:
         return reverse("licensing:my_grants")
+    if target == STORYLINES:
+        return reverse("marketplace:storyline_list")
     if target == WALLET:
         return reverse("payments:earnings") + "#wallet"
     if target == AGAIN:

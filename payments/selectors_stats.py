@@ -94,3 +94,21 @@ def earned_per_work(*, owner: User, work_ids: Iterable) -> dict[str, list[tuple[
     for row in rows:
         earned.setdefault(str(row["work_id"]), []).append((row["currency"], row["total"]))
     return earned
+
+
+def earned_from_works(
+    *, owners: Iterable[User | Organization], work_ids: Iterable
+) -> dict[str, int]:
+    """Currency → minor units the owners earned from these works (credits to their
+    pending balances, as ``revenue_by_work`` counts them): one GROUP BY."""
+    ids = [w for w in work_ids if w]
+    if not ids:
+        return {}
+    rows = (
+        _credits(owners)
+        .filter(work_id__in=ids)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}

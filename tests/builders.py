@@ -119,3 +119,23 @@ def paid_out(accounts: dict[str, dict]):
             stripe_account_id=account_id, payouts_enabled=True, charges_enabled=True, **owner
         )
     return payments_services.payouts_create(threshold=1)
+
+
+def storyline_opened(
+    character, *, offer=None, by=None, title="The night the stars fell", days=(-1, 30), **fields
+):
+    """A storyline of ``character`` (under ``offer``, a new published one by default),
+    opened by its rightsholder through the service: started ``days[0]`` days from now,
+    ending ``days[1]`` days from now. Returns the Storyline."""
+    from tests.factories import editor_of
+
+    now = timezone.now()
+    return marketplace_services.storyline_create(
+        by=by or editor_of(character),
+        title=title,
+        premise=fields.pop("premise", "Every star falls into the harbour."),
+        cast=[(character, offer or OfferFactory(character=character))],
+        starts_at=now + timedelta(days=days[0]),
+        ends_at=now + timedelta(days=days[1]),
+        **fields,
+    )

@@ -80,12 +80,12 @@ class OfferFactory(factory.django.DjangoModelFactory):
     character = factory.SubFactory(CharacterFactory)
 
     @classmethod
-    def _create(cls, model_class, *, character, status="published", by=None, **terms):
+    def _create(cls, model_class, *, character, status="published", by=None, title="", **terms):
         from licensing import services
 
         by = by or editor_of(character)
         data = {"credit_text": character.rightsholder_name, **terms}
-        offer = services.offer_create_draft(character=character, by=by, terms=data)
+        offer = services.offer_create_draft(character=character, by=by, terms=data, title=title)
         if status == "draft":
             return offer
         return services.offer_publish(offer=offer, by=by)

@@ -13,7 +13,12 @@ from django.shortcuts import render
 from core import charts
 from core.money import Money
 from dashboard import selectors as dashboard_selectors
-from dashboard.selectors import PERIOD_DAYS, DashboardOverview
+from dashboard.selectors import (
+    PERIOD_DAYS,
+    DashboardOverview,
+    StorylineAnalytics,
+    storyline_analytics,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -158,6 +163,45 @@ def _top_works_chart(overview: DashboardOverview) -> dict | None:
     }
 
 
+# What refused a take, for people (storylines' own codes; the licences' by term_label).
+STORYLINE_REFUSALS = {
+    "storyline_closed": "storyline closed",
+    "storyline_not_started": "not started yet",
+    "storyline_ended": "storyline ended",
+    "take_too_long": "take too long",
+    "storyline_character_not_allowed": "character not allowed",
+    "storyline_wrong_offer": "licence under another offer",
+    "storyline_no_character": "none of its characters",
+    "unlicensed_character": "no active licence",
+    "insufficient_funds": "wallet too low",
+}
+
+
+def _storyline_charts(items: list[StorylineAnalytics]) -> list[dict]:
+    charts_ = []
+    for item in items:
+        data = [
+            charts.Datum(f"{day:%d %b}", (n,), f"{day:%d %b}: {_plural(n, 'take')}")
+            for day, n in item.days
+        ]
+        in_period = sum(n for _, n in item.days)
+        charts_.append(
+            {
+                "storyline": item.storyline,
+                "svg": charts.column_chart(data),
+                "label": f"Takes of {item.storyline.title} per day, last {PERIOD_DAYS} days: "
+                f"{in_period} in total",
+                "takes_total": item.takes_total,
+                "rows": item.days,
+                "refusals": [
+                    (STORYLINE_REFUSALS.get(code, term_label(code)), n) for code, n in item.refusals
+                ],
+                "earnings": [Money(amount, cur) for cur, amount in sorted(item.earnings.items())],
+            }
+        )
+    return charts_
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = cast("User", request.user)  # login_required
@@ -178,5 +222,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             earnings=_earnings_chart(overview),
             top_works=_top_works_chart(overview),
             available=[Money(amount, cur) for cur, amount in sorted(overview.available.items())],
+            storylines=_storyline_charts(storyline_analytics(user=user)),
         )
     return render(request, "dashboard/overview.html", context)

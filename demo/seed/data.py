@@ -324,6 +324,8 @@ PENDING_LIKENESS = CharacterSpec(
 
 # Who holds which licence. Paid offers go through Checkout; Aiko approves her licensee.
 GRANTS: dict[str, tuple[str, ...]] = {
+    # Hoshi Studio licenses its own Hoshi-chan for the storyline's opening video.
+    "hoshi_owner": ("Hoshi-chan",),
     "mika": (
         "Hoshi-chan",
         "Kuro Neko",
@@ -529,3 +531,62 @@ AD_REVENUE: tuple[AdRow, ...] = (
 # kept below PAYOUT_THRESHOLD_MINOR so that beat does not try a real transfer for it.
 PAYEE = "mika"
 TIP_AFTER_PAYOUT = Tip("pi_demo_tip_11", "m7", "viewer", 300)
+
+
+@dataclass(frozen=True)
+class StorylineSpec:
+    """A studio's storyline: its opening video (made by the studio's owner) and the
+    creators' takes of it, each a remix of the opening; ``likes`` are viewers' likes
+    (Person keys per take key), ``featured`` the takes the studio features."""
+
+    title: str
+    owner: str  # a Studio key
+    premise: str
+    cast: tuple[str, ...]  # character names: each under its (one) published offer
+    opening: WorkSpec
+    takes: tuple[WorkSpec, ...]
+    likes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    featured: tuple[str, ...] = ()
+    join_policy: str = "licensed"
+    max_take_s: int = 8
+    days_open: int = 30
+
+
+STORYLINE = StorylineSpec(
+    title="The night the stars fell",
+    owner="hoshi",
+    premise="Hoshi-chan wakes to find every star in the sky has fallen into the harbour. "
+    "Who helps her put them back, and how?",
+    cast=("Hoshi-chan",),
+    opening=WorkSpec(
+        "s0",
+        "hoshi_owner",
+        "Hoshi-chan finds the harbour glowing with fallen stars",
+        ("Hoshi-chan",),
+    ),
+    takes=(
+        WorkSpec(
+            "s1",
+            "mika",
+            "Hoshi-chan and Kuro Neko fish the fallen stars out of the harbour with a net",
+            ("Hoshi-chan", "Kuro Neko"),
+            "s0",
+        ),
+        WorkSpec(
+            "s2",
+            "jun",
+            "Hoshi-chan and Pip-9 launch the stars back into the sky with a rocket",
+            ("Hoshi-chan", "Pip-9"),
+            "s0",
+        ),
+        WorkSpec(
+            "s3",
+            "priya",
+            "Hoshi-chan hangs the fallen stars on a tall pine like lanterns",
+            ("Hoshi-chan",),
+            "s0",
+        ),
+    ),
+    likes={"s1": ("viewer", "jun", "priya"), "s2": ("viewer",), "s3": ("viewer", "mika")},
+    featured=("s3",),
+)

@@ -31,6 +31,7 @@ from demo.seed.money import (
 )
 from demo.seed.people import seed_people, seed_studios
 from demo.seed.progress import Progress
+from demo.seed.storylines import seed_storyline
 from demo.seed.stripe_offline import OfflineStripe
 from demo.seed.works import seed_works
 from payments.sandbox.mode import sandbox_active
@@ -45,6 +46,8 @@ class SeedReport:
     works: int
     remix_depth: int
     payout: str
+    storyline: str = ""
+    takes: int = 0
 
 
 def _require_signing_keys() -> None:
@@ -83,6 +86,8 @@ def seed_demo(*, progress: Progress | None = None) -> SeedReport:
         progress.stage("Topping up the creators' wallets")
         seed_wallets(users, gateway=gateway)
         works = seed_works(users, characters, progress=progress)
+        progress.stage("Opening Hoshi Studio's storyline")
+        storyline, takes = seed_storyline(users, studios, characters, progress=progress)
         progress.stage("Filing a claim and its dispute")
         seed_claim(users, characters, works)
         progress.stage("Recording tips and ad revenue")
@@ -102,4 +107,6 @@ def seed_demo(*, progress: Progress | None = None) -> SeedReport:
         works=sum(1 for work in works.values() if work.status == "published"),
         remix_depth=max(work.depth for work in works.values()) + 1,
         payout=f"{Money(payout.amount, payout.currency)} to {payout.connected_account}",
+        storyline=storyline.title,
+        takes=len(takes) - 1,
     )

@@ -19,7 +19,7 @@ from marketplace.generation.base import MIN_SECONDS
 if TYPE_CHECKING:
     from accounts.models import User
     from licensing.models import Character
-    from marketplace.models import Work
+    from marketplace.models import Storyline, Work
 
 
 PIPELINE = (
@@ -38,16 +38,19 @@ def seed_works(
     creator and prompt) is not made again; one a crash left half way is finished."""
     works: dict[str, Work] = {}
     for spec in progress.each("Rendering demo videos", WORKS):
-        works[spec.key] = _work(spec, users, characters, works)
+        works[spec.key] = make_work(spec, users, characters, works)
     return works
 
 
-def _work(
+def make_work(
     spec: WorkSpec,
     users: dict[str, User],
     characters: dict[str, Character],
     made: dict[str, Work],
+    *,
+    storyline: Storyline | None = None,
 ) -> Work:
+    """One demo work (a take of ``storyline``, if given), made once."""
     creator = users[spec.creator]
     request = marketplace_selectors.request_by_prompt(creator=creator, prompt=spec.prompt)
     if request is None:
@@ -61,6 +64,7 @@ def _work(
             seed=zlib.crc32(spec.prompt.encode()) % 2**31,  # the same video everywhere
             backend="local",
             enqueue=False,  # the steps run right here, below
+            storyline=storyline,
         )
     if request.status not in SETTLED:
         for step in PIPELINE:

@@ -109,3 +109,39 @@ APPROVAL = {
         "max_rating": "teen",
     },
 }
+
+STORYLINE_ID = "9c8b7a69-5847-4362-a150-4f3e2d1c0b9a"
+STORYLINE = {
+    "id": STORYLINE_ID,
+    "title": "The night the stars fell",
+    "premise": "Hoshi-chan wakes to find every star has fallen into the harbour.",
+    "owner": "Hoshi Studio",
+    "cast": [
+        {
+            "character_id": CHARACTER_ID,
+            "character_name": "Hoshi-chan",
+            "offer_id": OFFER_ID,
+            "offer_title": "Commercial remix",
+        }
+    ],
+    "opening_work_id": PARENT_ID,
+    "starts_at": "2026-04-01T00:00:00Z",
+    "ends_at": "2026-04-30T00:00:00Z",
+    "max_take_s": 8,
+    "join_policy": "licensed",
+    "joiner_ids": [],
+    "status": "open",
+    "closed_at": None,
+}
+TAKE = {
+    **WORK,
+    "parent": PARENT_ID,
+    "depth": 1,
+    "rank": {
+        "likes": 12,
+        "remixes": 2,
+        "age_hours": 5.0,
+        "featured": False,
+        "score": 0.8839,
+    },
+}

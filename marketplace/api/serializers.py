@@ -17,6 +17,12 @@ class GenerationCreateSerializer(InputSerializer):
     commercial = serializers.BooleanField(default=False)
     territory = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     rating = serializers.ChoiceField(choices=RATINGS, default="all_ages")
+    storyline_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Make it a take of this storyline (GET /api/v1/storylines/): its rules "
+        "apply, and a storyline with an opening video needs it as parent_work_id.",
+    )
     backend = serializers.CharField(
         max_length=40,
         required=False,

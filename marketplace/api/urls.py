@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.api import claims, views
+from marketplace.api import claims, storylines, views
 
 urlpatterns = [
     path("generations/", views.GenerationListCreateView.as_view(), name="api-generations"),
@@ -10,6 +10,12 @@ urlpatterns = [
     path("works/<uuid:pk>/like/", views.WorkLikeView.as_view(), name="api-work-like"),
     path("works/<uuid:pk>/follow/", views.WorkFollowView.as_view(), name="api-work-follow"),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
+    path("storylines/", storylines.StorylineListCreateView.as_view(), name="api-storylines"),
+    path(
+        "storylines/<uuid:pk>/takes/",
+        storylines.StorylineTakesView.as_view(),
+        name="api-storyline-takes",
+    ),
     path("approvals/", views.ApprovalListView.as_view(), name="api-approvals"),
     path(
         "approvals/<uuid:pk>/decide/",

@@ -16,6 +16,7 @@ from core.ratelimit import ActionRateThrottle
 from core.replicas import replica_reads
 from core.schema import ErrorSerializer, InsufficientFundsSerializer
 from marketplace import selectors, services
+from marketplace import selectors_storylines as storyline_selectors
 from marketplace.api import examples as ex
 from marketplace.api import serializers as s
 from marketplace.enums import ApprovalStatus, GenerationStatus, WorkStatus
@@ -120,8 +121,17 @@ class GenerationListCreateView(ListAPIView):
             )
             if parent is None:
                 raise Http404("No such work")
+        storyline = None
+        if storyline_id := data.pop("storyline_id", None):
+            storyline = storyline_selectors.storyline_get(pk=storyline_id)
+            if storyline is None:
+                raise Http404("No such storyline")
         generation = services.generation_request_create(
-            creator=request.user, character_ids=data.pop("character_ids"), parent=parent, **data
+            creator=request.user,
+            character_ids=data.pop("character_ids"),
+            parent=parent,
+            storyline=storyline,
+            **data,
         )
         return Response(
             s.GenerationOutputSerializer(generation).data, status=status.HTTP_202_ACCEPTED

@@ -33,6 +33,14 @@ from marketplace.services.leases import (
     generation_sweep,
 )
 from marketplace.services.likes import like_work, unlike_work
+from marketplace.services.storylines import (
+    storyline_can_manage,
+    storyline_close,
+    storyline_create,
+    storyline_take_feature,
+    storyline_take_unfeature,
+    storyline_update,
+)
 from marketplace.services.transitions import generation_fail, generation_transition
 from marketplace.services.works import (
     generations_fail_for_revoked_grant,
@@ -66,6 +74,12 @@ __all__ = [
     "like_work",
     "parent_facts",
     "render_failed",
+    "storyline_can_manage",
+    "storyline_close",
+    "storyline_create",
+    "storyline_take_feature",
+    "storyline_take_unfeature",
+    "storyline_update",
     "unlike_work",
     "work_approval_decide",
     "work_approval_settled",

@@ -34,14 +34,13 @@ from marketplace.generation import (
     ParentRef,
     RenderFailed,
     RenderSpec,
-    available_backends,
-    backend_info,
     get_backend,
 )
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
 from marketplace.models import (
     GenerationEvent,
     GenerationRequest,
+    Storyline,
     Work,
     WorkLicense,
     work_media_path,
@@ -55,7 +54,9 @@ from marketplace.provenance.sign import (
 from marketplace.provenance.training import training_use
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
+from marketplace.services.backends import backend_supports
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
+from marketplace.services.storylines import storyline_dates_refusals, storyline_take_precheck
 from marketplace.services.transitions import generation_fail, generation_transition
 
 if TYPE_CHECKING:
@@ -86,12 +87,14 @@ def generation_request_create(
     seed: int | None = None,
     backend: str = "",
     enqueue: bool = True,
+    storyline: Storyline | None = None,
 ) -> GenerationRequest:
     """Record the request and enqueue the pipeline with it (sent once the transaction
     commits, through the outbox). Only
     the shape of the input is checked here; the policy check decides the rest.
     ``enqueue=False`` is for a caller that runs the pipeline's steps itself, in
-    process (the demo seed): nothing is sent to the broker."""
+    process (the demo seed): nothing is sent to the broker. A take of ``storyline``
+    must keep its rules (marketplace/services/storylines.py)."""
     prompt = prompt.strip()
     if not prompt:
         raise DomainError("Describe the video you want.", code=ErrorCode.REQUIRED, field="prompt")
@@ -118,6 +121,14 @@ def generation_request_create(
         )
     if parent is not None and parent.status != WorkStatus.PUBLISHED:
         raise DomainError("Only a published work can be remixed.", field="parent_work_id")
+    if storyline is not None:
+        storyline_take_precheck(
+            storyline=storyline,
+            creator=creator,
+            characters=characters,
+            duration_s=duration_s,
+            parent=parent,
+        )
     caps.generation_caps_precheck(creator=creator, character_ids=ids)
     request = GenerationRequest.objects.create(
         creator=creator,
@@ -128,6 +139,7 @@ def generation_request_create(
         territory=territory,
         rating=rating,
         backend=backend,
+        storyline=storyline,
         seed=seed if seed is not None else random.SystemRandom().randrange(2**31),
     )
     request.characters.set(characters)
@@ -142,28 +154,6 @@ def generation_request_create(
     if enqueue:
         _enqueue(request.pk)
     return request
-
-
-def backend_supports(*, backend: str, duration_s: int | None = None, remix: bool = False) -> None:
-    """Refuse, naming the reason, a renderer that is not installed or cannot run here,
-    a duration it does not make, or a remix it cannot build on its parent."""
-    if backend not in available_backends():
-        raise DomainError(
-            f"The {backend!r} renderer is not available here; use one of "
-            f"{', '.join(available_backends())}.",
-            field="backend",
-        )
-    info = backend_info(backend)
-    if duration_s is not None and duration_s not in info.capabilities.durations:
-        raise DomainError(
-            f"The {info.label} renderer makes videos of {info.durations_text()}.",
-            field="duration_s",
-        )
-    if remix and not info.capabilities.remix:
-        raise DomainError(
-            f"The {info.label} renderer cannot make remixes; choose another renderer.",
-            field="backend",
-        )
 
 
 def _fees_owed(creator: User, character_ids: Iterable) -> tuple[FeeLine, ...]:
@@ -220,10 +210,24 @@ def generation_check(*, request_id) -> None:
     ones have their fee hold matched to the decision (GenerationAllowed) and move on to
     rendering, in one transaction, or are refused if the hold cannot grow to cover a
     character the prompt named."""
-    request = GenerationRequest.objects.select_related("creator", "parent").get(pk=request_id)
+    request = GenerationRequest.objects.select_related("creator", "parent", "storyline").get(
+        pk=request_id
+    )
     if request.status == GenerationStatus.QUEUED:
         request = generation_transition(request_id=request_id, to=GenerationStatus.CHECKING)
     if request.status != GenerationStatus.CHECKING or request.decision_id:
+        return
+    # A take waits in the queue: its storyline may have closed or ended meanwhile.
+    late = storyline_dates_refusals(storyline=request.storyline) if request.storyline else []
+    if late:
+        message = late[0]["message"]
+        generation_transition(
+            request_id=request_id,
+            to=GenerationStatus.REFUSED,
+            note=message,
+            reason=message,
+            reasons=late,
+        )
         return
     decision, record = licensing_services.policy_screen(
         creator=request.creator,
@@ -550,6 +554,7 @@ def _work_store(
             request=request,
             creator=request.creator,
             parent=request.parent,
+            storyline_id=request.storyline_id,
             depth=(request.parent.depth + 1) if request.parent else 0,
             title=request.prompt[:120],
             prompt=request.prompt,

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.replicas import replica_reads
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
+from marketplace import selectors_storylines as storyline_selectors
 from marketplace.models import Work
 
 
@@ -107,7 +108,11 @@ def character_works(request: HttpRequest, pk) -> HttpResponse:
         selectors.works_with_character(character_id=character.pk),
         selectors.CHARACTER_WORKS_PAGE,
     ).get_page(request.GET.get("page"))
-    context = {"character": character, "page": page}
+    context = {
+        "character": character,
+        "page": page,
+        "storylines": storyline_selectors.storylines_of_character(character_id=character.pk),
+    }
     if request.htmx:
         return render(request, "marketplace/_character_works.html", context)
     return render(request, "marketplace/character_works.html", context)

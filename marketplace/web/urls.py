@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.web import approvals, claims, social, views
+from marketplace.web import approvals, claims, social, storylines, views
 
 app_name = "marketplace"
 
@@ -28,5 +28,19 @@ urlpatterns = [
         "dashboard/disputes/<uuid:pk>/resolve/",
         claims.dispute_resolve,
         name="dispute_resolve",
+    ),
+]
+
+urlpatterns += [
+    path("storylines/", storylines.storyline_list, name="storyline_list"),
+    path("storylines/new/", storylines.storyline_new, name="storyline_new"),
+    path("storylines/<uuid:pk>/", storylines.storyline_detail, name="storyline_detail"),
+    path("storylines/<uuid:pk>/watch/", storylines.storyline_watch, name="storyline_watch"),
+    path("storylines/<uuid:pk>/edit/", storylines.storyline_edit, name="storyline_edit"),
+    path("storylines/<uuid:pk>/close/", storylines.storyline_close, name="storyline_close"),
+    path(
+        "storylines/<uuid:pk>/takes/<uuid:work_pk>/feature/",
+        storylines.storyline_feature,
+        name="storyline_feature",
     ),
 ]

@@ -18,6 +18,7 @@ from core.ratelimit import rate_limit_response
 from core.replicas import replica_reads
 from core.uploads import validate_image
 from marketplace import selectors, services
+from marketplace import selectors_storylines as storyline_selectors
 from marketplace.enums import TERMINAL_STATUSES, GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from marketplace.provenance.training import tdmrep_rules
@@ -90,8 +91,30 @@ def _initial(again: GenerationRequest | None, parent: Work | None, backend: str 
     return initial
 
 
-def _studio_parent(request: HttpRequest, again: GenerationRequest | None) -> Work | None:
+def _studio_storyline(request: HttpRequest, again: GenerationRequest | None):
+    """The storyline a take is made for (``?storyline=<id>``, its "Make a take" button,
+    or the earlier request's), or None."""
+    raw = request.POST.get("storyline") or request.GET.get("storyline")
+    if not raw and again is not None and again.storyline_id:
+        raw = str(again.storyline_id)
+    if not raw:
+        return None
+    try:
+        storyline = storyline_selectors.storyline_get(pk=uuid.UUID(str(raw)))
+    except ValueError:
+        storyline = None
+    if storyline is None:
+        raise Http404("No such storyline")
+    return storyline
+
+
+def _studio_parent(
+    request: HttpRequest, again: GenerationRequest | None, storyline=None
+) -> Work | None:
     parent_id = request.POST.get("parent") or request.GET.get("parent")
+    if not parent_id and storyline is not None and storyline.opening_id:
+        # A take remixes the storyline's opening video.
+        parent_id = storyline.opening_id
     if not parent_id and again is not None and again.parent_id:
         # The earlier request remixed a work: remix it again, if it is still published.
         parent = selectors.work_visible_to(pk=again.parent_id, user=request.user)
@@ -123,8 +146,12 @@ def studio(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (refused := rate_limit_response(request, "generate")):
         return refused
     again = _again(request) if request.method == "GET" else None
-    parent = _studio_parent(request, again)
+    storyline = _studio_storyline(request, again)
+    parent = _studio_parent(request, again, storyline)
     initial = _initial(again, parent, request.GET.get("backend", ""))
+    if storyline is not None and again is None:
+        # A take starts with the storyline's characters ticked.
+        initial["characters"] = [str(m.character_id) for m in storyline.cast.all()]
     form = _studio_form(request, request.POST or None, initial=initial, remix=parent is not None)
     top_up = None
     if request.method == "POST" and form.is_valid():
@@ -140,6 +167,7 @@ def studio(request: HttpRequest) -> HttpResponse:
                 territory=data["territory"],
                 rating=data["rating"],
                 backend=data["backend"],
+                storyline=storyline,
             )
         except InsufficientFunds as exc:
             top_up = exc
@@ -158,6 +186,7 @@ def studio(request: HttpRequest) -> HttpResponse:
         "form": form,
         "top_up": top_up,
         "parent": parent,
+        "storyline": storyline,
         "cards": cards,
         "ticked": ticked,
         "cost": _cost(cards, [*ticked, *parent_ids]),

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from licensing.web.manage import _offer_form_initial
@@ -266,6 +268,43 @@ def org_query(w, t, a, key="organization"):
     return {key: t.data["org"].slug} if t.data.get("org") else {}
 
 
+def _storyline_dates() -> dict[str, str]:
+    now = timezone.now()
+    return {"starts_at": now.isoformat(), "ends_at": (now + timedelta(days=7)).isoformat()}
+
+
+def storyline_body_api(w, t, a):
+    offer = t.data["offer"]
+    return {
+        "title": "Matrix storyline",
+        "premise": "Everyone takes part.",
+        "cast": [{"character_id": str(offer.character_id), "offer_id": str(offer.pk)}],
+        **_storyline_dates(),
+    }
+
+
+def storyline_body_web(w, t, a):
+    dates = {k: v[:16] for k, v in _storyline_dates().items()}
+    return {
+        "title": "Matrix storyline",
+        "premise": "Everyone takes part.",
+        "cast": [str(t.data["offer"].pk)],
+        "max_take_s": "8",
+        "join_policy": "none",
+        **dates,
+    }
+
+
+def storyline_edit_body(w, t, a):
+    return {
+        "title": "Edited storyline",
+        "premise": "Edited.",
+        "ends_at": _storyline_dates()["ends_at"][:16],
+        "max_take_s": "8",
+        "join_policy": "none",
+    }
+
+
 def _const(value: dict[str, Any]) -> Body:
     return lambda w, t, a: value
 
@@ -426,6 +465,11 @@ ROUTES: dict[str, dict[str, Op]] = {
         "delete": Op({"work_published": SIGNED_IN, "work_pending": WORK_READERS}),
     },
     "api-feed": {"get": Op({"none": ANYONE})},
+    "api-storylines": {
+        "get": Op({"none": ANYONE}),
+        "post": Op({"new_storyline": editors("owner")}, body=storyline_body_api),
+    },
+    "api-storyline-takes": {"get": Op({"storyline": ANYONE})},
     "api-approvals": {"get": Op({"none": SIGNED_IN})},
     "api-approval-decide": {
         "post": Op(
@@ -479,6 +523,25 @@ ROUTES: dict[str, dict[str, Op]] = {
         "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
     },
     "marketplace:feed": {"get": Op({"none": ANYONE})},
+    "marketplace:storyline_list": {"get": Op({"none": ANYONE})},
+    "marketplace:storyline_new": {
+        "get": Op({"none": SIGNED_IN}),
+        "post": Op(
+            {"new_storyline": SIGNED_IN},
+            body=storyline_body_web,
+            refusals=(400,),
+            note="the form offers only the user's own characters' offers: another's is "
+            "refused (400) and nothing is made",
+        ),
+    },
+    "marketplace:storyline_detail": {"get": Op({"storyline": ANYONE})},
+    "marketplace:storyline_watch": {"get": Op({"storyline": ANYONE})},
+    "marketplace:storyline_edit": {
+        "get": Op({"storyline": editors("owner")}),
+        "post": Op({"storyline": editors("owner")}, body=storyline_edit_body),
+    },
+    "marketplace:storyline_close": {"post": Op({"storyline": editors("owner")})},
+    "marketplace:storyline_feature": {"post": Op({"storyline_take": editors("owner")})},
     "marketplace:character_works": {
         "get": Op({"character": ANYONE, "character_hidden": editors("owner")})
     },
@@ -837,6 +900,9 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "likeness": ("pk",),
     "consent": ("consent_pk",),
     "person": ("user_id",),
+    "storyline": ("pk",),
+    "storyline_take": ("pk", "work_pk"),
+    "new_storyline": (),
 }
 
 

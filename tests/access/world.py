@@ -25,13 +25,14 @@ from accounts import services as accounts_services
 from accounts.models import Membership, Notification, TokenSecondFactor, User
 from licensing import services as licensing_services
 from licensing.models import CharacterImage, ConsentChallenge, LikenessConsent, NameForm
-from marketplace.models import GenerationRequest, WorkApproval
+from marketplace.models import GenerationRequest, Work, WorkApproval
 from payments.models import CheckoutSession
 from tests.builders import (
     claim_filed,
     dispute_opened,
     paid_out,
     pending_approval_work,
+    storyline_opened,
     tip_settled,
     verified_studio,
     waiting_for_approval,
@@ -449,6 +450,37 @@ def build_world() -> World:
         )
     ]
     t["task"] = [Target("a task", {}, {"task_id": str(uuid.uuid4())})]
+    # storylines: X's and Y's, each with the owner's creator's published work as a take
+    storylines = {
+        "X": storyline_opened(char_x, offer=grant_a_x.offer),
+        "Y": storyline_opened(char_y, offer=grant_b_y.offer),
+    }
+    takes = {"X": work_a, "Y": work_b}
+    for o, storyline in storylines.items():
+        Work.objects.filter(pk=takes[o].pk).update(storyline=storyline)
+    t["storyline"] = [
+        Target(f"{o}'s storyline", party(o), {"pk": str(s.pk)}, [s], {"storyline": s})
+        for o, s in storylines.items()
+    ]
+    t["storyline_take"] = [
+        Target(
+            f"a take of {o}'s storyline",
+            party(o),
+            {"pk": str(s.pk), "work_pk": str(takes[o].pk)},
+            [s],
+            {"storyline": s},
+        )
+        for o, s in storylines.items()
+    ]
+    t["new_storyline"] = [
+        Target(
+            f"a storyline of {o}'s character",
+            party(o),
+            rows=[orgs[o]],
+            data={"offer": {"X": grant_a_x, "Y": grant_b_y}[o].offer},
+        )
+        for o in ("X", "Y")
+    ]
     t["payout"] = [  # not in any URL: the leak check looks for their ids in lists
         Target(f"{o}'s payout", party(o), rows=[p]) for o, p in by_owner.items()
     ]

@@ -26,6 +26,7 @@ from tests.builders import (
     paid_out,
     pending_approval_work,
     pending_studio,
+    storyline_opened,
     tip_settled,
     verified_studio,
     waiting_for_approval,
@@ -162,6 +163,11 @@ def build_world() -> World:
     )
     w.o["likeness"] = likeness
     w.o["challenge"] = licensing_services.consent_challenge_issue(character=likeness, by=person)
+
+    # a storyline of Hoshi-chan, under the offer the creator holds (its work a take:
+    # one more work would give the feed a second page)
+    w.o["storyline"] = storyline_opened(hoshi, offer=grant.offer)
+    Work.objects.filter(pk=work.pk).update(storyline=w.storyline)
     return w
 
 
@@ -481,4 +487,19 @@ RECIPES: dict[str, Call] = {
         then=_then_checkout_page,
     ),
     "v1_webhooks_stripe_create": Call(None, 200, then=_then_webhook),
+    # storylines
+    "v1_storylines_list": Call(None, 200),
+    "v1_storylines_create": Call(
+        "studio",
+        201,
+        body=lambda w: {
+            "title": "The night the stars fell, part two",
+            "premise": "The stars fall again.",
+            "cast": [{"character_id": str(w.hoshi.pk), "offer_id": str(w.offer.pk)}],
+            "starts_at": timezone.now().isoformat(),
+            "ends_at": (timezone.now() + timedelta(days=7)).isoformat(),
+        },
+        then=_field("status", "open"),
+    ),
+    "v1_storylines_takes_list": Call(None, 200, params={"id": _id("storyline")}),
 }

@@ -29,6 +29,7 @@ from tests.builders import (
     claim_filed,
     pending_approval_work,
     pending_studio,
+    storyline_opened,
     tip_settled,
     verified_studio,
     waiting_for_approval,
@@ -59,6 +60,7 @@ class World:
     likeness: object
     draft_offer: object
     work: object
+    storyline: object
 
 
 def _png(colour) -> SimpleUploadedFile:
@@ -129,6 +131,20 @@ def _world() -> World:
         ),
         video,
     )
+    # A storyline of the studio's character, opened on its own video; Ren's videos are takes.
+    GrantFactory(licensee=studio_owner, offer=offer)
+    opening = _with_files(
+        WorkFactory(
+            creator=studio_owner,
+            grants=[studio_owner.grants.get()],
+            title="The stars fall on Star Diary",
+        ),
+        video,
+    )
+    storyline = storyline_opened(character, offer=offer, opening=opening, max_take_s=8)
+    Work.objects.filter(creator=creator, parent__isnull=True, claims__isnull=True).exclude(
+        status="pending_approval"
+    ).update(storyline=storyline)
     pending_studio(name="Kumo Pictures")  # for staff to verify
     staff = UserFactory(email="ops@cocreate.test", is_staff=True, is_superuser=True)
     return World(
@@ -141,6 +157,7 @@ def _world() -> World:
         likeness=likeness,
         draft_offer=draft_offer,
         work=work,
+        storyline=storyline,
     )
 
 
@@ -152,6 +169,9 @@ def _pages(role: str, w: World) -> dict[str, str]:
         "catalog": "/catalog/",
         "character": f"/characters/{w.character.pk}/",
         "work": f"/works/{w.work.pk}/",
+        "storylines": "/storylines/",
+        "storyline": f"/storylines/{w.storyline.pk}/",
+        "storyline-watch": f"/storylines/{w.storyline.pk}/watch/",
     }
     return {
         "anonymous": {**public, "verify": "/verify/", "verify-export": "/verify/export/"},
@@ -159,6 +179,7 @@ def _pages(role: str, w: World) -> dict[str, str]:
             **public,
             "studio": "/studio/",
             "remix": f"/studio/?parent={w.work.pk}",
+            "take": f"/studio/?storyline={w.storyline.pk}",
             "my-works": "/works/mine/",
             "my-licences": "/grants/",
             "earnings": "/earnings/",
@@ -174,6 +195,9 @@ def _pages(role: str, w: World) -> dict[str, str]:
             "earnings": "/earnings/",
             "notifications": "/notifications/",
             "character": f"/characters/{w.character.pk}/",
+            "storyline": f"/storylines/{w.storyline.pk}/",
+            "storyline-new": "/storylines/new/",
+            "storyline-edit": f"/storylines/{w.storyline.pk}/edit/",
         },
         "likeness": {
             "dashboard": "/dashboard/",

@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import ErrorCode
 from licensing.enums import LicensingError
-from marketplace.enums import OutcomeCode
+from marketplace.enums import OutcomeCode, StorylineCode
 from marketplace.refusals import NONE, WORDS, advice_for, refusal_advice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +20,7 @@ SOURCES = [
     "licensing/services/caps.py",
     "marketplace/services/generation.py",
     "marketplace/services/caps.py",
+    "marketplace/services/storylines.py",
 ]
 # The engine's term names and other internal words a creator must never read.
 INTERNAL = re.compile(
@@ -51,12 +52,18 @@ def _enum_codes(source: str, enum) -> set[str]:
     }
 
 
+def _storyline_codes(source: str) -> set[str]:
+    """The StorylineCode members ``source`` refuses a take with."""
+    return {code.value for code in StorylineCode if f"StorylineCode.{code.name}" in source}
+
+
 def all_codes() -> set[str]:
     codes: set[str] = set()
     for path in SOURCES:
         source = (ROOT / path).read_text()
         codes |= _engine_codes(source)
         codes |= _enum_codes(source, LicensingError)
+        codes |= _storyline_codes(source)
     # Payments refuses a fee hold with InsufficientFunds: its code lands in the reasons.
     codes.add(ErrorCode.INSUFFICIENT_FUNDS.value)
     codes |= {code.value for code in OutcomeCode}
@@ -70,7 +77,8 @@ def test_the_walk_finds_the_codes_of_every_source():
     # then: the scan works (a broken scan would pass the walk below vacuously)
     assert {"unlicensed_character", "banned_word", "watchlisted", "stack_exceeds_cap"} <= codes
     assert {"cap_generations", "cap_works", "insufficient_funds", "approval_denied"} <= codes
-    assert len(codes) >= 30
+    assert {"storyline_closed", "storyline_ended", "take_too_long"} <= codes
+    assert len(codes) >= 37
 
 
 @pytest.mark.parametrize("code", sorted(all_codes()))

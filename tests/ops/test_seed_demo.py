@@ -376,3 +376,24 @@ def test_seed_refuses_production_settings(settings):
     settings.IS_PRODUCTION = True
     with pytest.raises(CommandError, match="production settings"):
         call_command("seed_demo")
+
+
+def test_a_studio_storyline_runs_with_ranked_takes(demo):
+    # given / when: the seeded storyline
+    from marketplace.models import Storyline
+    from marketplace.selectors_storylines import storyline_takes_ranked
+
+    storyline = Storyline.objects.get(title="The night the stars fell")
+
+    # then: Hoshi Studio's, opened on its own video, with three creators' takes
+    assert storyline.owner_organization.name == "Hoshi Studio"
+    assert storyline.opening is not None and storyline.opening.status == WorkStatus.PUBLISHED
+    takes = storyline_takes_ranked(storyline=storyline)
+    assert len(takes) == 3
+    assert all(take.parent_id == storyline.opening_id for take in takes)
+    assert len({take.creator_id for take in takes}) == 3
+    # featured first, and every take licenses Hoshi-chan under the storyline's offer
+    assert takes[0].rank.featured
+    series = storyline.cast.get().offer.series
+    for take in takes:
+        assert any(lic.offer.series == series for lic in take.licenses.all())

@@ -43,7 +43,8 @@ class Command(BaseCommand):
                 f"Demo marketplace ready in {elapsed:.1f} s: {report.studios} studios, "
                 f"{report.characters} characters ({report.watchlist} more on the watchlist), "
                 f"{report.works} published videos "
-                f"(a remix chain {report.remix_depth} deep), payout of {report.payout}."
+                f"(a remix chain {report.remix_depth} deep), payout of {report.payout}, "
+                f"storyline “{report.storyline}” with {report.takes} takes."
             )
         )
         self.stdout.write(f"Log in at /accounts/login/ (password for everyone: {DEMO_PASSWORD}):")

@@ -1,0 +1,73 @@
+"""The demo storyline: Hoshi Studio's "The night the stars fell", its opening video made
+by the studio's owner, three creators' takes (each a remix of the opening, licensed
+under Hoshi-chan's offer), viewers' likes and one featured take, so a newcomer sees a
+storyline with ranked takes after `make run`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from demo.seed.data import STORYLINE
+from demo.seed.progress import Progress
+from demo.seed.works import make_work
+from licensing import selectors as licensing_selectors
+from marketplace import selectors_storylines as storyline_selectors
+from marketplace import services as marketplace
+
+if TYPE_CHECKING:
+    from accounts.models import Organization, User
+    from licensing.models import Character
+    from marketplace.models import Storyline, Work
+
+
+def seed_storyline(
+    users: dict[str, User],
+    studios: dict[str, Organization],
+    characters: dict[str, Character],
+    *,
+    progress: Progress,
+) -> tuple[Storyline, dict[str, Work]]:
+    """The storyline once (found by its studio and title), with its takes."""
+    spec = STORYLINE
+    studio = studios[spec.owner]
+    owner = users[spec.opening.creator]
+    works: dict[str, Work] = {}
+    works[spec.opening.key] = make_work(spec.opening, users, characters, works)
+    storyline = next(
+        (
+            s
+            for s in storyline_selectors.storylines_managed_by(user=owner)
+            if s.title == spec.title and s.owner_organization_id == studio.pk
+        ),
+        None,
+    )
+    if storyline is None:
+        now = timezone.now()
+        storyline = marketplace.storyline_create(
+            by=owner,
+            title=spec.title,
+            premise=spec.premise,
+            cast=[
+                (
+                    characters[name],
+                    licensing_selectors.cheapest_published_offer(character=characters[name]),
+                )
+                for name in spec.cast
+            ],
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=spec.days_open),
+            max_take_s=spec.max_take_s,
+            join_policy=spec.join_policy,
+            opening=works[spec.opening.key],
+        )
+    for take in progress.each("Rendering the storyline's takes", spec.takes):
+        works[take.key] = make_work(take, users, characters, works, storyline=storyline)
+    for key, likers in spec.likes.items():
+        for person in likers:
+            marketplace.like_work(work=works[key], user=users[person])
+    for key in spec.featured:
+        marketplace.storyline_take_feature(storyline=storyline, work=works[key], by=owner)
+    return storyline, works

@@ -1,0 +1,211 @@
+"""Storyline reads: the open storylines, one storyline with its cast, its takes ranked
+by a transparent score, and the numbers its owner's dashboard shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from licensing import selectors as licensing_selectors
+from marketplace.enums import GenerationStatus, StorylineStatus, WorkStatus
+from marketplace.models import (
+    GenerationRequest,
+    Storyline,
+    StorylineCharacter,
+    Work,
+    WorkLicense,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# How many takes a storyline's page ranks (the most recent ones): bounded, never "all".
+RANK_LIMIT = 200
+# The ranking's constants (take_score's docstring gives the formula).
+REMIX_WEIGHT = 3
+AGE_OFFSET_HOURS = 2
+GRAVITY = 1.5
+
+
+@dataclass(frozen=True)
+class TakeRank:
+    """A take's score and the parts it is made of, shown beside it."""
+
+    likes: int
+    remixes: int
+    age_hours: float
+    featured: bool
+    score: float
+
+
+def take_score(*, likes: int, remixes: int, age_hours: float) -> float:
+    """How a take ranks within its storyline (higher first):
+
+        score = (likes + 3 * remixes + 1) / (age_hours + 2) ^ 1.5
+
+    Likes are viewers' likes of the take; remixes are its published children (a take
+    others build on counts three likes); age is hours since it was published. The +1
+    lets a new take with nothing yet rank by its freshness, the +2 keeps a take of a
+    few minutes from dividing by almost nothing, and the power 1.5 makes a take fall
+    as it ages (the Hacker News gravity). Featured takes come before all others, each
+    group by score, ties by the newest."""
+    age = max(age_hours, 0.0)
+    return (likes + REMIX_WEIGHT * remixes + 1) / (age + AGE_OFFSET_HOURS) ** GRAVITY
+
+
+def _licenses() -> Prefetch:
+    return Prefetch(
+        "licenses", queryset=WorkLicense.objects.select_related("character").order_by("id")
+    )
+
+
+def _with_relations(qs: QuerySet[Storyline]) -> QuerySet[Storyline]:
+    return qs.select_related(
+        "owner_organization", "owner_user", "opening__creator"
+    ).prefetch_related(
+        Prefetch(
+            "cast",
+            queryset=StorylineCharacter.objects.select_related("character", "offer").order_by("id"),
+        ),
+        "joiners",
+    )
+
+
+def storylines_open(*, now: datetime | None = None) -> QuerySet[Storyline]:
+    """Open storylines that have not ended, soonest ending first, with their cast and
+    how many published takes each has: a constant number of queries."""
+    now = now or timezone.now()
+    return _with_relations(
+        Storyline.objects.filter(status=StorylineStatus.OPEN, ends_at__gt=now).annotate(
+            take_count=Count("takes", filter=Q(takes__status=WorkStatus.PUBLISHED))
+        )
+    ).order_by("ends_at", "id")
+
+
+def storylines_of_character(*, character_id, now: datetime | None = None) -> list[Storyline]:
+    """The open storylines a character is cast in (its page links them)."""
+    return list(storylines_open(now=now).filter(cast__character_id=character_id).distinct()[:10])
+
+
+def storyline_get(*, pk) -> Storyline | None:
+    """One storyline with its owner, cast, joiners and opening; anyone may see it."""
+    return _with_relations(Storyline.objects.filter(pk=pk)).first()
+
+
+def storylines_managed_by(*, user: User) -> QuerySet[Storyline]:
+    """The storylines the user runs: theirs, and their organizations' (owner or
+    manager)."""
+    organizations = licensing_selectors.editable_organization_ids(user=user)
+    return _with_relations(
+        Storyline.objects.filter(Q(owner_user=user) | Q(owner_organization__in=organizations))
+    ).order_by("-starts_at", "id")
+
+
+def storyline_takes_ranked(
+    *, storyline: Storyline, now: datetime | None = None, limit: int = RANK_LIMIT
+) -> list[Work]:
+    """The storyline's published takes (its ``limit`` most recent), each with ``.rank``
+    (a TakeRank), featured first, then by ``take_score``. Likes and remixes are counted
+    in the database: four queries whatever the number of takes."""
+    now = now or timezone.now()
+    featured = set(storyline.featured.values_list("pk", flat=True))
+    takes: list[Work] = list(
+        Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
+        .select_related("creator", "parent")
+        .prefetch_related(_licenses())
+        .annotate(
+            like_count=Count("likes", distinct=True),
+            remix_count=Count(
+                "children", filter=Q(children__status=WorkStatus.PUBLISHED), distinct=True
+            ),
+        )
+        .order_by("-published_at", "-id")[:limit]
+    )
+    for work in takes:
+        published = work.published_at or work.created_at
+        age = (now - published).total_seconds() / 3600
+        likes, remixes = work.like_count, work.remix_count  # type: ignore[attr-defined]
+        work.rank = TakeRank(  # type: ignore[attr-defined]
+            likes=likes,
+            remixes=remixes,
+            age_hours=age,
+            featured=work.pk in featured,
+            score=take_score(likes=likes, remixes=remixes, age_hours=age),
+        )
+    takes.sort(
+        key=lambda w: (
+            not w.rank.featured,  # type: ignore[attr-defined]
+            -w.rank.score,  # type: ignore[attr-defined]
+            -(w.published_at or w.created_at).timestamp(),
+        )
+    )
+    return takes
+
+
+def storyline_opening(*, storyline: Storyline) -> Work | None:
+    """The storyline's opening video, if it is published, as the feed shows a work."""
+    if storyline.opening_id is None:
+        return None
+    return (
+        Work.objects.filter(pk=storyline.opening_id, status=WorkStatus.PUBLISHED)
+        .select_related("creator", "parent")
+        .prefetch_related(_licenses())
+        .first()
+    )
+
+
+def storyline_take_of(*, storyline: Storyline, pk) -> Work | None:
+    """One take of the storyline (for featuring), or None."""
+    return Work.objects.filter(storyline=storyline, pk=pk).first()
+
+
+@dataclass(frozen=True)
+class StorylineStats:
+    storyline: Storyline
+    takes_by_day: list[tuple[date, int]]  # published takes per day (days with some)
+    takes_total: int
+    refusals: list[tuple[str, int]]  # (reason code, refused requests), most first
+    take_ids: list
+
+
+def storyline_stats(*, storylines: list[Storyline]) -> list[StorylineStats]:
+    """Per storyline: published takes per day, and the codes that refused its requests
+    (the storyline's own rules and the licences' terms). Three queries in all."""
+    ids = [s.pk for s in storylines]
+    per_day: dict = {}
+    for row in (
+        Work.objects.filter(storyline_id__in=ids, status=WorkStatus.PUBLISHED)
+        .annotate(day=TruncDate("published_at"))
+        .values("storyline_id", "day")
+        .annotate(n=Count("id"))
+        .order_by("storyline_id", "day")
+    ):
+        per_day.setdefault(row["storyline_id"], []).append((row["day"], row["n"]))
+    refused: dict = {}
+    for storyline_id, reasons in GenerationRequest.objects.filter(
+        storyline_id__in=ids, status=GenerationStatus.REFUSED
+    ).values_list("storyline_id", "reasons")[:5000]:
+        codes = {r.get("code") for r in reasons or [] if r.get("severity", "refuse") == "refuse"}
+        counts = refused.setdefault(storyline_id, {})
+        for code in codes or {"refused"}:
+            counts[code] = counts.get(code, 0) + 1
+    take_ids: dict = {}
+    for storyline_id, work_id in Work.objects.filter(storyline_id__in=ids).values_list(
+        "storyline_id", "id"
+    ):
+        take_ids.setdefault(storyline_id, []).append(work_id)
+    return [
+        StorylineStats(
+            storyline=s,
+            takes_by_day=per_day.get(s.pk, []),
+            takes_total=sum(n for _, n in per_day.get(s.pk, [])),
+            refusals=sorted(refused.get(s.pk, {}).items(), key=lambda kv: (-kv[1], kv[0])),
+            take_ids=take_ids.get(s.pk, []),
+        )
+        for s in storylines
+    ]
