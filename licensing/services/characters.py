@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
+from core import events
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
 from licensing.enums import (
@@ -27,12 +28,14 @@ from licensing.enums import (
     LookalikeAction,
     NameConflictOn,
 )
+from licensing.events import CharacterRenamed
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
 from licensing.services.consent import likeness_review_reopen
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import name_conflicts_detect
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.name_forms import name_forms_refresh
 from licensing.services.standing import (
     character_draft_reasons,
@@ -215,6 +218,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     if "name" in changes:
         name_forms_refresh(character=character)
     if renamed:
+        events.publish(CharacterRenamed(character_id=character.pk))
         _detect_conflicts(character=character, texts=[(character.name, NameConflictOn.NAME)])
         # A draft held back by a conflict on its old name may be free under the new one.
         character.status = character_standing_refresh(character=character).status
@@ -222,6 +226,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         registry_changed()
     if described:
         embeddings_enqueue(character_ids=[character.pk])
+    catalog_documents_refresh(character_ids=[character.pk])
     return character
 
 
@@ -248,6 +253,7 @@ def character_aliases_set(
         character=character,
         texts=[(a.text, NameConflictOn.ALIAS) for a in created if a.text not in held_before],
     )
+    catalog_documents_refresh(character_ids=[character.pk])
     return list(character.aliases.all())
 
 
@@ -290,6 +296,7 @@ def character_image_add(*, character: Character, by: User, file: UploadedFile) -
     image.image.save(clean.name or "image", clean, save=False)
     image.save()
     likeness_review_reopen(character=character)
+    catalog_documents_refresh(character_ids=[character.pk])
     return image
 
 
@@ -301,6 +308,7 @@ def character_image_delete(*, image: CharacterImage, by: User) -> None:
     image.thumbnail.delete(save=False)
     image.delete()
     likeness_review_reopen(character=image.character)
+    catalog_documents_refresh(character_ids=[image.character_id])
 
 
 @transaction.atomic
@@ -309,8 +317,8 @@ def characters_mark_disallowed(*, character_ids: Iterable, by: User) -> int:
     screening prompts. Reaches every process's screening through the registry version."""
     if not by.is_staff:
         raise NotPermitted("Only staff can disallow characters in bulk.")
-    count = Character.objects.filter(pk__in=list(character_ids)).update(
-        disallowed=True, updated_at=timezone.now()
-    )
+    ids = list(character_ids)
+    count = Character.objects.filter(pk__in=ids).update(disallowed=True, updated_at=timezone.now())
     registry_changed()
+    catalog_documents_refresh(character_ids=ids)
     return count

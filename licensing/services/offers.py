@@ -12,6 +12,7 @@ from core.errors import DomainError, ErrorCode
 from licensing.enums import CharacterKind, CharacterStatus, LicensingError, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.standing import character_draft_reasons
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
 
@@ -114,6 +115,7 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
     offer.status = OfferStatus.PUBLISHED
     offer.published_at = timezone.now()
     offer.save(update_fields=["terms", "terms_hash", "status", "published_at", "updated_at"])
+    catalog_documents_refresh(character_ids=[offer.character_id])
     return offer
 
 

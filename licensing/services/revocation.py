@@ -23,6 +23,7 @@ from licensing.events import GrantEnded
 from licensing.models import Grant, Offer
 from licensing.selectors import character_can_edit
 from licensing.services._common import require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.grants import grant_end, grant_transition
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
     current.status = OfferStatus.ENDED
     current.ended_at = now
     current.save(update_fields=["status", "ended_at", "updated_at"])
+    catalog_documents_refresh(character_ids=[current.character_id])
     terms = current.parsed_terms
     holders = Grant.objects.filter(
         series=current.series, status__in=LIVE_GRANT_STATUSES

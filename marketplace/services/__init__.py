@@ -27,6 +27,11 @@ from marketplace.services.generation import (
     parent_facts,
     render_failed,
 )
+from marketplace.services.feed import (
+    feed_entries_for_character,
+    feed_entries_rebuild,
+    feed_entries_sync,
+)
 from marketplace.services.leases import (
     generation_dispatch,
     generation_lease_take,
@@ -43,6 +48,9 @@ from marketplace.services.works import (
 )
 
 __all__ = [
+    "feed_entries_for_character",
+    "feed_entries_rebuild",
+    "feed_entries_sync",
     "claim_file",
     "claim_release",
     "claim_review_accept",

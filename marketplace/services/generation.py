@@ -55,6 +55,7 @@ from marketplace.provenance.sign import (
 from marketplace.provenance.training import training_use
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
+from marketplace.services.feed import feed_entries_sync
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
 from marketplace.services.transitions import generation_fail, generation_transition
 
@@ -582,6 +583,7 @@ def generation_route(*, request_id) -> None:
         Work.objects.filter(pk=work.pk).update(
             status=WorkStatus.PUBLISHED, published_at=timezone.now()
         )
+        feed_entries_sync(work_ids=[work.pk])
         generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)
 
 
