@@ -295,7 +295,9 @@ class FeedEntry(models.Model):
     work = models.OneToOneField(
         Work, on_delete=models.CASCADE, primary_key=True, related_name="feed_entry"
     )
-    published_at = models.DateTimeField()
+    # The work's (null only for rows made outside the pipeline, which sorts them first
+    # as the works' own index does).
+    published_at = models.DateTimeField(null=True)
     payload = models.JSONField()
     updated_at = models.DateTimeField(auto_now=True)
 

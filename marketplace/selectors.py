@@ -120,7 +120,8 @@ def feed_entries_page(
                 Q(published_at__lt=moment) | Q(published_at=moment, work_id__lt=pk)
             )
     rows = list(qs.values_list("payload", "published_at", "work_id")[: size + 1])
-    next_cursor = _cursor(rows[size - 1][1], rows[size - 1][2]) if len(rows) > size else None
+    last = rows[size - 1] if len(rows) > size else None
+    next_cursor = _cursor(last[1], last[2]) if last is not None and last[1] is not None else None
     return [payload for payload, _, _ in rows[:size]], next_cursor
 
 

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                         to="marketplace.work",
                     ),
                 ),
-                ("published_at", models.DateTimeField()),
+                ("published_at", models.DateTimeField(null=True)),
                 ("payload", models.JSONField()),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],

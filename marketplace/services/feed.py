@@ -99,7 +99,7 @@ def _write(ids: list) -> int:
     """Rewrite the entries of the works ``ids``: rows, not model instances, so a
     rebuild of a million works takes minutes, not an hour."""
     works = list(
-        Work.objects.filter(pk__in=ids, status=WorkStatus.PUBLISHED, published_at__isnull=False)
+        Work.objects.filter(pk__in=ids, status=WorkStatus.PUBLISHED)
         .order_by()
         .values(*_WORK_FIELDS)
     )
@@ -179,7 +179,7 @@ def _rebuild_sql() -> str:
             'published_at', {_published_at_sql("w.published_at")}
         ), now()
         FROM "{work}" w JOIN "{user}" u ON u.id = w.creator_id
-        WHERE w.status = %s AND w.published_at IS NOT NULL
+        WHERE w.status = %s
     """  # noqa: S608 - table names from the models, the status a parameter
 
 
