@@ -806,21 +806,19 @@ def checks(*, read_models: bool = True) -> list[tuple[str, bool, str]]:
     from licensing.models import CatalogDocument, Character
     from marketplace.models import FeedEntry
 
-    listed = 0 if not read_models else (
-        Character.objects.filter(status="active", disallowed=False, offers__status="published")
-        .distinct()
-        .count()
-    )
     if read_models:
+        listed = (
+            Character.objects.filter(status="active", disallowed=False, offers__status="published")
+            .distinct()
+            .count()
+        )
         documents = CatalogDocument.objects.count()
         results.append(
             ("a catalog document per listed character", documents == listed, f"{documents:,}")
         )
         published = Work.objects.filter(status="published").count()
         entries = FeedEntry.objects.count()
-        results.append(
-            ("a feed entry per published work", entries == published, f"{entries:,}")
-        )
+        results.append(("a feed entry per published work", entries == published, f"{entries:,}"))
     results.append(
         (
             f"the deepest chain reaches depth {MAX_DEPTH}",

@@ -26,16 +26,16 @@ def rows_insert(model: type[Model], objects: Sequence[Model]) -> None:
         for field in fields:
             field.pre_save(obj, add=True)  # auto_now timestamps
     columns = ", ".join(f'"{field.column}"' for field in fields)
-    with connection.cursor() as wrapper:
-        with wrapper.cursor.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for obj in objects:
-                copy.write_row(
-                    tuple(
-                        json.dumps(field.value_from_object(obj))
-                        if isinstance(field, JSONField)
-                        else field.get_db_prep_value(
-                            field.value_from_object(obj), connection, prepared=False
-                        )
-                        for field in fields
+    statement = f'COPY "{meta.db_table}" ({columns}) FROM STDIN'
+    with connection.cursor() as wrapper, wrapper.cursor.copy(statement) as copy:
+        for obj in objects:
+            copy.write_row(
+                tuple(
+                    json.dumps(field.value_from_object(obj))
+                    if isinstance(field, JSONField)
+                    else field.get_db_prep_value(
+                        field.value_from_object(obj), connection, prepared=False
                     )
+                    for field in fields
                 )
+            )

@@ -14,10 +14,11 @@ outside the services (the admin, a shell)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from core.api import api_datetime
 from core.bulk import rows_insert
@@ -29,7 +30,9 @@ from licensing.summary import summarize
 REBUILD_BATCH = 500
 
 
-def _characters() -> Iterator:
+def _characters() -> QuerySet[Character]:
+    """Characters with what a document reads, loaded as attributes (``published_offers``,
+    ``ordered_images``, ``romaji_forms``): the functions below take these."""
     return (
         Character.objects.select_related("owner_organization", "owner_user")
         .prefetch_related(
@@ -56,7 +59,7 @@ def _characters() -> Iterator:
     )
 
 
-def listed(character: Character) -> bool:
+def listed(character: Any) -> bool:
     """Whether the catalog shows the character (``catalog_characters``' rule)."""
     return (
         character.status == CharacterStatus.ACTIVE
@@ -65,14 +68,14 @@ def listed(character: Character) -> bool:
     )
 
 
-def _owner(character: Character) -> dict:
-    if character.owner_organization_id:
-        org = character.owner_organization
+def _owner(character: Any) -> dict:
+    org = character.owner_organization
+    if org is not None:
         return {"kind": "organization", "name": org.name, "slug": org.slug}
     return {"kind": "person", "name": str(character.owner_user), "slug": None}
 
 
-def _offer(offer: Offer, character: Character) -> dict:
+def _offer(offer: Offer, character: Any) -> dict:
     return {
         "id": str(offer.pk),
         "character": str(character.pk),
@@ -92,7 +95,7 @@ def _offer(offer: Offer, character: Character) -> dict:
     }
 
 
-def catalog_payload(character: Character) -> dict:
+def catalog_payload(character: Any) -> dict:
     """The character as ``CharacterOutputSerializer`` writes it, except its images'
     files, which are stored names here (``licensing.api`` signs them per request) and
     the offers' ``odrl_url``, a path here."""
@@ -122,7 +125,7 @@ def catalog_payload(character: Character) -> dict:
     }
 
 
-def _document(character: Character) -> CatalogDocument:
+def _document(character: Any) -> CatalogDocument:
     offers = character.published_offers
     texts = [character.name, character.franchise, character.description]
     texts += [alias.text for alias in character.aliases.all()]
@@ -146,7 +149,7 @@ def _document(character: Character) -> CatalogDocument:
     )
 
 
-def _write(characters: Iterable[Character], ids: list) -> int:
+def _write(characters: Iterable[Any], ids: list) -> int:
     documents = [_document(c) for c in characters if listed(c)]
     CatalogDocument.objects.filter(character_id__in=ids).delete()
     rows_insert(CatalogDocument, documents)

@@ -32,10 +32,10 @@ from licensing.events import CharacterRenamed
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.consent import likeness_review_reopen
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import name_conflicts_detect
-from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.name_forms import name_forms_refresh
 from licensing.services.standing import (
     character_draft_reasons,

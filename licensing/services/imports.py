@@ -11,8 +11,8 @@ from accounts import selectors as accounts_selectors
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import Character, CharacterAlias
 from licensing.policy.registry import registry_changed
-from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.catalog import catalog_documents_refresh
+from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_forms import name_forms_refresh
 
 if TYPE_CHECKING:

@@ -32,8 +32,8 @@ from licensing import selectors
 from licensing.enums import CharacterStatus, LicensingError, NameConflictOn, NameConflictStatus
 from licensing.models import Character, CharacterAlias, NameConflict
 from licensing.policy.registry import registry_changed
-from licensing.services.name_conflict_detection import holder_label, name_key, same_owner
 from licensing.services.catalog import catalog_documents_refresh
+from licensing.services.name_conflict_detection import holder_label, name_key, same_owner
 from licensing.services.name_forms import name_forms_refresh
 from licensing.services.standing import character_standing_refresh
 

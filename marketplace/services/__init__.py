@@ -17,6 +17,11 @@ from marketplace.services.claims import (
     dispute_resolve,
     disputes_expire,
 )
+from marketplace.services.feed import (
+    feed_entries_for_character,
+    feed_entries_rebuild,
+    feed_entries_sync,
+)
 from marketplace.services.generation import (
     generation_check,
     generation_preview_check,
@@ -26,11 +31,6 @@ from marketplace.services.generation import (
     generation_sign,
     parent_facts,
     render_failed,
-)
-from marketplace.services.feed import (
-    feed_entries_for_character,
-    feed_entries_rebuild,
-    feed_entries_sync,
 )
 from marketplace.services.leases import (
     generation_dispatch,
@@ -48,9 +48,6 @@ from marketplace.services.works import (
 )
 
 __all__ = [
-    "feed_entries_for_character",
-    "feed_entries_rebuild",
-    "feed_entries_sync",
     "claim_file",
     "claim_release",
     "claim_review_accept",
@@ -59,6 +56,9 @@ __all__ = [
     "dispute_open",
     "dispute_resolve",
     "disputes_expire",
+    "feed_entries_for_character",
+    "feed_entries_rebuild",
+    "feed_entries_sync",
     "generation_check",
     "generation_dispatch",
     "generation_fail",

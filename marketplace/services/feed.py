@@ -152,11 +152,10 @@ def _published_at_sql(column: str) -> str:
 def _rebuild_sql() -> str:
     """One INSERT ... SELECT writing ``feed_payload``'s cards for every published work
     (PostgreSQL; tests/marketplace/test_feed_entries.py holds the two to the same cards)."""
-    from accounts.models import User
-    from licensing.models import Character
-
     work, licence = Work._meta.db_table, WorkLicense._meta.db_table
-    user, character = User._meta.db_table, Character._meta.db_table
+    # The users' and characters' tables, through the foreign keys (no other app's models).
+    user = Work._meta.get_field("creator").related_model._meta.db_table
+    character = WorkLicense._meta.get_field("character").related_model._meta.db_table
     return f"""
         INSERT INTO "{FeedEntry._meta.db_table}" (work_id, published_at, payload, updated_at)
         SELECT w.id, w.published_at, jsonb_build_object(

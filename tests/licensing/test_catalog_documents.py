@@ -82,9 +82,7 @@ def _world():
     publish_offer(likeness)
     banned = CharacterFactory(name="Hoshi Banned", franchise="Star Diary")
     publish_offer(banned)
-    services.characters_mark_disallowed(
-        character_ids=[banned.pk], by=UserFactory(is_staff=True)
-    )
+    services.characters_mark_disallowed(character_ids=[banned.pk], by=UserFactory(is_staff=True))
     archived = CharacterFactory(name="Hoshi Archived", franchise="Star Diary")
     publish_offer(archived)
     services.character_update(character=archived, by=editor_of(archived), status="archived")
@@ -229,9 +227,7 @@ def test_the_services_keep_the_documents_current(api_client):
     # a new offer: back; disallowed by staff: out again
     publish_offer(character, upfront_fee=500)
     assert _names(api_client, q="lux", free="false") == ["Lux"]
-    services.characters_mark_disallowed(
-        character_ids=[character.pk], by=UserFactory(is_staff=True)
-    )
+    services.characters_mark_disallowed(character_ids=[character.pk], by=UserFactory(is_staff=True))
     assert _names(api_client, q="lux") == []
 
 
