@@ -14,6 +14,7 @@ outside the services (the admin, a shell)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,7 +28,7 @@ from licensing.models import CatalogDocument, Character, CharacterImage, NameFor
 from licensing.selectors import SEARCH_SEPARATOR
 from licensing.summary import summarize
 
-REBUILD_BATCH = 500
+REBUILD_BATCH = 1_000
 
 
 def _characters() -> QuerySet[Character]:
@@ -75,7 +76,28 @@ def _owner(character: Any) -> dict:
     return {"kind": "person", "name": str(character.owner_user), "slug": None}
 
 
-def _offer(offer: Offer, character: Any) -> dict:
+# Stands for the rightsholder in a summary kept for other characters with the same terms
+# (summaries use the name verbatim): unguessable, so no terms can hold it.
+_HOLDER = f"<{uuid.uuid4().hex}>"
+
+
+def _summary(offer: Offer, character: Any, summaries: dict | None) -> str:
+    """The offer's plain-language summary. Given ``summaries`` (a rebuild's), one per
+    terms and kind with the rightsholder filled in: summarizing long terms is most of a
+    document's cost, and a catalog has far fewer distinct terms than characters."""
+    holder = character.rightsholder_name
+    if summaries is None:
+        return summarize(offer.parsed_terms, kind=character.kind, rightsholder=holder)
+    key = (offer.terms_hash, character.kind)
+    text = summaries.get(key)
+    if text is None:
+        text = summaries[key] = summarize(
+            offer.parsed_terms, kind=character.kind, rightsholder=_HOLDER
+        )
+    return text.replace(_HOLDER, holder)
+
+
+def _offer(offer: Offer, character: Any, summaries: dict | None = None) -> dict:
     return {
         "id": str(offer.pk),
         "character": str(character.pk),
@@ -86,16 +108,14 @@ def _offer(offer: Offer, character: Any) -> dict:
         "preset": offer.preset,
         "terms": offer.terms,
         "terms_hash": offer.terms_hash,
-        "summary": summarize(
-            offer.parsed_terms, kind=character.kind, rightsholder=character.rightsholder_name
-        ),
+        "summary": _summary(offer, character, summaries),
         "published_at": api_datetime(offer.published_at),
         # A path: the API makes it absolute for the request.
         "odrl_url": f"/api/v1/offers/{offer.pk}/odrl/",
     }
 
 
-def catalog_payload(character: Any) -> dict:
+def catalog_payload(character: Any, summaries: dict | None = None) -> dict:
     """The character as ``CharacterOutputSerializer`` writes it, except its images'
     files, which are stored names here (``licensing.api`` signs them per request) and
     the offers' ``odrl_url``, a path here."""
@@ -120,12 +140,12 @@ def catalog_payload(character: Any) -> dict:
             }
             for image in character.ordered_images
         ],
-        "offers": [_offer(offer, character) for offer in character.published_offers],
+        "offers": [_offer(o, character, summaries) for o in character.published_offers],
         "created_at": api_datetime(character.created_at),
     }
 
 
-def _document(character: Any) -> CatalogDocument:
+def _document(character: Any, summaries: dict | None = None) -> CatalogDocument:
     offers = character.published_offers
     texts = [character.name, character.franchise, character.description]
     texts += [alias.text for alias in character.aliases.all()]
@@ -145,12 +165,12 @@ def _document(character: Any) -> CatalogDocument:
         has_paid=any(o.upfront_fee > 0 for o in offers),
         romaji=romaji[0] if romaji else "",
         thumbnail=images[0].thumbnail.name if images else "",
-        payload=catalog_payload(character),
+        payload=catalog_payload(character, summaries),
     )
 
 
-def _write(characters: Iterable[Any], ids: list) -> int:
-    documents = [_document(c) for c in characters if listed(c)]
+def _write(characters: Iterable[Any], ids: list, summaries: dict | None = None) -> int:
+    documents = [_document(c, summaries) for c in characters if listed(c)]
     CatalogDocument.objects.filter(character_id__in=ids).delete()
     rows_insert(CatalogDocument, documents)
     return len(documents)
@@ -178,6 +198,7 @@ def catalog_documents_rebuild(*, batch: int = REBUILD_BATCH) -> int:
     the catalog stays served while it runs); returns how many characters are listed."""
     total = 0
     last = None
+    summaries: dict = {}
     while True:
         page = Character.objects.order_by("id")
         if last is not None:
@@ -186,5 +207,5 @@ def catalog_documents_rebuild(*, batch: int = REBUILD_BATCH) -> int:
         if not ids:
             return total
         with transaction.atomic():
-            total += _write(_characters().filter(pk__in=ids), ids)
+            total += _write(_characters().filter(pk__in=ids), ids, summaries)
         last = ids[-1]
