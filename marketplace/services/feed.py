@@ -184,9 +184,9 @@ def _rebuild_sql() -> str:
 
 def feed_entries_rebuild(*, batch: int = REBUILD_BATCH) -> int:
     """Rewrite every entry; returns how many works are in the feed. On PostgreSQL one
-    transaction of two statements (readers keep the old entries until it commits), a
-    million works in about a minute; elsewhere, works in batches through
-    ``feed_payload``."""
+    transaction of two statements (readers keep the old entries until it commits): 980,092
+    cards in 483 s on the shared 2-core machine at load 10; elsewhere, works in batches
+    through ``feed_payload``."""
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f'DELETE FROM "{FeedEntry._meta.db_table}"')  # noqa: S608
