@@ -239,10 +239,13 @@ class CatalogPayloads:
 
     def _read_window(self) -> None:
         assert self.offset is not None
+        # Filtering on the window makes Django read it from a subquery, with the page's
+        # ORDER BY and LIMIT outside: beside a LIMIT, PostgreSQL costs the window as if
+        # it could stop early and walks the order index through the whole catalog (2.3 s
+        # for a franchise at 100,000 characters) instead of the trigram index (87 ms).
+        windowed = self.queryset.annotate(total=Window(Count("*"))).filter(total__gt=0)
         rows = list(
-            self.queryset.annotate(total=Window(Count("*"))).values_list("payload", "total")[
-                self.offset : self.offset + self.limit
-            ]
+            windowed.values_list("payload", "total")[self.offset : self.offset + self.limit]
         )
         self._rows = [payload for payload, _ in rows]
         if rows:
