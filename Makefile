@@ -44,6 +44,7 @@ install-dev: $(STAMP_DEV) $(STAMP_NPM) ## Install the app with test and lint too
 run: install ## Migrate, seed demo data, start web + worker + beat on http://127.0.0.1:8000/ and the MCP server on :8001
 	@mkdir -p var/celery/queue var/celery/control var/celery/processed var/celery/results var/cache var/staticfiles
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py read_models_rebuild
 	$(BIN)/python manage.py provenance_keys
 	$(BIN)/python manage.py seed_demo
 	@echo

@@ -21,8 +21,11 @@ endpoint, after a warm-up:
     the whole feed.
 
 It prints p50, p90 and p99 in milliseconds, requests/s, and each endpoint's p50 and p99
-over the floor's (the goal: within 3x). Before the load it also counts each endpoint's
-queries in-process on the same data, to show they are the tests' counts at scale.
+over the floor's (the goal: p50 within 5x the floor's, p99 within 10x). Both endpoints
+read their read models (the catalog's documents, the feed's entries: run
+``manage.py read_models_rebuild`` after loading data any other way than make_data).
+Before the load it also counts each endpoint's queries in-process on the same data, to
+show they are the tests' counts at scale.
 """
 
 import os
@@ -46,7 +49,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))
 WORKERS = 2
 TERMS = 40
 CURSORS = 40
-GOAL = 3.0
+GOAL_P50 = 5.0
+GOAL_P99 = 10.0
 MIN_CHARACTERS = 1_000
 
 WRK_SCRIPT = """
@@ -155,9 +159,10 @@ def _row(label: str, r: dict[str, float], floor: dict[str, float] | None) -> str
     )
     if floor:
         p50, p99 = r["p50"] / floor["p50"], r["p99"] / floor["p99"]
-        verdict = "within" if max(p50, p99) <= GOAL else "OVER"
+        verdict = "met" if p50 <= GOAL_P50 and p99 <= GOAL_P99 else "NOT met"
         text += (
-            f"\n  {'':<16} {p50:.1f}x the floor at p50, {p99:.1f}x at p99: {verdict} {GOAL:.0f}x"
+            f"\n  {'':<16} {p50:.1f}x the floor at p50, {p99:.1f}x at p99: goal "
+            f"({GOAL_P50:.0f}x, {GOAL_P99:.0f}x) {verdict}"
         )
     return text
 

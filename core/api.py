@@ -6,6 +6,7 @@ invalid fields, the first is at the top level and all of them are listed in
 """
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.media import media_url
+
+
+def api_datetime(value: datetime | None) -> str | None:
+    """A datetime as the API writes one (DRF's DateTimeField: ISO 8601 in UTC, the
+    project's time zone, with ``Z``), for read models that store what they serve."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:

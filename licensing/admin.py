@@ -13,6 +13,7 @@ from core.media import media_url
 from licensing import services
 from licensing.enums import ConsentStatus, NameConflictStatus
 from licensing.models import (
+    CatalogDocument,
     Character,
     CharacterAlias,
     CharacterEmbedding,
@@ -683,3 +684,23 @@ class ConsentChallengeAdmin(ReadOnlyAdmin):
     list_display = ["phrase", "character", "user", "created_at", "expires_at", "used_at"]
     search_fields = ["phrase", "character__name", "user__email"]
     list_select_related = ["character", "user"]
+
+
+@admin.register(CatalogDocument)
+class CatalogDocumentAdmin(admin.ModelAdmin):
+    """The catalog's read model, to look at: the services write it and
+    ``manage.py read_models_rebuild`` remakes it, so nothing is edited here."""
+
+    list_display = ["character", "kind", "franchise", "listed_at", "updated_at"]
+    list_filter = ["kind", "has_commercial", "has_free"]
+    search_fields = ["search_text"]
+    list_select_related = ["character"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -30,3 +30,11 @@ class GrantRequestClosed:
 
     grant_id: uuid.UUID
     reason: str
+
+
+@dataclass(frozen=True)
+class CharacterRenamed:
+    """A character's name changed: whatever shows it beside a work (the feed's cards,
+    marketplace's read model) is rewritten."""
+
+    character_id: uuid.UUID

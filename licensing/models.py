@@ -514,3 +514,43 @@ class PolicyDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{'allowed' if self.allowed else 'refused'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CatalogDocument(models.Model):
+    """The catalog's read model: one row per listed character (active, not disallowed,
+    with at least one published offer), written by the licensing services in the
+    transaction that changes any of its sources (licensing/services/catalog.py), and by
+    ``manage.py read_models_rebuild``. A catalog page is one query over this table.
+
+    ``search_text`` holds what the search matches (the name, franchise, description,
+    aliases and studio name, joined by ``SEARCH_SEPARATOR``) under one GIN trigram
+    index (licensing/migrations/0014); ``payload`` is the API's representation of the
+    character, with its media as stored names (signed per request when served)."""
+
+    character = models.OneToOneField(
+        Character, on_delete=models.CASCADE, primary_key=True, related_name="catalog_document"
+    )
+    # The character's created_at: the catalog's order.
+    listed_at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=CharacterKind.choices)
+    franchise = models.CharField(max_length=120, blank=True)
+    search_text = models.TextField()
+    # Which published offers it has, for the catalog's filters.
+    has_commercial = models.BooleanField()
+    has_noncommercial = models.BooleanField()
+    has_free = models.BooleanField()
+    has_paid = models.BooleanField()
+    # The reading of a Japanese name (its romaji form), and the first image's thumbnail.
+    romaji = models.CharField(max_length=200, blank=True)
+    thumbnail = models.CharField(max_length=255, blank=True)
+    payload = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-listed_at", "character_id"]
+        indexes = [
+            models.Index(fields=["-listed_at", "character"], name="licensing_catalog_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"catalog document of {self.character_id}"

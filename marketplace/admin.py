@@ -10,6 +10,7 @@ from marketplace.enums import ClaimStatus
 from marketplace.models import (
     Claim,
     Dispute,
+    FeedEntry,
     GenerationEvent,
     GenerationRequest,
     Storyline,
@@ -324,3 +325,22 @@ class StorylineAdmin(admin.ModelAdmin):
                 services.storyline_close(storyline=storyline, by=request.user)
                 closed += 1
         self.message_user(request, f"Closed {closed} storyline(s).", messages.SUCCESS)
+
+
+@admin.register(FeedEntry)
+class FeedEntryAdmin(admin.ModelAdmin):
+    """The feed's read model, to look at: the services write it and
+    ``manage.py read_models_rebuild`` remakes it, so nothing is edited here."""
+
+    list_display = ["work", "published_at", "updated_at"]
+    search_fields = ["work__title"]
+    list_select_related = ["work"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

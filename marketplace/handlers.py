@@ -2,7 +2,7 @@
 Connected once, from ``MarketplaceConfig.ready()``."""
 
 from core.events import IN_TRANSACTION, subscribe
-from licensing.events import GrantEnded
+from licensing.events import CharacterRenamed, GrantEnded
 from marketplace import services
 
 
@@ -14,3 +14,10 @@ def works_follow_ended_grant(event: GrantEnded) -> None:
     )
     if event.cancel_generations:
         services.generations_fail_for_revoked_grant(grant_id=event.grant_id, reason=event.reason)
+
+
+@subscribe(CharacterRenamed, when=IN_TRANSACTION)
+def feed_follows_renamed_character(event: CharacterRenamed) -> None:
+    """A feed card names the characters its work licenses: rewrite those cards with
+    the rename, in its transaction."""
+    services.feed_entries_for_character(character_id=event.character_id)

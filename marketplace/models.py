@@ -398,3 +398,30 @@ class StorylineCharacter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.character_id} in {self.storyline_id}"
+
+
+class FeedEntry(models.Model):
+    """The feed's read model: one row per published work with what a feed card shows
+    (the API's representation, with its video and poster as stored names, signed per
+    request when served). Written by the marketplace services in the transaction that
+    publishes, delists, relists or deletes the work (marketplace/services/feed.py), when
+    a character it licenses is renamed, and by ``manage.py read_models_rebuild``. Likes
+    stay out of it: the card's counts are not part of the feed's representation."""
+
+    work = models.OneToOneField(
+        Work, on_delete=models.CASCADE, primary_key=True, related_name="feed_entry"
+    )
+    # The work's (null only for rows made outside the pipeline, which sorts them first
+    # as the works' own index does).
+    published_at = models.DateTimeField(null=True)
+    payload = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-work_id"]
+        indexes = [
+            models.Index(fields=["-published_at", "-work"], name="marketplace_feed_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"feed entry of {self.work_id}"

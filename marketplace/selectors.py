@@ -31,6 +31,7 @@ from marketplace.enums import (
 from marketplace.models import (
     Claim,
     Dispute,
+    FeedEntry,
     GenerationRequest,
     Like,
     Work,
@@ -58,7 +59,11 @@ def _licenses() -> Prefetch:
 
 def encode_cursor(work: Work) -> str:
     assert work.published_at is not None  # only published works are in the feed
-    raw = f"{work.published_at.isoformat()}|{work.pk}"
+    return _cursor(work.published_at, work.pk)
+
+
+def _cursor(published_at: datetime, pk) -> str:
+    raw = f"{published_at.isoformat()}|{pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
@@ -98,6 +103,26 @@ def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list
     works = list(qs[: size + 1])
     next_cursor = encode_cursor(works[size - 1]) if len(works) > size else None
     return works[:size], next_cursor
+
+
+def feed_entries_page(
+    *, cursor: str | None = None, size: int = FEED_PAGE
+) -> tuple[list[dict], str | None]:
+    """``feed_page`` from the feed's read model (marketplace/services/feed.py): the
+    same works in the same order and pages, as their stored cards, in one query."""
+    qs = FeedEntry.objects.order_by("-published_at", "-work_id")
+    if cursor:
+        position = _decode_cursor(cursor)
+        if position is not None:
+            moment, pk = position
+            # As in feed_page: the redundant bound is the index range's.
+            qs = qs.filter(published_at__lte=moment).filter(
+                Q(published_at__lt=moment) | Q(published_at=moment, work_id__lt=pk)
+            )
+    rows = list(qs.values_list("payload", "published_at", "work_id")[: size + 1])
+    last = rows[size - 1] if len(rows) > size else None
+    next_cursor = _cursor(last[1], last[2]) if last is not None and last[1] is not None else None
+    return [payload for payload, _, _ in rows[:size]], next_cursor
 
 
 def feed_cursor_valid(*, cursor: str) -> bool:

@@ -73,6 +73,7 @@ def pending_approval_work(*, creator, grant, character, title) -> Work:
     """A work waiting for its rightsholder's review, as the pipeline leaves it."""
     work = WorkFactory(creator=creator, grants=[grant], title=title)
     Work.objects.filter(pk=work.pk).update(status=WorkStatus.PENDING_APPROVAL, published_at=None)
+    marketplace_services.feed_entries_sync(work_ids=[work.pk])  # out of the feed
     GenerationRequest.objects.filter(pk=work.request_id).update(
         status=GenerationStatus.AWAITING_APPROVAL
     )

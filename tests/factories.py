@@ -168,6 +168,7 @@ class WorkFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, grants=(), inherit=False, **kwargs):
+        from marketplace import services
         from marketplace.models import WorkLicense
 
         offers = [grant.offer for grant in grants]
@@ -201,6 +202,8 @@ class WorkFactory(factory.django.DjangoModelFactory):
                     row.pk, row.work, row.inherited = None, work, True
                     rows.append(row)
         WorkLicense.objects.bulk_create(rows)
+        # Its feed card, as the pipeline writes it when it publishes a work.
+        services.feed_entries_sync(work_ids=[work.pk])
         return work
 
 

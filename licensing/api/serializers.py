@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
+from core.media import PUBLIC, media_signed_url
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import (
     Character,
@@ -149,6 +150,64 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
         for offer in offers:
             offer.character = character  # already loaded: no query per offer
         return [self._offer_output.to_representation(offer) for offer in offers]
+
+
+def _public_media(name: str, absolute) -> str | None:
+    # A listed character is active: its images are public (licensing/media.py), so
+    # their URLs are signed ``public``, the same for every viewer, as MediaURLField does.
+    return absolute(media_signed_url(name=name, viewer=PUBLIC)) if name else None
+
+
+def catalog_card_output(payload: dict, *, absolute) -> dict:
+    """A catalog document's payload (licensing/services/catalog.py) as
+    ``CharacterOutputSerializer`` writes the character, keys in its order: images
+    signed and offers' ODRL URLs made absolute with ``absolute`` (the request's
+    ``build_absolute_uri``). Plain dicts in, plain dicts out: no model instance and no
+    serializer field is built for a catalog page."""
+    return {
+        "id": payload["id"],
+        "kind": payload["kind"],
+        "name": payload["name"],
+        "aliases": [{"text": a["text"], "mode": a["mode"]} for a in payload["aliases"]],
+        "description": payload["description"],
+        "franchise": payload["franchise"],
+        "status": payload["status"],
+        "disallowed": payload["disallowed"],
+        "lookalike_action": payload["lookalike_action"],
+        "owner": {
+            "kind": payload["owner"]["kind"],
+            "name": payload["owner"]["name"],
+            "slug": payload["owner"]["slug"],
+        },
+        "images": [
+            {
+                "id": image["id"],
+                "image": _public_media(image["image"], absolute),
+                "thumbnail": _public_media(image["thumbnail"], absolute),
+                "width": image["width"],
+                "height": image["height"],
+            }
+            for image in payload["images"]
+        ],
+        "offers": [
+            {
+                "id": offer["id"],
+                "character": offer["character"],
+                "series": offer["series"],
+                "version": offer["version"],
+                "status": offer["status"],
+                "title": offer["title"],
+                "preset": offer["preset"],
+                "terms": offer["terms"],
+                "terms_hash": offer["terms_hash"],
+                "summary": offer["summary"],
+                "published_at": offer["published_at"],
+                "odrl_url": absolute(offer["odrl_url"]),
+            }
+            for offer in payload["offers"]
+        ],
+        "created_at": payload["created_at"],
+    }
 
 
 class CharacterCreateSerializer(InputSerializer):

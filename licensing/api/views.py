@@ -43,15 +43,38 @@ class CharacterListCreateView(ListAPIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    def get_queryset(self):
+    def _filters(self) -> dict:
         params = self.request.query_params
-        return selectors.catalog_characters(
-            q=params.get("q", "").strip(),
-            kind=query_choice(params, "kind", CharacterKind.values, default="") or "",
-            franchise=params.get("franchise", ""),
-            commercial=query_bool(params, "commercial"),
-            free=query_bool(params, "free"),
-        ).prefetch_related("aliases")
+        return {
+            "q": params.get("q", "").strip(),
+            "kind": query_choice(params, "kind", CharacterKind.values, default="") or "",
+            "franchise": params.get("franchise", ""),
+            "commercial": query_bool(params, "commercial"),
+            "free": query_bool(params, "free"),
+        }
+
+    def get_queryset(self):
+        return selectors.catalog_characters(**self._filters()).prefetch_related("aliases")
+
+    def list(self, request, *args, **kwargs):
+        """A page of the catalog's read model (licensing/services/catalog.py): a search
+        page and its count in one query, served from the stored payloads."""
+        filters = self._filters()
+        documents = selectors.catalog_documents(**filters)
+        if documents is None:
+            return super().list(request, *args, **kwargs)
+        assert self.paginator is not None  # the project's default pagination
+        size = self.paginator.get_page_size(request) or 0
+        page = request.query_params.get(self.paginator.page_query_param) or "1"
+        offset = (int(page) - 1) * size if page.isdigit() and int(page) >= 1 else None
+        payloads = selectors.CatalogPayloads(
+            documents, offset=offset, limit=size, windowed=bool(filters["q"])
+        )
+        rows = self.paginate_queryset(payloads)
+        absolute = request.build_absolute_uri
+        return self.get_paginated_response(
+            [s.catalog_card_output(payload, absolute=absolute) for payload in rows or []]
+        )
 
     @extend_schema(
         tags=TAG,

@@ -6,6 +6,7 @@ from licensing.services.caps import (
     generation_caps_refusal,
     works_cap_refusal,
 )
+from licensing.services.catalog import catalog_documents_rebuild, catalog_documents_refresh
 from licensing.services.characters import (
     character_aliases_set,
     character_create,
@@ -80,6 +81,8 @@ __all__ = [
     "PriceChanged",
     "TermsInvalid",
     "caps_lock",
+    "catalog_documents_rebuild",
+    "catalog_documents_refresh",
     "character_aliases_set",
     "character_create",
     "character_draft_reasons",

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from accounts import selectors as accounts_selectors
 from accounts.enums import EDITOR_ROLES
+from core import events
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted
 from core.uploads import reencode_image, validate_image
@@ -28,9 +29,11 @@ from licensing.enums import (
     LookalikeAction,
     NameConflictOn,
 )
+from licensing.events import CharacterRenamed
 from licensing.models import Character, CharacterAlias, CharacterImage
 from licensing.policy.registry import registry_changed
 from licensing.services._common import character_stream, require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.consent import likeness_review_reopen
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import name_conflicts_detect
@@ -224,6 +227,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
     if "name" in changes:
         name_forms_refresh(character=character)
     if renamed:
+        events.publish(CharacterRenamed(character_id=character.pk))
         _detect_conflicts(character=character, texts=[(character.name, NameConflictOn.NAME)])
         # A draft held back by a conflict on its old name may be free under the new one.
         character.status = character_standing_refresh(character=character).status
@@ -231,6 +235,7 @@ def character_update(*, character: Character, by: User, **changes) -> Character:
         registry_changed()
     if described:
         embeddings_enqueue(character_ids=[character.pk])
+    catalog_documents_refresh(character_ids=[character.pk])
     return character
 
 
@@ -257,6 +262,7 @@ def character_aliases_set(
         character=character,
         texts=[(a.text, NameConflictOn.ALIAS) for a in created if a.text not in held_before],
     )
+    catalog_documents_refresh(character_ids=[character.pk])
     return list(character.aliases.all())
 
 
@@ -299,6 +305,7 @@ def character_image_add(*, character: Character, by: User, file: UploadedFile) -
     image.image.save(clean.name or "image", clean, save=False)
     image.save()
     likeness_review_reopen(character=character)
+    catalog_documents_refresh(character_ids=[character.pk])
     return image
 
 
@@ -310,6 +317,7 @@ def character_image_delete(*, image: CharacterImage, by: User) -> None:
     image.thumbnail.delete(save=False)
     image.delete()
     likeness_review_reopen(character=image.character)
+    catalog_documents_refresh(character_ids=[image.character_id])
 
 
 @transaction.atomic
@@ -323,9 +331,8 @@ def characters_mark_disallowed(*, character_ids: Iterable, by: User) -> int:
         .filter(pk__in=list(character_ids), disallowed=False)
         .order_by("pk")
     )
-    count = Character.objects.filter(pk__in=[c.pk for c in characters]).update(
-        disallowed=True, updated_at=timezone.now()
-    )
+    ids = [c.pk for c in characters]
+    count = Character.objects.filter(pk__in=ids).update(disallowed=True, updated_at=timezone.now())
     for character in characters:
         audit_record(
             action="character.disallowed",
@@ -335,4 +342,5 @@ def characters_mark_disallowed(*, character_ids: Iterable, by: User) -> int:
             reason="disallowed by staff",
         )
     registry_changed()
+    catalog_documents_refresh(character_ids=ids)
     return count

@@ -11,6 +11,7 @@ from accounts import selectors as accounts_selectors
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import Character, CharacterAlias
 from licensing.policy.registry import registry_changed
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_forms import name_forms_refresh
 
@@ -133,4 +134,6 @@ def _upsert(row: dict[str, Any], *, kind: str, owner: dict[str, Any], described:
     )
     if missing:
         name_forms_refresh(character=character, announce=False)
+    if changed or missing:
+        catalog_documents_refresh(character_ids=[character.pk])
     return "updated" if changed or missing else "unchanged"

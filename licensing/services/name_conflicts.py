@@ -32,6 +32,7 @@ from licensing import selectors
 from licensing.enums import CharacterStatus, LicensingError, NameConflictOn, NameConflictStatus
 from licensing.models import Character, CharacterAlias, NameConflict
 from licensing.policy.registry import registry_changed
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.name_conflict_detection import (
     audit_name_conflict,
     holder_label,
@@ -135,6 +136,7 @@ def _settle_alias(*, conflict: NameConflict, allow: bool) -> None:
         CharacterAlias.objects.filter(pk__in=[a.pk for a in aliases]).delete()
     name_forms_refresh(character=later)
     registry_changed()
+    catalog_documents_refresh(character_ids=[later.pk])
 
 
 def _archive(*, character: Character) -> None:
@@ -143,6 +145,7 @@ def _archive(*, character: Character) -> None:
         locked.status = CharacterStatus.ARCHIVED
         locked.save(update_fields=["status", "updated_at"])
     registry_changed()
+    catalog_documents_refresh(character_ids=[locked.pk])
 
 
 def _notify_decided(conflict: NameConflict) -> None:

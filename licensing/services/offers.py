@@ -13,6 +13,7 @@ from core.errors import DomainError, ErrorCode
 from licensing.enums import CharacterKind, CharacterStatus, LicensingError, OfferStatus
 from licensing.models import Character, Offer
 from licensing.services._common import character_stream, require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.standing import character_draft_reasons
 from licensing.terms import PRESETS_BY_KEY, Terms, validate_terms
 
@@ -122,6 +123,7 @@ def offer_publish(*, offer: Offer, by: User) -> Offer:
         scope=character_stream(character),
         data={"series": offer.series, "version": offer.version, "terms_hash": offer.terms_hash},
     )
+    catalog_documents_refresh(character_ids=[offer.character_id])
     return offer
 
 

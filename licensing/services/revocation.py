@@ -24,6 +24,7 @@ from licensing.events import GrantEnded
 from licensing.models import Grant, Offer
 from licensing.selectors import character_can_edit
 from licensing.services._common import character_stream, require_character_editor
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.grants import grant_end, grant_transition
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def offer_end(*, offer: Offer, by: User) -> Offer:
     current.status = OfferStatus.ENDED
     current.ended_at = now
     current.save(update_fields=["status", "ended_at", "updated_at"])
+    catalog_documents_refresh(character_ids=[current.character_id])
     terms = current.parsed_terms
     audit_record(
         action="offer.ended",

@@ -27,6 +27,7 @@ from licensing.models import Character
 from licensing.policy.registry import registry_changed, registry_snapshot
 from licensing.policy.screening import Registry
 from licensing.selectors import name_conflicts_blocking_name
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.embeddings import embeddings_enqueue
 from licensing.services.name_conflict_detection import holder_label, name_conflicts_detect
 
@@ -103,6 +104,7 @@ def character_standing_refresh(
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
         registry_changed()
+        catalog_documents_refresh(character_ids=[locked.pk])
         if locked.description.strip():
             embeddings_enqueue(character_ids=[locked.pk])
     return locked

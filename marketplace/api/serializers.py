@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
+from core.media import PUBLIC, media_signed_url
 from licensing.terms import RATINGS
 from marketplace.enums import ApprovalStatus
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
@@ -113,6 +114,51 @@ class WorkOutputSerializer(serializers.ModelSerializer):
                 "commercial work takes tips and ad revenue."
             }
         }
+
+
+def _public_media(name: str, absolute) -> str | None:
+    # A work in the feed is published: its files are public (marketplace/media.py), so
+    # their URLs are signed ``public`` for every viewer, as MediaURLField does.
+    return absolute(media_signed_url(name=name, viewer=PUBLIC)) if name else None
+
+
+def feed_card_output(payload: dict, *, absolute) -> dict:
+    """A feed entry's payload (marketplace/services/feed.py) as ``WorkOutputSerializer``
+    writes the work, keys in its order, its video and poster signed and made absolute
+    with ``absolute`` (the request's ``build_absolute_uri``): plain dicts, no model
+    instance and no serializer field built per card."""
+    return {
+        "id": payload["id"],
+        "title": payload["title"],
+        "prompt": payload["prompt"],
+        "status": payload["status"],
+        "creator": payload["creator"],
+        "creator_id": payload["creator_id"],
+        "parent": payload["parent"],
+        "depth": payload["depth"],
+        "video_url": _public_media(payload["video"], absolute),
+        "poster_url": _public_media(payload["poster"], absolute),
+        "duration_s": float(payload["duration_s"]),
+        "width": payload["width"],
+        "height": payload["height"],
+        "frame_count": payload["frame_count"],
+        "licenses": [
+            {
+                "character": row["character"],
+                "character_name": row["character_name"],
+                "grant": row["grant"],
+                "offer": row["offer"],
+                "terms_hash": row["terms_hash"],
+                "rightsholder": row["rightsholder"],
+                "rev_share_bps": row["rev_share_bps"],
+                "upstream_model": row["upstream_model"],
+                "inherited": row["inherited"],
+            }
+            for row in payload["licenses"]
+        ],
+        "commercial": payload["commercial"],
+        "published_at": payload["published_at"],
+    }
 
 
 class WorkDetailSerializer(WorkOutputSerializer):

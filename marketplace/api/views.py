@@ -254,12 +254,12 @@ class FeedView(APIView):
                 code=ErrorCode.INVALID_FILTER,
                 field="cursor",
             )
-        works, next_cursor = selectors.feed_page(cursor=cursor)
+        # The feed's read model (marketplace/services/feed.py): one query, stored cards.
+        cards, next_cursor = selectors.feed_entries_page(cursor=cursor)
+        absolute = request.build_absolute_uri
         return Response(
             {
-                "results": s.WorkOutputSerializer(
-                    works, many=True, context={"request": request}
-                ).data,
+                "results": [s.feed_card_output(card, absolute=absolute) for card in cards],
                 "next": next_cursor,
             }
         )

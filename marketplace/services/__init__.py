@@ -17,6 +17,11 @@ from marketplace.services.claims import (
     dispute_resolve,
     disputes_expire,
 )
+from marketplace.services.feed import (
+    feed_entries_for_character,
+    feed_entries_rebuild,
+    feed_entries_sync,
+)
 from marketplace.services.generation import (
     generation_check,
     generation_preview_check,
@@ -59,6 +64,9 @@ __all__ = [
     "dispute_open",
     "dispute_resolve",
     "disputes_expire",
+    "feed_entries_for_character",
+    "feed_entries_rebuild",
+    "feed_entries_sync",
     "generation_check",
     "generation_dispatch",
     "generation_fail",

@@ -16,6 +16,7 @@ from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import ApprovalStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import Work, WorkApproval
+from marketplace.services.feed import feed_entries_sync
 from marketplace.services.transitions import generation_transition, outcome_reason
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ def work_approval_settled(*, work_id) -> Work:
             work.status = WorkStatus.PUBLISHED
             work.published_at = timezone.now()
             work.save(update_fields=["status", "published_at", "updated_at"])
+            feed_entries_sync(work_ids=[work.pk])
             generation_transition(
                 request_id=work.request_id, to=GenerationStatus.PUBLISHED, note="approved"
             )

@@ -55,6 +55,7 @@ from marketplace.provenance.training import training_use
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.backends import backend_supports
+from marketplace.services.feed import feed_entries_sync
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
 from marketplace.services.storylines import storyline_dates_refusals, storyline_take_precheck
 from marketplace.services.transitions import generation_fail, generation_transition
@@ -629,6 +630,7 @@ def generation_route(*, request_id) -> None:
             Work.objects.filter(pk=work.pk).update(
                 status=WorkStatus.PUBLISHED, published_at=timezone.now()
             )
+            feed_entries_sync(work_ids=[work.pk])
             generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)
     # The work holds its signed files: the unsigned ones the render step stored have
     # served their purpose (a re-run of this step returns above, before reading them).

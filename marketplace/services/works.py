@@ -15,6 +15,7 @@ from licensing.enums import CharacterKind
 from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from marketplace.services.approvals import work_approvals_withdraw
+from marketplace.services.feed import feed_entries_sync
 from marketplace.services.transitions import generation_transition, outcome_reason
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def work_delete(*, work: Work, by: User) -> Work:
         was_pending = work.status == WorkStatus.PENDING_APPROVAL
         work.status = WorkStatus.DELETED
         work.save(update_fields=["status", "updated_at"])
+        feed_entries_sync(work_ids=[work.pk])
         if was_pending:
             reason = "The video was deleted before it was approved."
             generation_transition(
@@ -62,9 +64,11 @@ def work_delete(*, work: Work, by: User) -> Work:
 
 def work_block(*, work: Work, reason: str) -> Work:
     """Delist a work: gone from the feed and unplayable to everyone but its creator."""
-    Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
-        status=WorkStatus.DELISTED, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
+            status=WorkStatus.DELISTED, updated_at=timezone.now()
+        )
+        feed_entries_sync(work_ids=[work.pk])
     work.refresh_from_db(fields=["status"])
     return work
 
@@ -76,9 +80,11 @@ def work_unblock(*, work: Work) -> Work:
         status__in=[ClaimStatus.ACTIVE, ClaimStatus.DISPUTED, ClaimStatus.UPHELD],
     ).exists()
     if not still_blocked:
-        Work.objects.filter(pk=work.pk, status=WorkStatus.DELISTED).update(
-            status=WorkStatus.PUBLISHED, updated_at=timezone.now()
-        )
+        with transaction.atomic():
+            Work.objects.filter(pk=work.pk, status=WorkStatus.DELISTED).update(
+                status=WorkStatus.PUBLISHED, updated_at=timezone.now()
+            )
+            feed_entries_sync(work_ids=[work.pk])
     work.refresh_from_db(fields=["status"])
     return work
 
@@ -109,6 +115,7 @@ def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
                     )
                 locked.status = WorkStatus.DELETED
                 locked.save(update_fields=["status", "updated_at"])
+                feed_entries_sync(work_ids=[locked.pk])
                 transaction.on_commit(functools.partial(_delete_files, locked))
             changed += 1
     return changed

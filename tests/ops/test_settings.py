@@ -34,9 +34,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV
-        and k not in STORAGE_VARIABLES
-        and k != "DATABASE_REPLICA_URL"
+        if k not in PRODUCTION_ENV and k not in STORAGE_VARIABLES and k != "DATABASE_REPLICA_URL"
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
