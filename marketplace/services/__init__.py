@@ -17,6 +17,13 @@ from marketplace.services.claims import (
     dispute_resolve,
     disputes_expire,
 )
+from marketplace.services.comments import (
+    comment_create,
+    comment_delete,
+    comment_hide,
+    comment_report,
+    comment_unhide,
+)
 from marketplace.services.generation import (
     generation_check,
     generation_preview_check,
@@ -47,6 +54,11 @@ __all__ = [
     "claim_release",
     "claim_review_accept",
     "claim_review_reject",
+    "comment_create",
+    "comment_delete",
+    "comment_hide",
+    "comment_report",
+    "comment_unhide",
     "dispute_escalate",
     "dispute_open",
     "dispute_resolve",
