@@ -122,8 +122,8 @@ def comment_screen(*, body: str) -> str:
     found = categories_in(body)
     for category in HELD_CATEGORIES:
         if category in found:
-            words = ", ".join(found[category][:3])
-            return f"It contains language screened as {category} ({words})."
+            hits = ", ".join(found[category][:3])
+            return f"It contains language screened as {category} ({hits})."
     if _LINK.search(body):
         return "It looks like spam: it contains a link."
     sales = phrases_in(body, _SALES)
