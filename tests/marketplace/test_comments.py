@@ -402,3 +402,24 @@ def test_api_author_deletes_their_comment(api_client, work):
     response = api_client.delete(f"/api/v1/works/{work.pk}/comments/{comment.pk}/")
 
     assert response.status_code == 204 and not Comment.objects.exists()
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_staff_hide_and_show_comments_from_the_admin(staff_client, work):
+    comment = services.comment_create(work=work, author=UserFactory(), body="Hmm")
+    url = reverse("admin:marketplace_comment_changelist")
+
+    listed = staff_client.get(url, {"status__exact": "visible", "q": "Hmm"})
+    hidden = staff_client.post(
+        url, {"action": "hide_selected", "_selected_action": [str(comment.pk)]}
+    )
+
+    assert listed.status_code == 200 and "Hmm" in listed.content.decode()
+    assert hidden.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.HIDDEN and comment.hidden_by is not None
+    staff_client.post(url, {"action": "show_selected", "_selected_action": [str(comment.pk)]})
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.VISIBLE
