@@ -13,7 +13,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STAMP_NPM := node_modules/.package-lock.json
 # mypy checks the layers that hold the rules: services, selectors, the policy engine,
 # money and domain events.
-MYPY_TARGETS := config agents core/events.py core/money.py core/outbox.py core/replicas.py core/media.py core/storage.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */selectors.py */selectors_*.py */services */selectors */policy)
+MYPY_TARGETS := config agents core/events.py core/money.py core/outbox.py core/replicas.py core/media.py core/storage.py core/web/media.py accounts/media.py licensing/media.py marketplace/media.py dashboard/compliance.py $(wildcard */services.py */services_*.py */selectors.py */selectors_*.py */services */selectors */policy)
 
 .PHONY: help install install-dev run test test-fast test-slow lint format bench bench-data clean
 

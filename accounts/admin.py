@@ -8,8 +8,10 @@ from accounts.models import (
     Follow,
     Membership,
     Notification,
+    NotificationSettings,
     Organization,
     OrganizationDocument,
+    SocialEvent,
     TokenSecondFactor,
     User,
 )
@@ -181,6 +183,25 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "new_followers", "likes", "comments", "updated_at"]
+    list_filter = ["new_followers", "likes", "comments"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(SocialEvent)
+class SocialEventAdmin(ReadOnlyAdmin):
+    """Follows, likes and comments waiting for the next batch of social notices."""
+
+    list_display = ["created_at", "recipient", "actor", "kind", "target_title"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__email", "actor__email", "target_title"]
+    list_select_related = ["recipient", "actor"]
 
 
 @admin.register(TokenSecondFactor)

@@ -28,3 +28,11 @@ class AccountsError(StrEnum):
     MFA_REQUIRED = "mfa_required"
     DOCUMENTS_REQUIRED = "documents_required"
     LAST_OWNER = "last_owner"
+
+
+class SocialKind(models.TextChoices):
+    """What someone did that the person it concerns is told about, in a batch."""
+
+    FOLLOW = "follow", "New followers"
+    LIKE = "like", "Likes on your videos"
+    COMMENT = "comment", "Comments on your videos"

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import MembershipRole, VerificationStatus
+from accounts.enums import MembershipRole, SocialKind, VerificationStatus
 from core.models import TimeStamped
 
 
@@ -188,6 +188,51 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"
+
+
+class NotificationSettings(TimeStamped):
+    """Which social notices a person wants (all of them until they say otherwise). A
+    kind turned off is not recorded at all, so turning it back on tells nothing old."""
+
+    user = models.OneToOneField(
+        User, primary_key=True, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    new_followers = models.BooleanField(default=True)
+    likes = models.BooleanField(default=True)
+    comments = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
+class SocialEvent(models.Model):
+    """A follow, like or comment waiting to be told, in a batch, to the person it
+    concerns (accounts.services_social). Deleted once told, or when taken back first
+    (an unlike, an unfollow, a deleted comment), so a withdrawn one is never told."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=SocialKind.choices)
+    # What it is about ("work:<id>"), empty for a follow (it is about the recipient).
+    target = models.CharField(max_length=100, blank=True)
+    target_title = models.CharField(max_length=200, blank=True)
+    target_url = models.CharField(max_length=300, blank=True)
+    # What made it ("like:<work>:<user>", "comment:<id>"): one pending event each, and
+    # the handle by which it is withdrawn.
+    source = models.CharField(max_length=200, unique=True)
+    excerpt = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["recipient", "kind", "target"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.kind} → {self.recipient_id} {self.target}"
 
 
 class TokenSecondFactor(models.Model):

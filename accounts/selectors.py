@@ -76,6 +76,11 @@ def follower_ids(*, user: User) -> QuerySet:
     return Follow.objects.filter(followee=user).values_list("follower_id", flat=True)
 
 
+def followee_ids(*, user: User) -> QuerySet:
+    """The ids of the people ``user`` follows (a subquery)."""
+    return Follow.objects.filter(follower=user).values_list("followee_id", flat=True)
+
+
 def mutual_ids(*, user: User) -> QuerySet:
     return Follow.objects.filter(
         followee=user, follower__in=Follow.objects.filter(follower=user).values("followee")

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework import status
@@ -17,7 +18,13 @@ from rest_framework.authtoken.models import Token
 
 from accounts import selectors
 from accounts.adapter import LOCKED_OUT
-from accounts.enums import EDITOR_ROLES, AccountsError, MembershipRole, VerificationStatus
+from accounts.enums import (
+    EDITOR_ROLES,
+    AccountsError,
+    MembershipRole,
+    SocialKind,
+    VerificationStatus,
+)
 from accounts.events import OrganizationVerificationChanged
 from accounts.models import (
     Follow,
@@ -29,6 +36,7 @@ from accounts.models import (
     User,
 )
 from accounts.second_factor import totp_code_valid
+from accounts.services_social import social_event_record, social_event_withdraw
 from core import events, outbox
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode, NotPermitted, RateLimited
@@ -341,19 +349,38 @@ def organization_reject(*, organization: Organization, by: User, note: str) -> O
 
 
 def follow_create(*, follower: User, followee: User) -> Follow:
-    """Follow someone. Following twice is harmless and returns the same row."""
+    """Follow someone. Following twice is harmless and returns the same row (nothing
+    changes); following yourself is refused. The followee hears of it in the next batch
+    of social notices, unless they turned new-follower notices off."""
     if follower.pk == followee.pk:
         raise DomainError("You cannot follow yourself.", code=ErrorCode.INVALID)
     try:
         with transaction.atomic():
-            follow, _ = Follow.objects.get_or_create(follower=follower, followee=followee)
+            follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+            if created:
+                social_event_record(
+                    recipient=followee,
+                    actor=follower,
+                    kind=SocialKind.FOLLOW,
+                    source=_follow_source(follower=follower, followee=followee),
+                    # The follower's profile page (the people pages are marketplace's:
+                    # they list works), by URL name only.
+                    target_url=reverse("marketplace:profile", args=[follower.pk]),
+                )
     except IntegrityError:
         follow = Follow.objects.get(follower=follower, followee=followee)
     return follow
 
 
+def _follow_source(*, follower: User, followee: User) -> str:
+    return f"follow:{follower.pk}:{followee.pk}"
+
+
 def follow_delete(*, follower: User, followee: User) -> None:
-    Follow.objects.filter(follower=follower, followee=followee).delete()
+    """Stop following; a follow not yet told to the followee is never told."""
+    with transaction.atomic():
+        Follow.objects.filter(follower=follower, followee=followee).delete()
+        social_event_withdraw(source=_follow_source(follower=follower, followee=followee))
 
 
 def notify(*, users, kind: str, title: str, body: str = "", url: str = "", key: str = "") -> list:

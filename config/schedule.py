@@ -74,4 +74,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # New followers, likes and comments, told in batches (accounts/services_notify.py).
+    "social-notifications": {
+        "task": "accounts.social_notifications",
+        "schedule": crontab(minute="*/3"),
+        "options": {"expires": 170},
+    },
 }

@@ -9,6 +9,8 @@ from marketplace import services
 from marketplace.enums import ClaimStatus
 from marketplace.models import (
     Claim,
+    Comment,
+    CommentReport,
     Dispute,
     FeedEntry,
     GenerationEvent,
@@ -344,3 +346,50 @@ class FeedEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CommentReportInline(admin.TabularInline):
+    model = CommentReport
+    extra = 0
+    can_delete = False
+    readonly_fields = ["reporter", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Comments on works; held ones (screening or readers' reports) wait for a
+    moderator: filter by status, then show them again or hide them."""
+
+    list_display = ["created_at", "author", "work", "status", "held_reason"]
+    list_filter = ["status"]
+    search_fields = ["body", "author__email", "work__title"]
+    list_select_related = ["author", "work"]
+    readonly_fields = [f.name for f in Comment._meta.fields]
+    inlines = [CommentReportInline]
+    actions = ["hide_selected", "show_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _each(self, request, queryset, action, done: str) -> None:
+        for comment in queryset.select_related("work"):
+            action(comment=comment, by=request.user)
+        self.message_user(request, f"{queryset.count()} comment(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Hide the selected comments")
+    def hide_selected(self, request, queryset):
+        self._each(request, queryset, services.comment_hide, "hidden")
+
+    @admin.action(description="Show the selected comments again")
+    def show_selected(self, request, queryset):
+        self._each(request, queryset, services.comment_unhide, "shown")
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "reporter", "comment", "reason"]
+    search_fields = ["reporter__email", "reason", "comment__body"]
+    list_select_related = ["reporter", "comment"]

@@ -56,6 +56,23 @@ class WorkStatus(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+class CommentStatus(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    # Screening or readers' reports held it: seen only by its author, the rightsholders
+    # of the work's characters and staff, with the reason, until one of them releases it.
+    HELD = "held", "Held for review"
+    HIDDEN = "hidden", "Hidden by a rightsholder or staff"
+
+
+# Comment limits (marketplace/services/comments.py).
+COMMENT_MAX_CHARS = 2_000
+# The most a comment request may send, read or not: a comment of 2,000 characters is at
+# most 8,000 bytes of UTF-8, plus the form or JSON around it.
+COMMENT_MAX_REQUEST_BYTES = 16 * 1024
+# Distinct readers' reports that hold a visible comment for review.
+COMMENT_REPORTS_TO_HOLD = 3
+
+
 class ApprovalStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
@@ -116,6 +133,8 @@ class MarketplaceError(StrEnum):
 
     UNVERIFIED = "unverified"
     TOO_LATE = "too_late"
+    TOO_LONG = "too_long"
+    CONTROL_CHARACTERS = "control_characters"
 
 
 class OutcomeCode(StrEnum):

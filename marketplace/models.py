@@ -13,6 +13,7 @@ from marketplace.enums import (
     ClaimPolicy,
     ClaimReason,
     ClaimStatus,
+    CommentStatus,
     DisputeStatus,
     GenerationStatus,
     StorylineJoin,
@@ -425,3 +426,52 @@ class FeedEntry(models.Model):
 
     def __str__(self) -> str:
         return f"feed entry of {self.work_id}"
+
+
+class Comment(TimeStamped):
+    """A reader's comment on a work. Screened like a prompt when written: one carrying a
+    blocked category (slurs, hate) or a spam pattern is stored held, with the reason,
+    not refused. Readers' reports hold it too; rightsholders of the work's characters
+    and staff hide it or release it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=CommentStatus.choices, default=CommentStatus.VISIBLE
+    )
+    held_reason = models.CharField(max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["work", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} on {self.work_id}: {self.body[:40]}"
+
+
+class CommentReport(models.Model):
+    """A reader reports a comment, once."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="comment_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} reports {self.comment_id}"

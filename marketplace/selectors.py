@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.dateparse import parse_datetime
@@ -25,11 +35,13 @@ from marketplace.enums import (
     ApprovalStatus,
     ClaimPolicy,
     ClaimStatus,
+    CommentStatus,
     DisputeStatus,
     WorkStatus,
 )
 from marketplace.models import (
     Claim,
+    Comment,
     Dispute,
     FeedEntry,
     GenerationRequest,
@@ -38,6 +50,7 @@ from marketplace.models import (
     WorkApproval,
     WorkLicense,
 )
+from marketplace.selectors_social import count_per_work
 
 FEED_PAGE = 10
 # Works per page of a character's "made with" list.
@@ -82,12 +95,17 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str] | None:
     return moment, pk
 
 
-def feed_page(*, cursor: str | None = None, size: int = FEED_PAGE) -> tuple[list[Work], str | None]:
+def feed_page(
+    *, cursor: str | None = None, size: int = FEED_PAGE, followed_by: User | None = None
+) -> tuple[list[Work], str | None]:
     """Published works, newest first, keyset-paginated by (published_at, id): a
-    constant number of queries and stable pages while new works arrive."""
+    constant number of queries and stable pages while new works arrive. With
+    ``followed_by``, only the works of the people they follow (the "Following" tab)."""
+    qs = Work.objects.filter(status=WorkStatus.PUBLISHED)
+    if followed_by is not None:
+        qs = qs.filter(creator_id__in=accounts_selectors.followee_ids(user=followed_by))
     qs = (
-        Work.objects.filter(status=WorkStatus.PUBLISHED)
-        .select_related("creator", "parent")
+        qs.select_related("creator", "parent")
         .prefetch_related(_licenses())
         .order_by("-published_at", "-id")
     )
@@ -582,27 +600,36 @@ def work_approvals_pending(*, work: Work) -> QuerySet[WorkApproval]:
 
 @dataclass(frozen=True)
 class Social:
-    """What a viewer sees on a work's actions: its likes, its creator's followers, and
-    whether the viewer liked it and follows the creator."""
+    """What a viewer sees on a work's actions: its likes and visible comments, its
+    creator's followers, and whether the viewer liked it and follows the creator."""
 
     likes: int
     liked: bool
     followers: int
     following: bool
+    comments: int = 0
 
 
 def works_social(*, works: Sequence[Work], user: User) -> dict[uuid.UUID, Social]:
-    """The social counts of a page of works, by work id: two queries (likes, follows)
-    whatever the page's length, none for an empty page."""
+    """The social counts of a page of works, by work id: two queries (likes and
+    comments, follows) whatever the page's length, none for an empty page."""
     if not works:
         return {}
     signed_in = user.is_authenticated
-    mine = Q(user_id=user.pk) if signed_in else Q(pk__in=[])
-    likes = {
-        row["work_id"]: row
-        for row in Like.objects.filter(work__in=[w.pk for w in works])
-        .values("work_id")
-        .annotate(n=Count("id"), mine=Count("id", filter=mine))
+    liked = (
+        Exists(Like.objects.filter(work=OuterRef("pk"), user_id=user.pk))
+        if signed_in
+        else Value(False)
+    )
+    counts = {
+        row["pk"]: row
+        for row in Work.objects.filter(pk__in=[w.pk for w in works])
+        .annotate(
+            n_likes=count_per_work(Like),
+            n_comments=count_per_work(Comment, status=CommentStatus.VISIBLE),
+            mine=liked,
+        )
+        .values("pk", "n_likes", "n_comments", "mine")
         .order_by()
     }
     mine_follows = Q(follower_id=user.pk) if signed_in else Q(pk__in=[])
@@ -614,12 +641,14 @@ def works_social(*, works: Sequence[Work], user: User) -> dict[uuid.UUID, Social
         .order_by()
     }
     empty = {"n": 0, "mine": 0}
+    none = {"n_likes": 0, "n_comments": 0, "mine": False}
     return {
         work.pk: Social(
-            likes=likes.get(work.pk, empty)["n"],
-            liked=bool(likes.get(work.pk, empty)["mine"]),
+            likes=counts.get(work.pk, none)["n_likes"],
+            liked=bool(counts.get(work.pk, none)["mine"]),
             followers=follows.get(work.creator_id, empty)["n"],
             following=bool(follows.get(work.creator_id, empty)["mine"]),
+            comments=counts.get(work.pk, none)["n_comments"],
         )
         for work in works
     }

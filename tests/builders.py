@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
 from core.money import Money
 from licensing import services as licensing_services
 from marketplace import services as marketplace_services
@@ -15,7 +16,16 @@ from marketplace.enums import GenerationStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from payments import services as payments_services
 from payments.models import ConnectedAccount
-from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory, WorkFactory
+from tests.factories import (
+    CharacterFactory,
+    MembershipFactory,
+    OfferFactory,
+    OrganizationFactory,
+    UserFactory,
+    WorkFactory,
+    editor_of,
+    grant_for,
+)
 
 
 def verified_studio(*, roles=("owner",), **fields):
@@ -140,3 +150,17 @@ def storyline_opened(
         ends_at=now + timedelta(days=days[1]),
         **fields,
     )
+
+
+def licensed_work(*, title: str = "Sunset duel", creator=None) -> tuple[Work, User]:
+    """A published work licensing one studio character, and an owner of that studio:
+    the rightsholder who moderates the work's comments."""
+    creator = creator or UserFactory()
+    character = CharacterFactory()
+    work = WorkFactory(
+        creator=creator,
+        grants=[grant_for(character, creator)],
+        title=title,
+        published_at=timezone.now(),
+    )
+    return work, editor_of(character)

@@ -56,3 +56,10 @@ class OrganizationVerificationOutputSerializer(serializers.ModelSerializer):
             "verification_note",
             "verified_at",
         ]
+
+
+class UserFollowOutputSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    following = serializers.BooleanField(help_text="Whether you follow them now")
+    followers = serializers.IntegerField(help_text="How many people follow them")
+    following_count = serializers.IntegerField(help_text="How many people they follow")

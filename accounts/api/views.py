@@ -5,13 +5,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors, selectors_social, services
 from accounts.api.serializers import (
     MeOutputSerializer,
     OrganizationRejectInputSerializer,
     OrganizationVerificationOutputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    UserFollowOutputSerializer,
 )
 from accounts.models import Organization, User
 from core.api import example_request, example_response
@@ -205,3 +206,65 @@ class OrganizationRejectView(APIView):
             organization=organization, by=request.user, note=serializer.validated_data["reason"]
         )
         return Response(OrganizationVerificationOutputSerializer(organization).data)
+
+
+def _follow_state(person: User, viewer: User) -> dict:
+    counts = selectors_social.follow_counts(user=person, viewer=viewer)
+    return {
+        "user_id": person.pk,
+        "following": counts.viewer_follows,
+        "followers": counts.followers,
+        "following_count": counts.following,
+    }
+
+
+FOLLOWING = {
+    "user_id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
+    "following": True,
+    "followers": 40,
+    "following_count": 12,
+}
+
+
+class UserFollowView(APIView):
+    """Follow a person (``POST``) or stop (``DELETE``). Following someone you follow
+    already changes nothing (200, the same state); following yourself is 400
+    ``invalid``. 404 for an unknown or deactivated account. They hear of a new follow in
+    the next batch of social notices, unless they turned those off."""
+
+    def _person(self, pk) -> User:
+        person = selectors_social.active_user(pk=pk)
+        if person is None:
+            raise Http404("No such person")
+        return person
+
+    @extend_schema(
+        tags=["social"],
+        request=None,
+        responses={200: UserFollowOutputSerializer, 400: ErrorSerializer},
+        examples=[
+            example_response("Following", FOLLOWING),
+            example_response(
+                "Yourself",
+                {"code": "invalid", "detail": "You cannot follow yourself.", "field": None},
+                status=400,
+            ),
+        ],
+    )
+    def post(self, request, pk):
+        person = self._person(pk)
+        services.follow_create(follower=request.user, followee=person)
+        return Response(UserFollowOutputSerializer(_follow_state(person, request.user)).data)
+
+    @extend_schema(
+        tags=["social"],
+        request=None,
+        responses={200: UserFollowOutputSerializer},
+        examples=[
+            example_response("Not following", {**FOLLOWING, "following": False, "followers": 39})
+        ],
+    )
+    def delete(self, request, pk):
+        person = self._person(pk)
+        services.follow_delete(follower=request.user, followee=person)
+        return Response(UserFollowOutputSerializer(_follow_state(person, request.user)).data)

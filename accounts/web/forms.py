@@ -17,3 +17,9 @@ class MemberForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(max_length=120, help_text="For example: trademark registration")
     file = forms.FileField(help_text="PDF, PNG, JPEG or WebP; at most 10 MB.")
+
+
+class NotificationSettingsForm(forms.Form):
+    new_followers = forms.BooleanField(required=False, label="New followers")
+    likes = forms.BooleanField(required=False, label="Likes on my videos")
+    comments = forms.BooleanField(required=False, label="Comments on my videos")

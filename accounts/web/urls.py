@@ -6,6 +6,11 @@ app_name = "accounts"
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/settings/",
+        views.notification_settings,
+        name="notification_settings",
+    ),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/new/", views.organization_create, name="organization_create"),

@@ -8,9 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors, selectors_social, services, services_social
 from accounts.models import Notification, Organization, User
-from accounts.web.forms import DocumentForm, MemberForm, OrganizationForm
+from accounts.web.forms import (
+    DocumentForm,
+    MemberForm,
+    NotificationSettingsForm,
+    OrganizationForm,
+)
 from core.errors import DomainError
 
 
@@ -155,6 +160,28 @@ def notifications(request: HttpRequest) -> HttpResponse:
     notes = Notification.objects.filter(user=request.user).order_by("-created_at", "id")
     page = Paginator(notes, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Turn each kind of social notice (new followers, likes, comments) on or off."""
+    current = selectors_social.notification_settings_for(user=request.user)
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST)
+        if form.is_valid():
+            services_social.notification_settings_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Notification settings saved.")
+            return redirect(reverse("accounts:notification_settings"))
+    else:
+        form = NotificationSettingsForm(
+            initial={
+                "new_followers": current.new_followers,
+                "likes": current.likes,
+                "comments": current.comments,
+            }
+        )
+    return render(request, "accounts/notification_settings.html", {"form": form})
 
 
 @login_required

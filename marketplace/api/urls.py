@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.api import claims, storylines, views
+from marketplace.api import claims, comments, storylines, views
 
 urlpatterns = [
     path("generations/", views.GenerationListCreateView.as_view(), name="api-generations"),
@@ -9,6 +9,29 @@ urlpatterns = [
     path("works/<uuid:pk>/", views.WorkDetailView.as_view(), name="api-work"),
     path("works/<uuid:pk>/like/", views.WorkLikeView.as_view(), name="api-work-like"),
     path("works/<uuid:pk>/follow/", views.WorkFollowView.as_view(), name="api-work-follow"),
+    path(
+        "works/<uuid:pk>/comments/", comments.WorkCommentsView.as_view(), name="api-work-comments"
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/",
+        comments.CommentDetailView.as_view(),
+        name="api-work-comment",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/report/",
+        comments.CommentReportView.as_view(),
+        name="api-comment-report",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/hide/",
+        comments.CommentHideView.as_view(),
+        name="api-comment-hide",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/unhide/",
+        comments.CommentUnhideView.as_view(),
+        name="api-comment-unhide",
+    ),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
     path("storylines/", storylines.StorylineListCreateView.as_view(), name="api-storylines"),
     path(

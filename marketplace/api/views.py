@@ -337,9 +337,9 @@ def _follow_state(work, user) -> dict:
 
 
 class WorkLikeView(APIView):
-    """Like a published work (``POST``) or take the like back (``DELETE``); both are
-    harmless to repeat. 409 ``invalid_state`` for a work that is not published, 404 for
-    one you cannot see."""
+    """Like a published work (``POST``) or take the like back (``DELETE``, harmless to
+    repeat). Liking it again is 409 ``duplicate`` (nothing changes); 409
+    ``invalid_state`` for a work that is not published, 404 for one you cannot see."""
 
     @extend_schema(
         tags=TAG,
@@ -354,6 +354,11 @@ class WorkLikeView(APIView):
                     "detail": "Only published videos can be liked.",
                     "field": None,
                 },
+                status=409,
+            ),
+            example_response(
+                "Liked already",
+                {"code": "duplicate", "detail": "You already like this video.", "field": None},
                 status=409,
             ),
         ],

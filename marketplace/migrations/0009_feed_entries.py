@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("marketplace", "0007_storylines")]
+    dependencies = [("marketplace", "0008_comments")]
 
     operations = [
         migrations.CreateModel(

@@ -17,6 +17,13 @@ from marketplace.services.claims import (
     dispute_resolve,
     disputes_expire,
 )
+from marketplace.services.comments import (
+    comment_create,
+    comment_delete,
+    comment_hide,
+    comment_report,
+    comment_unhide,
+)
 from marketplace.services.feed import (
     feed_entries_for_character,
     feed_entries_rebuild,
@@ -60,6 +67,11 @@ __all__ = [
     "claim_release",
     "claim_review_accept",
     "claim_review_reject",
+    "comment_create",
+    "comment_delete",
+    "comment_hide",
+    "comment_report",
+    "comment_unhide",
     "dispute_escalate",
     "dispute_open",
     "dispute_resolve",

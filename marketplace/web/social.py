@@ -22,6 +22,7 @@ from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
 from marketplace import selectors_storylines as storyline_selectors
 from marketplace.models import Work
+from marketplace.services.likes import AlreadyLiked
 
 
 def _back(request: HttpRequest, pk) -> str:
@@ -66,7 +67,8 @@ def _refused(request: HttpRequest, work: Work, exc: DomainError) -> HttpResponse
 
 @require_POST
 def work_like(request: HttpRequest, pk) -> HttpResponse:
-    """Like (``on=1``) or unlike (``on=0``) a work; both are harmless to repeat."""
+    """Like (``on=1``) or unlike (``on=0``) a work. A button pressed twice (two tabs, a
+    double click) shows the like as it stands rather than an error."""
     if not request.user.is_authenticated:
         return _to_login(request, _back(request, pk))
     work = _work(request, pk)
@@ -75,6 +77,8 @@ def work_like(request: HttpRequest, pk) -> HttpResponse:
             services.unlike_work(work=work, user=request.user)
         else:
             services.like_work(work=work, user=request.user)
+    except AlreadyLiked:
+        pass
     except DomainError as exc:
         return _refused(request, work, exc)
     return _answer(request, work, "marketplace/_like_button.html")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.web import approvals, claims, social, storylines, views
+from marketplace.web import approvals, claims, comments, people, social, storylines, views
 
 app_name = "marketplace"
 
@@ -13,6 +13,30 @@ urlpatterns = [
     path("works/<uuid:pk>/delete/", views.work_delete, name="work_delete"),
     path("works/<uuid:pk>/like/", social.work_like, name="work_like"),
     path("works/<uuid:pk>/follow/", social.work_follow, name="work_follow"),
+    path("works/<uuid:pk>/comments/", comments.work_comments, name="work_comments"),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/delete/",
+        comments.comment_delete,
+        name="comment_delete",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/report/",
+        comments.comment_report,
+        name="comment_report",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/hide/",
+        comments.comment_hide,
+        name="comment_hide",
+    ),
+    path(
+        "works/<uuid:pk>/comments/<uuid:comment_pk>/unhide/",
+        comments.comment_unhide,
+        name="comment_unhide",
+    ),
+    path("people/<uuid:pk>/", people.profile, name="profile"),
+    path("people/<uuid:pk>/follow/", people.profile_follow, name="profile_follow"),
+    path("feed/following/", people.feed_following, name="feed_following"),
     path("characters/<uuid:pk>/works/", social.character_works, name="character_works"),
     path("feed/", views.feed, name="feed"),
     path("verify/", views.verify, name="verify"),

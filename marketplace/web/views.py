@@ -24,6 +24,7 @@ from marketplace.models import GenerationRequest, Work
 from marketplace.provenance.training import tdmrep_rules
 from marketplace.provenance.verify import verify_media
 from marketplace.refusals import refusal_advice, request_advice
+from marketplace.web.comments import comments_context
 from marketplace.web.forms import StudioForm, VerifyForm
 
 VERIFY_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
@@ -292,6 +293,7 @@ def work_detail(request: HttpRequest, pk) -> HttpResponse:
         "can_delete": can_delete,
         # The creator's declarations (territory among them) are for the parties only.
         "declared": selectors.work_declared(work=work) if sees_declared else None,
+        **comments_context(request, work),
     }
     return render(request, "marketplace/work_detail.html", context)
 

@@ -148,6 +148,11 @@ WORK_READERS = editors("creator") | editors("licensor")  # a work not (yet) publ
 # A grant is read by its licensee and by the licensor's members, viewers included.
 GRANT_READERS = editors("licensee") | members("licensor")
 CLAIM_PARTIES = members("claimant") | editors("creator")
+# A comment's moderators: the rightsholders of the work's characters, and staff; a held
+# one is seen by them and its author only.
+COMMENT_MODERATORS = editors("licensor") | STAFF
+COMMENT_INSIDERS = editors("author") | COMMENT_MODERATORS
+COMMENT_MODERATION = {"comment_visible": COMMENT_MODERATORS, "comment_held": COMMENT_MODERATORS}
 
 Body = Callable[[World, Target, str], dict[str, Any]]
 
@@ -464,6 +469,32 @@ ROUTES: dict[str, dict[str, Op]] = {
         ),
         "delete": Op({"work_published": SIGNED_IN, "work_pending": WORK_READERS}),
     },
+    "api-work-comments": {
+        "get": Op({"work_published": ANYONE, "work_pending": WORK_READERS}),
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            body=_const({"body": "Lovely light"}),
+            refusals=(409,),
+            note="only a published work takes comments: 409 for the readers of a draft",
+        ),
+    },
+    "api-work-comment": {
+        "delete": Op({"comment_visible": editors("author"), "comment_held": editors("author")})
+    },
+    "api-comment-report": {
+        "post": Op(
+            {"comment_visible": SIGNED_IN, "comment_held": COMMENT_INSIDERS},
+            body=_const({}),
+            refusals=(400,),
+            note="anyone who can see it; 400 for its author (delete it instead)",
+        )
+    },
+    "api-comment-hide": {"post": Op(COMMENT_MODERATION)},
+    "api-comment-unhide": {"post": Op(COMMENT_MODERATION)},
+    "api-user-follow": {
+        "post": Op({"person": SIGNED_IN}, refusals=(400,), note="400 for oneself"),
+        "delete": Op({"person": SIGNED_IN}),
+    },
     "api-feed": {"get": Op({"none": ANYONE})},
     "api-storylines": {
         "get": Op({"none": ANYONE}),
@@ -650,7 +681,7 @@ ROUTES: dict[str, dict[str, Op]] = {
     },
     # --- pages: organizations and compliance
     "dashboard:compliance_download": {"get": Op({"org": members("owner")})},
-    "dashboard:person_compliance_download": {"get": Op({"person": the_user("user")})},
+    "dashboard:person_compliance_download": {"get": Op({"report_person": the_user("user")})},
     "dashboard:platform_compliance_download": {"get": Op({"none": STAFF})},
     "dashboard:verify_export": {
         "get": Op({"none": ANYONE}),
@@ -710,6 +741,34 @@ ROUTES: dict[str, dict[str, Op]] = {
             {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
             note="follows the work's creator; the creator is sent back with the reason",
         )
+    },
+    "marketplace:work_comments": {
+        "get": Op({"work_published": ANYONE, "work_pending": WORK_READERS}),
+        "post": Op(
+            {"work_published": SIGNED_IN, "work_pending": WORK_READERS},
+            body=_const({"body": "Lovely light"}),
+            note="a draft's readers are sent back with the reason (only published works)",
+        ),
+    },
+    "marketplace:comment_delete": {
+        "post": Op({"comment_visible": editors("author"), "comment_held": editors("author")})
+    },
+    "marketplace:comment_report": {
+        "post": Op(
+            {"comment_visible": SIGNED_IN, "comment_held": COMMENT_INSIDERS},
+            note="its author is sent back with the reason",
+        )
+    },
+    "marketplace:comment_hide": {"post": Op(COMMENT_MODERATION)},
+    "marketplace:comment_unhide": {"post": Op(COMMENT_MODERATION)},
+    "marketplace:profile": {"get": Op({"person": ANYONE})},
+    "marketplace:profile_follow": {
+        "post": Op({"person": SIGNED_IN}, note="the person themselves is sent back with why")
+    },
+    "marketplace:feed_following": {"get": Op({"none": SIGNED_IN})},
+    "accounts:notification_settings": {
+        "get": Op({"none": SIGNED_IN}),
+        "post": Op({"none": SIGNED_IN}, body=_const({"likes": "on"})),
     },
     "marketplace:work_delete": {
         "post": Op(
@@ -899,10 +958,13 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "task": ("task_id",),
     "likeness": ("pk",),
     "consent": ("consent_pk",),
-    "person": ("user_id",),
+    "report_person": ("user_id",),
     "storyline": ("pk",),
     "storyline_take": ("pk", "work_pk"),
     "new_storyline": (),
+    "comment_visible": ("pk", "comment_pk"),
+    "comment_held": ("pk", "comment_pk"),
+    "person": ("pk",),
 }
 
 

@@ -25,6 +25,7 @@ from accounts import services as accounts_services
 from accounts.models import Membership, Notification, TokenSecondFactor, User
 from licensing import services as licensing_services
 from licensing.models import CharacterImage, ConsentChallenge, LikenessConsent, NameForm
+from marketplace import services as marketplace_services
 from marketplace.models import GenerationRequest, Work, WorkApproval
 from payments.models import CheckoutSession
 from tests.builders import (
@@ -254,6 +255,15 @@ def build_world() -> World:
         for actor in ("creator_a", "x_owner")
     }
 
+    # --- comments on A's video (showing X's character) by B: one visible, one held ------
+    comment_visible = marketplace_services.comment_create(
+        work=work_a, author=b, body="B likes the rain"
+    )
+    comment_held = marketplace_services.comment_create(
+        work=work_a, author=b, body="B's spam at spam.example.com"
+    )
+    assert comment_held.status == "held"
+
     tokens = {actor: Token.objects.create(user=user).key for actor, user in users.items()}
     # staff tokens work only when issued with a code from an authenticator app
     TokenSecondFactor.objects.create(token_id=tokens["staff"])
@@ -434,7 +444,7 @@ def build_world() -> World:
         for o, org in orgs.items()
     ]
     t["likeness"] = [Target("L's likeness", party("L"), {"pk": str(likeness.pk)}, [likeness], {})]
-    t["person"] = [
+    t["report_person"] = [
         Target(
             "L's own compliance report",
             {"user": "likeness_owner"},
@@ -480,6 +490,22 @@ def build_world() -> World:
             data={"offer": {"X": grant_a_x, "Y": grant_b_y}[o].offer},
         )
         for o in ("X", "Y")
+    ]
+    t["comment_visible"], t["comment_held"] = (
+        [
+            Target(
+                f"B's {label} comment on A's work (showing X)",
+                {"author": "B", "creator": "A", "licensor": "X"},
+                {"pk": str(work_a.pk), "comment_pk": str(comment.pk)},
+                [comment],
+                {"comment": comment},
+            )
+        ]
+        for label, comment in (("visible", comment_visible), ("held", comment_held))
+    )
+    t["person"] = [
+        Target(f"{o}'s profile", {"user": o}, {"pk": str(users[actor].pk)}, [users[actor]])
+        for o, actor in (("A", "creator_a"), ("X", "x_owner"))
     ]
     t["payout"] = [  # not in any URL: the leak check looks for their ids in lists
         Target(f"{o}'s payout", party(o), rows=[p]) for o, p in by_owner.items()

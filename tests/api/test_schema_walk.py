@@ -118,7 +118,7 @@ def test_walk_calls_every_operation_authorised_and_each_answer_matches_the_schem
 
 # Operations anyone signed in may call on these objects: accepting a public offer,
 # screening or generating (the policy check refuses what the terms refuse), tipping a
-# published video, liking it and following its creator, and "me" and their own wallet.
+# published video, liking, commenting on it and following people, and "me" and their own wallet.
 OPEN_TO_ANY_USER = {
     "v1_me_retrieve",
     "v1_offers_accept_create",
@@ -130,6 +130,11 @@ OPEN_TO_ANY_USER = {
     "v1_works_like_destroy",
     "v1_works_follow_create",
     "v1_works_follow_destroy",
+    # commenting on it, reporting a comment they can see, following a person
+    "v1_works_comments_create",
+    "v1_works_comments_report_create",
+    "v1_users_follow_create",
+    "v1_users_follow_destroy",
     # the caller's own wallet: there is no one else's to reach
     "v1_wallet_retrieve",
     "v1_wallet_partial_update",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from licensing import services as licensing_services
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import Character
+from marketplace import services as marketplace_services
 from marketplace.enums import ClaimStatus, DisputeStatus, WorkStatus
 from marketplace.models import GenerationRequest, Work, WorkApproval
 from payments import services as payments_services
@@ -147,6 +148,16 @@ def build_world() -> World:
     w.o["org_to_verify"], _ = pending_studio(name="Walk Pending Studio")
     w.o["org_to_reject"], _ = pending_studio(name="Walk Doubtful Studio")
     w.o["rival"] = CharacterFactory(name="Rival Starlet")
+
+    # comments on the published work by the second creator: one each to report, delete
+    # and hide, and one screening held (for the studio to show)
+    for name, body in (
+        ("comment_to_report", "Lovely light"),
+        ("comment_to_delete", "Oops, typo"),
+        ("comment_to_hide", "Meh"),
+        ("comment_held", "More at spam.example.com"),
+    ):
+        w.o[name] = marketplace_services.comment_create(work=work, author=creator2, body=body)
 
     # a likeness, its consent video waiting for staff, and a phrase for the next one
     person = UserFactory()
@@ -386,6 +397,47 @@ RECIPES: dict[str, Call] = {
     ),
     "v1_works_follow_destroy": Call(
         "creator2", 200, params={"id": _id("work")}, then=_field("following", False)
+    ),
+    "v1_works_comments_retrieve": Call(None, 200, params={"id": _id("work")}),
+    "v1_works_comments_create": Call(
+        "creator2",
+        201,
+        params={"id": _id("work")},
+        body=lambda w: {"body": "The rain looks real"},
+        then=_field("status", "visible"),
+    ),
+    "v1_works_comments_destroy": Call(
+        "creator2", 204, params={"id": _id("work"), "comment_pk": _id("comment_to_delete")}
+    ),
+    "v1_works_comments_report_create": Call(
+        "creator",
+        200,
+        params={"id": _id("work"), "comment_pk": _id("comment_to_report")},
+        body=lambda w: {"reason": "Rude"},
+    ),
+    "v1_works_comments_hide_create": Call(
+        "studio",
+        200,
+        params={"id": _id("work"), "comment_pk": _id("comment_to_hide")},
+        then=_field("status", "hidden"),
+    ),
+    "v1_works_comments_unhide_create": Call(
+        "studio",
+        200,
+        params={"id": _id("work"), "comment_pk": _id("comment_held")},
+        then=_field("status", "visible"),
+    ),
+    "v1_users_follow_create": Call(
+        "creator2",
+        200,
+        params={"id": lambda w: w.users["creator"].pk},
+        then=_field("following", True),
+    ),
+    "v1_users_follow_destroy": Call(
+        "creator2",
+        200,
+        params={"id": lambda w: w.users["creator"].pk},
+        then=_field("following", False),
     ),
     "v1_feed_retrieve": Call(None, 200),
     "v1_approvals_list": Call("studio", 200),

@@ -86,7 +86,10 @@ def test_phone_feed_fits_the_screen_and_its_actions_work(feed_browser, works):
     assert _inside(item.bounding_box(), PHONE)
     assert _inside(video.bounding_box(), PHONE)
     stage = item.locator(".feed-stage").bounding_box()
-    assert stage["y"] < 62 + 1  # right under the header: no band above the video
+    # right under the header and the feed's tabs ("For you", "Following"): no other band
+    tabs = page.locator(".feed-tabs").bounding_box()
+    assert tabs["y"] < 62 + 1 and tabs["height"] < 48
+    assert stage["y"] < tabs["y"] + tabs["height"] + 1
     for name in ACTIONS:
         assert _inside(_action(item, name).bounding_box(), PHONE), name
     # the actions stand above the credits (the video's lowest quarter), the caption below

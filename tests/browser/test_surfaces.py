@@ -21,7 +21,9 @@ from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
+from accounts import services as accounts_services
 from licensing import services as licensing_services
+from marketplace import services as marketplace_services
 from marketplace.models import Work
 from tests.browser import checks
 from tests.browser.conftest import _chromium, _contexts, screenshot
@@ -116,6 +118,11 @@ def _world() -> World:
         video,
     )
     tip_settled(work, "pi_surface_tip_1", amount=500)
+    # Comments: one for everyone, one held for the studio (and its author) to review.
+    fan = UserFactory(email="kei@viewers.test", display_name="Kei Ito")
+    marketplace_services.comment_create(work=work, author=fan, body="The rain looks real!")
+    marketplace_services.comment_create(work=work, author=fan, body="More at kei.example.com")
+    accounts_services.follow_create(follower=fan, followee=creator)
     claim_filed(
         _with_files(WorkFactory(creator=creator, grants=[grant], title="Mika at sea"), video),
         character,
@@ -172,6 +179,8 @@ def _pages(role: str, w: World) -> dict[str, str]:
         "storylines": "/storylines/",
         "storyline": f"/storylines/{w.storyline.pk}/",
         "storyline-watch": f"/storylines/{w.storyline.pk}/watch/",
+        "profile": f"/people/{w.creator.pk}/",
+        "profile-remixes": f"/people/{w.creator.pk}/?tab=remixes",
     }
     return {
         "anonymous": {**public, "verify": "/verify/", "verify-export": "/verify/export/"},
@@ -184,6 +193,8 @@ def _pages(role: str, w: World) -> dict[str, str]:
             "my-licences": "/grants/",
             "earnings": "/earnings/",
             "notifications": "/notifications/",
+            "notification-settings": "/notifications/settings/",
+            "following": "/feed/following/",
         },
         "studio": {
             "dashboard": "/dashboard/",
@@ -198,6 +209,7 @@ def _pages(role: str, w: World) -> dict[str, str]:
             "storyline": f"/storylines/{w.storyline.pk}/",
             "storyline-new": "/storylines/new/",
             "storyline-edit": f"/storylines/{w.storyline.pk}/edit/",
+            "work-moderated": f"/works/{w.work.pk}/",
         },
         "likeness": {
             "dashboard": "/dashboard/",

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.media import media_url
 from marketplace import selectors, services
 from marketplace.models import Like
-from marketplace.services.likes import NotPublished
+from marketplace.services.likes import AlreadyLiked, NotPublished
 from tests.factories import CharacterFactory, UserFactory, WorkFactory, grant_for
 from tests.marketplace.helpers import store_files
 
@@ -38,16 +38,15 @@ def viewer(client):
 # --- services -------------------------------------------------------------------------------
 
 
-def test_liking_twice_keeps_one_like(work):
+def test_liking_twice_is_refused_and_keeps_one_like(work):
     # given
     fan = UserFactory()
+    services.like_work(work=work, user=fan)
 
-    # when
-    first = services.like_work(work=work, user=fan)
-    second = services.like_work(work=work, user=fan)
-
-    # then
-    assert first.pk == second.pk
+    # when / then
+    with pytest.raises(AlreadyLiked, match="You already like this video") as refused:
+        services.like_work(work=work, user=fan)
+    assert refused.value.status_code == 409 and refused.value.code == "duplicate"
     assert Like.objects.filter(work=work).count() == 1
 
 
@@ -271,9 +270,17 @@ def test_api_like_and_unlike(api_client, work):
     url = f"/api/v1/works/{work.pk}/like/"
 
     first = api_client.post(url)
+    assert first.status_code == 200
+    assert first.json() == {"work_id": str(work.pk), "liked": True, "likes": 1}
+
     again = api_client.post(url)
-    assert first.status_code == again.status_code == 200
-    assert again.json() == {"work_id": str(work.pk), "liked": True, "likes": 1}
+    assert again.status_code == 409
+    assert again.json() == {
+        "code": "duplicate",
+        "detail": "You already like this video.",
+        "field": None,
+    }
+    assert Like.objects.filter(work=work).count() == 1
 
     gone = api_client.delete(url)
     assert gone.status_code == 200 and gone.json() == {
