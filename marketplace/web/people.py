@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services as accounts_services
 from core.errors import DomainError
+from core.replicas import replica_reads
 from marketplace import selectors, selectors_social
 from marketplace.web.social import _to_login
 from marketplace.web.views import _with_social
@@ -20,6 +21,7 @@ from marketplace.web.views import _with_social
 TABS = ("works", "remixes")
 
 
+@replica_reads
 @require_safe
 def profile(request: HttpRequest, pk) -> HttpResponse:
     """``/people/<id>/``: ``?tab=remixes`` for their remixes, ``?page=`` to page."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError, NotPermitted
+from core.replicas import replica_reads
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
 from marketplace import selectors_storylines as storyline_selectors
@@ -49,6 +50,7 @@ def _with_social(works, user):
     return works
 
 
+@replica_reads
 @require_safe
 def storyline_list(request: HttpRequest) -> HttpResponse:
     storylines = list(storyline_selectors.storylines_open()[:50])
@@ -64,6 +66,7 @@ def storyline_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@replica_reads
 @require_safe
 def storyline_detail(request: HttpRequest, pk) -> HttpResponse:
     storyline = _storyline(pk)
@@ -80,6 +83,7 @@ def storyline_detail(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "marketplace/storyline_detail.html", context)
 
 
+@replica_reads
 @require_safe
 def storyline_watch(request: HttpRequest, pk) -> HttpResponse:
     """The storyline in the feed's player: its opening (the canonical beat), then its

@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from core import replicas
 from core.replicas import PRIMARY, REPLICA, ReplicaReadsMiddleware, ReplicaRouter, replica_reads
 from licensing.models import Character
+from tests.builders import storyline_opened
 from tests.factories import (
     CharacterFactory,
     UserFactory,
@@ -43,7 +44,14 @@ def public_world(db):
     offer = publish_offer(character)
     creator = UserFactory()
     work = WorkFactory(creator=creator, grants=[grant_for(character, creator)], title="Rain")
-    return {"character": character, "offer": offer, "work": work, "creator": creator}
+    storyline = storyline_opened(character, offer=offer)
+    return {
+        "character": character,
+        "offer": offer,
+        "work": work,
+        "creator": creator,
+        "storyline": storyline,
+    }
 
 
 def _serve(request, view) -> HttpResponse:
@@ -91,6 +99,9 @@ def _public_urls(world) -> list[str]:
         reverse("marketplace:character_works", args=[character.pk]),
         reverse("marketplace:work_detail", args=[work.pk]),
         reverse("marketplace:feed"),
+        reverse("marketplace:storyline_list"),
+        reverse("marketplace:storyline_detail", args=[world["storyline"].pk]),
+        reverse("marketplace:storyline_watch", args=[world["storyline"].pk]),
         "/api/v1/characters/?q=Hoshi",
         f"/api/v1/characters/{character.pk}/",
         f"/api/v1/offers/{offer.pk}/",
