@@ -18,7 +18,12 @@ endpoint, after a warm-up:
     aliases and franchises sampled from the data (the catalog's search parameter is
     ``q``);
   - feed: ``GET /api/v1/feed/``, the first page and pages from cursors spread over
-    the whole feed.
+    the whole feed;
+  - storyline takes: ``GET /api/v1/storylines/{id}/takes/`` for the storylines with the
+    most takes (the busiest has about 1,900 at full scale), ranked by likes and remixes;
+  - following feed: the web page ``/feed/following/`` (there is no API for it), signed
+    in as the person who follows the most people, its first page and pages from cursors
+    spread over their followees' works (a session cookie made in-process, sent by wrk).
 
 It prints p50, p90 and p99 in milliseconds, requests/s, and each endpoint's p50 and p99
 over the floor's (the goal: p50 within 5x the floor's, p99 within 10x). Both endpoints
@@ -52,13 +57,15 @@ CURSORS = 40
 GOAL_P50 = 5.0
 GOAL_P99 = 10.0
 MIN_CHARACTERS = 1_000
+STORYLINES = 5  # the busiest storylines' takes
 
 WRK_SCRIPT = """
 paths = {%s}
+headers = {%s}
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  return wrk.format("GET", paths[(counter %% #paths) + 1], headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -113,17 +120,66 @@ def _paths() -> dict[str, list[str]]:
         work = published.filter(published_at__lte=moment).only("id", "published_at").first()
         if work is not None:
             feed.append(f"/api/v1/feed/?cursor={selectors.encode_cursor(work)}")
-    return {"floor": ["/api/v1/ping/"], "catalog search": catalog, "feed": feed}
+    from django.db.models import Count
+
+    from accounts.models import Follow
+    from marketplace.models import Storyline
+
+    busiest = (
+        Storyline.objects.annotate(n=Count("takes"))
+        .order_by("-n", "id")
+        .values_list("id", flat=True)[:STORYLINES]
+    )
+    takes = [f"/api/v1/storylines/{pk}/takes/" for pk in busiest]
+    reader = (
+        Follow.objects.values("follower").annotate(n=Count("id")).order_by("-n", "follower")
+    ).first()
+    following = ["/feed/following/"] * (CURSORS // 4)
+    if reader is not None:
+        followees = Follow.objects.filter(follower=reader["follower"]).values("followee")
+        theirs = published.filter(creator__in=followees)
+        while len(following) < CURSORS:
+            moment = oldest + (newest - oldest) * rng.random()
+            work = theirs.filter(published_at__lte=moment).only("id", "published_at").first()
+            if work is not None:
+                following.append(f"/feed/following/?cursor={selectors.encode_cursor(work)}")
+    return {
+        "floor": ["/api/v1/ping/"],
+        "catalog search": catalog,
+        "feed": feed,
+        "storyline takes": takes,
+        "following feed": following if reader is not None else [],
+    }
 
 
-def _query_counts(paths: dict[str, list[str]]) -> dict[str, set[int]]:
+def _follower_session() -> tuple[str, int]:
+    """A session cookie (name=value) of the person who follows the most people, and
+    how many they follow."""
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test import Client
+
+    from accounts.models import Follow, User
+
+    top = Follow.objects.values("follower").annotate(n=Count("id")).order_by("-n", "follower")
+    reader = top.first()
+    client = Client()
+    client.force_login(User.objects.get(pk=reader["follower"]))
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}", reader["n"]
+
+
+def _query_counts(paths: dict[str, list[str]], cookie: str) -> dict[str, set[int]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    name, value = cookie.split("=", 1)
     counts: dict[str, set[int]] = {}
     for label, urls in paths.items():
+        client = Client()
+        if label == "following feed":
+            client.cookies[name] = value
         counts[label] = set()
         for url in urls:
             with CaptureQueriesContext(connection) as captured:
@@ -133,9 +189,12 @@ def _query_counts(paths: dict[str, list[str]]) -> dict[str, set[int]]:
     return counts
 
 
-def _wrk(base: str, paths: list[str], seconds: int, folder: Path) -> dict[str, float]:
+def _wrk(
+    base: str, paths: list[str], seconds: int, folder: Path, cookie: str = ""
+) -> dict[str, float]:
     script = folder / "paths.lua"
-    script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
+    headers = f'["Cookie"] = "{cookie}"' if cookie else ""
+    script.write_text(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), headers))
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "60s"]
     command += ["-s", str(script), base]  # a slow request is measured, not dropped
     run = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
@@ -191,8 +250,16 @@ def main() -> int:
         _say(f"api_latency: {characters} characters: make the data set first (skipped)")
         return 0
     paths = _paths()
-    counts = _query_counts(paths)
+    if not paths["storyline takes"] or not paths["following feed"]:
+        _say("api_latency: no storylines or follows: remake the data set (skipped)")
+        return 0
+    cookie, followed = _follower_session()
+    counts = _query_counts(paths, cookie)
     _say(f"api_latency: {characters:,} characters, {works:,} works; gunicorn {WORKERS} workers")
+    _say(
+        f"  storyline takes: the {len(paths['storyline takes'])} busiest storylines; "
+        f"following feed: signed in as a person who follows {followed:,} people"
+    )
     _say(
         "  queries per request (in-process, same data): "
         + ", ".join(f"{label} {sorted(n)}" for label, n in counts.items())
@@ -225,8 +292,9 @@ def main() -> int:
                 time.sleep(0.2)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            for urls in paths.values():  # warm-up: code paths, caches, connections
-                _wrk(base, urls, 3, folder)
+            cookies = {"following feed": cookie}
+            for label, urls in paths.items():  # warm-up: code paths, caches, connections
+                _wrk(base, urls, 3, folder, cookies.get(label, ""))
             load = os.getloadavg()
             _say(
                 f"  wrk: {CONNECTIONS} connections, {SECONDS} s per endpoint; load average "
@@ -235,6 +303,8 @@ def main() -> int:
             results["floor (first)"] = _wrk(base, paths["floor"], SECONDS, folder)
             results["catalog search"] = _wrk(base, paths["catalog search"], SECONDS, folder)
             results["feed"] = _wrk(base, paths["feed"], SECONDS, folder)
+            for label in ("storyline takes", "following feed"):
+                results[label] = _wrk(base, paths[label], SECONDS, folder, cookies.get(label, ""))
             results["floor (last)"] = _wrk(base, paths["floor"], SECONDS, folder)
     finally:
         server.terminate()
@@ -246,6 +316,8 @@ def main() -> int:
     _say(f"  {'floor (mean)':<16} p50 {floor['p50']:7.2f} ms  p99 {floor['p99']:7.2f} ms")
     _say(_row("catalog search", results["catalog search"], floor))
     _say(_row("feed", results["feed"], floor))
+    _say(_row("storyline takes", results["storyline takes"], floor))
+    _say(_row("following feed", results["following feed"], floor))
     load = os.getloadavg()
     _say(f"  load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     failed = sum(r["errors"] for r in results.values())

@@ -9,6 +9,17 @@ up to 20 deep, and 5,000,000 ledger entries in about 1,250,000 balanced revenue
 transactions, each with the settled RevenueEvent it came from. ``--scale 0.01`` makes a
 proportional set (every count times 0.01; at least one chain still reaches depth 20).
 
+The social side, at ``--scale 1``: 100 storylines (one per 1,000 characters, each with
+one character as its cast under that character's offer, an opening video and 10,000
+takes in all, the first storyline about 1,900 of them; about 5% of creators also hold a
+grant on a storyline's character), 3,000,000 likes (distinct likers per work), 4,000,000
+follows (never oneself; a few people follow tens of thousands) and 500,000 comments.
+Likes, follows and comments are skewed: an item's share falls steeply with a random
+popularity rank. A take is a planned original that nobody remixes, rewritten into a
+remix of its storyline's opening made within the storyline's dates by a licensee of the
+cast character (its request names the character; the opening's others are inherited),
+so no remix chain changes.
+
     createdb -h 127.0.0.1 -U postgres cocreate_scale
     .venv/bin/python bench/make_data.py \\
         --database postgres://postgres@127.0.0.1:5432/cocreate_scale [--scale 1] [--flush]
@@ -62,6 +73,11 @@ FULL = {
     "characters": 100_000,
     "works": 1_000_000,
     "entries": 5_000_000,
+    "storylines": 100,  # one per 1,000 characters
+    "takes": 10_000,  # works that are storyline takes, skewed over the storylines
+    "likes": 3_000_000,  # about 3 per published work, skewed over the works
+    "follows": 4_000_000,  # 20 per creator on average, skewed over followers and followees
+    "comments": 500_000,  # about 0.5 per work, skewed over the works
 }
 ALIASES_PER_CHARACTER = 3
 LIKENESS_SHARE = 0.05
@@ -75,6 +91,13 @@ LEDGER_CHUNK = 50_000  # transactions per COPY statement
 DOMAIN = "scale.bench"
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
+STORYLINE_DAYS = 60  # a storyline takes takes for 60 days after its opening video
+STORYLINE_GRANT_SHARE = 0.05  # creators who also license a storyline's character
+SKEW = 3.0  # popularity: rank = items * random() ** SKEW (a few items get most)
+COMMENT_BODIES = (
+    "Love this!", "The lighting here is perfect.", "Part two when?", "This made my day.",
+    "How did you get the rain to look like that?", "Remixing this next.", "So good.",
+)  # fmt: skip
 
 ONSETS = ("", "k", "s", "t", "n", "h", "m", "r", "v", "l", "b", "d", "th", "sh", "br", "z")
 VOWELS = ("a", "e", "i", "o", "u", "ae", "ia", "ou", "ei", "y")
@@ -115,6 +138,8 @@ def scaled(scale: float) -> dict[str, int]:
     counts["deep_chains"] = max(1, round(DEEP_CHAINS_AT_FULL * scale))
     if counts["works"] < counts["deep_chains"] * (MAX_DEPTH + 1) or counts["entries"] < 3:
         raise SystemExit(f"make_data: --scale {scale} is too small for a {MAX_DEPTH}-deep chain")
+    counts["storylines"] = max(1, counts["storylines"])
+    counts["takes"] = max(counts["storylines"], counts["takes"])
     if min(counts["organizations"], counts["creators"], counts["characters"]) < 1:
         raise SystemExit(f"make_data: --scale {scale} leaves a table empty")
     return counts
@@ -372,16 +397,28 @@ class Loader:
         rng, n_chars = self.rng, self.counts["characters"]
         self.grant_ids: list[uuid.UUID] = []
         self.grant_char = array("l")
+        self.grant_creator = array("l")
         self.creator_grants: list[tuple[int, ...]] = []
+        # Each storyline's character (its cast of one), chosen now so that more creators
+        # than average license it: a storyline draws takes from its licensees.
+        n_story = min(self.counts["storylines"], n_chars)
+        self.counts["storylines"] = n_story
+        self.story_chars = rng.sample(range(n_chars), n_story)
         rows = []
         for c, licensee in enumerate(self.creator_ids):
             k = min(rng.choice(GRANTS_PER_CREATOR), n_chars)
+            chosen = rng.sample(range(n_chars), k)
+            if rng.random() < STORYLINE_GRANT_SHARE:
+                extra = self.story_chars[int(n_story * rng.random() ** 2)]
+                if extra not in chosen:
+                    chosen.append(extra)
             mine = []
-            for ch in rng.sample(range(n_chars), k):
+            for ch in chosen:
                 index = len(self.grant_ids)
                 pk = self._uuid()
                 self.grant_ids.append(pk)
                 self.grant_char.append(ch)
+                self.grant_creator.append(c)
                 mine.append(index)
                 template = self.offer_terms[ch]
                 at = EPOCH + SPAN * (c / len(self.creator_ids)) / 2
@@ -465,6 +502,103 @@ class Loader:
         if deep_used != deep_total:
             raise RuntimeError("the deep chains were not all laid out")
 
+    def _plan_storylines(self) -> None:
+        """Each storyline's opening video and takes, rewriting planned works that are
+        originals nobody remixes (so no chain changes): the opening becomes an original
+        of the storyline's character by one of its licensees; each take a remix of the
+        opening, made within the storyline's dates by a licensee of that character
+        (under the storyline's offer), naming it and inheriting the opening's others.
+        Storyline 0 gets the most takes (a storyline's share falls as 1 / rank)."""
+        import bisect
+
+        rng, n = self.rng, self.counts["works"]
+        n_story = self.counts["storylines"]
+        has_child = bytearray(n)
+        for parent in self.work_parent:
+            if parent >= 0:
+                has_child[parent] = 1
+        free = [i for i in range(n) if self.work_parent[i] < 0 and not has_child[i]]
+        used: set[int] = set()
+        holders: dict[int, list[int]] = defaultdict(list)  # character -> its grants
+        wanted = set(self.story_chars)
+        for g, ch in enumerate(self.grant_char):
+            if ch in wanted:
+                holders[ch].append(g)
+        window = max(1, int(n * STORYLINE_DAYS / 365) - 1)
+        weights = [1 / (k + 1) for k in range(n_story)]
+        share = [int(self.counts["takes"] * w / sum(weights)) for w in weights]
+        share[0] += self.counts["takes"] - sum(share)
+        self.work_storyline = array("l", [-1]) * n
+        self.story_opening: list[int] = []
+        carry = 0
+        for k, ch in enumerate(self.story_chars):
+            if not holders[ch]:
+                raise SystemExit("make_data: a storyline's character has no licensee")
+            early = [i for i in free[: bisect.bisect_left(free, n // 2)] if i not in used]
+            published = [i for i in early if self.work_status[i]]
+            if not published:
+                raise SystemExit("make_data: no work left to open a storyline with")
+            opening = rng.choice(published)
+            used.add(opening)
+            g = rng.choice(holders[ch])
+            self.work_creator[opening] = self.grant_creator[g]
+            self.work_grants[opening] = (g,)
+            self.work_own[opening] = 1
+            self.story_opening.append(opening)
+            lo = bisect.bisect_right(free, opening)
+            hi = bisect.bisect_right(free, opening + window)
+            pool = [i for i in free[lo:hi] if i not in used]
+            want = share[k] + carry
+            takes = rng.sample(pool, min(want, len(pool)))
+            carry = want - len(takes)
+            for i in takes:
+                used.add(i)
+                g = rng.choice(holders[ch])
+                self.work_creator[i] = self.grant_creator[g]
+                self.work_parent[i] = opening
+                self.work_depth[i] = 1
+                self.work_grants[i] = (g,)
+                self.work_own[i] = 1
+                self.work_storyline[i] = k
+        if carry:
+            raise SystemExit(f"make_data: {carry} takes found no work to be")
+
+    def storylines(self) -> None:
+        """The storylines and their casts (after the works, which name them)."""
+        from marketplace.models import Storyline, StorylineCharacter
+
+        rows, cast = [], []
+        for k, ch in enumerate(self.story_chars):
+            pk = self.story_ids[k]
+            opening = self.story_opening[k]
+            starts = self.work_created(opening)
+            ends = starts + timedelta(days=STORYLINE_DAYS, hours=1)
+            if k == 0:  # the busiest storyline is still open
+                ends = max(ends, self.now + timedelta(days=30))
+            status, closed = ("open", None) if ends > self.now else ("closed", ends)
+            owner = self.char_owner[ch]
+            org = self.org_ids[owner] if owner >= 0 else None
+            user = None if owner >= 0 else self.creator_ids[-1 - owner]
+            by = self.org_owner_ids[owner] if owner >= 0 else user
+            name = self.char_names[ch]
+            title = f"{name}: {self.rng.choice(WORDS)} {self.rng.choice(NOUNS)}"[:120]
+            premise = f"{name} {SCENES[k % len(SCENES)]}. Your take?"
+            rows.append(
+                (
+                    pk, starts, starts, org, user, by, title, premise, self.work_ids[opening],
+                    starts, ends, 15, "none", status, closed,
+                )
+            )  # fmt: skip
+            cast.append((pk, self.char_ids[ch], self.offer_ids[ch]))
+        fields = ["id", "created_at", "updated_at", "owner_organization", "owner_user"]
+        fields += ["created_by", "title", "premise", "opening", "starts_at", "ends_at"]
+        fields += ["max_take_s", "join_policy", "status", "closed_at"]
+        self.copy(Storyline, fields, rows)
+        self.copy(StorylineCharacter, ["storyline", "character", "offer"], cast)
+
+    def work_created(self, i: int) -> datetime:
+        return EPOCH + SPAN / 2 + SPAN / self.counts["works"] * i
+
     def works(self) -> None:
         from psycopg.types.json import Jsonb
 
@@ -477,6 +611,13 @@ class Loader:
         step = SPAN / n
         start = EPOCH + SPAN / 2
         self.work_status = bytearray(1 if rng.random() < 0.98 else 0 for _ in range(n))
+        self._plan_storylines()
+        self.story_ids = [self._uuid() for _ in range(self.counts["storylines"])]
+
+        def storyline(i: int) -> uuid.UUID | None:
+            k = self.work_storyline[i]
+            return self.story_ids[k] if k >= 0 else None
+
         empty = Jsonb({})
         no_reasons = Jsonb([])
 
@@ -492,11 +633,11 @@ class Loader:
         req_fields = ["id", "created_at", "updated_at", "creator", "prompt", "parent"]
         req_fields += ["duration_s", "seed", "commercial", "territory", "rating", "backend"]
         req_fields += ["status", "progress", "reason", "reasons", "decision", "effective_terms"]
-        req_fields += ["render_output", "render_attempts", "finished_at"]
+        req_fields += ["render_output", "render_attempts", "finished_at", "storyline"]
         work_fields = ["id", "created_at", "updated_at", "request", "creator", "parent"]
         work_fields += ["depth", "title", "prompt", "status", "video", "poster", "duration_s"]
         work_fields += ["width", "height", "frame_count", "backend", "manifest", "commercial"]
-        work_fields += ["published_at"]
+        work_fields += ["published_at", "storyline"]
 
         def commercial(i: int) -> bool:
             return all(self.offer_terms[self.grant_char[g]][1] for g in self.work_grants[i])
@@ -509,7 +650,7 @@ class Loader:
                     request_ids[i], at, at, self.creator_ids[self.work_creator[i]], prompts[i],
                     self.work_ids[parent] if parent >= 0 else None, 4, i, commercial(i), "",
                     "all_ages", "local", "published", 100, "", no_reasons, None, empty, empty,
-                    1, at + timedelta(seconds=30),
+                    1, at + timedelta(seconds=30), storyline(i),
                 )  # fmt: skip
 
         def works():
@@ -523,7 +664,7 @@ class Loader:
                     self.work_ids[parent] if parent >= 0 else None, self.work_depth[i],
                     f"Work {i}", prompts[i], status, f"works/{pk}/video.mp4",
                     f"works/{pk}/poster.jpg", 4.0, 480, 854, 96, "local", empty, commercial(i),
-                    at + timedelta(seconds=60),
+                    at + timedelta(seconds=60), storyline(i),
                 )  # fmt: skip
 
         def named_characters():
@@ -553,6 +694,88 @@ class Loader:
         lic_fields = ["work", "character", "grant", "offer", "terms_hash", "rightsholder"]
         lic_fields += ["rev_share_bps", "upstream_model", "inherited"]
         self.copy(WorkLicense, lic_fields, licences())
+        self.storylines()
+        self.check_constraints()
+
+    # -- social ---------------------------------------------------------------------
+
+    def _skewed_counts(self, items: int, total: int, cap: int) -> array:
+        """``total`` spread over ``items`` by a popularity rank (a random order), the
+        first ranks getting most; none over ``cap``, an excess passed down the ranks."""
+        rng = self.rng
+        if total > items * cap:
+            raise SystemExit(f"make_data: {total:,} rows do not fit {items:,} x {cap:,}")
+        order = list(range(items))
+        rng.shuffle(order)
+        counts = array("l", [0]) * items
+        random = rng.random
+        for _ in range(total):
+            counts[order[int(items * random() ** SKEW)]] += 1
+        carry = 0
+        for item in order:
+            wanted = counts[item] + carry
+            counts[item] = min(wanted, cap)
+            carry = wanted - counts[item]
+        return counts
+
+    def social(self) -> None:
+        """Likes (distinct likers per work), follows (distinct, never oneself; a few
+        people follow very many, a few are followed by very many) and comments."""
+        from accounts.models import Follow
+        from marketplace.models import Comment, Like
+
+        rng, creators = self.rng, len(self.creator_ids)
+        published = [i for i in range(self.counts["works"]) if self.work_status[i]]
+        day = timedelta(days=1)
+
+        def published_at(i: int) -> datetime:
+            return self.work_created(i) + timedelta(seconds=60)
+
+        per_work = self._skewed_counts(len(published), self.counts["likes"], creators)
+
+        def likes():
+            for position, i in enumerate(published):
+                at = published_at(i)
+                for user in rng.sample(range(creators), per_work[position]):
+                    yield (self.creator_ids[user], self.work_ids[i], at + day * 30 * rng.random())
+
+        self.copy(Like, ["user", "work", "created_at"], likes())
+
+        per_follower = self._skewed_counts(creators, self.counts["follows"], creators // 2)
+        popular = list(range(creators))
+        rng.shuffle(popular)
+
+        def follows():
+            random = rng.random
+            for follower in range(creators):
+                chosen: set[int] = set()
+                while len(chosen) < per_follower[follower]:
+                    if random() < 0.5:
+                        followee = popular[int(creators * random() ** SKEW)]
+                    else:
+                        followee = rng.randrange(creators)
+                    if followee != follower:
+                        chosen.add(followee)
+                for followee in chosen:
+                    at = EPOCH + SPAN * random()
+                    yield (self.creator_ids[follower], self.creator_ids[followee], at, at)
+
+        self.copy(Follow, ["follower", "followee", "created_at", "updated_at"], follows())
+
+        per_work = self._skewed_counts(len(published), self.counts["comments"], 1_000_000)
+
+        def comments():
+            for position, i in enumerate(published):
+                at = published_at(i)
+                for _ in range(per_work[position]):
+                    when = at + day * 30 * rng.random()
+                    author = self.creator_ids[rng.randrange(creators)]
+                    body = rng.choice(COMMENT_BODIES)
+                    yield (self._uuid(), when, when, self.work_ids[i], author, body, "visible", "")
+
+        fields = ["id", "created_at", "updated_at", "work", "author", "body", "status"]
+        fields += ["held_reason"]
+        self.copy(Comment, fields, comments())
         self.check_constraints()
 
     # -- ledger ---------------------------------------------------------------------
@@ -693,13 +916,22 @@ class Loader:
 
 # The tables the loader writes; their foreign keys are set aside while it writes.
 def _loaded_tables() -> list[str]:
-    from accounts.models import Membership, Organization, User
+    from accounts.models import Follow, Membership, Organization, User
     from licensing.models import Character, CharacterAlias, Grant, Offer
-    from marketplace.models import GenerationRequest, Work, WorkLicense
+    from marketplace.models import (
+        Comment,
+        GenerationRequest,
+        Like,
+        Storyline,
+        StorylineCharacter,
+        Work,
+        WorkLicense,
+    )
     from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, RevenueEvent
 
     models = [User, Organization, Membership, Character, CharacterAlias, Offer, Grant]
     models += [GenerationRequest, GenerationRequest.characters.through, Work, WorkLicense]
+    models += [Storyline, StorylineCharacter, Like, Follow, Comment]
     models += [LedgerAccount, LedgerTransaction, LedgerEntry, RevenueEvent]
     return [m._meta.db_table for m in models]
 
@@ -760,7 +992,8 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
         keys = _set_foreign_keys_aside(cursor, tables)
         indexes = _set_search_indexes_aside(cursor, tables)
         loader = Loader(cursor, counts, seed)
-        for phase in (loader.people, loader.catalog, loader.grants, loader.works, loader.ledger):
+        phases = (loader.people, loader.catalog, loader.grants, loader.works, loader.social)
+        for phase in (*phases, loader.ledger):
             started = time.perf_counter()
             phase()
             _say(f"  {phase.__name__:<8} done in {time.perf_counter() - started:6.1f} s")
@@ -782,7 +1015,40 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
     return loader
 
 
-def checks(*, read_models: bool = True) -> list[tuple[str, bool, str]]:
+STORYLINE_CHECKS = (
+    (
+        "each take's storyline is open when the take is made",
+        "SELECT count(*) FROM marketplace_work w"
+        "  JOIN marketplace_storyline s ON s.id = w.storyline_id"
+        " WHERE NOT (w.created_at >= s.starts_at AND w.created_at < s.ends_at"
+        "            AND (s.closed_at IS NULL OR w.created_at < s.closed_at))",
+    ),
+    (
+        "each take remixes its storyline's opening, as its request says",
+        "SELECT count(*) FROM marketplace_work w"
+        "  JOIN marketplace_storyline s ON s.id = w.storyline_id"
+        "  JOIN marketplace_generationrequest r ON r.id = w.request_id"
+        " WHERE w.parent_id IS DISTINCT FROM s.opening_id"
+        "    OR r.storyline_id IS DISTINCT FROM w.storyline_id"
+        "    OR r.parent_id IS DISTINCT FROM s.opening_id",
+    ),
+    (
+        "each take licenses a cast character under the cast's offer, by its creator",
+        "SELECT count(*) FROM marketplace_work w WHERE w.storyline_id IS NOT NULL"
+        "   AND NOT EXISTS (SELECT 1 FROM marketplace_worklicense l"
+        "        JOIN licensing_grant g ON g.id = l.grant_id"
+        "        JOIN marketplace_storylinecharacter c"
+        "          ON c.storyline_id = w.storyline_id AND c.character_id = l.character_id"
+        "        JOIN licensing_offer o ON o.id = c.offer_id"
+        "       WHERE l.work_id = w.id AND NOT l.inherited"
+        "         AND g.licensee_id = w.creator_id AND g.series = o.series)",
+    ),
+)
+
+
+def checks(
+    *, read_models: bool = True, counts: dict[str, int] | None = None
+) -> list[tuple[str, bool, str]]:
     """What the data set promises, read back from the database."""
     from django.db import connection
     from django.db.models import Max
@@ -798,7 +1064,24 @@ def checks(*, read_models: bool = True) -> list[tuple[str, bool, str]]:
             "GROUP BY transaction_id, currency HAVING SUM(amount) <> 0) AS unbalanced"
         )
         unbalanced = cursor.fetchone()[0]
+        for label, sql in STORYLINE_CHECKS:
+            cursor.execute(sql)
+            wrong = cursor.fetchone()[0]
+            results.append((label, wrong == 0, f"{wrong:,} not" if wrong else ""))
     results.append(("every transaction sums to zero per currency", unbalanced == 0, ""))
+    if counts is not None:
+        from accounts.models import Follow
+        from marketplace.models import Comment, Like, Storyline
+
+        loaded = {
+            "storylines": Storyline.objects.count(),
+            "takes": Work.objects.filter(storyline__isnull=False).count(),
+            "likes": Like.objects.count(),
+            "follows": Follow.objects.count(),
+            "comments": Comment.objects.count(),
+        }
+        for name, n in loaded.items():
+            results.append((f"{counts[name]:,} {name}", n == counts[name], f"{n:,}"))
     deepest = Work.objects.aggregate(depth=Max("depth"))["depth"]
     tail = Work.objects.filter(depth=deepest).order_by("id").first()
     ancestors = selectors.work_ancestors(work=tail) if tail else []
@@ -886,7 +1169,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         _say(f"{step:<42} {'':>12} {loaded.seconds[step]:>9.1f}")
     ok = True
-    for label, passed, detail in checks(read_models=not args.no_read_models):
+    for label, passed, detail in checks(read_models=not args.no_read_models, counts=counts):
         ok &= passed
         _say(f"check: {label}: {'ok' if passed else 'FAILED'}{f' ({detail})' if detail else ''}")
     expected = {"characters": counts["characters"], "works": counts["works"]}

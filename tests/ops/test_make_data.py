@@ -7,18 +7,26 @@ import sys
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 
-from accounts.models import Organization, User
+from accounts.models import Follow, Organization, User
 from licensing.models import Character, CharacterAlias, Grant, Offer
 from licensing.selectors import catalog_characters
 from marketplace import selectors
-from marketplace.models import GenerationRequest, Work, WorkLicense
+from marketplace.models import (
+    Comment,
+    GenerationRequest,
+    Like,
+    Storyline,
+    StorylineCharacter,
+    Work,
+    WorkLicense,
+)
 from payments.models import LedgerEntry, LedgerTransaction, RevenueEvent
 from tests.workers import ROOT
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
-SCALE = 0.001  # 100 characters, 1,000 works, 5,000 ledger entries
+SCALE = 0.001  # 100 characters, 1,000 works (10 takes of a storyline), 5,000 ledger entries
 
 
 def _database_url() -> str:
@@ -89,9 +97,40 @@ def test_make_data_at_a_tiny_scale_fills_every_table_and_keeps_the_rules():
         cursor.execute(
             "SELECT c.reloptions FROM pg_class c WHERE c.relname LIKE 'licensing%%_trgm'"
         )
-        assert sorted(cursor.fetchall()) == [(["fastupdate=off"],)] * 4
+        # (four on the catalog's tables, one on its documents: licensing/migrations/0014)
+        assert sorted(cursor.fetchall()) == [(["fastupdate=off"],)] * 5
     character = tail.licenses.first().character
     assert character in catalog_characters(q=character.name)[:25]
+
+    # the social tables: likes, follows and comments, skewed, within their rules
+    assert Like.objects.count() == 3_000
+    assert Follow.objects.count() == 4_000
+    assert Comment.objects.count() == 500
+    assert not Follow.objects.filter(follower=F("followee")).exists()
+    most_liked = Like.objects.values("work").annotate(n=Count("id")).order_by("-n").first()
+    assert most_liked["n"] > 3 * 10  # skewed: far above the mean of 3
+    assert not Like.objects.filter(work__status="delisted", work__storyline__isnull=False).exists()
+
+    # a storyline with its cast, its opening and its takes, each made while it was open,
+    # remixing the opening, and licensing the cast's character under the cast's offer
+    # with the take's creator's own grant
+    storyline = Storyline.objects.get()
+    cast = StorylineCharacter.objects.get(storyline=storyline)
+    takes = Work.objects.filter(storyline=storyline)
+    assert takes.count() == 10
+    assert storyline.opening is not None and storyline.opening.storyline_id is None
+    for take in takes.select_related("request"):
+        assert take.parent_id == storyline.opening_id == take.request.parent_id
+        assert take.request.storyline_id == storyline.pk
+        assert storyline.starts_at <= take.created_at < storyline.ends_at
+        assert storyline.closed_at is None or take.created_at < storyline.closed_at
+        own = take.licenses.select_related("grant").get(inherited=False)
+        assert own.character_id == cast.character_id
+        assert own.grant.licensee_id == take.creator_id
+        assert own.grant.series == cast.offer.series
+        assert list(take.request.characters.all()) == [cast.character]
+    for label in ("each take's storyline is open", "10 takes: ok", "3,000 likes: ok"):
+        assert label in result.stdout
 
 
 def test_make_data_refuses_a_database_that_holds_users():
