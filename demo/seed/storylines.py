@@ -5,6 +5,7 @@ storyline with ranked takes after `make run`."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from demo.seed.works import make_work
 from licensing import selectors as licensing_selectors
 from marketplace import selectors_storylines as storyline_selectors
 from marketplace import services as marketplace
+from marketplace.services.likes import AlreadyLiked
 
 if TYPE_CHECKING:
     from accounts.models import Organization, User
@@ -67,7 +69,8 @@ def seed_storyline(
         works[take.key] = make_work(take, users, characters, works, storyline=storyline)
     for key, likers in spec.likes.items():
         for person in likers:
-            marketplace.like_work(work=works[key], user=users[person])
+            with contextlib.suppress(AlreadyLiked):  # a second run of the seed
+                marketplace.like_work(work=works[key], user=users[person])
     for key in spec.featured:
         marketplace.storyline_take_feature(storyline=storyline, work=works[key], by=owner)
     return storyline, works
