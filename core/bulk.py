@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import JSONField, Model, QuerySet
 
 
 def rows_insert(model: type[Model], objects: Sequence[Model]) -> None:
@@ -39,3 +39,19 @@ def rows_insert(model: type[Model], objects: Sequence[Model]) -> None:
                     for field in fields
                 )
             )
+
+
+def pk_batches(queryset: QuerySet, *, size: int) -> Iterator[list]:
+    """The primary keys of ``queryset`` in ascending batches of at most ``size``, each
+    read when the previous one has been handled (keyset paging: rows added or removed
+    meanwhile never shift a batch)."""
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        ids = list(page.values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]

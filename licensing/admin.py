@@ -687,7 +687,7 @@ class ConsentChallengeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CatalogDocument)
-class CatalogDocumentAdmin(admin.ModelAdmin):
+class CatalogDocumentAdmin(ReadOnlyAdmin):
     """The catalog's read model, to look at: the services write it and
     ``manage.py read_models_rebuild`` remakes it, so nothing is edited here."""
 
@@ -695,12 +695,3 @@ class CatalogDocumentAdmin(admin.ModelAdmin):
     list_filter = ["kind", "has_commercial", "has_free"]
     search_fields = ["search_text"]
     list_select_related = ["character"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

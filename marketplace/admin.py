@@ -330,22 +330,13 @@ class StorylineAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedEntry)
-class FeedEntryAdmin(admin.ModelAdmin):
+class FeedEntryAdmin(ReadOnlyAdmin):
     """The feed's read model, to look at: the services write it and
     ``manage.py read_models_rebuild`` remakes it, so nothing is edited here."""
 
     list_display = ["work", "published_at", "updated_at"]
     search_fields = ["work__title"]
     list_select_related = ["work"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CommentReportInline(admin.TabularInline):

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from core.api import api_datetime
-from core.bulk import rows_insert
+from core.bulk import pk_batches, rows_insert
 from licensing.enums import CharacterStatus, FormOrigin, OfferStatus
 from licensing.models import CatalogDocument, Character, CharacterImage, NameForm, Offer
 from licensing.selectors import SEARCH_SEPARATOR
@@ -197,15 +197,8 @@ def catalog_documents_rebuild(*, batch: int = REBUILD_BATCH) -> int:
     """Rewrite every document (characters in batches, each batch one transaction, so
     the catalog stays served while it runs); returns how many characters are listed."""
     total = 0
-    last = None
     summaries: dict = {}
-    while True:
-        page = Character.objects.order_by("id")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        ids = list(page.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return total
+    for ids in pk_batches(Character.objects.all(), size=batch):
         with transaction.atomic():
             total += _write(_characters().filter(pk__in=ids), ids, summaries)
-        last = ids[-1]
+    return total

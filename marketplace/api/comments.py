@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from core.api import InputSerializer, example_request, example_response
 from core.errors import DomainError
 from core.schema import ErrorSerializer
+from core.web import declared_length
 from marketplace import selectors, selectors_social, services
 from marketplace.api import examples as ex
 from marketplace.enums import COMMENT_MAX_CHARS, COMMENT_MAX_REQUEST_BYTES, MarketplaceError
@@ -139,7 +140,7 @@ class WorkCommentsView(APIView):
     )
     def post(self, request, pk):
         work = _work(request, pk)
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = declared_length(request)
         if length > COMMENT_MAX_REQUEST_BYTES:
             # Refused on the header, before the body is read or parsed.
             raise DomainError(

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from core.api import api_datetime
-from core.bulk import rows_insert
+from core.bulk import pk_batches, rows_insert
 from marketplace.enums import WorkStatus
 from marketplace.models import FeedEntry, Work, WorkLicense
 
@@ -195,14 +195,7 @@ def feed_entries_rebuild(*, batch: int = REBUILD_BATCH) -> int:
     with transaction.atomic():
         FeedEntry.objects.exclude(work__status=WorkStatus.PUBLISHED).delete()
     total = 0
-    last = None
-    while True:
-        page = Work.objects.filter(status=WorkStatus.PUBLISHED).order_by("id")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        ids = list(page.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return total
+    for ids in pk_batches(Work.objects.filter(status=WorkStatus.PUBLISHED), size=batch):
         with transaction.atomic():
             total += _write(ids)
-        last = ids[-1]
+    return total

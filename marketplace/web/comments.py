@@ -10,20 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.web import declared_length
 from marketplace import selectors_social, services
 from marketplace.enums import COMMENT_MAX_CHARS, COMMENT_MAX_REQUEST_BYTES
 from marketplace.models import Comment, Work
 from marketplace.web.social import _to_login, _work
-
-
-def request_too_large(request: HttpRequest, limit: int = COMMENT_MAX_REQUEST_BYTES) -> bool:
-    """Whether the request says it carries more than ``limit`` bytes: checked on the
-    header before the body is read, so a 100 KB comment costs nothing to refuse (the
-    server reads no more than Content-Length, so a body cannot run past it)."""
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
-    except ValueError:
-        return True
 
 
 def _anchor(work: Work) -> str:
@@ -64,7 +55,7 @@ def work_comments(request: HttpRequest, pk) -> HttpResponse:
         return _section(request, work)
     if not request.user.is_authenticated:
         return _to_login(request, _anchor(work))
-    if request_too_large(request):
+    if declared_length(request) > COMMENT_MAX_REQUEST_BYTES:
         return _refused(
             request,
             work,

@@ -375,6 +375,21 @@ def test_api_refuses_a_100_kb_body_before_reading_it(api_client, work):
     assert not Comment.objects.exists()
 
 
+def test_api_refuses_an_unreadable_content_length_as_too_large(api_client, work):
+    api_client.force_authenticate(UserFactory())
+
+    response = api_client.post(
+        f"/api/v1/works/{work.pk}/comments/",
+        {"body": "Lovely light"},
+        format="json",
+        CONTENT_LENGTH="many",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_long"
+    assert not Comment.objects.exists()
+
+
 def test_api_report_twice_is_409_and_hide_by_a_stranger_is_404(api_client, work, rightsholder):
     comment = services.comment_create(work=work, author=UserFactory(), body="Meh")
     base = f"/api/v1/works/{work.pk}/comments/{comment.pk}"
