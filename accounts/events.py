@@ -15,3 +15,11 @@ class OrganizationVerificationChanged:
 
     organization_id: uuid.UUID
     status: str
+
+
+@dataclass(frozen=True)
+class PublicNameChanged:
+    """A person set or cleared their display name. What shows their name elsewhere
+    (feed cards, catalog documents of their likeness) is rewritten with it."""
+
+    user_id: uuid.UUID

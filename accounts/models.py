@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import MembershipRole, SocialKind, VerificationStatus
+from accounts.names import placeholder_name
 from core.models import TimeStamped
 
 
@@ -52,7 +53,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["date_joined", "id"]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """The name others see (feed, profiles, comments, notices): the display name,
+        or a stable placeholder made from the account's id. Never the email address,
+        which is private; staff find it in the admin."""
+        return self.display_name or placeholder_name(self.pk)
 
     def clean(self) -> None:
         super().clean()

@@ -2,8 +2,10 @@
 Connected once, from ``LicensingConfig.ready()``."""
 
 from accounts import selectors as accounts_selectors
-from accounts.events import OrganizationVerificationChanged
+from accounts.events import OrganizationVerificationChanged, PublicNameChanged
 from core.events import IN_TRANSACTION, subscribe
+from licensing.models import Character
+from licensing.services.catalog import catalog_documents_refresh
 from licensing.services.standing import characters_standing_refresh
 
 
@@ -13,3 +15,10 @@ def characters_follow_verification(event: OrganizationVerificationChanged) -> No
     characters_standing_refresh(
         organization=accounts_selectors.organization_get(pk=event.organization_id)
     )
+
+
+@subscribe(PublicNameChanged, when=IN_TRANSACTION)
+def catalog_follows_public_name(event: PublicNameChanged) -> None:
+    """A likeness's catalog document names its owner: rewrite it with the new name."""
+    owned = Character.objects.filter(owner_user_id=event.user_id).values_list("pk", flat=True)
+    catalog_documents_refresh(character_ids=list(owned))

@@ -1,6 +1,7 @@
 """What marketplace does when a lower app publishes an event (core/events.py).
 Connected once, from ``MarketplaceConfig.ready()``."""
 
+from accounts.events import PublicNameChanged
 from core.events import IN_TRANSACTION, subscribe
 from licensing.events import CharacterRenamed, GrantEnded
 from marketplace import services
@@ -21,3 +22,9 @@ def feed_follows_renamed_character(event: CharacterRenamed) -> None:
     """A feed card names the characters its work licenses: rewrite those cards with
     the rename, in its transaction."""
     services.feed_entries_for_character(character_id=event.character_id)
+
+
+@subscribe(PublicNameChanged, when=IN_TRANSACTION)
+def feed_follows_public_name(event: PublicNameChanged) -> None:
+    """A feed card names its creator: rewrite their cards with the new name."""
+    services.feed_entries_for_creator(creator_id=event.user_id)

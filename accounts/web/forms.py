@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.enums import MembershipRole
+from accounts.names import MAX_LENGTH
 
 
 class OrganizationForm(forms.Form):
@@ -23,3 +24,13 @@ class NotificationSettingsForm(forms.Form):
     new_followers = forms.BooleanField(required=False, label="New followers")
     likes = forms.BooleanField(required=False, label="Likes on my videos")
     comments = forms.BooleanField(required=False, label="Comments on my videos")
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=MAX_LENGTH,
+        required=False,
+        label="Public name",
+        help_text="Shown on your videos, profile and comments. Leave it empty to be shown "
+        "as a placeholder; your email address is never shown.",
+    )

@@ -5,6 +5,7 @@ from accounts.web import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/settings/",

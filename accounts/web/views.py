@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, selectors_social, services, services_social
+from accounts import selectors, selectors_social, services, services_profile, services_social
 from accounts.models import Notification, Organization, User
 from accounts.web.forms import (
     DocumentForm,
     MemberForm,
     NotificationSettingsForm,
     OrganizationForm,
+    ProfileForm,
 )
 from core.errors import DomainError
 
@@ -29,6 +30,24 @@ def _member_or_404(request: HttpRequest, slug: str):
 def _form_error(form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.detail)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_settings(request: HttpRequest) -> HttpResponse:
+    """The name others see on your videos, profile and comments."""
+    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_profile.user_display_name_set(
+                user=request.user, display_name=form.cleaned_data["display_name"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Others now see you as {request.user.public_name}.")
+            return redirect(reverse("accounts:profile_settings"))
+    return render(request, "accounts/profile_settings.html", {"form": form})
 
 
 @login_required

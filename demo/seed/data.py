@@ -546,6 +546,8 @@ class StorylineSpec:
     opening: WorkSpec
     takes: tuple[WorkSpec, ...]
     likes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Viewers' comments per take key: (Person key, text), oldest first.
+    comments: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     featured: tuple[str, ...] = ()
     join_policy: str = "licensed"
     max_take_s: int = 8
@@ -588,5 +590,12 @@ STORYLINE = StorylineSpec(
         ),
     ),
     likes={"s1": ("viewer", "jun", "priya"), "s2": ("viewer",), "s3": ("viewer", "mika")},
+    comments={
+        "s3": (
+            ("viewer", "The pine full of stars is the prettiest take so far."),
+            ("jun", "Lanterns! Why didn't I think of that. Remixing this next."),
+        ),
+        "s1": (("priya", "Kuro Neko holding the net made me laugh."),),
+    },
     featured=("s3",),
 )

@@ -1,7 +1,8 @@
 """The demo storyline: Hoshi Studio's "The night the stars fell", its opening video made
 by the studio's owner, three creators' takes (each a remix of the opening, licensed
-under Hoshi-chan's offer), viewers' likes and one featured take, so a newcomer sees a
-storyline with ranked takes after `make run`."""
+under Hoshi-chan's offer), viewers' likes and comments and one featured take, so a
+newcomer sees a storyline with ranked takes and a conversation under them after
+`make run`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from demo.seed.data import STORYLINE
 from demo.seed.progress import Progress
 from demo.seed.works import make_work
 from licensing import selectors as licensing_selectors
+from marketplace import selectors_social
 from marketplace import selectors_storylines as storyline_selectors
 from marketplace import services as marketplace
 from marketplace.services.likes import AlreadyLiked
@@ -71,6 +73,16 @@ def seed_storyline(
         for person in likers:
             with contextlib.suppress(AlreadyLiked):  # a second run of the seed
                 marketplace.like_work(work=works[key], user=users[person])
+    for key, comments in spec.comments.items():
+        _comment(works[key], [(users[person], text) for person, text in comments])
     for key in spec.featured:
         marketplace.storyline_take_feature(storyline=storyline, work=works[key], by=owner)
     return storyline, works
+
+
+def _comment(work: Work, comments: list[tuple[User, str]]) -> None:
+    """Post the comments not already there (a second run of the seed posts none)."""
+    for author, text in comments:
+        shown = selectors_social.work_comments(work=work, user=author).comments
+        if not any(c.author_id == author.pk and c.body == text for c in shown):
+            marketplace.comment_create(work=work, author=author, body=text)

@@ -19,6 +19,7 @@ GENERATION_QUEUED = {
     "prompt": "Hoshi-chan dances in the rain",
     "character_ids": [CHARACTER_ID],
     "parent": None,
+    "storyline": None,
     "duration_s": 5,
     "reason": "",
     "reasons": [],

@@ -46,6 +46,7 @@ class GenerationOutputSerializer(serializers.ModelSerializer):
             "prompt",
             "character_ids",
             "parent",
+            "storyline",
             "duration_s",
             "reason",
             "reasons",

@@ -26,6 +26,7 @@ from marketplace.services.comments import (
 )
 from marketplace.services.feed import (
     feed_entries_for_character,
+    feed_entries_for_creator,
     feed_entries_rebuild,
     feed_entries_sync,
 )
@@ -38,6 +39,7 @@ from marketplace.services.generation import (
     generation_sign,
     parent_facts,
     render_failed,
+    storyline_preview_check,
 )
 from marketplace.services.leases import (
     generation_dispatch,
@@ -77,6 +79,7 @@ __all__ = [
     "dispute_resolve",
     "disputes_expire",
     "feed_entries_for_character",
+    "feed_entries_for_creator",
     "feed_entries_rebuild",
     "feed_entries_sync",
     "generation_check",
@@ -97,6 +100,7 @@ __all__ = [
     "storyline_can_manage",
     "storyline_close",
     "storyline_create",
+    "storyline_preview_check",
     "storyline_take_feature",
     "storyline_take_unfeature",
     "storyline_update",

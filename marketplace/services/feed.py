@@ -3,8 +3,9 @@ as the API writes it, so a feed page is one query and no model instances.
 
 The services that move a work into or out of the published state (publishing it,
 approving it, delisting or relisting it, deleting it) call ``feed_entries_sync`` in
-their own transaction, and so does the handler of licensing's ``CharacterRenamed`` (a
-card names the characters its work licenses): the entry commits with the change.
+their own transaction, and so do the handlers of licensing's ``CharacterRenamed`` (a
+card names the characters its work licenses) and of accounts' ``PublicNameChanged`` (it
+names its creator): the entry commits with the change.
 ``feed_entries_rebuild`` (``manage.py read_models_rebuild``) rewrites them all, for a
 bulk load or an edit made outside the services."""
 
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from accounts.names import placeholder_name, placeholder_name_sql
 from core.api import api_datetime
 from core.bulk import pk_batches, rows_insert
 from marketplace.enums import WorkStatus
@@ -30,7 +32,6 @@ _WORK_FIELDS = (
     "status",
     "creator_id",
     "creator__display_name",
-    "creator__email",
     "parent_id",
     "depth",
     "video",
@@ -65,8 +66,8 @@ def feed_payload(work: dict, licences: list[dict]) -> dict:
         "title": work["title"],
         "prompt": work["prompt"],
         "status": work["status"],
-        # str(User): the display name, or the email.
-        "creator": work["creator__display_name"] or work["creator__email"],
+        # The creator's public name (User.public_name): never their email.
+        "creator": work["creator__display_name"] or placeholder_name(work["creator_id"]),
         "creator_id": str(work["creator_id"]),
         "parent": str(work["parent_id"]) if work["parent_id"] else None,
         "depth": work["depth"],
@@ -139,6 +140,12 @@ def feed_entries_for_character(*, character_id) -> int:
     return feed_entries_sync(work_ids=list(ids))
 
 
+def feed_entries_for_creator(*, creator_id) -> int:
+    """Rewrite the entries of a person's published works (their public name changed)."""
+    ids = FeedEntry.objects.filter(work__creator_id=creator_id).values_list("work_id", flat=True)
+    return feed_entries_sync(work_ids=list(ids))
+
+
 def _published_at_sql(column: str) -> str:
     # api_datetime in SQL: ISO 8601 in UTC with "Z", microseconds only when not zero.
     utc = f"({column} AT TIME ZONE 'UTC')"
@@ -160,7 +167,7 @@ def _rebuild_sql() -> str:
         INSERT INTO "{FeedEntry._meta.db_table}" (work_id, published_at, payload, updated_at)
         SELECT w.id, w.published_at, jsonb_build_object(
             'id', w.id::text, 'title', w.title, 'prompt', w.prompt, 'status', w.status,
-            'creator', COALESCE(NULLIF(u.display_name, ''), u.email),
+            'creator', COALESCE(NULLIF(u.display_name, ''), {placeholder_name_sql("u.id")}),
             'creator_id', w.creator_id::text, 'parent', w.parent_id::text, 'depth', w.depth,
             'video', COALESCE(w.video, ''), 'poster', COALESCE(w.poster, ''),
             'duration_s', w.duration_s, 'width', w.width, 'height', w.height,

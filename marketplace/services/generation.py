@@ -57,7 +57,11 @@ from marketplace.services.approvals import work_approvals_open
 from marketplace.services.backends import backend_supports
 from marketplace.services.feed import feed_entries_sync
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
-from marketplace.services.storylines import storyline_dates_refusals, storyline_take_precheck
+from marketplace.services.storylines import (
+    storyline_dates_refusals,
+    storyline_take_precheck,
+    storyline_take_refusals,
+)
 from marketplace.services.transitions import generation_fail, generation_transition
 
 if TYPE_CHECKING:
@@ -203,6 +207,17 @@ def generation_preview_check(
         parent=parent_facts(parent),
     )
     return decision
+
+
+def storyline_preview_check(
+    *, storyline: Storyline, creator: User, character_ids: Iterable, duration_s: int
+) -> list[dict]:
+    """The storyline rules a take would break (the studio's "Check terms" for a take),
+    as reasons in the policy engine's shape; empty when it keeps them all."""
+    characters = licensing_selectors.characters_by_ids(ids=[str(c) for c in character_ids])
+    return storyline_take_refusals(
+        storyline=storyline, creator=creator, characters=characters, duration_s=duration_s
+    )
 
 
 @transaction.atomic  # the caps lock taken by the check lasts until the request moves on

@@ -226,9 +226,22 @@ def studio_check(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         context["problems"] = [exc.detail]
     else:
+        # A take must also keep its storyline's rules (dates, length, cast, offer).
+        storyline = _studio_storyline(request, None)
+        broken = (
+            services.storyline_preview_check(
+                storyline=storyline,
+                creator=request.user,
+                character_ids=data["characters"],
+                duration_s=data["duration_s"],
+            )
+            if storyline is not None
+            else []
+        )
         context["decision"] = decision
+        context["allowed"] = decision.allowed and not broken
         context["refusals"] = refusal_advice(
-            decision.reasons, territory=data["territory"], again_url="#id_prompt"
+            [*broken, *decision.reasons], territory=data["territory"], again_url="#id_prompt"
         )
         context["reviews"] = refusal_advice(decision.reasons, severity="review")
     parent_ids = selectors.work_character_ids(work=parent) if parent else []

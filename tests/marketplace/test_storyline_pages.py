@@ -314,6 +314,41 @@ def test_a_take_the_rules_refuse_shows_why_in_the_studio_and_makes_nothing(
     assert not GenerationRequest.objects.filter(creator=creator).exists()
 
 
+@pytest.mark.parametrize(
+    ("duration", "decision", "words"),
+    [("10", "refused", "at most 8 seconds"), ("6", "allowed", "The licences allow this")],
+)
+def test_check_terms_for_a_take_also_checks_the_storylines_rules(
+    client, storyline, hoshi, offer, duration, decision, words
+):
+    # given
+    creator = UserFactory()
+    GrantFactory(offer=offer, licensee=creator)
+    client.force_login(creator)
+
+    # when: "Check terms" with the studio form of a take (its hidden storyline field)
+    response = client.post(
+        reverse("marketplace:studio_check"),
+        {
+            "prompt": "Hoshi-chan gathers the stars",
+            "characters": [str(hoshi.pk)],
+            "duration_s": duration,
+            "rating": "all_ages",
+            "backend": "local",
+            "parent": str(storyline.opening_id),
+            "storyline": str(storyline.pk),
+        },
+        HTTP_HX_REQUEST="true",
+    )
+
+    # then: the licences alone would allow both; the storyline refuses the long one
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-decision="{decision}"' in html
+    assert words in html
+    assert not GenerationRequest.objects.filter(creator=creator).exists()
+
+
 def test_the_character_page_links_its_open_storylines(client, storyline, hoshi):
     # when
     html = client.get(

@@ -153,5 +153,8 @@ def test_a_take_through_the_generations_api_keeps_the_rules(api_client, hoshi, o
     # then
     assert accepted.status_code == 202, accepted.json()
     assert GenerationRequest.objects.get(pk=accepted.json()["id"]).storyline == storyline
+    assert accepted.json()["storyline"] == str(storyline.pk)
+    status = api_client.get(f"/api/v1/generations/{accepted.json()['id']}/").json()
+    assert status["storyline"] == str(storyline.pk)
     assert refused.status_code == 400
     assert refused.json()["code"] == "storyline_closed"

@@ -397,3 +397,10 @@ def test_a_studio_storyline_runs_with_ranked_takes(demo):
     series = storyline.cast.get().offer.series
     for take in takes:
         assert any(lic.offer.series == series for lic in take.licenses.all())
+    # and a conversation under the takes, visible to everyone, by people other than
+    # their makers
+    from marketplace.models import Comment
+
+    comments = Comment.objects.filter(work__storyline=storyline)
+    assert comments.count() == 3
+    assert all(c.status == "visible" and c.author_id != c.work.creator_id for c in comments)
