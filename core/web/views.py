@@ -8,7 +8,8 @@ from celery import current_app
 from celery.result import AsyncResult
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.db import connection
+from django.conf import settings
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import tasks
+from core.replicas import REPLICA
 
 HEALTH_RETRY_AFTER_S = 30
 
@@ -43,16 +45,27 @@ def _broker_ok() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
-_CHECKS = {"database": _database_ok, "broker": _broker_ok, "cache": _cache_ok}
+def _replica_ok() -> None:
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _checks() -> dict:
+    """What this process depends on: the read replica too when one is configured
+    (``DATABASE_REPLICA_URL``), since public pages read from it."""
+    checks = {"database": _database_ok, "broker": _broker_ok, "cache": _cache_ok}
+    if REPLICA in settings.DATABASES:
+        checks["replica"] = _replica_ok
+    return checks
 
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Each dependency, checked separately: ``{"status", "database", "broker", "cache"}``,
-    each ``ok`` or ``down``; 503 with Retry-After when any is down, so a load balancer
+    """Each dependency, checked separately: ``{"status", "database", "broker", "cache"}``
+    (and ``"replica"`` with a read replica), each ``ok`` or ``down``; 503 with Retry-After when any is down, so a load balancer
     takes this process out and an operator sees which one."""
     body = {}
-    for name, check in _CHECKS.items():
+    for name, check in _checks().items():
         try:
             check()
         except Exception:  # any failure of a dependency is "down", never a 500

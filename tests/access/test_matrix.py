@@ -766,6 +766,10 @@ ROUTES: dict[str, dict[str, Op]] = {
         "post": Op({"person": SIGNED_IN}, note="the person themselves is sent back with why")
     },
     "marketplace:feed_following": {"get": Op({"none": SIGNED_IN})},
+    "accounts:profile_settings": {
+        "get": Op({"none": SIGNED_IN}),
+        "post": Op({"none": SIGNED_IN}, body=_const({"display_name": "Someone"})),
+    },
     "accounts:notification_settings": {
         "get": Op({"none": SIGNED_IN}),
         "post": Op({"none": SIGNED_IN}, body=_const({"likes": "on"})),
@@ -1094,7 +1098,7 @@ def matrix_settings(settings, monkeypatch, export_keys):
 
 
 @pytest.mark.slow  # about 2,000 calls: some 45 seconds
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "replica"])  # /healthz/ checks the replica
 def test_access_matrix(matrix_settings, capsys):
     # given: the world, built once; every row runs in a savepoint rolled back after it
     started = time.monotonic()

@@ -274,6 +274,7 @@ def test_the_studio_answers_503_page_while_redis_is_down(redis_down):
 # --- /healthz/ --------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db(databases=["default", "replica"])
 def test_healthz_is_503_naming_the_cache_when_redis_is_down(client, redis_down):
     response = client.get("/healthz/")
 
@@ -284,6 +285,7 @@ def test_healthz_is_503_naming_the_cache_when_redis_is_down(client, redis_down):
         "database": "ok",
         "broker": "ok",
         "cache": "down",
+        "replica": "ok",
     }
 
 

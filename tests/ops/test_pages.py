@@ -53,11 +53,51 @@ def test_flash_messages_are_shown(client, user):
     assert b"Flash Studio is created" in response.content
 
 
-def test_healthz_checks_the_database_broker_and_cache(client):
+@pytest.mark.django_db(databases=["default", "replica"])
+def test_healthz_checks_the_database_broker_cache_and_replica(client):
+    # the test settings configure a replica alias (a mirror of the test database)
     response = client.get("/healthz/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "cache": "ok",
+        "replica": "ok",
+    }
+
+
+def test_healthz_names_a_replica_that_is_down(client, monkeypatch):
+    # given: the replica refuses connections
+    from django.db import OperationalError, connections
+
+    def refuse():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["replica"], "cursor", refuse)
+
+    # when
+    response = client.get("/healthz/")
+
+    # then: taken out of the load balancer, saying which dependency
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json()["replica"] == "down"
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_without_a_replica_does_not_mention_one(client, monkeypatch):
+    # given: no DATABASE_REPLICA_URL
+    from django.conf import settings
+
+    monkeypatch.delitem(settings.DATABASES, "replica")
+
+    # when
+    body = client.get("/healthz/").json()
+
+    # then
+    assert "replica" not in body and body["status"] == "ok"
 
 
 def test_api_ping_answers_through_drf_without_a_query(api_client, django_assert_num_queries):
