@@ -35,13 +35,11 @@ from marketplace.enums import (
     ApprovalStatus,
     ClaimPolicy,
     ClaimStatus,
-    CommentStatus,
     DisputeStatus,
     WorkStatus,
 )
 from marketplace.models import (
     Claim,
-    Comment,
     Dispute,
     FeedEntry,
     GenerationRequest,

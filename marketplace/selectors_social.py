@@ -15,7 +15,7 @@ from accounts import selectors_social as accounts_social
 from accounts.models import User
 from licensing import selectors as licensing_selectors
 from marketplace.enums import CommentStatus, WorkStatus
-from marketplace.models import Comment, Like, Work
+from marketplace.models import Comment, Work
 
 PROFILE_PAGE = 12
 COMMENTS_SHOWN = 200

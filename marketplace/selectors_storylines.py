@@ -127,7 +127,15 @@ class _HoursSince(Func):
     def __init__(self, expression, *, now: datetime) -> None:
         super().__init__(Value(now, output_field=DateTimeField()), expression)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler,
+        connection,
+        function=None,
+        template=None,
+        arg_joiner=None,
+        **extra_context,
+    ):
         (now_sql, now_params), (then_sql, then_params) = (
             compiler.compile(e) for e in self.get_source_expressions()
         )
@@ -143,9 +151,7 @@ def _ranked(qs: QuerySet[Work], *, storyline: Storyline, now: datetime) -> Query
     featured = Storyline.featured.through.objects.filter(
         storyline_id=storyline.pk, work_id=OuterRef("pk")
     )
-    age = Greatest(
-        _HoursSince(Coalesce("published_at", "created_at"), now=now), Value(0.0)
-    )
+    age = Greatest(_HoursSince(Coalesce("published_at", "created_at"), now=now), Value(0.0))
     points = F("like_count") + REMIX_WEIGHT * F("remix_count") + 1
     return qs.annotate(
         is_featured=Exists(featured),

@@ -49,7 +49,9 @@ def work_delete(*, work: Work, by: User) -> Work:
         was_published = work.status == WorkStatus.PUBLISHED
         work.status = WorkStatus.DELETED
         work.save(update_fields=["status", "updated_at"])
-        work_publication_moved(parent_id=work.parent_id, was_published=was_published, published=False)
+        work_publication_moved(
+            parent_id=work.parent_id, was_published=was_published, published=False
+        )
         feed_entries_sync(work_ids=[work.pk])
         if was_pending:
             reason = "The video was deleted before it was approved."
@@ -71,7 +73,9 @@ def work_block(*, work: Work, reason: str) -> Work:
         delisted = Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
             status=WorkStatus.DELISTED, updated_at=timezone.now()
         )
-        work_publication_moved(parent_id=work.parent_id, was_published=bool(delisted), published=False)
+        work_publication_moved(
+            parent_id=work.parent_id, was_published=bool(delisted), published=False
+        )
         feed_entries_sync(work_ids=[work.pk])
     work.refresh_from_db(fields=["status"])
     return work
