@@ -778,6 +778,14 @@ class Loader:
         self.copy(Comment, fields, comments())
         self.check_constraints()
 
+    def counters(self) -> None:
+        """The works' like, remix and comment counters from the rows just copied: one
+        UPDATE per counter, the statements ``read_models_rebuild`` reconciles with."""
+        from marketplace.services.counters import work_counters_sql
+
+        for sql, params in work_counters_sql():
+            self.cursor.execute(sql, params)
+
     # -- ledger ---------------------------------------------------------------------
 
     def ledger(self) -> None:
@@ -992,7 +1000,14 @@ def load(*, scale: float, seed: int = 7, analyze: bool = True) -> Loader:
         keys = _set_foreign_keys_aside(cursor, tables)
         indexes = _set_search_indexes_aside(cursor, tables)
         loader = Loader(cursor, counts, seed)
-        phases = (loader.people, loader.catalog, loader.grants, loader.works, loader.social)
+        phases = (
+            loader.people,
+            loader.catalog,
+            loader.grants,
+            loader.works,
+            loader.social,
+            loader.counters,
+        )
         for phase in (*phases, loader.ledger):
             started = time.perf_counter()
             phase()
@@ -1046,6 +1061,23 @@ STORYLINE_CHECKS = (
 )
 
 
+COUNTER_CHECKS = (
+    (
+        "each work's counters equal its likes, published remixes and visible comments",
+        "SELECT count(*) FROM marketplace_work w"
+        "  LEFT JOIN (SELECT work_id, count(*) AS n FROM marketplace_like"
+        "             GROUP BY work_id) l ON l.work_id = w.id"
+        "  LEFT JOIN (SELECT parent_id, count(*) AS n FROM marketplace_work"
+        "             WHERE status = 'published' AND parent_id IS NOT NULL"
+        "             GROUP BY parent_id) r ON r.parent_id = w.id"
+        "  LEFT JOIN (SELECT work_id, count(*) AS n FROM marketplace_comment"
+        "             WHERE status = 'visible' GROUP BY work_id) c ON c.work_id = w.id"
+        " WHERE w.like_count <> COALESCE(l.n, 0) OR w.remix_count <> COALESCE(r.n, 0)"
+        "    OR w.comment_count <> COALESCE(c.n, 0)",
+    ),
+)
+
+
 def checks(
     *, read_models: bool = True, counts: dict[str, int] | None = None
 ) -> list[tuple[str, bool, str]]:
@@ -1064,7 +1096,7 @@ def checks(
             "GROUP BY transaction_id, currency HAVING SUM(amount) <> 0) AS unbalanced"
         )
         unbalanced = cursor.fetchone()[0]
-        for label, sql in STORYLINE_CHECKS:
+        for label, sql in (*STORYLINE_CHECKS, *COUNTER_CHECKS):
             cursor.execute(sql)
             wrong = cursor.fetchone()[0]
             results.append((label, wrong == 0, f"{wrong:,} not" if wrong else ""))

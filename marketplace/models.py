@@ -145,10 +145,23 @@ class Work(TimeStamped):
         on_delete=models.PROTECT,
         related_name="takes",
     )
+    # Counters kept by the services in the transaction that writes what they count
+    # (marketplace/services/counters.py), so ranking and social reads never count rows.
+    like_count = models.PositiveIntegerField(default=0)
+    remix_count = models.PositiveIntegerField(default=0, help_text="Published children.")
+    comment_count = models.PositiveIntegerField(default=0, help_text="Visible comments.")
 
     class Meta:
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["status", "-published_at", "id"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "id"]),
+            # A storyline's most recent published takes, the window its ranking scores.
+            models.Index(
+                fields=["storyline", "-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="work_storyline_published",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts import selectors as accounts_selectors
@@ -15,7 +15,7 @@ from accounts import selectors_social as accounts_social
 from accounts.models import User
 from licensing import selectors as licensing_selectors
 from marketplace.enums import CommentStatus, WorkStatus
-from marketplace.models import Comment, Like, Work
+from marketplace.models import Comment, Work
 
 PROFILE_PAGE = 12
 COMMENTS_SHOWN = 200
@@ -97,8 +97,8 @@ class Profile:
 
 def profile_of(*, pk, viewer: User) -> Profile | None:
     """A creator's public profile: their follow counts, the likes their published works
-    received and how many originals and remixes they published. None for an unknown or
-    inactive person. Three queries."""
+    received (the sum of their like counters) and how many originals and remixes they
+    published. None for an unknown or inactive person. Two queries."""
     person = accounts_social.active_user(pk=pk)
     if person is None:
         return None
@@ -107,41 +107,27 @@ def profile_of(*, pk, viewer: User) -> Profile | None:
     row = published.aggregate(
         works=Count("id", filter=Q(parent__isnull=True)),
         remixes=Count("id", filter=Q(parent__isnull=False)),
+        likes=Coalesce(Sum("like_count"), 0),
     )
-    likes = Like.objects.filter(work__creator=person, work__status=WorkStatus.PUBLISHED).count()
     return Profile(
         person=person,
         followers=counts.followers,
         following=counts.following,
         viewer_follows=counts.viewer_follows,
-        likes_received=likes,
+        likes_received=row["likes"],
         works=row["works"],
         remixes=row["remixes"],
     )
 
 
-def count_per_work(model, **filters) -> Coalesce:
-    """An annotation: how many ``model`` rows (likes, comments) point at each work."""
-    sub = (
-        model.objects.filter(work=OuterRef("pk"), **filters)
-        .values("work")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
-
-
 def profile_works(*, person: User, remixes: bool) -> QuerySet[Work]:
     """A person's published originals (or, with ``remixes``, their published remixes,
     with the work each remixes), newest first, each with ``n_likes`` and
-    ``n_comments``: one query per page whatever its length."""
+    ``n_comments`` (the works' counters): one query per page whatever its length."""
     return (
         Work.objects.filter(creator=person, status=WorkStatus.PUBLISHED, parent__isnull=not remixes)
         .select_related("parent__creator" if remixes else "creator")
-        .annotate(
-            n_likes=count_per_work(Like),
-            n_comments=count_per_work(Comment, status=CommentStatus.VISIBLE),
-        )
+        .annotate(n_likes=F("like_count"), n_comments=F("comment_count"))
         .order_by("-published_at", "-id")
     )
 

@@ -7,8 +7,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Power, TruncDate
 from django.utils import timezone
 
 from licensing import selectors as licensing_selectors
@@ -106,44 +119,79 @@ def storylines_managed_by(*, user: User) -> QuerySet[Storyline]:
     ).order_by("-starts_at", "id")
 
 
+class _HoursSince(Func):
+    """Hours (a float) from a timestamp expression to ``now``."""
+
+    output_field = FloatField()
+
+    def __init__(self, expression, *, now: datetime) -> None:
+        super().__init__(Value(now, output_field=DateTimeField()), expression)
+
+    def as_sql(
+        self,
+        compiler,
+        connection,
+        function=None,
+        template=None,
+        arg_joiner=None,
+        **extra_context,
+    ):
+        (now_sql, now_params), (then_sql, then_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        params = (*now_params, *then_params)
+        if connection.vendor == "postgresql":
+            return f"(EXTRACT(EPOCH FROM ({now_sql} - {then_sql})) / 3600.0)::float8", params
+        return f"((julianday({now_sql}) - julianday({then_sql})) * 24.0)", params
+
+
+def _ranked(qs: QuerySet[Work], *, storyline: Storyline, now: datetime) -> QuerySet[Work]:
+    """``take_score`` in SQL, from the works' counters: ``age_hours``, ``score`` and
+    ``is_featured`` on each row, ordered as the storyline shows them."""
+    featured = Storyline.featured.through.objects.filter(
+        storyline_id=storyline.pk, work_id=OuterRef("pk")
+    )
+    age = Greatest(_HoursSince(Coalesce("published_at", "created_at"), now=now), Value(0.0))
+    points = F("like_count") + REMIX_WEIGHT * F("remix_count") + 1
+    return qs.annotate(
+        is_featured=Exists(featured),
+        age_hours=age,
+        score=ExpressionWrapper(
+            points * 1.0 / Power(F("age_hours") + Value(float(AGE_OFFSET_HOURS)), GRAVITY),
+            output_field=FloatField(),
+        ),
+        newest=Coalesce("published_at", "created_at"),
+    ).order_by("-is_featured", "-score", "-newest", "-id")
+
+
 def storyline_takes_ranked(
     *, storyline: Storyline, now: datetime | None = None, limit: int = RANK_LIMIT
 ) -> list[Work]:
-    """The storyline's published takes (its ``limit`` most recent), each with ``.rank``
-    (a TakeRank), featured first, then by ``take_score``. Likes and remixes are counted
-    in the database: four queries whatever the number of takes."""
+    """The storyline's ``limit`` most recent published takes, each with ``.rank`` (a
+    TakeRank), featured first, then by ``take_score``, ties by the newest. The score is
+    computed in the database from the works' counters (likes, published remixes), so
+    nothing is counted and two queries run whatever the number of takes (the takes
+    with their creators and parents, their licences); the window of recent takes is read
+    by the partial index on (storyline, -published_at, -id) of published works."""
     now = now or timezone.now()
-    featured = set(storyline.featured.values_list("pk", flat=True))
-    takes: list[Work] = list(
+    window = (
         Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values("pk")[:limit]
+    )
+    takes: list[Work] = list(
+        _ranked(Work.objects.filter(pk__in=window), storyline=storyline, now=now)
         .select_related("creator", "parent")
         .prefetch_related(_licenses())
-        .annotate(
-            like_count=Count("likes", distinct=True),
-            remix_count=Count(
-                "children", filter=Q(children__status=WorkStatus.PUBLISHED), distinct=True
-            ),
-        )
-        .order_by("-published_at", "-id")[:limit]
     )
     for work in takes:
-        published = work.published_at or work.created_at
-        age = (now - published).total_seconds() / 3600
-        likes, remixes = work.like_count, work.remix_count  # type: ignore[attr-defined]
         work.rank = TakeRank(  # type: ignore[attr-defined]
-            likes=likes,
-            remixes=remixes,
-            age_hours=age,
-            featured=work.pk in featured,
-            score=take_score(likes=likes, remixes=remixes, age_hours=age),
+            likes=work.like_count,
+            remixes=work.remix_count,
+            age_hours=work.age_hours,  # type: ignore[attr-defined]
+            featured=work.is_featured,  # type: ignore[attr-defined]
+            score=work.score,  # type: ignore[attr-defined]
         )
-    takes.sort(
-        key=lambda w: (
-            not w.rank.featured,  # type: ignore[attr-defined]
-            -w.rank.score,  # type: ignore[attr-defined]
-            -(w.published_at or w.created_at).timestamp(),
-        )
-    )
     return takes
 
 

@@ -170,6 +170,7 @@ class WorkFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, grants=(), inherit=False, **kwargs):
         from marketplace import services
         from marketplace.models import WorkLicense
+        from marketplace.services.counters import work_publication_moved
 
         offers = [grant.offer for grant in grants]
         parent = kwargs.get("parent")
@@ -202,7 +203,11 @@ class WorkFactory(factory.django.DjangoModelFactory):
                     row.pk, row.work, row.inherited = None, work, True
                     rows.append(row)
         WorkLicense.objects.bulk_create(rows)
-        # Its feed card, as the pipeline writes it when it publishes a work.
+        # Its parent's remix counter and its feed card, as the pipeline writes them when
+        # it publishes a work.
+        work_publication_moved(
+            parent_id=work.parent_id, was_published=False, published=work.status == "published"
+        )
         services.feed_entries_sync(work_ids=[work.pk])
         return work
 

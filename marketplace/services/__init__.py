@@ -24,6 +24,7 @@ from marketplace.services.comments import (
     comment_report,
     comment_unhide,
 )
+from marketplace.services.counters import work_counters_reconcile, work_counters_sql
 from marketplace.services.feed import (
     feed_entries_for_character,
     feed_entries_for_creator,
@@ -111,6 +112,8 @@ __all__ = [
     "work_approvals_open",
     "work_approvals_withdraw",
     "work_block",
+    "work_counters_reconcile",
+    "work_counters_sql",
     "work_delete",
     "work_unblock",
     "works_apply_revocation",

@@ -16,6 +16,7 @@ from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import ApprovalStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import Work, WorkApproval
+from marketplace.services.counters import work_publication_moved
 from marketplace.services.feed import feed_entries_sync
 from marketplace.services.transitions import generation_transition, outcome_reason
 
@@ -192,6 +193,7 @@ def work_approval_settled(*, work_id) -> Work:
             work.status = WorkStatus.PUBLISHED
             work.published_at = timezone.now()
             work.save(update_fields=["status", "published_at", "updated_at"])
+            work_publication_moved(parent_id=work.parent_id, was_published=False, published=True)
             feed_entries_sync(work_ids=[work.pk])
             generation_transition(
                 request_id=work.request_id, to=GenerationStatus.PUBLISHED, note="approved"

@@ -32,6 +32,7 @@ from marketplace.enums import (
 )
 from marketplace.models import Comment, CommentReport, Work
 from marketplace.selectors_social import comment_moderator_of
+from marketplace.services.counters import work_comments_moved
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -163,6 +164,7 @@ def comment_create(*, work: Work, author: User, body: str) -> Comment:
         held_reason=reason,
     )
     if not reason:
+        work_comments_moved(work_id=work.pk, by=1)
         social_event_record(
             recipient=work.creator,
             actor=author,
@@ -186,8 +188,13 @@ def comment_delete(*, comment: Comment, by: User) -> None:
     is never told."""
     if comment.author_id != by.pk:
         raise NotYours("No such comment.")
-    social_event_withdraw(source=_source(comment))
-    comment.delete()
+    locked = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+    if locked is None:
+        return
+    social_event_withdraw(source=_source(locked))
+    if locked.status == CommentStatus.VISIBLE:
+        work_comments_moved(work_id=locked.work_id, by=-1)
+    locked.delete()
 
 
 @transaction.atomic
@@ -210,6 +217,7 @@ def comment_report(*, comment: Comment, by: User, reason: str = "") -> Comment:
         comment.status = CommentStatus.HELD
         comment.held_reason = f"Reported by {reports} readers."
         comment.save(update_fields=["status", "held_reason", "updated_at"])
+        work_comments_moved(work_id=comment.work_id, by=-1)
         social_event_withdraw(source=_source(comment))
     return comment
 
@@ -226,6 +234,8 @@ def comment_hide(*, comment: Comment, by: User) -> Comment:
     _require_moderator(comment, by)
     comment = _locked(comment)
     if comment.status != CommentStatus.HIDDEN:
+        if comment.status == CommentStatus.VISIBLE:
+            work_comments_moved(work_id=comment.work_id, by=-1)
         comment.status = CommentStatus.HIDDEN
         comment.hidden_by = by
         comment.hidden_at = timezone.now()
@@ -241,6 +251,7 @@ def comment_unhide(*, comment: Comment, by: User) -> Comment:
     _require_moderator(comment, by)
     comment = _locked(comment)
     if comment.status != CommentStatus.VISIBLE:
+        work_comments_moved(work_id=comment.work_id, by=1)
         comment.status = CommentStatus.VISIBLE
         comment.held_reason = ""
         comment.hidden_by = None

@@ -55,6 +55,7 @@ from marketplace.provenance.training import training_use
 from marketplace.services import caps
 from marketplace.services.approvals import work_approvals_open
 from marketplace.services.backends import backend_supports
+from marketplace.services.counters import work_publication_moved
 from marketplace.services.feed import feed_entries_sync
 from marketplace.services.leases import LeaseHeartbeat, generation_dispatch
 from marketplace.services.storylines import (
@@ -642,8 +643,13 @@ def generation_route(*, request_id) -> None:
             generation_transition(request_id=request_id, to=GenerationStatus.AWAITING_APPROVAL)
     else:
         with transaction.atomic():
-            Work.objects.filter(pk=work.pk).update(
-                status=WorkStatus.PUBLISHED, published_at=timezone.now()
+            published = (
+                Work.objects.filter(pk=work.pk)
+                .exclude(status=WorkStatus.PUBLISHED)
+                .update(status=WorkStatus.PUBLISHED, published_at=timezone.now())
+            )
+            work_publication_moved(
+                parent_id=work.parent_id, was_published=False, published=bool(published)
             )
             feed_entries_sync(work_ids=[work.pk])
             generation_transition(request_id=request_id, to=GenerationStatus.PUBLISHED)

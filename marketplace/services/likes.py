@@ -12,6 +12,7 @@ from accounts.services_social import social_event_record, social_event_withdraw
 from core.errors import DomainError, ErrorCode
 from marketplace.enums import WorkStatus
 from marketplace.models import Like, Work
+from marketplace.services.counters import work_likes_moved
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -45,6 +46,7 @@ def like_work(*, work: Work, user: User) -> Like:
         with transaction.atomic():
             like, created = Like.objects.get_or_create(work=work, user=user)
             if created:
+                work_likes_moved(work_id=work.pk, by=1)
                 social_event_record(
                     recipient=work.creator,
                     actor=user,
@@ -67,5 +69,7 @@ def unlike_work(*, work: Work, user: User) -> None:
     work's state, so a like on a work since delisted can still be withdrawn. A like not
     yet told to the creator is never told."""
     with transaction.atomic():
-        Like.objects.filter(work=work, user=user).delete()
+        deleted, _ = Like.objects.filter(work=work, user=user).delete()
+        if deleted:
+            work_likes_moved(work_id=work.pk, by=-1)
         social_event_withdraw(source=_source(work=work, user=user))

@@ -15,6 +15,7 @@ from licensing.enums import CharacterKind
 from marketplace.enums import ClaimPolicy, ClaimStatus, GenerationStatus, OutcomeCode, WorkStatus
 from marketplace.models import GenerationRequest, Work
 from marketplace.services.approvals import work_approvals_withdraw
+from marketplace.services.counters import work_publication_moved
 from marketplace.services.feed import feed_entries_sync
 from marketplace.services.transitions import generation_transition, outcome_reason
 
@@ -45,8 +46,12 @@ def work_delete(*, work: Work, by: User) -> Work:
         if work.status == WorkStatus.DELETED:
             return work
         was_pending = work.status == WorkStatus.PENDING_APPROVAL
+        was_published = work.status == WorkStatus.PUBLISHED
         work.status = WorkStatus.DELETED
         work.save(update_fields=["status", "updated_at"])
+        work_publication_moved(
+            parent_id=work.parent_id, was_published=was_published, published=False
+        )
         feed_entries_sync(work_ids=[work.pk])
         if was_pending:
             reason = "The video was deleted before it was approved."
@@ -65,8 +70,11 @@ def work_delete(*, work: Work, by: User) -> Work:
 def work_block(*, work: Work, reason: str) -> Work:
     """Delist a work: gone from the feed and unplayable to everyone but its creator."""
     with transaction.atomic():
-        Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
+        delisted = Work.objects.filter(pk=work.pk, status=WorkStatus.PUBLISHED).update(
             status=WorkStatus.DELISTED, updated_at=timezone.now()
+        )
+        work_publication_moved(
+            parent_id=work.parent_id, was_published=bool(delisted), published=False
         )
         feed_entries_sync(work_ids=[work.pk])
     work.refresh_from_db(fields=["status"])
@@ -81,8 +89,11 @@ def work_unblock(*, work: Work) -> Work:
     ).exists()
     if not still_blocked:
         with transaction.atomic():
-            Work.objects.filter(pk=work.pk, status=WorkStatus.DELISTED).update(
+            relisted = Work.objects.filter(pk=work.pk, status=WorkStatus.DELISTED).update(
                 status=WorkStatus.PUBLISHED, updated_at=timezone.now()
+            )
+            work_publication_moved(
+                parent_id=work.parent_id, was_published=False, published=bool(relisted)
             )
             feed_entries_sync(work_ids=[work.pk])
     work.refresh_from_db(fields=["status"])
@@ -113,6 +124,11 @@ def works_apply_revocation(*, grant_id, policy: str, reason: str) -> int:
                         reason=reason,
                         outcome=outcome_reason(OutcomeCode.LICENCE_ENDED, reason),
                     )
+                work_publication_moved(
+                    parent_id=locked.parent_id,
+                    was_published=locked.status == WorkStatus.PUBLISHED,
+                    published=False,
+                )
                 locked.status = WorkStatus.DELETED
                 locked.save(update_fields=["status", "updated_at"])
                 feed_entries_sync(work_ids=[locked.pk])

@@ -10,7 +10,7 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from marketplace.models import Like
+from marketplace import services
 from tests.browser import checks
 from tests.browser.conftest import _chromium, _contexts, screenshot
 from tests.browser.test_surfaces import _with_files
@@ -68,7 +68,7 @@ def storyline():
             video,
         )
         for _ in range(i * 2):
-            Like.objects.create(work=take, user=UserFactory())
+            services.like_work(work=take, user=UserFactory())
     return storyline
 
 

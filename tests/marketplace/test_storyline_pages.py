@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.models import GenerationRequest, Like, Storyline
+from marketplace import services
+from marketplace.models import GenerationRequest, Storyline
 from tests.builders import storyline_opened
 from tests.factories import (
     CharacterFactory,
@@ -91,7 +92,7 @@ def test_the_storyline_page_shows_the_beat_rules_and_ranked_takes_with_makers(cl
     # given
     takes = _takes(storyline, 3)
     for _ in range(3):
-        Like.objects.create(work=takes[2], user=UserFactory())
+        services.like_work(work=takes[2], user=UserFactory())
 
     # when
     response = client.get(storyline.get_absolute_url())

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotPermitted
 from marketplace import services
 from marketplace.enums import GenerationStatus, StorylineStatus
-from marketplace.models import GenerationRequest, Like, Storyline
+from marketplace.models import GenerationRequest, Storyline
 from marketplace.selectors_storylines import storyline_takes_ranked, take_score
 from marketplace.services.storylines import StorylineNotFound
 from tests.builders import storyline_opened
@@ -328,8 +328,8 @@ def test_takes_rank_featured_first_then_by_score(hoshi, offer, creator):
         title="remixed", storyline=storyline, published_at=now - timedelta(hours=3)
     )
     for _ in range(5):
-        Like.objects.create(work=old_loved, user=UserFactory())
-    Like.objects.create(work=fresh, user=UserFactory())
+        services.like_work(work=old_loved, user=UserFactory())
+    services.like_work(work=fresh, user=UserFactory())
     WorkFactory(parent=remixed, published_at=now)
     WorkFactory(parent=remixed, published_at=now, status="delisted")  # not counted
     services.storyline_take_feature(storyline=storyline, work=old_loved, by=editor_of(hoshi))
@@ -342,6 +342,71 @@ def test_takes_rank_featured_first_then_by_score(hoshi, offer, creator):
     assert (ranked[0].rank.likes, ranked[0].rank.featured) == (5, True)
     assert (ranked[2].rank.remixes, ranked[2].rank.likes) == (1, 0)
     assert ranked[1].rank.score == pytest.approx(2 / 3**1.5)
+
+
+def test_the_sql_score_agrees_with_take_score(hoshi, offer, creator):
+    # given: takes of every age, liked and remixed differently, one featured
+    storyline = storyline_opened(hoshi, offer=offer)
+    now = timezone.now()
+    takes = []
+    for i, (hours, likes, remixes) in enumerate(
+        [(0, 0, 0), (0.5, 3, 0), (2, 0, 1), (7.25, 9, 2), (30, 40, 0), (200, 2, 5), (-1, 1, 0)]
+    ):
+        take = WorkFactory(
+            title=f"take {i}", storyline=storyline, published_at=now - timedelta(hours=hours)
+        )
+        for _ in range(likes):
+            services.like_work(work=take, user=UserFactory())
+        for _ in range(remixes):
+            WorkFactory(parent=take, published_at=now)
+        takes.append(take)
+    services.storyline_take_feature(storyline=storyline, work=takes[5], by=editor_of(hoshi))
+
+    # when
+    ranked = storyline_takes_ranked(storyline=storyline, now=now)
+
+    # then: each score is take_score's for its counts and age, and the order is the
+    # Python twin's (featured first, then by score, ties by the newest)
+    for work in ranked:
+        published = work.published_at
+        age = (now - published).total_seconds() / 3600
+        assert work.rank.age_hours == pytest.approx(max(age, 0.0), abs=1e-6)
+        assert work.rank.score == pytest.approx(
+            take_score(likes=work.rank.likes, remixes=work.rank.remixes, age_hours=age)
+        )
+    expected = sorted(
+        ranked,
+        key=lambda w: (not w.rank.featured, -w.rank.score, -w.published_at.timestamp()),
+    )
+    assert [w.title for w in ranked] == [w.title for w in expected]
+    assert ranked[0].title == "take 5"
+    assert {w.title: (w.rank.likes, w.rank.remixes) for w in ranked}["take 3"] == (9, 2)
+
+
+def test_ranking_reads_a_constant_number_of_queries_and_only_the_most_recent_takes(
+    hoshi, offer, creator, django_assert_num_queries
+):
+    # given: a storyline whose oldest take is the most liked
+    storyline = storyline_opened(hoshi, offer=offer)
+    now = timezone.now()
+    oldest = WorkFactory(title="oldest", storyline=storyline, published_at=now - timedelta(days=9))
+    for _ in range(3):
+        services.like_work(work=oldest, user=UserFactory())
+    for i in range(4):
+        WorkFactory(title=f"t{i}", storyline=storyline, published_at=now - timedelta(hours=i))
+    WorkFactory(title="delisted", storyline=storyline, status="delisted", published_at=now)
+
+    # when: two queries (the ranked takes with creators and parents, their licences)
+    with django_assert_num_queries(2):
+        few = storyline_takes_ranked(storyline=storyline, now=now, limit=4)
+    for i in range(4, 12):
+        WorkFactory(title=f"t{i}", storyline=storyline, published_at=now - timedelta(hours=i))
+    with django_assert_num_queries(2):
+        many = storyline_takes_ranked(storyline=storyline, now=now, limit=200)
+
+    # then: the window is the most recent published takes
+    assert sorted(w.title for w in few) == ["t0", "t1", "t2", "t3"]
+    assert len(many) == 13 and "delisted" not in {w.title for w in many}
 
 
 # --- the split: the storyline's owner is upstream of every take ---------------------------

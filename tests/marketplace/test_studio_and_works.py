@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from core.money import format_minor
 from marketplace import services
-from marketplace.models import GenerationRequest, Like
+from marketplace.models import GenerationRequest
 from payments import selectors_stats
 from tests.builders import claim_filed, tip_settled
 from tests.factories import (
@@ -174,8 +174,8 @@ def test_my_works_shows_posters_status_likes_earnings_and_claim_badges(client):
         grants=[grant_for(hoshi, creator, commercial_use=True)],
         title="Hoshi drinks a lager",
     )
-    Like.objects.create(user=UserFactory(), work=work)
-    Like.objects.create(user=UserFactory(), work=work)
+    services.like_work(work=work, user=UserFactory())
+    services.like_work(work=work, user=UserFactory())
     tip_settled(work, "pi_my_works_1")
     claim_filed(work, hoshi, editor_of(hoshi))
     earned = selectors_stats.earned_per_work(owner=creator, work_ids=[work.pk])

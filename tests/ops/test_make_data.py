@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from django.db import connection
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q, Sum
 
 from accounts.models import Follow, Organization, User
 from licensing.models import Character, CharacterAlias, Grant, Offer
@@ -131,6 +131,22 @@ def test_make_data_at_a_tiny_scale_fills_every_table_and_keeps_the_rules():
         assert list(take.request.characters.all()) == [cast.character]
     for label in ("each take's storyline is open", "10 takes: ok", "3,000 likes: ok"):
         assert label in result.stdout
+
+    # each work's counters were set from the copied rows
+    assert "each work's counters equal its likes" in result.stdout
+    fresh = Work.objects.annotate(
+        n_likes=Count("likes", distinct=True),
+        n_comments=Count("comments", filter=Q(comments__status="visible"), distinct=True),
+    )
+    assert not fresh.exclude(like_count=F("n_likes")).exists()
+    assert not fresh.exclude(comment_count=F("n_comments")).exists()
+    assert (
+        Work.objects.aggregate(n=Sum("remix_count"))["n"]
+        == Work.objects.filter(parent__isnull=False, status="published").count()
+        > 0
+    )
+    opening = Work.objects.get(pk=storyline.opening_id)
+    assert opening.remix_count >= takes.filter(status="published").count()
 
 
 def test_make_data_refuses_a_database_that_holds_users():

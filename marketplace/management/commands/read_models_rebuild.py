@@ -1,5 +1,6 @@
 """Rewrite the read models of the two hottest reads: the catalog's documents
-(licensing/services/catalog.py) and the feed's entries (marketplace/services/feed.py).
+(licensing/services/catalog.py) and the feed's entries (marketplace/services/feed.py),
+and recount the works' like, remix and comment counters (marketplace/services/counters.py).
 The services keep them current as they write; run this after migrating, after a bulk
 load (bench/make_data.py runs it) or after editing rows outside the services."""
 
@@ -12,11 +13,14 @@ from marketplace import services
 
 
 class Command(BaseCommand):
-    help = "Rebuild the catalog documents and the feed entries from their sources."
+    help = (
+        "Rebuild the catalog documents and the feed entries from their sources, and "
+        "recount the works' counters."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--only", choices=["catalog", "feed"], help="Rebuild one read model only."
+            "--only", choices=["catalog", "feed", "counters"], help="Rebuild one read model only."
         )
 
     def handle(self, *args, only: str | None = None, **options):
@@ -30,3 +34,9 @@ class Command(BaseCommand):
             published = services.feed_entries_rebuild()
             took = time.perf_counter() - started
             self.stdout.write(f"feed: {published:,} published works in {took:.1f} s")
+        if only in (None, "counters"):
+            started = time.perf_counter()
+            fixed = services.work_counters_reconcile()
+            took = time.perf_counter() - started
+            corrected = ", ".join(f"{name} {n:,}" for name, n in fixed.items())
+            self.stdout.write(f"counters: works corrected: {corrected} in {took:.1f} s")
