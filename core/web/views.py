@@ -6,9 +6,9 @@ import uuid
 
 from celery import current_app
 from celery.result import AsyncResult
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.conf import settings
 from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -62,8 +62,9 @@ def _checks() -> dict:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Each dependency, checked separately: ``{"status", "database", "broker", "cache"}``
-    (and ``"replica"`` with a read replica), each ``ok`` or ``down``; 503 with Retry-After when any is down, so a load balancer
-    takes this process out and an operator sees which one."""
+    (and ``"replica"`` with a read replica), each ``ok`` or ``down``; 503 with
+    Retry-After when any is down, so a load balancer takes this process out and an
+    operator sees which one."""
     body = {}
     for name, check in _checks().items():
         try:
