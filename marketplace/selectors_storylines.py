@@ -110,6 +110,11 @@ def storyline_get(*, pk) -> Storyline | None:
     return _with_relations(Storyline.objects.filter(pk=pk)).first()
 
 
+def storyline_bare(*, pk) -> Storyline | None:
+    """One storyline without its relations (a page that needs only its id): one query."""
+    return Storyline.objects.filter(pk=pk).first()
+
+
 def storylines_managed_by(*, user: User) -> QuerySet[Storyline]:
     """The storylines the user runs: theirs, and their organizations' (owner or
     manager)."""
@@ -193,6 +198,53 @@ def storyline_takes_ranked(
             score=work.score,  # type: ignore[attr-defined]
         )
     return takes
+
+
+# A page of the takes API.
+TAKES_PAGE = 24
+
+
+def storyline_take_cards(
+    *,
+    storyline: Storyline,
+    page: int = 1,
+    per_page: int = TAKES_PAGE,
+    now: datetime | None = None,
+) -> tuple[list[tuple[dict, TakeRank]], bool]:
+    """One page of ``storyline_takes_ranked``'s order as the takes API shows it: each
+    take's feed card (its ``FeedEntry`` payload, marketplace/services/feed.py) with its
+    TakeRank, and whether a next page exists. One query, no model instance: the score
+    comes from the works' counters, the card from the read model."""
+    now = now or timezone.now()
+    window = (
+        Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values("pk")[:RANK_LIMIT]
+    )
+    start = (page - 1) * per_page
+    rows = list(
+        _ranked(
+            Work.objects.filter(pk__in=window, feed_entry__isnull=False),
+            storyline=storyline,
+            now=now,
+        ).values(
+            "feed_entry__payload", "like_count", "remix_count", "age_hours", "is_featured", "score"
+        )[start : start + per_page + 1]
+    )
+    cards = [
+        (
+            row["feed_entry__payload"],
+            TakeRank(
+                likes=row["like_count"],
+                remixes=row["remix_count"],
+                age_hours=row["age_hours"],
+                featured=row["is_featured"],
+                score=row["score"],
+            ),
+        )
+        for row in rows[:per_page]
+    ]
+    return cards, len(rows) > per_page
 
 
 def storyline_opening(*, storyline: Storyline) -> Work | None:

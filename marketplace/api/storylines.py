@@ -1,8 +1,10 @@
 """Storylines API: the open storylines (anyone), a new one (a rightsholder, of their own
 characters), and a storyline's takes ranked by their transparent score (anyone)."""
 
+from dataclasses import asdict
+
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -10,13 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import InputSerializer, example_request, example_response
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from core.schema import ErrorSerializer
 from licensing import selectors as licensing_selectors
 from marketplace import selectors, services
 from marketplace import selectors_storylines as storyline_selectors
 from marketplace.api import examples as ex
-from marketplace.api.serializers import WorkOutputSerializer
+from marketplace.api.serializers import WorkOutputSerializer, feed_card_output
 from marketplace.enums import StorylineJoin, StorylineStatus
 from marketplace.services.storylines import MAX_CAST, MAX_TAKE_SECONDS, MIN_TAKE_SECONDS
 
@@ -157,19 +159,48 @@ class StorylineListCreateView(ListAPIView):
         return Response(StorylineOutputSerializer(storyline).data, status=status.HTTP_201_CREATED)
 
 
+class TakesPageSerializer(serializers.Serializer):
+    results = TakeOutputSerializer(many=True)
+    next = serializers.IntegerField(
+        allow_null=True, help_text="The next page's number (``?page=``), or null on the last"
+    )
+
+
 class StorylineTakesView(APIView):
-    """A storyline's published takes, featured first, then by their score (``rank``)."""
+    """A storyline's published takes (its 200 most recent), featured first, then by
+    their score (``rank``), 24 a page (``?page=``)."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(
         tags=TAG,
-        responses={200: TakeOutputSerializer(many=True)},
-        examples=[example_response("A take", ex.TAKE)],
+        parameters=[OpenApiParameter("page", int, description="1 (the default) and up")],
+        responses={200: TakesPageSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        examples=[example_response("A page", {"results": [ex.TAKE], "next": 2})],
     )
     def get(self, request, pk):
-        storyline = storyline_selectors.storyline_get(pk=pk)
+        page = _page_number(request.query_params.get("page"))
+        storyline = storyline_selectors.storyline_bare(pk=pk)
         if storyline is None:
             raise Http404("No such storyline")
-        takes = storyline_selectors.storyline_takes_ranked(storyline=storyline)
-        return Response(TakeOutputSerializer(takes, many=True, context={"request": request}).data)
+        cards, more = storyline_selectors.storyline_take_cards(storyline=storyline, page=page)
+        absolute = request.build_absolute_uri
+        results = [
+            {**feed_card_output(card, absolute=absolute), "rank": asdict(rank)}
+            for card, rank in cards
+        ]
+        return Response({"results": results, "next": page + 1 if more else None})
+
+
+def _page_number(raw: str | None) -> int:
+    """``?page=``: a whole number from 1 to the last page the ranking can have."""
+    if raw is None or raw == "":
+        return 1
+    last = -(-storyline_selectors.RANK_LIMIT // storyline_selectors.TAKES_PAGE)
+    if not raw.isdigit() or not 1 <= int(raw) <= last:
+        raise DomainError(
+            f"'page' must be a whole number from 1 to {last}.",
+            code=ErrorCode.INVALID_FILTER,
+            field="page",
+        )
+    return int(raw)

@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from marketplace import selectors_storylines as storyline_selectors
+from marketplace.api.examples import TAKE
 from marketplace.models import GenerationRequest, Storyline
 from tests.builders import storyline_opened
 from tests.factories import (
@@ -122,13 +124,60 @@ def test_takes_come_ranked_with_their_scores_parts(
 
     # then
     assert response.status_code == 200
-    takes = response.json()
+    takes = response.json()["results"]
     assert [t["title"] for t in takes] == ["Take 0", "Take 1", "Take 2"]
     assert set(takes[0]["rank"]) == {"likes", "remixes", "age_hours", "featured", "score"}
+    assert response.json()["next"] is None
     assert (
         api_client.get("/api/v1/storylines/00000000-0000-4000-8000-000000000000/takes/").status_code
         == 404
     )
+
+
+def test_takes_come_in_pages_in_rank_order_in_two_queries(
+    api_client, hoshi, offer, django_assert_num_queries
+):
+    # given: 30 takes, the oldest featured, one liked (the like moves its counter)
+    from marketplace import services
+
+    owner = editor_of(hoshi)
+    storyline = storyline_opened(hoshi, offer=offer, by=owner)
+    now = timezone.now()
+    takes = [
+        WorkFactory(title=f"Take {i}", storyline=storyline, published_at=now - timedelta(hours=i))
+        for i in range(30)
+    ]
+    services.storyline_take_feature(storyline=storyline, work=takes[29], by=owner)
+    services.like_work(work=takes[5], user=UserFactory())
+    url = f"/api/v1/storylines/{storyline.pk}/takes/"
+
+    # when: the storyline, then the page (cards and ranks): the same for any page size
+    with django_assert_num_queries(2):
+        first = api_client.get(url).json()
+    second = api_client.get(url, {"page": first["next"]}).json()
+
+    # then: the selector's order (the pages' server-side twin), split 24 + 6
+    ranked = [w.title for w in storyline_selectors.storyline_takes_ranked(storyline=storyline)]
+    titles = [t["title"] for t in first["results"] + second["results"]]
+    assert titles == ranked
+    assert (len(first["results"]), first["next"], len(second["results"])) == (24, 2, 6)
+    assert second["next"] is None
+    assert titles[0] == "Take 29" and first["results"][0]["rank"]["featured"] is True
+    liked = next(t for t in first["results"] if t["title"] == "Take 5")
+    assert liked["rank"]["likes"] == 1
+    assert list(first["results"][0]) == list(TAKE)  # the documented shape, in its order
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "10", "1.5", "99999999999999999999"])
+def test_a_takes_page_that_cannot_exist_is_a_400_naming_the_parameter(
+    api_client, hoshi, offer, page
+):
+    storyline = storyline_opened(hoshi, offer=offer)
+
+    response = api_client.get(f"/api/v1/storylines/{storyline.pk}/takes/", {"page": page})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "page"
 
 
 def test_a_take_through_the_generations_api_keeps_the_rules(api_client, hoshi, offer):
