@@ -79,6 +79,7 @@ class OrganizationAdmin(KeepsHistoryAdmin):
 
     def audit_scope(self, obj):
         return obj
+
     actions = ["verify_selected", "reject_selected"]
 
     def get_queryset(self, request):

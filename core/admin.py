@@ -4,9 +4,9 @@ import functools
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.widgets import AdminFileWidget
-from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile

@@ -799,6 +799,7 @@ def resolution_times(*, start, end, organization=None) -> list[dict]:
         hours = sorted(
             (resolved - opened).total_seconds() / 3600
             for opened, resolved in queryset.values_list("created_at", "resolved_at").order_by()
+            if resolved is not None  # always, in the period; for the type checker
         )
         rows.append(
             {
