@@ -4,6 +4,7 @@ day) and the refusals-per-reason chart, each chart with its table; the platform'
 how long claims and disputes took to resolve. Bad periods are a 400, never a 500;
 another person's page and the platform's for non-staff are a 404."""
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -191,3 +192,59 @@ def test_resolution_times_are_the_p50_and_p90_per_kind():
     ]
     assert [row["resolved"] for row in everyone] == [4, 4]
     assert everyone[1]["p90_hours"] == 712.0
+
+
+@pytest.mark.usefixtures("export_keys")
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"from": "0001-01-01", "to": "0002-01-01"},
+        {"from": "9990-01-01", "to": "9999-12-31"},
+    ],
+)
+def test_downloads_at_the_ends_of_the_calendar_stream_their_resolution_times(client, staff, period):
+    client.force_login(staff)
+
+    platform = client.get(reverse("dashboard:platform_compliance_download"), period)
+    person = client.get(reverse("dashboard:person_compliance_download", args=[staff.pk]), period)
+
+    assert platform.status_code == 200 and person.status_code == 200
+    report = json.loads(b"".join(platform.streaming_content))["report"]
+    assert [row["resolved"] for row in report["resolution_times"]] == [0, 0]
+    own = json.loads(b"".join(person.streaming_content))["report"]
+    assert [row["kind"] for row in own["resolution_times"]] == ["claim", "dispute"]
+
+
+@pytest.mark.usefixtures("export_keys")
+def test_bad_periods_on_the_downloads_are_a_400_and_an_unknown_organization_a_404(client, staff):
+    client.force_login(staff)
+    reversed_period = {"from": "2026-12-01", "to": "2026-11-01"}
+
+    platform = client.get(reverse("dashboard:platform_compliance_download"), reversed_period)
+    person = client.get(
+        reverse("dashboard:person_compliance_download", args=[staff.pk]), reversed_period
+    )
+    unknown = client.get(reverse("dashboard:compliance_download", args=["no-such-studio"]))
+
+    assert (platform.status_code, person.status_code, unknown.status_code) == (400, 400, 404)
+
+
+@pytest.mark.usefixtures("export_keys")
+def test_an_organizations_export_carries_its_own_resolution_times(client):
+    # given: its dispute took 10 hours, another claimant's 1,000
+    organization = _resolved_disputes([10])
+    _resolved_disputes([1_000])
+    owner = organization.memberships.get().user
+    client.force_login(owner)
+
+    # when
+    response = client.get(
+        reverse("dashboard:compliance_download", args=[organization.slug]), _period()
+    )
+
+    # then
+    report = json.loads(b"".join(response.streaming_content))["report"]
+    assert report["resolution_times"] == [
+        {"kind": "claim", "resolved": 1, "p50_hours": 20.0, "p90_hours": 20.0},
+        {"kind": "dispute", "resolved": 1, "p50_hours": 10.0, "p90_hours": 10.0},
+    ]
