@@ -15,12 +15,12 @@ from accounts.models import (
     TokenSecondFactor,
     User,
 )
-from core.admin import ReadOnlyAdmin, SignedMediaAdmin
+from core.admin import AuditedDeletesAdmin, KeepsHistoryAdmin, ReadOnlyAdmin, SignedMediaAdmin
 from core.errors import DomainError
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedDeletesAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -53,7 +53,7 @@ class DocumentInline(SignedMediaAdmin, admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(KeepsHistoryAdmin):
     list_display = [
         "name",
         "slug",
@@ -76,6 +76,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [MembershipInline, DocumentInline]
+
+    def audit_scope(self, obj):
+        return obj
+
     actions = ["verify_selected", "reject_selected"]
 
     def get_queryset(self, request):
@@ -143,11 +147,14 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedDeletesAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "organization__name"]
     autocomplete_fields = ["user", "organization"]
+
+    def audit_scope(self, obj):
+        return obj.organization
 
 
 @admin.register(Follow)
@@ -158,7 +165,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationDocument)
-class OrganizationDocumentAdmin(SignedMediaAdmin, admin.ModelAdmin):
+class OrganizationDocumentAdmin(SignedMediaAdmin, AuditedDeletesAdmin):
     list_display = [
         "title",
         "organization",
@@ -171,6 +178,9 @@ class OrganizationDocumentAdmin(SignedMediaAdmin, admin.ModelAdmin):
     search_fields = ["title", "organization__name"]
     list_select_related = ["organization", "uploaded_by"]
     readonly_fields = ["content_type", "size_bytes", "uploaded_by"]
+
+    def audit_scope(self, obj):
+        return obj.organization
 
 
 @admin.register(Notification)

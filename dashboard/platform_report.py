@@ -8,6 +8,8 @@ resolved and in what time. Across every rightsholder in a period:
 - ``action_totals``: every audited action counted (licence requests and per-work
   approvals decided or denied by deadline: the consultation of rightsholders;
   verifications, name conflicts, claims, disputes, payouts, refunds, admin changes);
+- ``resolution_times``: claims and disputes resolved, per kind, p50 and p90 hours from
+  filing or opening to resolution;
 - ``disputes``: each dispute settled, its outcome, who settled it and in how many hours;
 - ``staff_actions``: every audit event whose actor is staff.
 
@@ -27,8 +29,14 @@ from dashboard.export_signing import csv_export, json_export
 from licensing import selectors as licensing_selectors
 from marketplace import selectors as marketplace_selectors
 
-SCHEMA = "https://cocreate.example/schemas/compliance-platform/1.0"
-SECTIONS = ("decision_totals", "action_totals", "disputes", "staff_actions")
+SCHEMA = "https://cocreate.example/schemas/compliance-platform/1.1"
+SECTIONS = (
+    "decision_totals",
+    "action_totals",
+    "resolution_times",
+    "disputes",
+    "staff_actions",
+)
 CHUNK = 500
 
 
@@ -78,6 +86,7 @@ def platform_sections(*, start: datetime, end: datetime) -> dict[str, Iterable[d
     return {
         "decision_totals": licensing_selectors.decision_totals(start=start, end=end),
         "action_totals": audit_action_totals(start=start, end=end),
+        "resolution_times": marketplace_selectors.resolution_times(start=start, end=end),
         "disputes": _disputes(start, end),
         "staff_actions": _staff_actions(start, end),
     }

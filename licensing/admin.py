@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import ReadOnlyAdmin
+from core.admin import AuditedDeletesAdmin, KeepsHistoryAdmin, ReadOnlyAdmin
 from core.errors import DomainError
 from core.media import media_url
 from licensing import services
@@ -36,7 +36,16 @@ SCREENED_MODELS = frozenset({Character, CharacterAlias, NameForm, WatchlistEntry
 SCREENED_CHARACTER_FIELDS = frozenset({"name", "kind", "disallowed", "status"})
 
 
-class RefreshesScreening(admin.ModelAdmin):
+def _rightsholder(obj):
+    """The owner of the character ``obj`` is or belongs to (None for a watchlist entry):
+    whose audit stream also records its deletion."""
+    character = obj if isinstance(obj, Character) else getattr(obj, "character", None)
+    if character is None:
+        return None
+    return character.owner_organization or character.owner_user
+
+
+class RefreshesScreening(AuditedDeletesAdmin):
     """For the admins of what screening reads (names, aliases, derived forms, the
     disallowed flag): a save or delete here announces the change on commit, as the
     services do, so the next screen in every process sees it.
@@ -55,6 +64,9 @@ class RefreshesScreening(admin.ModelAdmin):
             or any(fs.model in SCREENED_MODELS and fs.has_changed() for fs in formsets)
         ):
             registry_changed()
+
+    def audit_scope(self, obj):
+        return _rightsholder(obj)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -287,7 +299,7 @@ class WatchlistEntryAdmin(RefreshesScreening):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(KeepsHistoryAdmin):
     list_display = [
         "title",
         "character",
@@ -330,7 +342,7 @@ class GrantEventInline(admin.TabularInline):
 
 
 @admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):
+class GrantAdmin(KeepsHistoryAdmin):
     list_display = ["character", "licensee", "status", "offer", "created_at", "activated_at"]
     list_filter = ["status"]
     search_fields = ["character__name", "licensee__email", "id"]
@@ -385,12 +397,15 @@ class GrantEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CharacterImage)
-class CharacterImageAdmin(admin.ModelAdmin):
+class CharacterImageAdmin(AuditedDeletesAdmin):
     list_display = ["character", "position", "width", "height", "content_type", "size_bytes"]
     list_filter = ["content_type"]
     search_fields = ["character__name"]
     list_select_related = ["character"]
     readonly_fields = ["width", "height", "content_type", "size_bytes"]
+
+    def audit_scope(self, obj):
+        return _rightsholder(obj)
 
 
 @admin.register(CharacterEmbedding)

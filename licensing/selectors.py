@@ -1,6 +1,7 @@
 """Reads for the catalog, the dashboards and the policy engine's facts."""
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 
 from django.db.models import (
     Case,
@@ -17,6 +18,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KT
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
@@ -882,11 +884,63 @@ def decision_totals(*, start, end) -> list[dict]:
     )
     for kind in by_kind:
         add("character_kind", kind["character__kind"], kind["policydecision__allowed"], kind["n"])
-    refused = decisions.filter(allowed=False).values_list("reasons", flat=True)
-    for reasons in refused.iterator(chunk_size=2000):
-        for code in sorted({r.get("code", "") for r in reasons or []}):
-            add("reason", code, False, 1)
+    for code, n in refusal_codes(start=start, end=end):
+        add("reason", code, False, n)
     return sorted(rows.values(), key=lambda r: (r["dimension"], r["key"]))
+
+
+def _involving(decisions: QuerySet[PolicyDecision], character_ids: Iterable | None):
+    if character_ids is None:
+        return decisions
+    through = PolicyDecision.characters.through.objects.filter(
+        policydecision_id=OuterRef("pk"), character_id__in=list(character_ids)
+    )
+    return decisions.filter(Exists(through))
+
+
+def refusal_codes(*, start, end, character_ids: Iterable | None = None) -> list[tuple[str, int]]:
+    """(reason code, refused decisions) for the decisions made in [start, end), a
+    decision once per code, most frequent first (ties by code). With ``character_ids``,
+    only decisions involving them and only the reasons about them (or about no
+    character in particular), so a rightsholder sees none of another's reasons. Read
+    from a narrow column iterator (the codes are inside a JSON list)."""
+    decisions = _involving(
+        PolicyDecision.objects.filter(created_at__gte=start, created_at__lt=end, allowed=False),
+        character_ids,
+    )
+    own = None if character_ids is None else {str(i) for i in character_ids}
+    counts: dict[str, int] = {}
+    for reasons in decisions.values_list("reasons", flat=True).iterator(chunk_size=2000):
+        codes = {
+            r.get("code", "")
+            for r in reasons or []
+            if own is None or not r.get("character_id") or r["character_id"] in own
+        }
+        for code in codes:
+            counts[code] = counts.get(code, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def decisions_per_period(
+    *, start, end, unit: str, character_ids: Iterable | None = None
+) -> list[tuple[datetime, int, int]]:
+    """(bucket start, allowed, refused) for the policy decisions made in [start, end),
+    per ``unit`` ("day", "week" from Monday, or "month"; UTC), oldest first, only the
+    buckets that have any (callers fill the gaps). With ``character_ids``, only the
+    decisions involving them. Grouped in the database."""
+    decisions = _involving(
+        PolicyDecision.objects.filter(created_at__gte=start, created_at__lt=end), character_ids
+    )
+    rows = (
+        decisions.annotate(bucket=Trunc("created_at", unit, tzinfo=UTC))
+        .values("bucket")
+        .annotate(
+            allowed_n=Count("id", filter=Q(allowed=True)),
+            refused_n=Count("id", filter=Q(allowed=False)),
+        )
+        .order_by("bucket")
+    )
+    return [(r["bucket"], r["allowed_n"], r["refused_n"]) for r in rows]
 
 
 def offers_published_managed_by(*, user: User) -> QuerySet[Offer]:

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from core.admin import ReadOnlyAdmin, SignedMediaAdmin, percent_column
+from core.admin import KeepsHistoryAdmin, ReadOnlyAdmin, SignedMediaAdmin, percent_column
 from core.errors import DomainError
 from marketplace import services
 from marketplace.enums import ClaimStatus
@@ -34,7 +34,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(GenerationRequest)
-class GenerationRequestAdmin(admin.ModelAdmin):
+class GenerationRequestAdmin(KeepsHistoryAdmin):
     list_display = [
         "created_at",
         "creator",
@@ -74,7 +74,7 @@ class LicenseInline(admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(SignedMediaAdmin, admin.ModelAdmin):
+class WorkAdmin(SignedMediaAdmin, KeepsHistoryAdmin):
     list_display = ["title", "creator", "status", "depth", "backend", "published_at"]
     list_filter = ["status", "backend", "commercial"]
     search_fields = ["title", "prompt", "creator__email", "id"]
@@ -115,7 +115,7 @@ class GenerationEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WorkApproval)
-class WorkApprovalAdmin(admin.ModelAdmin):
+class WorkApprovalAdmin(KeepsHistoryAdmin):
     list_display = ["work", "character", "status", "deadline", "decided_by", "decided_at"]
     list_filter = ["status"]
     search_fields = ["work__title", "character__name"]
@@ -171,7 +171,7 @@ class ClaimRejectForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(KeepsHistoryAdmin):
     """Claims on works that do not license the character, and every claim of an
     organization whose claims keep being released on dispute, wait here for staff
     (filter by status "Awaiting staff review"; the review reason says which): accept one
@@ -196,6 +196,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def audit_scope(self, obj):
+        return obj.organization
 
     def _awaiting_review(self, request, queryset):
         waiting = queryset.filter(status=ClaimStatus.STAFF_REVIEW)
@@ -258,7 +261,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(KeepsHistoryAdmin):
     """Staff resolve escalated disputes here (or any open one), by their deadline:
     an escalated dispute staff have not decided by then is released."""
 
@@ -271,6 +274,9 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def audit_scope(self, obj):
+        return obj.claim.organization
 
     def _resolve(self, request, queryset, uphold: bool) -> None:
         done = 0

@@ -3,7 +3,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin, money_column
+from core.admin import KeepsHistoryAdmin, ReadOnlyAdmin, money_column
 from core.money import format_minor
 from payments.models import (
     CheckoutSession,
@@ -95,7 +95,7 @@ class PayoutEventInline(admin.TabularInline):
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(KeepsHistoryAdmin):
     list_display = [
         "created_at",
         "connected_account",
@@ -124,7 +124,7 @@ class PayoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConnectedAccount)
-class ConnectedAccountAdmin(admin.ModelAdmin):
+class ConnectedAccountAdmin(KeepsHistoryAdmin):
     list_display = [
         "stripe_account_id",
         "user",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.web import compliance, verify_export, views
+from dashboard.web import compliance, compliance_pages, verify_export, views
 
 app_name = "dashboard"
 
@@ -20,6 +20,16 @@ urlpatterns = [
         "dashboard/platform/compliance/",
         compliance.platform_compliance_download,
         name="platform_compliance_download",
+    ),
+    path(
+        "people/<uuid:user_id>/compliance/page/",
+        compliance_pages.person_compliance_page,
+        name="person_compliance",
+    ),
+    path(
+        "dashboard/platform/compliance/page/",
+        compliance_pages.platform_compliance_page,
+        name="platform_compliance",
     ),
     path("verify/export/", verify_export.verify_export, name="verify_export"),
 ]

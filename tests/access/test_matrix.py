@@ -683,6 +683,8 @@ ROUTES: dict[str, dict[str, Op]] = {
     "dashboard:compliance_download": {"get": Op({"org": members("owner")})},
     "dashboard:person_compliance_download": {"get": Op({"report_person": the_user("user")})},
     "dashboard:platform_compliance_download": {"get": Op({"none": STAFF})},
+    "dashboard:person_compliance": {"get": Op({"report_person": the_user("user")})},
+    "dashboard:platform_compliance": {"get": Op({"none": STAFF})},
     "dashboard:verify_export": {
         "get": Op({"none": ANYONE}),
         "post": Op(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from core.errors import DomainError, NotPermitted
+from core.models import AuditEvent
 from core.money import Money
 from marketplace import services as marketplace_services
 from marketplace.models import Claim
@@ -261,6 +262,7 @@ def test_staff_reject_a_claim_with_a_reason_the_claimant_reads(
     assert page.status_code == 200
     html = page.content.decode()
     assert "Reject 1 claim(s) awaiting staff review" in html and 'name="reason"' in html
+    assert not AuditEvent.objects.filter(action="admin.action").exists()  # nothing done yet
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             CLAIMS_ADMIN,
@@ -280,6 +282,9 @@ def test_staff_reject_a_claim_with_a_reason_the_claimant_reads(
     assert (claim.status, claim.reviewed_by, work.status) == ("rejected", staff, "published")
     assert claim.review_note == "The figure at 0:01 is a generic astronaut, not Comet Girl."
     assert claim.resolved_at is not None
+    ran = AuditEvent.objects.filter(action="admin.action", subject_id=str(claim.pk))
+    assert {e.stream for e in ran} == {"platform", f"org:{claim.organization_id}"}
+    assert all(e.actor_id == staff.pk and e.data["admin_action"] == "reject_selected" for e in ran)
     note = Notification.objects.get(user=studio_owner, kind="claim.rejected")
     assert "generic astronaut" in note.body
     assert not Notification.objects.filter(user=creator, kind__startswith="claim.").exists()
