@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.db import connection
 from django.db.models import (
@@ -124,11 +125,14 @@ def feed_page(
 
 
 def feed_entries_page(
-    *, cursor: str | None = None, size: int = FEED_PAGE
+    *, cursor: str | None = None, size: int = FEED_PAGE, followed_by: User | None = None
 ) -> tuple[list[dict], str | None]:
     """``feed_page`` from the feed's read model (marketplace/services/feed.py): the
-    same works in the same order and pages, as their stored cards, in one query."""
+    same works in the same order and pages, as their stored cards, in one query. With
+    ``followed_by``, only the entries of the people they follow (``_following``)."""
     qs = FeedEntry.objects.order_by("-published_at", "-work_id")
+    if followed_by is not None:
+        qs = _following(qs, followed_by)
     if cursor:
         position = _decode_cursor(cursor)
         if position is not None:
@@ -141,6 +145,21 @@ def feed_entries_page(
     last = rows[size - 1] if len(rows) > size else None
     next_cursor = _cursor(last[1], last[2]) if last is not None and last[1] is not None else None
     return [payload for payload, _, _ in rows[:size]], next_cursor
+
+
+def _following(qs: QuerySet[FeedEntry], user: User) -> QuerySet[FeedEntry]:
+    """The entries of the people ``user`` follows, as a semi-join on their follows
+    (``creator_id IN (SELECT followee_id ...)``), which leaves PostgreSQL the choice
+    of plan by how many people they follow; its estimate comes from the follows'
+    statistics for this follower. For someone following tens of thousands (68,312 of
+    4,000,000 follows at full scale) it reads the feed's order index newest first and
+    keeps the entries whose creator is in the hashed set of followees: a page is found
+    after a few hundred entries. For someone following a few it takes each followee's
+    newest entries from the (creator, published_at, work) index and sorts them. A
+    per-followee LATERAL top-N merge is fast for the few but reads pages-times-followees
+    rows for the many; bench/RESULTS.md ("Following on the feed's read model") has
+    both plans."""
+    return qs.filter(creator_id__in=accounts_selectors.followee_ids(user=user))
 
 
 def feed_cursor_valid(*, cursor: str) -> bool:
@@ -610,9 +629,17 @@ class Social:
     comments: int = 0
 
 
-def works_social(*, works: Sequence[Work], user: User) -> dict[uuid.UUID, Social]:
-    """The social counts of a page of works, by work id: two queries (likes and
-    comments, follows) whatever the page's length, none for an empty page."""
+class _Card(Protocol):
+    """What ``works_social`` reads of a work: a ``Work`` or a feed card."""
+
+    pk: Any
+    creator_id: Any
+
+
+def works_social(*, works: Sequence[_Card], user: User) -> dict[uuid.UUID, Social]:
+    """The social counts of a page of works (``Work`` instances or the feed's cards),
+    by work id: two queries (likes and comments, follows) whatever the page's length,
+    none for an empty page."""
     if not works:
         return {}
     signed_in = user.is_authenticated
