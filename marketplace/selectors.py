@@ -149,16 +149,16 @@ def feed_entries_page(
 
 def _following(qs: QuerySet[FeedEntry], user: User) -> QuerySet[FeedEntry]:
     """The entries of the people ``user`` follows, as a semi-join on their follows
-    (``creator_id IN (SELECT followee_id ...)``), which leaves PostgreSQL the choice
-    of plan by how many people they follow; its estimate comes from the follows'
-    statistics for this follower. For someone following tens of thousands (68,312 of
-    4,000,000 follows at full scale) it reads the feed's order index newest first and
-    keeps the entries whose creator is in the hashed set of followees: a page is found
-    after a few hundred entries. For someone following a few it takes each followee's
-    newest entries from the (creator, published_at, work) index and sorts them. A
-    per-followee LATERAL top-N merge is fast for the few but reads pages-times-followees
-    rows for the many; bench/RESULTS.md ("Following on the feed's read model") has
-    both plans."""
+    (``creator_id IN (SELECT followee_id ...)``), which leaves PostgreSQL the plan to
+    pick by how many people they follow (its estimate comes from the follows'
+    statistics for this follower). Following many, it walks the feed's order index
+    newest first and keeps the entries whose creator it finds in the follows' unique
+    index, stopping at a page; following few, it reads each followee's newest entries
+    from the (creator, published_at, work) index and sorts those. On the 0.1 data set
+    (2026-12-03, load ~11) a page took 0.2-0.3 ms for 1 or 3 followees, 5.6 ms for 50,
+    13-20 ms for 301 and 0.5-2 ms for 10,000. The alternative, a LATERAL top-N per
+    followee merged, reads a page's worth of entries from every followee: as fast for
+    the few, and tens of thousands of index probes a page for the many."""
     return qs.filter(creator_id__in=accounts_selectors.followee_ids(user=user))
 
 

@@ -1,5 +1,10 @@
 """The feed entry's creator (the Following tab's query reads it with an index on
-(creator, published_at, work)), filled from the works in one UPDATE."""
+(creator, published_at, work)), filled from the works in one UPDATE.
+
+The index is made before the UPDATE: made after it, in the same transaction, it would
+find the rows' HOT chains broken and stay unused by any query whose snapshot is older
+than the migration (``pg_index.indcheckxmin``), which a long transaction elsewhere in
+the cluster keeps for as long as it runs."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -30,6 +35,12 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.AddIndex(
+            model_name="feedentry",
+            index=models.Index(
+                fields=["creator", "-published_at", "-work"], name="marketplace_feed_creator"
+            ),
+        ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         migrations.AlterField(
             model_name="feedentry",
@@ -40,12 +51,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="feedentry",
-            index=models.Index(
-                fields=["creator", "-published_at", "-work"], name="marketplace_feed_creator"
             ),
         ),
     ]
