@@ -1,4 +1,5 @@
-"""Latency of the catalog search and the feed API at scale, under gunicorn, with wrk.
+"""Latency of the catalog search, the feed API and the Following tab (page and API) at
+scale, under gunicorn, with wrk.
 
 Needs the scale data set (bench/make_data.py) in DATABASE_URL and wrk on the PATH
 (Debian: ``apt-get install -y wrk``; https://github.com/wg/wrk elsewhere).
@@ -21,14 +22,17 @@ endpoint, after a warm-up:
     the whole feed;
   - storyline takes: ``GET /api/v1/storylines/{id}/takes/`` for the storylines with the
     most takes (the busiest has about 1,900 at full scale), ranked by likes and remixes;
-  - following feed: the web page ``/feed/following/`` (there is no API for it), signed
-    in as the person who follows the most people, its first page and pages from cursors
-    spread over their followees' works (a session cookie made in-process, sent by wrk).
+  - following feed: the web page ``/feed/following/``, signed in as the person who
+    follows the most people, its first page and pages from cursors spread over their
+    followees' works (a session cookie made in-process, sent by wrk);
+  - following API: ``GET /api/v1/feed/following/``, the same reader (the same cookie:
+    the API takes the session) and the same cursors.
 
 It prints p50, p90 and p99 in milliseconds, requests/s, and each endpoint's p50 and p99
-over the floor's (the goal: p50 within 5x the floor's, p99 within 10x). Both endpoints
-read their read models (the catalog's documents, the feed's entries: run
-``manage.py read_models_rebuild`` after loading data any other way than make_data).
+over the floor's (the goal: p50 within 5x the floor's, p99 within 10x). The catalog, the
+feed and the Following page and API read their read models (the catalog's documents,
+the feed's entries: run ``manage.py read_models_rebuild`` after loading data any other
+way than make_data).
 Before the load it also counts each endpoint's queries in-process on the same data, to
 show they are the tests' counts at scale.
 """
@@ -58,6 +62,7 @@ GOAL_P50 = 5.0
 GOAL_P99 = 10.0
 MIN_CHARACTERS = 1_000
 STORYLINES = 5  # the busiest storylines' takes
+SIGNED_IN = ("following feed", "following API")  # sent with the reader's session cookie
 
 WRK_SCRIPT = """
 paths = {%s}
@@ -134,21 +139,22 @@ def _paths() -> dict[str, list[str]]:
     reader = (
         Follow.objects.values("follower").annotate(n=Count("id")).order_by("-n", "follower")
     ).first()
-    following = ["/feed/following/"] * (CURSORS // 4)
+    cursors = [""] * (CURSORS // 4)
     if reader is not None:
         followees = Follow.objects.filter(follower=reader["follower"]).values("followee")
         theirs = published.filter(creator__in=followees)
-        while len(following) < CURSORS:
+        while len(cursors) < CURSORS:
             moment = oldest + (newest - oldest) * rng.random()
             work = theirs.filter(published_at__lte=moment).only("id", "published_at").first()
             if work is not None:
-                following.append(f"/feed/following/?cursor={selectors.encode_cursor(work)}")
+                cursors.append(f"?cursor={selectors.encode_cursor(work)}")
     return {
         "floor": ["/api/v1/ping/"],
         "catalog search": catalog,
         "feed": feed,
         "storyline takes": takes,
-        "following feed": following if reader is not None else [],
+        "following feed": [f"/feed/following/{c}" for c in cursors] if reader else [],
+        "following API": [f"/api/v1/feed/following/{c}" for c in cursors] if reader else [],
     }
 
 
@@ -178,7 +184,7 @@ def _query_counts(paths: dict[str, list[str]], cookie: str) -> dict[str, set[int
     counts: dict[str, set[int]] = {}
     for label, urls in paths.items():
         client = Client()
-        if label == "following feed":
+        if label in SIGNED_IN:
             client.cookies[name] = value
         counts[label] = set()
         for url in urls:
@@ -258,7 +264,7 @@ def main() -> int:
     _say(f"api_latency: {characters:,} characters, {works:,} works; gunicorn {WORKERS} workers")
     _say(
         f"  storyline takes: the {len(paths['storyline takes'])} busiest storylines; "
-        f"following feed: signed in as a person who follows {followed:,} people"
+        f"following feed and API: signed in as a person who follows {followed:,} people"
     )
     _say(
         "  queries per request (in-process, same data): "
@@ -292,7 +298,7 @@ def main() -> int:
                 time.sleep(0.2)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            cookies = {"following feed": cookie}
+            cookies = dict.fromkeys(SIGNED_IN, cookie)
             for label, urls in paths.items():  # warm-up: code paths, caches, connections
                 _wrk(base, urls, 3, folder, cookies.get(label, ""))
             load = os.getloadavg()
@@ -303,7 +309,7 @@ def main() -> int:
             results["floor (first)"] = _wrk(base, paths["floor"], SECONDS, folder)
             results["catalog search"] = _wrk(base, paths["catalog search"], SECONDS, folder)
             results["feed"] = _wrk(base, paths["feed"], SECONDS, folder)
-            for label in ("storyline takes", "following feed"):
+            for label in ("storyline takes", *SIGNED_IN):
                 results[label] = _wrk(base, paths[label], SECONDS, folder, cookies.get(label, ""))
             results["floor (last)"] = _wrk(base, paths["floor"], SECONDS, folder)
     finally:
@@ -318,6 +324,7 @@ def main() -> int:
     _say(_row("feed", results["feed"], floor))
     _say(_row("storyline takes", results["storyline takes"], floor))
     _say(_row("following feed", results["following feed"], floor))
+    _say(_row("following API", results["following API"], floor))
     load = os.getloadavg()
     _say(f"  load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     failed = sum(r["errors"] for r in results.values())

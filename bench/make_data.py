@@ -1083,7 +1083,7 @@ def checks(
 ) -> list[tuple[str, bool, str]]:
     """What the data set promises, read back from the database."""
     from django.db import connection
-    from django.db.models import Max
+    from django.db.models import F, Max
 
     from marketplace import selectors
     from marketplace.models import Work
@@ -1134,6 +1134,9 @@ def checks(
         published = Work.objects.filter(status="published").count()
         entries = FeedEntry.objects.count()
         results.append(("a feed entry per published work", entries == published, f"{entries:,}"))
+        # The Following tab reads the entries by creator: each must name its work's.
+        astray = FeedEntry.objects.exclude(creator_id=F("work__creator_id")).count()
+        results.append(("each feed entry names its work's creator", astray == 0, f"{astray:,} not"))
     results.append(
         (
             f"the deepest chain reaches depth {MAX_DEPTH}",

@@ -428,6 +428,16 @@ class FeedEntry(models.Model):
     # The work's (null only for rows made outside the pipeline, which sorts them first
     # as the works' own index does).
     published_at = models.DateTimeField(null=True)
+    # The work's creator, copied so that the Following tab reads each creator's entries
+    # newest first from an index (``selectors._following``). No constraint
+    # and no cascade of its own: the entry goes with its work, whose creator is checked.
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     payload = models.JSONField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -435,6 +445,9 @@ class FeedEntry(models.Model):
         ordering = ["-published_at", "-work_id"]
         indexes = [
             models.Index(fields=["-published_at", "-work"], name="marketplace_feed_order"),
+            models.Index(
+                fields=["creator", "-published_at", "-work"], name="marketplace_feed_creator"
+            ),
         ]
 
     def __str__(self) -> str:

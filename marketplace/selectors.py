@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.db import connection
 from django.db.models import (
@@ -121,11 +122,14 @@ def feed_page(
 
 
 def feed_entries_page(
-    *, cursor: str | None = None, size: int = FEED_PAGE
+    *, cursor: str | None = None, size: int = FEED_PAGE, followed_by: User | None = None
 ) -> tuple[list[dict], str | None]:
     """``feed_page`` from the feed's read model (marketplace/services/feed.py): the
-    same works in the same order and pages, as their stored cards, in one query."""
+    same works in the same order and pages, as their stored cards, in one query. With
+    ``followed_by``, only the entries of the people they follow (``_following``)."""
     qs = FeedEntry.objects.order_by("-published_at", "-work_id")
+    if followed_by is not None:
+        qs = _following(qs, followed_by)
     if cursor:
         position = _decode_cursor(cursor)
         if position is not None:
@@ -138,6 +142,21 @@ def feed_entries_page(
     last = rows[size - 1] if len(rows) > size else None
     next_cursor = _cursor(last[1], last[2]) if last is not None and last[1] is not None else None
     return [payload for payload, _, _ in rows[:size]], next_cursor
+
+
+def _following(qs: QuerySet[FeedEntry], user: User) -> QuerySet[FeedEntry]:
+    """The entries of the people ``user`` follows, as a semi-join on their follows
+    (``creator_id IN (SELECT followee_id ...)``), which leaves PostgreSQL the plan to
+    pick by how many people they follow (its estimate comes from the follows'
+    statistics for this follower). Following many, it walks the feed's order index
+    newest first and keeps the entries whose creator it finds in the follows' unique
+    index, stopping at a page; following few, it reads each followee's newest entries
+    from the (creator, published_at, work) index and sorts those. On the 0.1 data set
+    (2026-12-03, load ~11) a page took 0.2-0.3 ms for 1 or 3 followees, 5.6 ms for 50,
+    13-20 ms for 301 and 0.5-2 ms for 10,000. The alternative, a LATERAL top-N per
+    followee merged, reads a page's worth of entries from every followee: as fast for
+    the few, and tens of thousands of index probes a page for the many."""
+    return qs.filter(creator_id__in=accounts_selectors.followee_ids(user=user))
 
 
 def feed_cursor_valid(*, cursor: str) -> bool:
@@ -607,10 +626,17 @@ class Social:
     comments: int = 0
 
 
-def works_social(*, works: Sequence[Work], user: User) -> dict[uuid.UUID, Social]:
-    """The social counts of a page of works, by work id: two queries (the works'
-    like and comment counters with the viewer's like, follows) whatever the page's
-    length, none for an empty page."""
+class _Card(Protocol):
+    """What ``works_social`` reads of a work: a ``Work`` or a feed card."""
+
+    pk: Any
+    creator_id: Any
+
+
+def works_social(*, works: Sequence[_Card], user: User) -> dict[uuid.UUID, Social]:
+    """The social counts of a page of works (``Work`` instances or the feed's cards),
+    by work id: two queries (the works' like and comment counters with the viewer's
+    like, follows) whatever the page's length, none for an empty page."""
     if not works:
         return {}
     signed_in = user.is_authenticated

@@ -33,6 +33,7 @@ urlpatterns = [
         name="api-comment-unhide",
     ),
     path("feed/", views.FeedView.as_view(), name="api-feed"),
+    path("feed/following/", views.FollowingFeedView.as_view(), name="api-feed-following"),
     path("storylines/", storylines.StorylineListCreateView.as_view(), name="api-storylines"),
     path(
         "storylines/<uuid:pk>/takes/",

@@ -247,22 +247,49 @@ class FeedView(APIView):
         ],
     )
     def get(self, request):
-        cursor = request.query_params.get("cursor") or None
-        if cursor and not selectors.feed_cursor_valid(cursor=cursor):
-            raise DomainError(
-                "'cursor' must be a `next` value from the feed.",
-                code=ErrorCode.INVALID_FILTER,
-                field="cursor",
-            )
-        # The feed's read model (marketplace/services/feed.py): one query, stored cards.
-        cards, next_cursor = selectors.feed_entries_page(cursor=cursor)
-        absolute = request.build_absolute_uri
-        return Response(
-            {
-                "results": [s.feed_card_output(card, absolute=absolute) for card in cards],
-                "next": next_cursor,
-            }
+        return _feed_response(request, followed_by=None)
+
+
+def _feed_response(request, *, followed_by) -> Response:
+    """A page of the feed's read model (marketplace/services/feed.py): one query,
+    stored cards, their media signed per request; only the works of the people
+    ``followed_by`` follows when given."""
+    cursor = request.query_params.get("cursor") or None
+    if cursor and not selectors.feed_cursor_valid(cursor=cursor):
+        raise DomainError(
+            "'cursor' must be a `next` value from the feed.",
+            code=ErrorCode.INVALID_FILTER,
+            field="cursor",
         )
+    cards, next_cursor = selectors.feed_entries_page(cursor=cursor, followed_by=followed_by)
+    absolute = request.build_absolute_uri
+    return Response(
+        {
+            "results": [s.feed_card_output(card, absolute=absolute) for card in cards],
+            "next": next_cursor,
+        }
+    )
+
+
+class FollowingFeedView(APIView):
+    """The works of the people you follow, newest first: the feed's representation and
+    cursor pages, from its read model. Read from the primary, so that a follow made a
+    moment ago shows on the next page."""
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[
+            OpenApiParameter("cursor", str, description="The `next` value of the previous page")
+        ],
+        responses={200: s.FeedSerializer},
+        examples=[
+            example_response(
+                "A page", {"results": [ex.WORK], "next": "MjAyNi0wNC0wM1QwOTowMDo0MXw1ZA=="}
+            )
+        ],
+    )
+    def get(self, request):
+        return _feed_response(request, followed_by=request.user)
 
 
 class ApprovalListView(ListAPIView):

@@ -112,6 +112,7 @@ def _write(ids: list) -> int:
         FeedEntry(
             work_id=w["id"],
             published_at=w["published_at"],
+            creator_id=w["creator_id"],
             payload=feed_payload(w, licences[w["id"]]),
         )
         for w in works
@@ -164,8 +165,9 @@ def _rebuild_sql() -> str:
     user = Work._meta.get_field("creator").related_model._meta.db_table
     character = WorkLicense._meta.get_field("character").related_model._meta.db_table
     return f"""
-        INSERT INTO "{FeedEntry._meta.db_table}" (work_id, published_at, payload, updated_at)
-        SELECT w.id, w.published_at, jsonb_build_object(
+        INSERT INTO "{FeedEntry._meta.db_table}"
+            (work_id, published_at, creator_id, payload, updated_at)
+        SELECT w.id, w.published_at, w.creator_id, jsonb_build_object(
             'id', w.id::text, 'title', w.title, 'prompt', w.prompt, 'status', w.status,
             'creator', COALESCE(NULLIF(u.display_name, ''), {placeholder_name_sql("u.id")}),
             'creator_id', w.creator_id::text, 'parent', w.parent_id::text, 'depth', w.depth,

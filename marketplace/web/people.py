@@ -15,6 +15,7 @@ from accounts import services as accounts_services
 from core.errors import DomainError
 from core.replicas import replica_reads
 from marketplace import selectors, selectors_social
+from marketplace.web.cards import feed_cards
 from marketplace.web.social import _to_login
 from marketplace.web.views import _with_social
 
@@ -66,10 +67,10 @@ def feed_following(request: HttpRequest) -> HttpResponse:
     tab suggests whom to follow. Signed out: log in first."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    works, next_cursor = selectors.feed_page(
+    payloads, next_cursor = selectors.feed_entries_page(
         cursor=request.GET.get("cursor"), followed_by=request.user
     )
-    works = _with_social(works, request.user)
+    works = _with_social(feed_cards(payloads), request.user)
     context = {
         "works": works,
         "next_cursor": next_cursor,

@@ -24,6 +24,7 @@ from marketplace.models import GenerationRequest, Work
 from marketplace.provenance.training import tdmrep_rules
 from marketplace.provenance.verify import verify_media
 from marketplace.refusals import refusal_advice, request_advice
+from marketplace.web.cards import feed_cards
 from marketplace.web.comments import comments_context
 from marketplace.web.forms import StudioForm, VerifyForm
 
@@ -330,8 +331,9 @@ def work_delete(request: HttpRequest, pk) -> HttpResponse:
     return redirect("marketplace:my_works")
 
 
-def _with_social(works: list[Work], user) -> list[Work]:
-    """Each work with ``.social``: its likes and its creator's followers, for the viewer."""
+def _with_social(works: list, user) -> list:
+    """Each work (a ``Work`` or a feed card) with ``.social``: its likes and its
+    creator's followers, for the viewer."""
     social = selectors.works_social(works=works, user=user)
     for work in works:
         work.social = social[work.pk]  # type: ignore[attr-defined]
@@ -340,8 +342,10 @@ def _with_social(works: list[Work], user) -> list[Work]:
 
 @replica_reads
 def feed(request: HttpRequest) -> HttpResponse:
-    works, next_cursor = selectors.feed_page(cursor=request.GET.get("cursor"))
-    works = _with_social(works, request.user)
+    """The feed from its read model: a page of stored cards (one query) and their social
+    counts (two), whatever the page's length."""
+    payloads, next_cursor = selectors.feed_entries_page(cursor=request.GET.get("cursor"))
+    works = _with_social(feed_cards(payloads), request.user)
     template = "marketplace/_feed_items.html" if request.htmx else "marketplace/feed.html"
     return render(request, template, {"works": works, "next_cursor": next_cursor})
 

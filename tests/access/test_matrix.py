@@ -496,6 +496,7 @@ ROUTES: dict[str, dict[str, Op]] = {
         "delete": Op({"person": SIGNED_IN}),
     },
     "api-feed": {"get": Op({"none": ANYONE})},
+    "api-feed-following": {"get": Op({"none": SIGNED_IN})},
     "api-storylines": {
         "get": Op({"none": ANYONE}),
         "post": Op({"new_storyline": editors("owner")}, body=storyline_body_api),

@@ -149,6 +149,7 @@ OWN_LISTS = {
     "v1_ledger_list",
     "v1_payouts_list",
     "v1_balance_list",
+    "v1_feed_following_retrieve",
 }
 
 

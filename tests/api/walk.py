@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.models import Follow
 from licensing import services as licensing_services
 from licensing.enums import GrantStatus, OfferStatus
 from licensing.models import Character
@@ -206,6 +207,16 @@ def _field(name: str, expected: Any) -> Callable[[World, Any], None]:
         assert response.json()[name] == expected, response.json()
 
     return check
+
+
+def _then_followed_only(w: World, response) -> None:
+    followed = {
+        str(pk)
+        for pk in Follow.objects.filter(follower=w.users["creator2"]).values_list(
+            "followee_id", flat=True
+        )
+    }
+    assert {card["creator_id"] for card in response.json()["results"]} <= followed
 
 
 def _then_phrase(w: World, response) -> None:
@@ -440,6 +451,7 @@ RECIPES: dict[str, Call] = {
         then=_field("following", False),
     ),
     "v1_feed_retrieve": Call(None, 200),
+    "v1_feed_following_retrieve": Call("creator2", 200, then=_then_followed_only),
     "v1_approvals_list": Call("studio", 200),
     "v1_approvals_decide_create": Call(
         "manager",

@@ -89,6 +89,8 @@ def copy_published_work(*, work: Work, title: str, published_at: datetime) -> Wo
         )
         for lic in work.licenses.all()
     )
+    # Its feed card, as the pipeline writes it when it publishes a work.
+    services.feed_entries_sync(work_ids=[copy.pk])
     return copy
 
 

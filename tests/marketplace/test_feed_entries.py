@@ -141,6 +141,7 @@ def test_the_sql_rebuild_writes_the_cards_the_services_write():
     # given: entries written by the services, card by card
     _world()
     by_service = {e.work_id: e.payload for e in FeedEntry.objects.all()}
+    creators = dict(Work.objects.values_list("pk", "creator_id"))
 
     # when: rebuilt in one statement
     out = io.StringIO()
@@ -151,6 +152,9 @@ def test_the_sql_rebuild_writes_the_cards_the_services_write():
     assert rebuilt.keys() == by_service.keys() and len(rebuilt) == 13
     for pk, payload in rebuilt.items():
         assert payload == by_service[pk], pk
+    # and: each entry names its work's creator, for the Following tab
+    entries = FeedEntry.objects.values_list("work_id", "creator_id")
+    assert all(creator == creators[pk] for pk, creator in entries)
     assert "13 published works" in out.getvalue()
 
 
