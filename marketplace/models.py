@@ -492,6 +492,9 @@ class CommentReport(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a moderator released the comment after this report: a reviewed report no
+    # longer counts towards holding it again (new readers' reports do).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

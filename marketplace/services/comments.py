@@ -200,7 +200,8 @@ def comment_delete(*, comment: Comment, by: User) -> None:
 @transaction.atomic
 def comment_report(*, comment: Comment, by: User, reason: str = "") -> Comment:
     """A reader reports a comment they can see, once (twice: 409, nothing changes).
-    ``COMMENT_REPORTS_TO_HOLD`` distinct reports hold a visible comment for review."""
+    ``COMMENT_REPORTS_TO_HOLD`` distinct reports not yet reviewed hold a visible comment
+    for review (a moderator's release reviews the reports before it)."""
     if comment.author_id == by.pk:
         raise DomainError("You cannot report your own comment; delete it instead.")
     reason = (reason or "").strip()
@@ -212,7 +213,7 @@ def comment_report(*, comment: Comment, by: User, reason: str = "") -> Comment:
             CommentReport.objects.create(comment=comment, reporter=by, reason=reason)
     except IntegrityError:
         raise AlreadyReported("You have already reported this comment.") from None
-    reports = comment.reports.count()
+    reports = comment.reports.filter(reviewed_at__isnull=True).count()
     if comment.status == CommentStatus.VISIBLE and reports >= COMMENT_REPORTS_TO_HOLD:
         comment.status = CommentStatus.HELD
         comment.held_reason = f"Reported by {reports} readers."
@@ -247,10 +248,13 @@ def comment_hide(*, comment: Comment, by: User) -> Comment:
 @transaction.atomic
 def comment_unhide(*, comment: Comment, by: User) -> Comment:
     """A moderator (as for ``comment_hide``) makes a hidden or held comment visible
-    again; releasing a held one clears its reason."""
+    again; releasing a held one clears its reason and marks its reports reviewed."""
     _require_moderator(comment, by)
     comment = _locked(comment)
     if comment.status != CommentStatus.VISIBLE:
+        # The moderator has seen the reports so far: they hold it again only with
+        # as many new readers' reports.
+        comment.reports.filter(reviewed_at__isnull=True).update(reviewed_at=timezone.now())
         work_comments_moved(work_id=comment.work_id, by=1)
         comment.status = CommentStatus.VISIBLE
         comment.held_reason = ""

@@ -143,7 +143,7 @@ def feed_entries_for_character(*, character_id) -> int:
 
 def feed_entries_for_creator(*, creator_id) -> int:
     """Rewrite the entries of a person's published works (their public name changed)."""
-    ids = FeedEntry.objects.filter(work__creator_id=creator_id).values_list("work_id", flat=True)
+    ids = FeedEntry.objects.filter(creator_id=creator_id).values_list("work_id", flat=True)
     return feed_entries_sync(work_ids=list(ids))
 
 

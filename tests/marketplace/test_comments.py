@@ -211,6 +211,31 @@ def test_a_moderator_releases_a_held_comment(work, rightsholder):
     assert comment.status == CommentStatus.VISIBLE and comment.held_reason == ""
 
 
+def test_a_released_comment_is_held_again_only_by_as_many_new_reports(work, rightsholder):
+    # given: three readers' reports held it, and a moderator released it
+    comment = services.comment_create(work=work, author=UserFactory(), body="Meh")
+    for _ in range(3):
+        services.comment_report(comment=comment, by=UserFactory())
+    services.comment_unhide(comment=comment, by=rightsholder)
+
+    # when: two new readers report it
+    services.comment_report(comment=comment, by=UserFactory())
+    services.comment_report(comment=comment, by=UserFactory())
+
+    # then: still visible (the first three were reviewed)
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.VISIBLE
+    assert CommentReport.objects.filter(comment=comment, reviewed_at__isnull=False).count() == 3
+
+    # when: a third new reader reports it
+    services.comment_report(comment=comment, by=UserFactory())
+
+    # then
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.HELD
+    assert comment.held_reason == "Reported by 3 readers."
+
+
 # --- the work page ------------------------------------------------------------------------
 
 
