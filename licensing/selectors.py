@@ -223,6 +223,9 @@ def catalog_documents(
     return qs.order_by("-listed_at", "character_id")
 
 
+_MAX_OFFSET = 2**62
+
+
 class CatalogPayloads:
     """Catalog documents' payloads in catalog order, for a paginator (it takes any
     sequence with ``len`` and slices). Told which page the request asks for, it reads
@@ -236,7 +239,10 @@ class CatalogPayloads:
         windowed: bool = True, fields: tuple[str, ...] = ("payload",),
     ) -> None:  # fmt: skip
         self.queryset = queryset
-        self.offset = offset if windowed else None
+        # A page beyond any catalog (an offset past SQL's bigint) is left to the
+        # paginator, which finds it empty before slicing.
+        in_range = offset is not None and offset <= _MAX_OFFSET
+        self.offset = offset if windowed and in_range else None
         self.limit = limit
         # One field: each row is its value (the payload); more: a tuple of them.
         self.fields = fields

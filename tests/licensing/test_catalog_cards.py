@@ -245,3 +245,15 @@ def test_a_web_catalog_search_is_one_query_for_its_cards_whatever_their_number(
 
     # then
     assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("url", [CATALOG, "/api/v1/characters/"])
+def test_a_catalog_page_number_past_any_offset_is_not_a_server_error(client, url):
+    # given
+    publish_offer(CharacterFactory(name="Star"))
+
+    # when
+    response = client.get(url, {"q": "star", "page": "9" * 25})
+
+    # then: the web page shows the last page, the API says there is no such page
+    assert response.status_code == (200 if url == CATALOG else 404)
