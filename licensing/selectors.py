@@ -1,13 +1,17 @@
 """Reads for the catalog, the dashboards and the policy engine's facts."""
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
+from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -15,7 +19,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Trunc
@@ -222,37 +225,38 @@ def catalog_documents(
     return qs.order_by("-listed_at", "character_id")
 
 
+_MAX_OFFSET = 2**62
+
+
 class CatalogPayloads:
-    """Catalog documents' payloads in order, for a paginator (it takes any sequence
-    with ``len`` and slices). Told which page the request asks for, it reads that page
-    and the count in one query (``COUNT(*) OVER ()``); any other slice, or the count
-    when that page is past the end, is a query of its own. ``windowed=False`` counts
-    and slices separately instead: for the whole catalog, where the index gives a page
-    in order but a window would sort every row."""
+    """Catalog documents' payloads in catalog order, for a paginator (it takes any
+    sequence with ``len`` and slices). Told which page the request asks for, it reads
+    that page and the count in one query (``COUNT(*) OVER ()``); any other slice, or
+    the count when that page is past the end, is a query of its own. ``windowed=False``
+    counts and slices separately instead: for the whole catalog, where the index gives
+    a page in order but a window would sort every row."""
 
     def __init__(
         self, queryset: QuerySet[CatalogDocument], *, offset: int | None, limit: int,
-        windowed: bool = True,
+        windowed: bool = True, fields: tuple[str, ...] = ("payload",),
     ) -> None:  # fmt: skip
         self.queryset = queryset
-        self.offset = offset if windowed else None
+        # A page beyond any catalog (an offset past SQL's bigint) is left to the
+        # paginator, which finds it empty before slicing.
+        in_range = offset is not None and offset <= _MAX_OFFSET
+        self.offset = offset if windowed and in_range else None
         self.limit = limit
+        # One field: each row is its value (the payload); more: a tuple of them.
+        self.fields = fields
         self._count: int | None = None
-        self._rows: list[dict] | None = None
+        self._rows: list | None = None
 
     def _read_window(self) -> None:
         assert self.offset is not None
-        # Filtering on the window makes Django read it from a subquery, with the page's
-        # ORDER BY and LIMIT outside: beside a LIMIT, PostgreSQL costs the window as if
-        # it could stop early and walks the order index through the whole catalog (2.3 s
-        # for a franchise at 100,000 characters) instead of the trigram index (87 ms).
-        windowed = self.queryset.annotate(total=Window(Count("*"))).filter(total__gt=0)
-        rows = list(
-            windowed.values_list("payload", "total")[self.offset : self.offset + self.limit]
-        )
-        self._rows = [payload for payload, _ in rows]
+        rows = _window_rows(self.queryset, self.fields, offset=self.offset, limit=self.limit)
+        self._rows = [row[0] if len(self.fields) == 1 else row[:-1] for row in rows]
         if rows:
-            self._count = rows[0][1]
+            self._count = rows[0][-1]
         elif self.offset == 0:
             self._count = 0
 
@@ -263,7 +267,7 @@ class CatalogPayloads:
             self._count = self.queryset.count()
         return self._count
 
-    def __getitem__(self, index: slice) -> list[dict]:
+    def __getitem__(self, index: slice) -> list:
         if not isinstance(index, slice):
             raise TypeError("catalog payloads are read a page (a slice) at a time")
         if self.offset is not None and index.start == self.offset and index.step is None:
@@ -272,7 +276,66 @@ class CatalogPayloads:
             assert self._rows is not None
             stop = self.offset + self.limit if index.stop is None else index.stop
             return self._rows[: max(0, stop - self.offset)]
-        return list(self.queryset.values_list("payload", flat=True)[index])
+        if len(self.fields) == 1:
+            return list(self.queryset.values_list(self.fields[0], flat=True)[index])
+        return list(self.queryset.values_list(*self.fields)[index])
+
+
+def _window_rows(
+    queryset: QuerySet[CatalogDocument], fields: tuple[str, ...], *, offset: int, limit: int
+) -> list[tuple]:
+    """A page of ``fields`` in catalog order, each row ending with the count of all the
+    matches. Django compiles the filters (a plain one-table WHERE); the window and the
+    page are written around it here. Through the ORM (``Window`` filtered on, which
+    Django compiles as a QUALIFY subquery) compiling the query cost more than running
+    it: it was the search's costliest Python. The matches are windowed in a subquery
+    with the page's ORDER BY and LIMIT outside: beside a LIMIT, PostgreSQL costs the
+    window as if it could stop early and walks the order index through the whole
+    catalog (2.3 s for a franchise at 100,000 characters) instead of the trigram index
+    (87 ms)."""
+    order = ("listed_at", "character_id")
+    columns = fields + tuple(name for name in order if name not in fields)
+    matches = queryset.order_by().values_list(*columns)
+    connection = connections[matches.db]
+    inner, params = matches.query.get_compiler(using=matches.db).as_sql()
+    quote = connection.ops.quote_name
+    select = ", ".join(quote(name) for name in fields)
+    total = quote("total")
+    # Column names are this module's, quoted; the values stay parameters.
+    sql = (
+        f"SELECT {select}, {total} FROM (SELECT *, COUNT(*) OVER () AS {total} "  # noqa: S608
+        f"FROM ({inner}) {quote('matches')}) {quote('counted')} "
+        f"ORDER BY {quote('listed_at')} DESC, {quote('character_id')} LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, limit, offset))
+        rows = cursor.fetchall()
+    convert = [_from_db(name) for name in fields]
+    return [
+        (*(to(value) for to, value in zip(convert, row[:-1], strict=True)), row[-1]) for row in rows
+    ]
+
+
+def _from_db(name: str) -> Callable:
+    """How a raw cursor's value of a catalog document's field becomes the ORM's: the
+    JSON payload arrives as text (Django reads jsonb so), a UUID as a string on SQLite."""
+    field = next(f for f in CatalogDocument._meta.concrete_fields if f.attname == name)
+    if isinstance(field, JSONField):
+        return lambda value: json.loads(value) if isinstance(value, str) else value
+    return field.to_python
+
+
+def catalog_licensed_ids(*, user: User | AnonymousUser, character_ids: Iterable) -> set[str]:
+    """Which of these characters ``user`` holds an active licence for (as strings, the
+    catalog documents' ids): one query for a page of cards, none for an anonymous
+    visitor."""
+    ids = list(character_ids)
+    if not ids or not user.is_authenticated:
+        return set()
+    held = Grant.objects.filter(
+        licensee=user, status=GrantStatus.ACTIVE, character_id__in=ids
+    ).values_list("character_id", flat=True)
+    return {str(pk) for pk in held}
 
 
 def catalog_franchises() -> list[str]:

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.media import PUBLIC, media_signed_url
 from core.replicas import replica_reads
 from licensing import selectors, services
 from licensing.enums import GrantStatus
@@ -23,19 +25,83 @@ def _bool_filter(value: str, yes: str, no: str) -> bool | None:
     return True if value == yes else False if value == no else None
 
 
+# A card's fields read from its catalog document (licensing/services/catalog.py).
+CARD_FIELDS = ("character_id", "payload", "romaji", "thumbnail")
+
+
+def _page_offset(number: str | None) -> int | None:
+    """Where the asked page starts, so its rows and the count come in one query (the
+    paginator's own fallbacks, for a page past the end or not a number, read theirs)."""
+    if number and number.isdigit() and int(number) >= 1:
+        return (int(number) - 1) * CATALOG_PAGE_SIZE
+    return None if number else 0
+
+
+def _matched_alias(payload: dict, q: str) -> str | None:
+    """The alias the term found (the first in text order), when the name itself does not
+    hold it; matched as the search does (``icontains``: upper-cased, no wildcards)."""
+    if not q:
+        return None
+    term = q.upper()
+    if term in payload["name"].upper():
+        return None
+    found = [alias["text"] for alias in payload["aliases"] if term in alias["text"].upper()]
+    return min(found) if found else None
+
+
+def _card(row: tuple, *, q: str, licensed: set[str]) -> dict:
+    """What a catalog card shows, from its document's stored payload: no model
+    instance. The thumbnail of a listed (active) character is public, so its URL is
+    signed ``public``, the same for every viewer."""
+    character_id, payload, romaji, thumbnail = row
+    offers = payload["offers"]
+    return {
+        "url": reverse("licensing:character_detail", kwargs={"pk": character_id}),
+        "name": payload["name"],
+        "kind": payload["kind"],
+        "franchise": payload["franchise"],
+        "owner": payload["owner"],
+        "romaji": romaji,
+        "thumbnail_url": media_signed_url(name=thumbnail, viewer=PUBLIC) if thumbnail else "",
+        "matched_alias": _matched_alias(payload, q),
+        # The cheapest published offer (the payload keeps them by upfront fee).
+        "offer": offers[0]["terms"] if offers else None,
+        "licensed": str(character_id) in licensed,
+    }
+
+
 @replica_reads
 def catalog(request: HttpRequest) -> HttpResponse:
+    """The catalog search over its read model (``CatalogDocument``): a search page and
+    its count in one query, cards built from the stored payloads."""
     form = forms.CatalogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    characters = selectors.catalog_characters(
-        q=filters.get("q", "").strip(),
+    q = filters.get("q", "").strip()
+    documents = selectors.catalog_documents(
+        q=q,
         kind=filters.get("kind", ""),
         franchise=filters.get("franchise", "").strip(),
         commercial=_bool_filter(filters.get("use", ""), "commercial", "noncommercial"),
         free=_bool_filter(filters.get("price", ""), "free", "paid"),
-        viewer=request.user,
     )
-    page = Paginator(characters, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # None only for a term holding a control character, which the middleware answers
+    # with a 400 before this view: nothing matches it.
+    rows = (
+        []
+        if documents is None
+        else selectors.CatalogPayloads(
+            documents,
+            offset=_page_offset(request.GET.get("page")),
+            limit=CATALOG_PAGE_SIZE,
+            windowed=bool(q),
+            fields=CARD_FIELDS,
+        )
+    )
+    page = Paginator(rows, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    licensed = selectors.catalog_licensed_ids(
+        user=request.user, character_ids=[row[0] for row in page.object_list]
+    )
+    page.object_list = [_card(row, q=q, licensed=licensed) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     template = "licensing/_catalog_results.html" if request.htmx else "licensing/catalog.html"

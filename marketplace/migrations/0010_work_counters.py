@@ -38,7 +38,6 @@ class Migration(migrations.Migration):
             name="comment_count",
             field=models.PositiveIntegerField(default=0, help_text="Visible comments."),
         ),
-        *(migrations.RunSQL(sql, migrations.RunSQL.noop) for sql in _FILL),
         migrations.AddIndex(
             model_name="work",
             index=models.Index(
@@ -47,4 +46,7 @@ class Migration(migrations.Migration):
                 name="work_storyline_published",
             ),
         ),
+        # The fills last: PostgreSQL refuses a CREATE INDEX (or ALTER TABLE) on a table
+        # with pending trigger events, which the UPDATEs leave until the commit.
+        *(migrations.RunSQL(sql, migrations.RunSQL.noop) for sql in _FILL),
     ]

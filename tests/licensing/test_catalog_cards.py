@@ -135,3 +135,125 @@ def test_the_cards_facts_cost_no_query_per_card(client, params):
     assert html.count(">Licensed</span>") == 1 + 8  # the odd ones of each batch
     if params:
         assert html.count("Matched alias “Stella") == 20
+
+
+# The web catalog's parameters for the API's filters (tests/licensing/test_catalog_documents).
+_WEB_PARAMS = {
+    "commercial": ("use", {"true": "commercial", "false": "noncommercial"}),
+    "free": ("price", {"true": "free", "false": "paid"}),
+}
+
+
+def _web(params: dict) -> dict:
+    web = {}
+    for key, value in params.items():
+        name, values = _WEB_PARAMS.get(key, (key, None))
+        web[name] = values[value] if values else value
+    return web
+
+
+def _old_cards(params: dict, viewer) -> list[dict]:
+    """What the old path (``catalog_characters``, model instances) showed on a card."""
+    from licensing.selectors import catalog_characters
+
+    characters = catalog_characters(
+        q=params.get("q", "").strip(),
+        kind=params.get("kind", ""),
+        franchise=params.get("franchise", ""),
+        commercial={"true": True, "false": False}.get(params.get("commercial", "")),
+        free={"true": True, "false": False}.get(params.get("free", "")),
+        viewer=viewer,
+    )
+    cards = []
+    for character in list(characters[:24]):
+        offer = character.published_offers[0]
+        cards.append(
+            {
+                "url": character.get_absolute_url(),
+                "name": character.name,
+                "romaji": character.romaji or "",
+                "matched_alias": getattr(character, "matched_alias", None),
+                "commercial": offer.commercial_use,
+                "fee": (offer.upfront_fee, offer.currency),
+                "licensed": bool(getattr(character, "licensed", False)),
+                "thumbnail": bool(character.ordered_images),
+            }
+        )
+    return cards
+
+
+def _new_cards(client, params: dict) -> list[dict]:
+    response = client.get(CATALOG, _web(params))
+    assert response.status_code == 200
+    return [
+        {
+            "url": card["url"],
+            "name": card["name"],
+            "romaji": card["romaji"],
+            "matched_alias": card["matched_alias"],
+            "commercial": card["offer"]["commercial_use"],
+            "fee": (card["offer"]["upfront_fee"], card["offer"]["currency"]),
+            "licensed": card["licensed"],
+            "thumbnail": bool(card["thumbnail_url"]),
+        }
+        for card in response.context["page"].object_list
+    ]
+
+
+def test_the_web_catalogs_cards_from_the_read_model_are_the_old_paths_cards(client):
+    # given: a catalog with characters in every state, one of them licensed to the viewer
+    from tests.licensing.test_catalog_documents import SEARCHES, _world
+
+    world = _world()
+    creator = UserFactory()
+    grant_for(world["kuro"], creator)
+    services.name_forms_refresh(character=world["hoshi"], announce=False)
+    client.force_login(creator)
+
+    # when / then: every search and filter shows the same cards, fact for fact
+    for params in SEARCHES:
+        assert _new_cards(client, params) == _old_cards(params, creator), params
+
+
+def test_the_web_catalog_page_past_the_end_shows_the_last_page(client):
+    # given
+    for i in range(26):
+        publish_offer(CharacterFactory(name=f"Star {i}"))
+
+    # when
+    response = client.get(CATALOG, {"q": "star", "page": "9"})
+
+    # then
+    page = response.context["page"]
+    assert (page.number, len(page.object_list), page.paginator.count) == (2, 2, 26)
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_a_web_catalog_search_is_one_query_for_its_cards_whatever_their_number(
+    client, django_assert_num_queries, count
+):
+    # given: a signed-in creator: the session, the user, the page's memberships and
+    # notifications, the search page and its count in one query, which of the page's
+    # characters they hold, the franchise list
+    creator = UserFactory()
+    client.force_login(creator)
+    _licensed_catalog(creator, count)
+
+    # when
+    with django_assert_num_queries(7):
+        response = client.get(CATALOG, {"q": "stella"})
+
+    # then
+    assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("url", [CATALOG, "/api/v1/characters/"])
+def test_a_catalog_page_number_past_any_offset_is_not_a_server_error(client, url):
+    # given
+    publish_offer(CharacterFactory(name="Star"))
+
+    # when
+    response = client.get(url, {"q": "star", "page": "9" * 25})
+
+    # then: the web page shows the last page, the API says there is no such page
+    assert response.status_code == (200 if url == CATALOG else 404)
