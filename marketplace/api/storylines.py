@@ -173,6 +173,7 @@ class StorylineTakesView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="v1_storylines_takes_list",
         tags=TAG,
         parameters=[OpenApiParameter("page", int, description="1 (the default) and up")],
         responses={200: TakesPageSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
