@@ -223,7 +223,7 @@ def storyline_take_cards(
     )
     start = (page - 1) * per_page
     rows = list(
-        _ranked(
+        _ranked(  # type: ignore[misc]  # values() of _ranked's annotations
             Work.objects.filter(pk__in=window, feed_entry__isnull=False),
             storyline=storyline,
             now=now,
