@@ -350,18 +350,14 @@ def audit_admin_deletions(
     admin logs a bulk delete with one ``bulk_create``, which sends no ``post_save``:
     this is how every row of it reaches the trail."""
     objects = list(objects)
-    created = []
-    for obj in objects:
-        owner = scope_of(obj) if scope_of else None
-        created += audit_record(
-            action="admin.deleted",
-            actor=actor,
-            subject=(obj._meta.label_lower, str(obj.pk)),
-            scope=[None, owner] if owner is not None else None,
-            data={"object": str(obj)[:200], "fields": _snapshot(obj), "via": how},
-            reason=f"{how} ({len(objects)} selected)" if len(objects) > 1 else how,
-        )
-    return created
+    return _per_object(
+        objects,
+        action="admin.deleted",
+        actor=actor,
+        scope_of=scope_of,
+        data=lambda obj: {"fields": _snapshot(obj), "via": how},
+        reason=f"{how} ({len(objects)} selected)" if len(objects) > 1 else how,
+    )
 
 
 def audit_admin_action(
@@ -371,15 +367,30 @@ def audit_admin_action(
     ``admin.action`` event per object, in the platform stream and its rightsholder's
     when ``scope_of(obj)`` names one."""
     objects = list(objects)
+    return _per_object(
+        objects,
+        action="admin.action",
+        actor=actor,
+        scope_of=scope_of,
+        data=lambda obj: {"admin_action": action, "selected": len(objects)},
+        reason=description,
+    )
+
+
+def _per_object(
+    objects: list[Any], *, action: str, actor: Any, scope_of: Any, data: Any, reason: str
+) -> list[AuditEvent]:
+    """One ``action`` event per object: in the platform stream, and its rightsholder's
+    when ``scope_of(obj)`` names one; ``data(obj)`` adds to the object's text."""
     created = []
     for obj in objects:
         owner = scope_of(obj) if scope_of else None
         created += audit_record(
-            action="admin.action",
+            action=action,
             actor=actor,
             subject=(obj._meta.label_lower, str(obj.pk)),
             scope=[None, owner] if owner is not None else None,
-            data={"object": str(obj)[:200], "admin_action": action, "selected": len(objects)},
-            reason=description,
+            data={"object": str(obj)[:200], **data(obj)},
+            reason=reason,
         )
     return created

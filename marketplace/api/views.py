@@ -230,22 +230,26 @@ class WorkDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# The feed's and the Following feed's pages: the same representation and cursor.
+_FEED_PAGE_SCHEMA = {
+    "tags": TAG,
+    "parameters": [
+        OpenApiParameter("cursor", str, description="The `next` value of the previous page")
+    ],
+    "responses": {200: s.FeedSerializer},
+    "examples": [
+        example_response(
+            "A page", {"results": [ex.WORK], "next": "MjAyNi0wNC0wM1QwOTowMDo0MXw1ZA=="}
+        )
+    ],
+}
+
+
 @replica_reads
 class FeedView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        tags=TAG,
-        parameters=[
-            OpenApiParameter("cursor", str, description="The `next` value of the previous page")
-        ],
-        responses={200: s.FeedSerializer},
-        examples=[
-            example_response(
-                "A page", {"results": [ex.WORK], "next": "MjAyNi0wNC0wM1QwOTowMDo0MXw1ZA=="}
-            )
-        ],
-    )
+    @extend_schema(**_FEED_PAGE_SCHEMA)
     def get(self, request):
         return _feed_response(request, followed_by=None)
 
@@ -276,18 +280,7 @@ class FollowingFeedView(APIView):
     cursor pages, from its read model. Read from the primary, so that a follow made a
     moment ago shows on the next page."""
 
-    @extend_schema(
-        tags=TAG,
-        parameters=[
-            OpenApiParameter("cursor", str, description="The `next` value of the previous page")
-        ],
-        responses={200: s.FeedSerializer},
-        examples=[
-            example_response(
-                "A page", {"results": [ex.WORK], "next": "MjAyNi0wNC0wM1QwOTowMDo0MXw1ZA=="}
-            )
-        ],
-    )
+    @extend_schema(**_FEED_PAGE_SCHEMA)
     def get(self, request):
         return _feed_response(request, followed_by=request.user)
 
