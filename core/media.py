@@ -119,6 +119,14 @@ def media_signed_url(*, name: str, viewer: str) -> str:
     return f"{_media_path(name)}?viewer={quote_plus(viewer)}&sig={quote_plus(signature)}"
 
 
+def public_media_url(name: str) -> str:
+    """The URL of the stored file ``name`` of a public row (a published work, a listed
+    character), signed ``public``: the same for every viewer, as ``media_url`` signs a
+    public row's file. Empty for no name. Read models keep names, not files: this is
+    how their cards are signed."""
+    return media_signed_url(name=name, viewer=PUBLIC) if name else ""
+
+
 def media_url(*, file: FieldFile | None, viewer: Viewer = None) -> str:
     """The URL to show ``file`` to ``viewer`` (a user, AnonymousUser or None): signed
     ``public`` while its row is public (the same URL for everyone, for caches), else

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Count,
@@ -150,6 +150,16 @@ class _HoursSince(Func):
         return f"((julianday({now_sql}) - julianday({then_sql})) * 24.0)", params
 
 
+def _recent_takes(storyline: Storyline, limit: int) -> QuerySet[Work, Any]:
+    """The ids of the storyline's ``limit`` most recent published takes (a subquery),
+    read by the partial index on (storyline, -published_at, -id) of published works."""
+    return (
+        Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values("pk")[:limit]
+    )
+
+
 def _ranked(qs: QuerySet[Work], *, storyline: Storyline, now: datetime) -> QuerySet[Work]:
     """``take_score`` in SQL, from the works' counters: ``age_hours``, ``score`` and
     ``is_featured`` on each row, ordered as the storyline shows them."""
@@ -179,11 +189,7 @@ def storyline_takes_ranked(
     with their creators and parents, their licences); the window of recent takes is read
     by the partial index on (storyline, -published_at, -id) of published works."""
     now = now or timezone.now()
-    window = (
-        Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
-        .order_by("-published_at", "-id")
-        .values("pk")[:limit]
-    )
+    window = _recent_takes(storyline, limit)
     takes: list[Work] = list(
         _ranked(Work.objects.filter(pk__in=window), storyline=storyline, now=now)
         .select_related("creator", "parent")
@@ -216,11 +222,7 @@ def storyline_take_cards(
     TakeRank, and whether a next page exists. One query, no model instance: the score
     comes from the works' counters, the card from the read model."""
     now = now or timezone.now()
-    window = (
-        Work.objects.filter(storyline=storyline, status=WorkStatus.PUBLISHED)
-        .order_by("-published_at", "-id")
-        .values("pk")[:RANK_LIMIT]
-    )
+    window = _recent_takes(storyline, RANK_LIMIT)
     start = (page - 1) * per_page
     rows = list(
         _ranked(  # type: ignore[misc]  # values() of _ranked's annotations

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
-from core.media import PUBLIC, media_signed_url
+from core.media import public_media_url
 from licensing.enums import AliasMode, CharacterKind, LookalikeAction
 from licensing.models import (
     Character,
@@ -153,9 +153,8 @@ class CharacterOutputSerializer(serializers.ModelSerializer):
 
 
 def _public_media(name: str, absolute) -> str | None:
-    # A listed character is active: its images are public (licensing/media.py), so
-    # their URLs are signed ``public``, the same for every viewer, as MediaURLField does.
-    return absolute(media_signed_url(name=name, viewer=PUBLIC)) if name else None
+    # A listed character is active: its images are public (licensing/media.py).
+    return absolute(public_media_url(name)) if name else None
 
 
 def catalog_card_output(payload: dict, *, absolute) -> dict:

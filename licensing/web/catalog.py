@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.media import PUBLIC, media_signed_url
+from core.media import public_media_url
 from core.replicas import replica_reads
 from licensing import selectors, services
 from licensing.enums import GrantStatus
@@ -62,7 +62,7 @@ def _card(row: tuple, *, q: str, licensed: set[str]) -> dict:
         "franchise": payload["franchise"],
         "owner": payload["owner"],
         "romaji": romaji,
-        "thumbnail_url": media_signed_url(name=thumbnail, viewer=PUBLIC) if thumbnail else "",
+        "thumbnail_url": public_media_url(thumbnail),
         "matched_alias": _matched_alias(payload, q),
         # The cheapest published offer (the payload keeps them by upfront fee).
         "offer": offers[0]["terms"] if offers else None,

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import InputSerializer, MediaURLField
-from core.media import PUBLIC, media_signed_url
+from core.media import public_media_url
 from licensing.terms import RATINGS
 from marketplace.enums import ApprovalStatus
 from marketplace.generation.base import MAX_SECONDS, MIN_SECONDS
@@ -118,9 +118,8 @@ class WorkOutputSerializer(serializers.ModelSerializer):
 
 
 def _public_media(name: str, absolute) -> str | None:
-    # A work in the feed is published: its files are public (marketplace/media.py), so
-    # their URLs are signed ``public`` for every viewer, as MediaURLField does.
-    return absolute(media_signed_url(name=name, viewer=PUBLIC)) if name else None
+    # A work in the feed is published: its files are public (marketplace/media.py).
+    return absolute(public_media_url(name)) if name else None
 
 
 def feed_card_output(payload: dict, *, absolute) -> dict:

@@ -9,14 +9,8 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from core.media import PUBLIC, media_signed_url
+from core.media import public_media_url
 from marketplace.selectors import Social
-
-
-def _public_url(name: str) -> str:
-    # A work in the feed is published, so its files are public: signed ``public`` for
-    # every viewer, as ``{% media_url %}`` signs a published work's files.
-    return media_signed_url(name=name, viewer=PUBLIC) if name else ""
 
 
 @dataclass
@@ -48,8 +42,9 @@ def feed_cards(payloads: list[dict]) -> list[FeedCard]:
             creator=p["creator"],
             creator_id=uuid.UUID(p["creator_id"]),
             commercial=p["commercial"],
-            video_url=_public_url(p["video"]),
-            poster_url=_public_url(p["poster"]),
+            # A work in the feed is published: its files are public.
+            video_url=public_media_url(p["video"]),
+            poster_url=public_media_url(p["poster"]),
             character_names=[row["character_name"] for row in p["licenses"]],
         )
         for p in payloads
