@@ -3,10 +3,15 @@ by a transparent score, and the numbers its owner's dashboard shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -27,6 +32,7 @@ from django.utils import timezone
 from licensing import selectors as licensing_selectors
 from marketplace.enums import GenerationStatus, StorylineStatus, WorkStatus
 from marketplace.models import (
+    FeedEntry,
     GenerationRequest,
     Storyline,
     StorylineCharacter,
@@ -108,11 +114,6 @@ def storylines_of_character(*, character_id, now: datetime | None = None) -> lis
 def storyline_get(*, pk) -> Storyline | None:
     """One storyline with its owner, cast, joiners and opening; anyone may see it."""
     return _with_relations(Storyline.objects.filter(pk=pk)).first()
-
-
-def storyline_bare(*, pk) -> Storyline | None:
-    """One storyline without its relations (a page that needs only its id): one query."""
-    return Storyline.objects.filter(pk=pk).first()
 
 
 def storylines_managed_by(*, user: User) -> QuerySet[Storyline]:
@@ -210,43 +211,104 @@ def storyline_takes_ranked(
 TAKES_PAGE = 24
 
 
+def _ranking_key(storyline_id) -> str:
+    return f"storyline-ranking:1:{storyline_id}"
+
+
+def _ranking_parts(storyline_id) -> list[tuple[str, float, int, int, bool]]:
+    """What the ranking of the storyline's ``RANK_LIMIT`` most recent published takes
+    is made of, one tuple per take: (work id, published at as seconds since the epoch,
+    likes, remixes, featured). One query, no payload: the index window, the counters
+    and the featured flags."""
+    featured = Storyline.featured.through.objects.filter(
+        storyline_id=storyline_id, work_id=OuterRef("pk")
+    )
+    window = (
+        Work.objects.filter(storyline_id=storyline_id, status=WorkStatus.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values("pk")[:RANK_LIMIT]
+    )
+    rows = (
+        Work.objects.filter(pk__in=window, feed_entry__isnull=False)
+        .annotate(is_featured=Exists(featured), newest=Coalesce("published_at", "created_at"))
+        .order_by()
+        .values_list("pk", "newest", "like_count", "remix_count", "is_featured")
+    )
+    return [
+        (str(pk), newest.timestamp(), likes, remixes, bool(flag))
+        for pk, newest, likes, remixes, flag in rows
+    ]
+
+
+def storyline_ranking(
+    *, storyline_id, now: datetime | None = None
+) -> list[tuple[str, TakeRank]] | None:
+    """The storyline's ranked takes as ``storyline_takes_ranked`` orders them (featured
+    first, then ``take_score``, ties by the newest), as (work id, TakeRank) pairs; None
+    for no such storyline.
+
+    The parts (``_ranking_parts``) are kept in the cache for
+    ``settings.STORYLINE_RANKING_CACHE_SECONDS`` and forgotten (``storyline_rankings_forget``)
+    by every write that changes them: a take published or leaving the feed, a like taken
+    or given, a remix of a take published or leaving it, a take featured or not. The age
+    and the score are computed here, per request, from ``now``: a cached ranking is never
+    older than the last write that would change it."""
+    now = now or timezone.now()
+    seconds = settings.STORYLINE_RANKING_CACHE_SECONDS
+    key = _ranking_key(storyline_id)
+    parts = cache.get(key) if seconds else None
+    if parts is None:
+        parts = _ranking_parts(storyline_id)
+        # Takes name their storyline: with none, ask whether it exists.
+        if not parts and not Storyline.objects.filter(pk=storyline_id).exists():
+            return None
+        if seconds and parts:
+            cache.set(key, parts, seconds)
+    moment = now.timestamp()
+    ranked = []
+    for pk, newest, likes, remixes, featured in parts:
+        age = max((moment - newest) / 3600.0, 0.0)
+        score = take_score(likes=likes, remixes=remixes, age_hours=age)
+        rank = TakeRank(likes=likes, remixes=remixes, age_hours=age, featured=featured, score=score)
+        ranked.append(((featured, score, newest, pk), pk, rank))
+    ranked.sort(key=lambda row: row[0], reverse=True)
+    return [(pk, rank) for _, pk, rank in ranked]
+
+
+def storyline_rankings_forget(*, storyline_ids: Iterable) -> None:
+    """Forget the cached rankings of these storylines when the current transaction
+    commits (at once outside one): the next read ranks their takes afresh."""
+    keys = [_ranking_key(pk) for pk in {str(pk) for pk in storyline_ids if pk}]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def storyline_take_cards(
     *,
-    storyline: Storyline,
+    storyline_id,
     page: int = 1,
     per_page: int = TAKES_PAGE,
     now: datetime | None = None,
-) -> tuple[list[tuple[dict, TakeRank]], bool]:
-    """One page of ``storyline_takes_ranked``'s order as the takes API shows it: each
-    take's feed card (its ``FeedEntry`` payload, marketplace/services/feed.py) with its
-    TakeRank, and whether a next page exists. One query, no model instance: the score
-    comes from the works' counters, the card from the read model."""
-    now = now or timezone.now()
-    window = _recent_takes(storyline, RANK_LIMIT)
+) -> tuple[list[tuple[dict, TakeRank]], bool] | None:
+    """One page of ``storyline_ranking``'s order as the takes API shows it: each take's
+    feed card (its ``FeedEntry`` payload, marketplace/services/feed.py) with its
+    TakeRank, and whether a next page exists; None for no such storyline. With the
+    ranking cached, one query (the page's 24 cards by primary key); without, two (the
+    ranking's parts, then the cards). No model instance."""
+    ranking = storyline_ranking(storyline_id=storyline_id, now=now)
+    if ranking is None:
+        return None
     start = (page - 1) * per_page
-    rows = list(
-        _ranked(  # type: ignore[misc]  # values() of _ranked's annotations
-            Work.objects.filter(pk__in=window, feed_entry__isnull=False),
-            storyline=storyline,
-            now=now,
-        ).values(
-            "feed_entry__payload", "like_count", "remix_count", "age_hours", "is_featured", "score"
-        )[start : start + per_page + 1]
-    )
-    cards = [
-        (
-            row["feed_entry__payload"],
-            TakeRank(
-                likes=row["like_count"],
-                remixes=row["remix_count"],
-                age_hours=row["age_hours"],
-                featured=row["is_featured"],
-                score=row["score"],
-            ),
+    rows = ranking[start : start + per_page]
+    if not rows:
+        return [], False
+    payloads = dict(
+        FeedEntry.objects.filter(work_id__in=[pk for pk, _ in rows]).values_list(
+            "work_id", "payload"
         )
-        for row in rows[:per_page]
-    ]
-    return cards, len(rows) > per_page
+    )
+    cards = [(payloads[UUID(pk)], rank) for pk, rank in rows if UUID(pk) in payloads]
+    return cards, len(ranking) > start + per_page
 
 
 def storyline_opening(*, storyline: Storyline) -> Work | None:

@@ -182,6 +182,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # that lives this many seconds, and only to a viewer who may see it at that moment
 # (with object storage, the view then redirects to a presigned URL as short-lived).
 MEDIA_URL_MAX_AGE = env.int("MEDIA_URL_MAX_AGE", default=300)
+# How long a storyline's ranking (its takes' counters and featured flags) stays in the
+# cache at most; every write that changes one forgets it sooner (0: never cached).
+STORYLINE_RANKING_CACHE_SECONDS = env.int("STORYLINE_RANKING_CACHE_SECONDS", default=300)
 # Where media lives (config/settings/storage.py): "filesystem" under MEDIA_ROOT, the
 # default here and for `make run`, or "s3", an S3-compatible bucket (production's
 # default). Pages load media from the bucket's origin too when it is one.

@@ -181,10 +181,10 @@ class StorylineTakesView(APIView):
     )
     def get(self, request, pk):
         page = _page_number(request.query_params.get("page"))
-        storyline = storyline_selectors.storyline_bare(pk=pk)
-        if storyline is None:
+        found = storyline_selectors.storyline_take_cards(storyline_id=pk, page=page)
+        if found is None:
             raise Http404("No such storyline")
-        cards, more = storyline_selectors.storyline_take_cards(storyline=storyline, page=page)
+        cards, more = found
         absolute = request.build_absolute_uri
         results = [
             {**feed_card_output(card, absolute=absolute), "rank": asdict(rank)}

@@ -21,6 +21,7 @@ from core.api import api_datetime
 from core.bulk import pk_batches, rows_insert
 from marketplace.enums import WorkStatus
 from marketplace.models import FeedEntry, Work, WorkLicense
+from marketplace.selectors_storylines import storyline_rankings_forget
 
 REBUILD_BATCH = 5_000
 
@@ -99,11 +100,17 @@ def feed_payload(work: dict, licences: list[dict]) -> dict:
 def _write(ids: list) -> int:
     """Rewrite the entries of the works ``ids``: rows, not model instances, so a
     rebuild of a million works takes minutes, not an hour."""
-    works = list(
-        Work.objects.filter(pk__in=ids, status=WorkStatus.PUBLISHED)
+    found = list(
+        Work.objects.filter(pk__in=ids)
         .order_by()
-        .values(*_WORK_FIELDS)
+        .values(*_WORK_FIELDS, "storyline_id", "parent__storyline_id")
     )
+    # A take entering or leaving the feed, or a remix of one (its parent's remix count),
+    # changes its storyline's ranking.
+    storyline_rankings_forget(
+        storyline_ids=[w[k] for w in found for k in ("storyline_id", "parent__storyline_id")]
+    )
+    works = [w for w in found if w["status"] == WorkStatus.PUBLISHED]
     licences: dict = defaultdict(list)
     rows = WorkLicense.objects.filter(work_id__in=[w["id"] for w in works]).order_by("id")
     for row in rows.values(*_LICENCE_FIELDS):

@@ -12,6 +12,7 @@ from accounts.services_social import social_event_record, social_event_withdraw
 from core.errors import DomainError, ErrorCode
 from marketplace.enums import WorkStatus
 from marketplace.models import Like, Work
+from marketplace.selectors_storylines import storyline_rankings_forget
 from marketplace.services.counters import work_likes_moved
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def like_work(*, work: Work, user: User) -> Like:
             like, created = Like.objects.get_or_create(work=work, user=user)
             if created:
                 work_likes_moved(work_id=work.pk, by=1)
+                storyline_rankings_forget(storyline_ids=[work.storyline_id])
                 social_event_record(
                     recipient=work.creator,
                     actor=user,
@@ -72,4 +74,5 @@ def unlike_work(*, work: Work, user: User) -> None:
         deleted, _ = Like.objects.filter(work=work, user=user).delete()
         if deleted:
             work_likes_moved(work_id=work.pk, by=-1)
+            storyline_rankings_forget(storyline_ids=[work.storyline_id])
         social_event_withdraw(source=_source(work=work, user=user))

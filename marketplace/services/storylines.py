@@ -22,6 +22,7 @@ from core.errors import DomainError, ErrorCode, NotPermitted
 from licensing import selectors as licensing_selectors
 from marketplace.enums import StorylineCode, StorylineJoin, StorylineStatus, WorkStatus
 from marketplace.models import Storyline, StorylineCharacter, Work
+from marketplace.selectors_storylines import storyline_rankings_forget
 from marketplace.services.transitions import outcome_reason
 
 if TYPE_CHECKING:
@@ -263,6 +264,7 @@ def storyline_take_feature(*, storyline: Storyline, work: Work, by: User) -> Non
     if work.status != WorkStatus.PUBLISHED:
         raise DomainError("Only a published take can be featured.", code=ErrorCode.INVALID_STATE)
     storyline.featured.add(work)
+    storyline_rankings_forget(storyline_ids=[storyline.pk])
 
 
 @transaction.atomic
@@ -270,6 +272,7 @@ def storyline_take_unfeature(*, storyline: Storyline, work: Work, by: User) -> N
     storyline = _locked_for(storyline=storyline, by=by)
     _take_of(storyline=storyline, work=work)
     storyline.featured.remove(work)
+    storyline_rankings_forget(storyline_ids=[storyline.pk])
 
 
 # --- the rules a take must keep ---------------------------------------------------------

@@ -134,7 +134,7 @@ def test_takes_come_ranked_with_their_scores_parts(
     )
 
 
-def test_takes_come_in_pages_in_rank_order_in_two_queries(
+def test_takes_come_in_pages_in_rank_order_in_two_queries_uncached(
     api_client, hoshi, offer, django_assert_num_queries
 ):
     # given: 30 takes, the oldest featured, one liked (the like moves its counter)
@@ -151,7 +151,8 @@ def test_takes_come_in_pages_in_rank_order_in_two_queries(
     services.like_work(work=takes[5], user=UserFactory())
     url = f"/api/v1/storylines/{storyline.pk}/takes/"
 
-    # when: the storyline, then the page (cards and ranks): the same for any page size
+    # when: the ranking's parts (not cached yet), then the page's cards: the same for any
+    # page size
     with django_assert_num_queries(2):
         first = api_client.get(url).json()
     second = api_client.get(url, {"page": first["next"]}).json()

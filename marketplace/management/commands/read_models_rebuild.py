@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 
 from licensing import services as licensing_services
 from marketplace import services
+from marketplace.models import Storyline
+from marketplace.selectors_storylines import storyline_rankings_forget
 
 
 class Command(BaseCommand):
@@ -40,3 +42,6 @@ class Command(BaseCommand):
             took = time.perf_counter() - started
             corrected = ", ".join(f"{name} {n:,}" for name, n in fixed.items())
             self.stdout.write(f"counters: works corrected: {corrected} in {took:.1f} s")
+        if only in (None, "feed", "counters"):
+            # The storylines' cached rankings are made of both: rank afresh.
+            storyline_rankings_forget(storyline_ids=Storyline.objects.values_list("pk", flat=True))
