@@ -74,14 +74,20 @@ def _kind_for_instance(instance: Model) -> MediaKind | None:
     return next((k for k in _KINDS.values() if isinstance(instance, k.model)), None)
 
 
+def _step_start() -> int:
+    """The start of the current step of a fifth of the URLs' lifetime (seconds since the
+    epoch): every URL signed within one step carries it as its timestamp."""
+    step = max(1, settings.MEDIA_URL_MAX_AGE // 5)
+    now = int(time.time())
+    return now - now % step
+
+
 class _Signer(signing.TimestampSigner):
     """Timestamps rounded down to a fifth of the lifetime: a page shown twice within
     that step carries the same URLs, so the browser's cache serves the files again."""
 
     def timestamp(self) -> str:
-        step = max(1, settings.MEDIA_URL_MAX_AGE // 5)
-        now = int(time.time())
-        return signing.b62_encode(now - now % step)
+        return signing.b62_encode(_step_start())
 
 
 def _signer() -> _Signer:
@@ -110,13 +116,33 @@ def _media_path(name: str) -> str:
     return f"{route[0]}{name}{route[1]}"
 
 
+# The URLs this process signed in the current step, by what they are made of: within a
+# step the same file and viewer always sign to the same URL, and a feed page signs
+# forty (about 60 microseconds each), most of them signed for the page before. Emptied
+# when a new step starts, and when it holds _SIGNED_LIMIT URLs.
+_SIGNED: dict[tuple, str] = {}
+_SIGNED_LIMIT = 20_000
+_signed_step = [0]
+
+
 def media_signed_url(*, name: str, viewer: str) -> str:
     """The media view's URL for the file ``name``, signed for ``viewer`` (a user id or
-    ``PUBLIC``), valid for ``MEDIA_URL_MAX_AGE`` seconds from now."""
+    ``PUBLIC``), valid for ``MEDIA_URL_MAX_AGE`` seconds from now (from the start of the
+    current step: see ``_Signer``)."""
+    step = _step_start()
+    key = (name, viewer, step, get_script_prefix(), get_urlconf(), settings.SECRET_KEY)
+    url = _SIGNED.get(key)
+    if url is not None:
+        return url
+    if step != _signed_step[0] or len(_SIGNED) >= _SIGNED_LIMIT:
+        _SIGNED.clear()
+        _signed_step[0] = step
     value = f"{viewer}:{name}"
     signature = _signer().sign(value)[len(value) + 1 :]  # "<timestamp>:<mac>"
     # urlencode's output for these two keys, without its generic loop.
-    return f"{_media_path(name)}?viewer={quote_plus(viewer)}&sig={quote_plus(signature)}"
+    url = f"{_media_path(name)}?viewer={quote_plus(viewer)}&sig={quote_plus(signature)}"
+    _SIGNED[key] = url
+    return url
 
 
 def public_media_url(name: str) -> str:

@@ -3,15 +3,16 @@ by a transparent score, and the numbers its owner's dashboard shows."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -51,9 +52,9 @@ AGE_OFFSET_HOURS = 2
 GRAVITY = 1.5
 
 
-@dataclass(frozen=True)
-class TakeRank:
-    """A take's score and the parts it is made of, shown beside it."""
+class TakeRank(NamedTuple):
+    """A take's score and the parts it is made of, shown beside it (``_asdict()`` is
+    the API's ``rank``)."""
 
     likes: int
     remixes: int
@@ -269,10 +270,9 @@ def storyline_ranking(
     for pk, newest, likes, remixes, featured in parts:
         age = max((moment - newest) / 3600.0, 0.0)
         score = take_score(likes=likes, remixes=remixes, age_hours=age)
-        rank = TakeRank(likes=likes, remixes=remixes, age_hours=age, featured=featured, score=score)
-        ranked.append(((featured, score, newest, pk), pk, rank))
-    ranked.sort(key=lambda row: row[0], reverse=True)
-    return [(pk, rank) for _, pk, rank in ranked]
+        ranked.append((featured, score, newest, pk, TakeRank(likes, remixes, age, featured, score)))
+    ranked.sort(key=lambda row: row[:4], reverse=True)
+    return [(row[3], row[4]) for row in ranked]
 
 
 def storyline_rankings_forget(*, storyline_ids: Iterable) -> None:
@@ -281,6 +281,24 @@ def storyline_rankings_forget(*, storyline_ids: Iterable) -> None:
     keys = [_ranking_key(pk) for pk in {str(pk) for pk in storyline_ids if pk}]
     if keys:
         transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _feed_cards(*, ids: list[str]) -> list[dict]:
+    """The feed cards (``FeedEntry`` payloads) of these works, in one statement written
+    here: through the ORM, compiling the 24 ids and converting each row took longer
+    than the query itself (2026-12-03: 1.6-1.9 ms against 1.0 ms at full scale)."""
+    connection = connections[FeedEntry.objects.db]
+    key = FeedEntry._meta.pk
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {quote('payload')} FROM {quote(FeedEntry._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(cast(str, key.column))} IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key.get_db_prep_value(UUID(pk), connection) for pk in ids])
+        # jsonb arrives as text (Django reads it so), as on SQLite.
+        return [json.loads(value) if isinstance(value, str) else value for (value,) in cursor]
 
 
 def storyline_take_cards(
@@ -302,12 +320,8 @@ def storyline_take_cards(
     rows = ranking[start : start + per_page]
     if not rows:
         return [], False
-    payloads = dict(
-        FeedEntry.objects.filter(work_id__in=[pk for pk, _ in rows]).values_list(
-            "work_id", "payload"
-        )
-    )
-    cards = [(payloads[UUID(pk)], rank) for pk, rank in rows if UUID(pk) in payloads]
+    payloads = {card["id"]: card for card in _feed_cards(ids=[pk for pk, _ in rows])}
+    cards = [(payloads[pk], rank) for pk, rank in rows if pk in payloads]
     return cards, len(ranking) > start + per_page
 
 

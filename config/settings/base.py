@@ -128,6 +128,10 @@ else:
         }
     }
 
+# Sessions in the database unless SESSION_ENGINE names another engine (production keeps
+# them in the cache, production.py; bench/api_latency.py does as production does).
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

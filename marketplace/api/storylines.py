@@ -1,8 +1,6 @@
 """Storylines API: the open storylines (anyone), a new one (a rightsholder, of their own
 characters), and a storyline's takes ranked by their transparent score (anyone)."""
 
-from dataclasses import asdict
-
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -187,7 +185,7 @@ class StorylineTakesView(APIView):
         cards, more = found
         absolute = request.build_absolute_uri
         results = [
-            {**feed_card_output(card, absolute=absolute), "rank": asdict(rank)}
+            {**feed_card_output(card, absolute=absolute), "rank": rank._asdict()}
             for card, rank in cards
         ]
         return Response({"results": results, "next": page + 1 if more else None})

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts import services as accounts_services
-from core.media import PUBLIC, media_signed_url, media_url
+from core.media import PUBLIC, media_signature_check, media_signed_url, media_url
 from licensing import services as licensing_services
 from marketplace import services as marketplace_services
 from marketplace.models import Work
@@ -172,6 +172,28 @@ def test_an_expired_url_is_refused(settings):
 
     # then
     assert response.status_code == 403
+
+
+def test_a_signed_url_is_remembered_within_its_step_only(settings):
+    # given: a file's public URL, signed once in a step of a minute
+    settings.MEDIA_URL_MAX_AGE = 300
+    name = "works/00000000-0000-4000-8000-000000000001/video.mp4"
+    with time_machine.travel("2026-06-01 12:00:10+00:00", tick=False) as traveller:
+        first = media_signed_url(name=name, viewer=PUBLIC)
+
+        # when: signed again in the step, by another secret, and in the next step
+        again = media_signed_url(name=name, viewer=PUBLIC)
+        settings.SECRET_KEY = "another-secret-" * 4
+        other_key = media_signed_url(name=name, viewer=PUBLIC)
+        traveller.shift(60)
+        next_step = media_signed_url(name=name, viewer=PUBLIC)
+
+        # then: the same URL within the step; each other one is signed afresh and checks
+        assert again == first
+        assert len({first, other_key, next_step}) == 3
+        for url in (other_key, next_step):
+            signature = url.split("sig=")[1].replace("%3A", ":")
+            media_signature_check(name=name, viewer=PUBLIC, signature=signature)
 
 
 def test_a_tampered_url_is_refused():
