@@ -3,7 +3,10 @@ by a transparent score, and the numbers its owner's dashboard shows."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Power, TruncDate
 from django.utils import timezone
 
+from core.ratelimit import CACHE_DOWN_ERRORS
 from licensing import selectors as licensing_selectors
 from marketplace.enums import GenerationStatus, StorylineStatus, WorkStatus
 from marketplace.models import (
@@ -40,6 +44,8 @@ from marketplace.models import (
     Work,
     WorkLicense,
 )
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -257,14 +263,19 @@ def storyline_ranking(
     now = now or timezone.now()
     seconds = settings.STORYLINE_RANKING_CACHE_SECONDS
     key = _ranking_key(storyline_id)
-    parts = cache.get(key) if seconds else None
+    parts = None
+    if seconds:
+        # The cache only spares the query: out of reach, the database answers.
+        with contextlib.suppress(*CACHE_DOWN_ERRORS):
+            parts = cache.get(key)
     if parts is None:
         parts = _ranking_parts(storyline_id)
         # Takes name their storyline: with none, ask whether it exists.
         if not parts and not Storyline.objects.filter(pk=storyline_id).exists():
             return None
         if seconds and parts:
-            cache.set(key, parts, seconds)
+            with contextlib.suppress(*CACHE_DOWN_ERRORS):
+                cache.set(key, parts, seconds)
     moment = now.timestamp()
     ranked = []
     for pk, newest, likes, remixes, featured in parts:
@@ -280,7 +291,16 @@ def storyline_rankings_forget(*, storyline_ids: Iterable) -> None:
     commits (at once outside one): the next read ranks their takes afresh."""
     keys = [_ranking_key(pk) for pk in {str(pk) for pk in storyline_ids if pk}]
     if keys:
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(functools.partial(_forget, keys))
+
+
+def _forget(keys: list[str]) -> None:
+    # The write has committed: a cache out of reach must not fail it. Its rankings then
+    # live out their STORYLINE_RANKING_CACHE_SECONDS (a restarted Redis holds none).
+    try:
+        cache.delete_many(keys)
+    except CACHE_DOWN_ERRORS:
+        logger.warning("storyline rankings not forgotten (cache out of reach): %s", keys)
 
 
 def _feed_cards(*, ids: list[str]) -> list[dict]:

@@ -133,3 +133,30 @@ def test_a_storyline_without_takes_is_not_cached_so_its_deletion_is_a_404(api_cl
     Storyline.objects.filter(pk=storyline.pk).delete()
 
     assert api_client.get(f"/api/v1/storylines/{storyline.pk}/takes/").status_code == 404
+
+
+def test_with_the_cache_out_of_reach_the_takes_are_ranked_from_the_database_and_likes_land(
+    api_client, story, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: Redis not answering
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    storyline, _ = story
+    with django_capture_on_commit_callbacks(execute=True):
+        (take,) = _takes(storyline, 1, timezone.now())
+    for method in ("get", "set", "delete_many"):
+        monkeypatch.setattr(cache, method, down)
+
+    # when: a like (its commit forgets the ranking), then the takes
+    with django_capture_on_commit_callbacks(execute=True):
+        services.like_work(work=take, user=UserFactory())
+    response = api_client.get(f"/api/v1/storylines/{storyline.pk}/takes/")
+
+    # then: the like stands, and the ranking comes from the database with it
+    assert Like.objects.filter(work=take).count() == 1
+    assert response.status_code == 200
+    assert response.json()["results"][0]["rank"]["likes"] == 1
