@@ -429,7 +429,7 @@ class FeedEntry(models.Model):
     # as the works' own index does).
     published_at = models.DateTimeField(null=True)
     # The work's creator, copied so that the Following tab reads each creator's entries
-    # newest first from an index (``selectors._following``). No constraint
+    # newest first from an index (``selectors._feed_entry_rows``). No constraint
     # and no cascade of its own: the entry goes with its work, whose creator is checked.
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

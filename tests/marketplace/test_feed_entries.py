@@ -6,7 +6,8 @@ published, delisted, relisted and deleted and as their characters are renamed;
 
 import io
 import json
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -182,3 +183,21 @@ def test_a_bad_cursor_is_refused_and_nothing_changes(api_client):
     response = api_client.get(URL, {"cursor": "not-a-cursor"})
     assert response.status_code == 400
     assert response.json()["field"] == "cursor"
+
+
+@pytest.mark.parametrize(
+    "moment", [datetime(2026, 12, 3, 10, 0, 0, 123456), "2026-12-03 10:00:00.123456"]
+)
+def test_a_feed_row_as_sqlite_gives_it_reads_as_postgresql_gives_it(moment):
+    # given: what SQLite returns for an entry (jsonb as text, a naive UTC time, a hex id)
+    from marketplace.selectors import _entry_row
+
+    row = ('{"id": "0123"}', moment, "0123456789abcdef0123456789abcdef")
+
+    # when
+    payload, published_at, pk = _entry_row(row)
+
+    # then: the card, an aware time in UTC (the cursor needs one), the id
+    assert payload == {"id": "0123"}
+    assert published_at == datetime(2026, 12, 3, 10, 0, 0, 123456, tzinfo=UTC)
+    assert pk == uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
