@@ -188,12 +188,36 @@ def _feed_entry_rows(
         return [_entry_row(row) for row in cursor.fetchall()]
 
 
+def feed_cards_by_ids(*, ids: list[str]) -> dict[str, dict]:
+    """The feed cards (``FeedEntry`` payloads) of these works, by work id (the works not
+    in the feed are left out), in one statement written here: through the ORM,
+    compiling the ids and converting each row took longer than the query itself
+    (2026-12-03: 1.6-1.9 ms against 1.0 ms for 24 cards at full scale)."""
+    if not ids:
+        return {}
+    db = connections[FeedEntry.objects.db]  # the router's choice, replica or primary
+    quote = db.ops.quote_name
+    key = FeedEntry._meta.pk
+    sql = (
+        f"SELECT {quote('payload')} FROM {quote(FeedEntry._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(cast(str, key.column))} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [key.get_db_prep_value(uuid.UUID(pk), db) for pk in ids])
+        cards = [_payload(value) for (value,) in cursor.fetchall()]
+    return {card["id"]: card for card in cards}
+
+
+def _payload(value: str | dict) -> dict:
+    # jsonb arrives as text (Django reads it so), as on SQLite.
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _entry_row(row: tuple) -> tuple[dict, datetime | None, uuid.UUID]:
     """A raw row as the ORM reads it: jsonb arrives as text (Django reads it so); SQLite
     gives the time naive (in UTC, perhaps as text) and the id as text."""
     payload, moment, pk = row
-    if isinstance(payload, str):
-        payload = json.loads(payload)
+    payload = _payload(payload)
     if isinstance(moment, str):
         moment = parse_datetime(moment)
     if moment is not None and timezone.is_naive(moment):
